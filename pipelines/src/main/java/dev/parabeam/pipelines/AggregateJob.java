@@ -1,0 +1,266 @@
+package dev.parabeam.pipelines;
+
+import dev.parabeam.transforms.ChunkedCsvStats;
+import dev.parabeam.transforms.DeadLetter;
+import dev.parabeam.transforms.chunks.CsvChunk;
+import dev.parabeam.transforms.io.WriteCounts;
+import dev.parabeam.transforms.io.WriteStatsCsv;
+import dev.parabeam.transforms.stats.DecimalStats;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * The {@code aggregate} job: count, exact sum, min, max and mean of a value column per key of a
+ * CSV dataset, with dead letters for bad records.
+ *
+ * <pre>
+ * PlanChunks ─► ChunkedCsvStats (scan, locate, parse, reduce) ─► WriteResults ─► results.csv
+ *                                                             ─► WriteDeadLetters ─► dead-letters*.csv
+ *                                                             ─► WriteCounts ─► summary.json
+ * </pre>
+ *
+ * The pipeline writes into a staging directory inside the output directory; only a run that
+ * finished and whose counts add up moves its files into place, so a failed run leaves no partial
+ * output.
+ */
+public final class AggregateJob {
+  static final String RESULTS = "results.csv";
+  static final String SUMMARY = "summary.json";
+  static final String DEAD_LETTERS_PREFIX = "dead-letters";
+  static final String COUNTS_FILE = "_counts.properties";
+  static final String STAGING_PREFIX = ".parabeam-staging-";
+
+  private AggregateJob() {}
+
+  /** Adds the job to {@code p}; outputs go under {@code staging}. */
+  public static void build(Pipeline p, AggregateOptions o, AggregatePlan plan, String staging) {
+    PCollection<CsvChunk> chunks =
+        p.apply("PlanChunks", Create.of(plan.chunks).withCoder(CsvChunk.Coder.of()));
+    PCollectionTuple stats =
+        chunks.apply(
+            "ChunkedCsvStats",
+            ChunkedCsvStats.of(o.getValueColumn())
+                .withDialect(plan.dialect)
+                .withMaxRecordBytes(o.getMaxRecordBytes())
+                .withWork(plan.work));
+
+    PCollection<KV<String, DecimalStats>> results = stats.get(ChunkedCsvStats.RESULTS);
+    PCollection<Long> keys = results.apply("WriteResults", WriteStatsCsv.to(staging + "/" + RESULTS));
+
+    stats
+        .get(ChunkedCsvStats.DEAD_LETTERS)
+        .apply("FormatDeadLetters", MapElements.into(TypeDescriptors.strings()).via(DeadLetter::toCsvRow))
+        .apply(
+            "WriteDeadLetters",
+            TextIO.write()
+                .to(staging + "/" + DEAD_LETTERS_PREFIX)
+                .withSuffix(".csv")
+                .withHeader(DeadLetter.CSV_HEADER)
+                .withNumShards(1));
+
+    PCollection<KV<String, Long>> keyCount =
+        keys.apply("CountKeys", WithKeys.of("keys"))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+    PCollectionList.of(stats.get(ChunkedCsvStats.COUNTS))
+        .and(keyCount)
+        .apply("AllCounts", Flatten.pCollections())
+        .apply("WriteCounts", WriteCounts.to(staging + "/" + COUNTS_FILE));
+  }
+
+  /** Runs the job for command-line {@code args}; returns the process exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    long t0 = System.nanoTime();
+    PipelineOptionsFactory.register(AggregateOptions.class);
+    AggregateOptions o;
+    AggregatePlan plan;
+    try {
+      o = PipelineOptionsFactory.fromArgs(args).withValidation().as(AggregateOptions.class);
+      FileSystems.setDefaultPipelineOptions(o);
+      int parallelism = resolveParallelism(o);
+      plan = AggregatePlan.make(o, parallelism);
+    } catch (UsageException | IllegalArgumentException e) {
+      err.println("error: " + firstLine(e.getMessage()));
+      return 2;
+    }
+
+    Path staging = plan.output.resolve(STAGING_PREFIX + UUID.randomUUID());
+    boolean createdOutput = !plan.outputExists;
+    PipelineResult.State state;
+    long pipelineNanos;
+    try {
+      Files.createDirectories(staging);
+      Pipeline p = Pipeline.create(o);
+      build(p, o, plan, staging.toString());
+      long r0 = System.nanoTime();
+      PipelineResult result = p.run();
+      state = result.waitUntilFinish();
+      pipelineNanos = System.nanoTime() - r0;
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("the pipeline ended in state " + state);
+      }
+      Map<String, Long> counts = readCounts(staging.resolve(COUNTS_FILE));
+      long read = counts.getOrDefault(ChunkedCsvStats.RECORDS_READ, 0L);
+      long ok = counts.getOrDefault(ChunkedCsvStats.RECORDS_OK, 0L);
+      long dead = counts.getOrDefault(ChunkedCsvStats.DEAD_LETTER_COUNT, 0L);
+      if (read != ok + dead) {
+        throw new IllegalStateException(
+            "records do not add up: read " + read + " != ok " + ok + " + dead letters " + dead);
+      }
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("input", o.getInput());
+      summary.put("files", plan.files.size());
+      summary.put("bytes", plan.totalBytes);
+      summary.put("chunks", plan.chunks.size());
+      summary.put("records_read", read);
+      summary.put("records_ok", ok);
+      summary.put("dead_letters", dead);
+      summary.put("keys", counts.getOrDefault("keys", 0L));
+      summary.put("runner", o.getRunner().getSimpleName());
+      summary.put("parallelism", plan.parallelism);
+      summary.put("work", plan.work.toString());
+      summary.put("pipeline_seconds", seconds(pipelineNanos));
+      publish(staging, plan.output);
+      summary.put("wall_seconds", seconds(System.nanoTime() - t0));
+      String json = Json.object(summary);
+      Files.writeString(plan.output.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
+      out.println(json);
+      out.println("output: " + plan.output);
+      return 0;
+    } catch (Exception e) {
+      cleanUp(staging, createdOutput ? plan.output : null);
+      err.println("error: job failed: " + firstLine(rootMessage(e)));
+      return 1;
+    }
+  }
+
+  static int resolveParallelism(AggregateOptions o) {
+    String runner = o.getRunner().getSimpleName();
+    if (runner.startsWith("Flink")) {
+      FlinkPipelineOptions f = o.as(FlinkPipelineOptions.class);
+      if (f.getParallelism() == null || f.getParallelism() <= 0) {
+        f.setParallelism(Runtime.getRuntime().availableProcessors());
+      }
+      return f.getParallelism();
+    }
+    if (runner.equals("DirectRunner")) {
+      return o.as(DirectOptions.class).getTargetParallelism();
+    }
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  private static Map<String, Long> readCounts(Path file) throws IOException {
+    Properties props = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      props.load(r);
+    }
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (String k : props.stringPropertyNames()) {
+      m.put(k, Long.parseLong(props.getProperty(k)));
+    }
+    return m;
+  }
+
+  /** Moves staged results into the output directory, replacing earlier results, then drops staging. */
+  private static void publish(Path staging, Path output) throws IOException {
+    List<Path> deadLetters = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(staging, DEAD_LETTERS_PREFIX + "*.csv")) {
+      ds.forEach(deadLetters::add);
+    }
+    // earlier results of ours go; anything else a user keeps there stays
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(output, DEAD_LETTERS_PREFIX + "*.csv")) {
+      for (Path old : ds) {
+        Files.delete(old);
+      }
+    }
+    Files.deleteIfExists(output.resolve(SUMMARY));
+    Files.move(staging.resolve(RESULTS), output.resolve(RESULTS), StandardCopyOption.REPLACE_EXISTING);
+    deadLetters.sort(Comparator.naturalOrder());
+    for (Path d : deadLetters) {
+      String name = deadLetters.size() == 1 ? DEAD_LETTERS_PREFIX + ".csv" : d.getFileName().toString();
+      Files.move(d, output.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+    deleteTree(staging);
+  }
+
+  private static void cleanUp(Path staging, Path createdOutput) {
+    try {
+      deleteTree(staging);
+      if (createdOutput != null) {
+        deleteTree(createdOutput);
+      }
+    } catch (IOException ignored) {
+      // best effort: the error about the run itself matters more
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    String msg = null;
+    while (t != null) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        msg = t.getClass().getSimpleName() + ": " + t.getMessage();
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+      t = t.getCause();
+    }
+    return msg == null ? e.getClass().getName() : msg;
+  }
+
+  static String firstLine(String s) {
+    if (s == null) {
+      return "unknown error";
+    }
+    int i = s.indexOf('\n');
+    return (i < 0 ? s : s.substring(0, i)).trim();
+  }
+
+  static double seconds(long nanos) {
+    return Math.round(nanos / 1e6) / 1000.0;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.parabeam.pipelines;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/** Options of the {@code aggregate} job. Runner options (--runner, --targetParallelism, --parallelism, …) apply too. */
+public interface AggregateOptions extends PipelineOptions {
+  @Description("Input CSV file or glob (e.g. data/*.csv). Every file starts with a header line.")
+  @Validation.Required
+  String getInput();
+
+  void setInput(String value);
+
+  @Description("Name of the column whose value groups the records.")
+  @Validation.Required
+  String getKeyColumn();
+
+  void setKeyColumn(String value);
+
+  @Description("Name of the numeric column to summarize (count, sum, min, max, mean per key).")
+  @Validation.Required
+  String getValueColumn();
+
+  void setValueColumn(String value);
+
+  @Description("Output directory for results.csv, dead-letters*.csv and summary.json. Must be empty or absent.")
+  @Validation.Required
+  String getOutput();
+
+  void setOutput(String value);
+
+  @Description("Replace results of an earlier run in a non-empty output directory. Input files can never be inside it.")
+  @Default.Boolean(false)
+  Boolean getOverwrite();
+
+  void setOverwrite(Boolean value);
+
+  @Description("Field separator: one ASCII character.")
+  @Default.String(",")
+  String getDelimiter();
+
+  void setDelimiter(String value);
+
+  @Description("Quote character: one ASCII character.")
+  @Default.String("\"")
+  String getQuote();
+
+  void setQuote(String value);
+
+  @Description("Longest record accepted, in bytes; a longer one becomes a dead letter (memory stays bounded).")
+  @Default.Integer(1 << 20)
+  Integer getMaxRecordBytes();
+
+  void setMaxRecordBytes(Integer value);
+
+  @Description("Size of a chunk, the unit of parallel work, in bytes. 0 = choose from the data size and the parallelism.")
+  @Default.Long(0)
+  Long getChunkBytes();
+
+  void setChunkBytes(Long value);
+
+  @Description("Simulated per-record work: none, cpu (a compute loop) or io (a blocking wait). Never changes results.")
+  @Default.String("none")
+  String getWork();
+
+  void setWork(String value);
+
+  @Description("Microseconds of simulated work per record (with --work=cpu or io).")
+  @Default.Long(0)
+  Long getWorkMicros();
+
+  void setWorkMicros(Long value);
+}

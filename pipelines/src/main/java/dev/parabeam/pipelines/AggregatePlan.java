@@ -1,0 +1,181 @@
+package dev.parabeam.pipelines;
+
+import dev.parabeam.transforms.chunks.ChunkIO;
+import dev.parabeam.transforms.chunks.ChunkPlanner;
+import dev.parabeam.transforms.chunks.CsvChunk;
+import dev.parabeam.transforms.chunks.CsvFile;
+import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.csv.CsvHeader;
+import dev.parabeam.transforms.work.SimulatedWork;
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+
+/**
+ * Everything checked and decided before the pipeline starts: the options make sense, the input
+ * matches files that have the key and value columns, the output directory may be written, and the
+ * chunks. Any problem is a {@link UsageException}; nothing has been written when one is thrown.
+ */
+final class AggregatePlan {
+  final String input;
+  final Path output;
+  final boolean outputExists;
+  final CsvDialect dialect;
+  final SimulatedWork work;
+  final List<CsvFile> files;
+  final List<CsvChunk> chunks;
+  final int parallelism;
+  final long totalBytes;
+
+  private AggregatePlan(
+      String input,
+      Path output,
+      boolean outputExists,
+      CsvDialect dialect,
+      SimulatedWork work,
+      List<CsvFile> files,
+      List<CsvChunk> chunks,
+      int parallelism,
+      long totalBytes) {
+    this.input = input;
+    this.output = output;
+    this.outputExists = outputExists;
+    this.dialect = dialect;
+    this.work = work;
+    this.files = files;
+    this.chunks = chunks;
+    this.parallelism = parallelism;
+    this.totalBytes = totalBytes;
+  }
+
+  static AggregatePlan make(AggregateOptions o, int parallelism) {
+    CsvDialect dialect;
+    try {
+      dialect = CsvDialect.of(o.getDelimiter(), o.getQuote());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    if (o.getMaxRecordBytes() == null || o.getMaxRecordBytes() < 1) {
+      throw new UsageException("--maxRecordBytes must be a positive number of bytes");
+    }
+    if (o.getChunkBytes() == null || o.getChunkBytes() < 0) {
+      throw new UsageException("--chunkBytes must be 0 (automatic) or a positive number of bytes");
+    }
+    SimulatedWork work;
+    try {
+      work = new SimulatedWork(SimulatedWork.Kind.parse(o.getWork()), o.getWorkMicros());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage().replace("work must", "--work must").replace("workMicros", "--workMicros"));
+    }
+
+    String input = absolute(o.getInput());
+    List<MatchResult.Metadata> matched;
+    try {
+      MatchResult m = FileSystems.match(input, EmptyMatchTreatment.ALLOW);
+      matched = m.status() == MatchResult.Status.OK ? m.metadata() : List.of();
+    } catch (IOException e) {
+      throw new UsageException("cannot list --input=" + o.getInput() + ": " + e.getMessage());
+    }
+    List<MatchResult.Metadata> regular = new ArrayList<>();
+    for (MatchResult.Metadata md : matched) {
+      String p = md.resourceId().toString();
+      if (!md.resourceId().isDirectory() && !(isLocal(p) && Files.isDirectory(Paths.get(p)))) {
+        regular.add(md);
+      }
+    }
+    if (regular.isEmpty()) {
+      throw new UsageException("--input=" + o.getInput() + " matches no file");
+    }
+    regular.sort((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()));
+
+    List<CsvFile> files = new ArrayList<>();
+    long total = 0;
+    for (MatchResult.Metadata md : regular) {
+      String path = md.resourceId().toString();
+      CsvHeader header;
+      try (ReadableByteChannel ch = ChunkIO.openAt(path, 0)) {
+        header = CsvHeader.read(ch, dialect, o.getMaxRecordBytes());
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(path + ": " + e.getMessage());
+      } catch (IOException e) {
+        throw new UsageException("cannot read " + path + ": " + e.getMessage());
+      }
+      int key = header.indexOf(o.getKeyColumn());
+      int value = header.indexOf(o.getValueColumn());
+      if (key < 0 || value < 0) {
+        String missing = key < 0 ? o.getKeyColumn() : o.getValueColumn();
+        throw new UsageException(
+            path + " has no column '" + missing + "' (its columns: " + String.join(", ", header.columns()) + ")");
+      }
+      files.add(
+          new CsvFile(path, md.sizeBytes(), header.dataStart(), header.dataStartLine(),
+              header.columns().size(), key, value));
+      total += md.sizeBytes();
+    }
+
+    if (!isLocal(o.getOutput())) {
+      throw new UsageException("--output must be a local directory, got " + o.getOutput());
+    }
+    Path out = Paths.get(o.getOutput()).toAbsolutePath().normalize();
+    boolean exists = Files.exists(out);
+    if (exists && !Files.isDirectory(out)) {
+      throw new UsageException("--output=" + o.getOutput() + " exists and is not a directory");
+    }
+    Path outReal = realOrSelf(out);
+    for (CsvFile f : files) {
+      if (isLocal(f.path()) && realOrSelf(Paths.get(f.path())).startsWith(outReal)) {
+        throw new UsageException(
+            "--output=" + o.getOutput() + " holds input file " + f.path() + "; choose another output directory");
+      }
+    }
+    if (exists && !isEmptyDir(out) && !o.getOverwrite()) {
+      throw new UsageException(
+          "--output=" + o.getOutput() + " is not empty; choose a new directory or add --overwrite=true");
+    }
+
+    List<CsvChunk> chunks;
+    try {
+      chunks = ChunkPlanner.plan(files, o.getChunkBytes(), parallelism);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    return new AggregatePlan(input, out, exists, dialect, work, files, chunks, parallelism, total);
+  }
+
+  static boolean isLocal(String path) {
+    return !path.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") || path.startsWith("file://");
+  }
+
+  /** Local paths become absolute, so that a remote TaskManager reads the same file. */
+  static String absolute(String path) {
+    if (!isLocal(path) || path.startsWith("file://")) {
+      return path;
+    }
+    return Paths.get(path).toAbsolutePath().normalize().toString();
+  }
+
+  private static Path realOrSelf(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (IOException e) {
+      Path parent = p.getParent();
+      return parent == null ? p : realOrSelf(parent).resolve(p.getFileName());
+    }
+  }
+
+  private static boolean isEmptyDir(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    } catch (IOException e) {
+      throw new UsageException("cannot list --output=" + dir + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.parabeam.pipelines;
+
+import java.util.Map;
+
+/** A flat JSON object writer for summaries (strings, numbers, booleans). */
+final class Json {
+  private Json() {}
+
+  static String object(Map<String, Object> fields) {
+    StringBuilder sb = new StringBuilder("{\n");
+    int i = 0;
+    for (Map.Entry<String, Object> e : fields.entrySet()) {
+      sb.append("  ").append(string(e.getKey())).append(": ").append(value(e.getValue()));
+      sb.append(++i < fields.size() ? ",\n" : "\n");
+    }
+    return sb.append('}').toString();
+  }
+
+  static String value(Object v) {
+    if (v == null) {
+      return "null";
+    }
+    if (v instanceof Number || v instanceof Boolean) {
+      return v.toString();
+    }
+    return string(v.toString());
+  }
+
+  static String string(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"': sb.append("\\\""); break;
+        case '\\': sb.append("\\\\"); break;
+        case '\n': sb.append("\\n"); break;
+        case '\r': sb.append("\\r"); break;
+        case '\t': sb.append("\\t"); break;
+        default:
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+      }
+    }
+    return sb.append('"').toString();
+  }
+}

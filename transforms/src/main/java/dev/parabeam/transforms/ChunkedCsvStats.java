@@ -1,0 +1,299 @@
+package dev.parabeam.transforms;
+
+import dev.parabeam.transforms.chunks.ChunkIO;
+import dev.parabeam.transforms.chunks.CsvChunk;
+import dev.parabeam.transforms.csv.ByteCounts;
+import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.csv.FieldSplitter;
+import dev.parabeam.transforms.csv.RawRecord;
+import dev.parabeam.transforms.csv.RecordReader;
+import dev.parabeam.transforms.stats.DecimalStats;
+import dev.parabeam.transforms.stats.DecimalStatsCoder;
+import dev.parabeam.transforms.stats.Decimals;
+import dev.parabeam.transforms.stats.KeyedStatistics;
+import dev.parabeam.transforms.work.SimulatedWork;
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Reads CSV chunks in parallel and reduces them to statistics per key, with dead letters.
+ *
+ * <pre>
+ * chunks ─► DistributeForScan ─► ScanQuotesAndLines ─► GatherScans ─► LocateRecords
+ *        ─► DistributeChunks ─► ParseRecords ─┬─► ReducePerKey ─► {@link #RESULTS}
+ *                                             ├─► {@link #DEAD_LETTERS}
+ *                                             └─► {@link #COUNTS}
+ * </pre>
+ *
+ * <p>Each chunk is a byte range. A first parallel pass counts the quote and LF bytes of every
+ * chunk; from the counts of the chunks before it, each chunk learns the quote parity and line
+ * number at its first byte, so it finds record boundaries exactly (a quoted line break is never
+ * taken for one) and reports true line numbers. The second pass parses the records of each chunk,
+ * does the per-record work and pre-aggregates per key inside the chunk, so that what crosses the
+ * runner is one partial summary per key per chunk, not one element per record.
+ *
+ * <p>{@link #COUNTS} holds, per chunk, {@code records_read}, {@code records_ok} and {@code
+ * dead_letters}; summed they satisfy {@code records_read == records_ok + dead_letters}.
+ */
+public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCollectionTuple> {
+  private static final long serialVersionUID = 1L;
+
+  public static final TupleTag<KV<String, DecimalStats>> RESULTS = new TupleTag<>("results") {};
+  public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters") {};
+  public static final TupleTag<KV<String, Long>> COUNTS = new TupleTag<>("counts") {};
+
+  public static final String RECORDS_READ = "records_read";
+  public static final String RECORDS_OK = "records_ok";
+  public static final String DEAD_LETTER_COUNT = "dead_letters";
+
+  /** How many bytes of an over-long record a dead letter keeps. */
+  public static final int TOO_LONG_KEEP_BYTES = 1024;
+
+  private final CsvDialect dialect;
+  private final int maxRecordBytes;
+  private final String valueColumn;
+  private final SimulatedWork work;
+
+  private ChunkedCsvStats(CsvDialect dialect, int maxRecordBytes, String valueColumn, SimulatedWork work) {
+    this.dialect = dialect;
+    this.maxRecordBytes = maxRecordBytes;
+    this.valueColumn = valueColumn;
+    this.work = work;
+  }
+
+  /**
+   * @param valueColumn name of the value column, used in dead-letter reasons
+   */
+  public static ChunkedCsvStats of(String valueColumn) {
+    return new ChunkedCsvStats(CsvDialect.RFC4180, 1 << 20, valueColumn, SimulatedWork.none());
+  }
+
+  public ChunkedCsvStats withDialect(CsvDialect d) {
+    return new ChunkedCsvStats(d, maxRecordBytes, valueColumn, work);
+  }
+
+  public ChunkedCsvStats withMaxRecordBytes(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("maxRecordBytes must be positive, got " + n);
+    }
+    return new ChunkedCsvStats(dialect, n, valueColumn, work);
+  }
+
+  public ChunkedCsvStats withWork(SimulatedWork w) {
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, w);
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<CsvChunk> chunks) {
+    CsvChunk.Coder chunkCoder = CsvChunk.Coder.of();
+    PCollection<CsvChunk> located =
+        chunks
+            .apply("DistributeForScan", Reshuffle.viaRandomKey())
+            .apply("ScanQuotesAndLines", ParDo.of(new ScanChunkFn(dialect.quote())))
+            .setCoder(
+                KvCoder.of(
+                    VarIntCoder.of(),
+                    KvCoder.of(chunkCoder, ByteCounts.Coder.of())))
+            .apply("GatherScans", GroupByKey.create())
+            .apply("LocateRecords", ParDo.of(new LocateRecordsFn()))
+            .setCoder(chunkCoder)
+            .apply("DistributeChunks", Reshuffle.viaRandomKey());
+
+    PCollectionTuple parsed =
+        located.apply(
+            "ParseRecords",
+            ParDo.of(new ParseChunkFn(dialect, maxRecordBytes, valueColumn, work))
+                .withOutputTags(RESULTS, TupleTagList.of(DEAD_LETTERS).and(COUNTS)));
+    PCollection<KV<String, DecimalStats>> partials =
+        parsed.get(RESULTS).setCoder(KvCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of()));
+    parsed.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of());
+    parsed.get(COUNTS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+
+    PCollection<KV<String, DecimalStats>> reduced =
+        partials.apply("ReducePerKey", KeyedStatistics.ofPartials());
+    return PCollectionTuple.of(RESULTS, reduced)
+        .and(DEAD_LETTERS, parsed.get(DEAD_LETTERS))
+        .and(COUNTS, parsed.get(COUNTS));
+  }
+
+  /** Counts quotes and LFs of each chunk. */
+  static final class ScanChunkFn extends DoFn<CsvChunk, KV<Integer, KV<CsvChunk, ByteCounts>>> {
+    private static final long serialVersionUID = 1L;
+    private final byte quote;
+
+    ScanChunkFn(byte quote) {
+      this.quote = quote;
+    }
+
+    @ProcessElement
+    public void process(@Element CsvChunk chunk, OutputReceiver<KV<Integer, KV<CsvChunk, ByteCounts>>> out)
+        throws IOException {
+      try (ReadableByteChannel ch = ChunkIO.openAt(chunk.file().path(), chunk.start())) {
+        out.output(KV.of(0, KV.of(chunk, ByteCounts.count(ch, chunk.length(), quote))));
+      }
+    }
+  }
+
+  /** From the counts of all chunks, tells each chunk the parity and line at its first byte. */
+  static final class LocateRecordsFn extends DoFn<KV<Integer, Iterable<KV<CsvChunk, ByteCounts>>>, CsvChunk> {
+    private static final long serialVersionUID = 1L;
+
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, Iterable<KV<CsvChunk, ByteCounts>>> all, OutputReceiver<CsvChunk> out) {
+      Map<String, List<KV<CsvChunk, ByteCounts>>> byFile = new TreeMap<>();
+      for (KV<CsvChunk, ByteCounts> kv : all.getValue()) {
+        byFile.computeIfAbsent(kv.getKey().file().path(), k -> new ArrayList<>()).add(kv);
+      }
+      for (List<KV<CsvChunk, ByteCounts>> list : byFile.values()) {
+        list.sort(Comparator.comparingInt(kv -> kv.getKey().index()));
+        for (CsvChunk c : locate(list)) {
+          out.output(c);
+        }
+      }
+    }
+
+    /** Prefix sums over the chunks of one file, in order. */
+    static List<CsvChunk> locate(List<KV<CsvChunk, ByteCounts>> fileChunks) {
+      List<CsvChunk> located = new ArrayList<>(fileChunks.size());
+      long quotes = 0;
+      long line = -1;
+      boolean afterLf = true;
+      for (KV<CsvChunk, ByteCounts> kv : fileChunks) {
+        CsvChunk c = kv.getKey();
+        if (line < 0) {
+          line = c.file().dataStartLine();
+        }
+        located.add(c.locate((quotes & 1) == 1, afterLf, line));
+        quotes += kv.getValue().quotes();
+        line += kv.getValue().lineFeeds();
+        afterLf = kv.getValue().endsWithLineFeed();
+      }
+      return located;
+    }
+  }
+
+  /** Parses the records of a chunk, does the work and pre-aggregates per key. */
+  static final class ParseChunkFn extends DoFn<CsvChunk, KV<String, DecimalStats>> {
+    private static final long serialVersionUID = 1L;
+
+    private final CsvDialect dialect;
+    private final int maxRecordBytes;
+    private final String valueColumn;
+    private final SimulatedWork work;
+
+    private final Counter readCounter = Metrics.counter(ChunkedCsvStats.class, RECORDS_READ);
+    private final Counter okCounter = Metrics.counter(ChunkedCsvStats.class, RECORDS_OK);
+    private final Counter deadCounter = Metrics.counter(ChunkedCsvStats.class, DEAD_LETTER_COUNT);
+    private final Counter chunkCounter = Metrics.counter(ChunkedCsvStats.class, "chunks_parsed");
+
+    private transient FieldSplitter splitter;
+
+    ParseChunkFn(CsvDialect dialect, int maxRecordBytes, String valueColumn, SimulatedWork work) {
+      this.dialect = dialect;
+      this.maxRecordBytes = maxRecordBytes;
+      this.valueColumn = valueColumn;
+      this.work = work;
+    }
+
+    @Setup
+    public void setup() {
+      splitter = new FieldSplitter(dialect);
+      work.prepare();
+    }
+
+    @ProcessElement
+    public void process(@Element CsvChunk chunk, MultiOutputReceiver out) throws IOException {
+      if (!chunk.isLocated()) {
+        throw new IllegalStateException("chunk " + chunk + " was not located before parsing");
+      }
+      String path = chunk.file().path();
+      int fields = chunk.file().fieldCount();
+      int keyIndex = chunk.file().keyIndex();
+      int valueIndex = chunk.file().valueIndex();
+      Map<String, DecimalStats> partial = new HashMap<>();
+      long read = 0;
+      long ok = 0;
+      long dead = 0;
+      OutputReceiver<DeadLetter> deadOut = out.get(DEAD_LETTERS);
+      try (ReadableByteChannel ch = ChunkIO.openAt(path, chunk.start())) {
+        RecordReader reader = new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
+        reader.skipToRecordStart(chunk.oddQuotesBefore(), chunk.afterLineFeed());
+        RawRecord rec = new RawRecord();
+        while (reader.position() < chunk.end() && reader.next(rec)) {
+          if (rec.fileOffset() >= chunk.end()) {
+            break; // blank lines led past the end: the record belongs to the next chunk
+          }
+          read++;
+          String reason = null;
+          String key = null;
+          if (rec.isTooLong()) {
+            reason = "record longer than the maximum of " + maxRecordBytes + " bytes (" + rec.fullLength()
+                + " bytes); only its first " + TOO_LONG_KEEP_BYTES + " bytes are kept here";
+          } else if (rec.hasUnterminatedQuote()) {
+            reason = "unterminated quoted field at end of file";
+          } else if (!splitter.split(rec.bytes(), rec.offset(), rec.length())) {
+            reason = splitter.error();
+          } else if (splitter.fieldCount() != fields) {
+            reason = "expected " + fields + " fields, found " + splitter.fieldCount();
+          } else {
+            key = splitter.field(keyIndex);
+            String text = splitter.field(valueIndex);
+            Decimals.Parsed value = Decimals.parse(text);
+            if (value.value == null) {
+              reason = valueColumn + ": " + value.error + ": '" + text + "'";
+            } else {
+              work.run(key);
+              DecimalStats s = partial.get(key);
+              if (s == null) {
+                s = new DecimalStats();
+                partial.put(key, s);
+              }
+              s.add(value.value);
+              ok++;
+            }
+          }
+          if (reason != null) {
+            dead++;
+            String text = rec.isTooLong() ? rec.text(TOO_LONG_KEEP_BYTES) : rec.text();
+            deadOut.output(new DeadLetter(path, rec.line(), reason, text));
+          }
+        }
+      }
+      OutputReceiver<KV<String, DecimalStats>> results = out.get(RESULTS);
+      for (Map.Entry<String, DecimalStats> e : partial.entrySet()) {
+        results.output(KV.of(e.getKey(), e.getValue()));
+      }
+      OutputReceiver<KV<String, Long>> counts = out.get(COUNTS);
+      counts.output(KV.of(RECORDS_READ, read));
+      counts.output(KV.of(RECORDS_OK, ok));
+      counts.output(KV.of(DEAD_LETTER_COUNT, dead));
+      readCounter.inc(read);
+      okCounter.inc(ok);
+      deadCounter.inc(dead);
+      chunkCounter.inc();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.parabeam.transforms.chunks;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Cuts files into byte-range chunks of about equal size. With {@code chunkBytes == 0} the size is
+ * chosen so that the total work splits into a multiple of {@code parallelism} chunks of at most
+ * {@link #MAX_AUTO_CHUNK_BYTES}: equal shares keep every worker busy until the end, and a few large
+ * chunks cost far less runner overhead than many small ones.
+ */
+public final class ChunkPlanner {
+  public static final long MAX_AUTO_CHUNK_BYTES = 64L << 20;
+
+  private ChunkPlanner() {}
+
+  /** The chunk size used when none is given. */
+  public static long autoChunkBytes(long totalDataBytes, int parallelism) {
+    int p = Math.max(1, parallelism);
+    long perWorker = ceilDiv(Math.max(1, totalDataBytes), p);
+    long rounds = ceilDiv(perWorker, MAX_AUTO_CHUNK_BYTES);
+    return Math.max(1, ceilDiv(totalDataBytes, p * rounds));
+  }
+
+  /**
+   * Plans the chunks of {@code files}.
+   *
+   * @param chunkBytes size of a chunk in bytes, or 0 to choose it from the data and parallelism
+   */
+  public static List<CsvChunk> plan(List<CsvFile> files, long chunkBytes, int parallelism) {
+    if (chunkBytes < 0) {
+      throw new IllegalArgumentException("chunkBytes must be >= 0, got " + chunkBytes);
+    }
+    long total = 0;
+    for (CsvFile f : files) {
+      total += dataBytes(f);
+    }
+    long size = chunkBytes > 0 ? chunkBytes : autoChunkBytes(total, parallelism);
+    List<CsvChunk> chunks = new ArrayList<>();
+    for (CsvFile f : files) {
+      long data = dataBytes(f);
+      if (data == 0) {
+        continue;
+      }
+      // Spread the file evenly over the number of chunks it needs, so no chunk is a small tail.
+      long n = ceilDiv(data, size);
+      for (long i = 0; i < n; i++) {
+        long s = f.dataStart() + data * i / n;
+        long e = f.dataStart() + data * (i + 1) / n;
+        chunks.add(new CsvChunk(f, (int) i, s, e));
+      }
+    }
+    return chunks;
+  }
+
+  private static long dataBytes(CsvFile f) {
+    return Math.max(0, f.size() - f.dataStart());
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
+}

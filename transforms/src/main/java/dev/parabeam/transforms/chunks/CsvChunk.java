@@ -1,0 +1,167 @@
+package dev.parabeam.transforms.chunks;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+
+/**
+ * A byte range {@code [start, end)} of one file: the unit of parallel work. The chunk owns the
+ * records that start inside its range; the last of them may run past {@code end}.
+ *
+ * <p>A chunk is planned without reading the file. Before it can be parsed it must learn, from the
+ * chunks before it, the quote parity and line number at its first byte ({@link #locate}); the
+ * {@code located} flag says whether it has.
+ */
+@DefaultCoder(CsvChunk.Coder.class)
+public final class CsvChunk implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final CsvFile file;
+  private final int index;
+  private final long start;
+  private final long end;
+  private final boolean located;
+  private final boolean oddQuotesBefore;
+  private final boolean afterLineFeed;
+  private final long startLine;
+
+  CsvChunk(CsvFile file, int index, long start, long end) {
+    this(file, index, start, end, false, false, false, 0);
+  }
+
+  private CsvChunk(
+      CsvFile file,
+      int index,
+      long start,
+      long end,
+      boolean located,
+      boolean oddQuotesBefore,
+      boolean afterLineFeed,
+      long startLine) {
+    this.file = file;
+    this.index = index;
+    this.start = start;
+    this.end = end;
+    this.located = located;
+    this.oddQuotesBefore = oddQuotesBefore;
+    this.afterLineFeed = afterLineFeed;
+    this.startLine = startLine;
+  }
+
+  /** This chunk, told the state of the file at its first byte. */
+  public CsvChunk locate(boolean oddQuotesBefore, boolean afterLineFeed, long startLine) {
+    return new CsvChunk(file, index, start, end, true, oddQuotesBefore, afterLineFeed, startLine);
+  }
+
+  public CsvFile file() {
+    return file;
+  }
+
+  /** Position of this chunk among the chunks of its file, from 0. */
+  public int index() {
+    return index;
+  }
+
+  public long start() {
+    return start;
+  }
+
+  public long end() {
+    return end;
+  }
+
+  public long length() {
+    return end - start;
+  }
+
+  public boolean isLocated() {
+    return located;
+  }
+
+  /** Whether an odd number of quote bytes precede {@link #start()} in the file. */
+  public boolean oddQuotesBefore() {
+    return oddQuotesBefore;
+  }
+
+  /** Whether {@link #start()} is the data start or the byte before it is an LF. */
+  public boolean afterLineFeed() {
+    return afterLineFeed;
+  }
+
+  /** Line number at {@link #start()}. */
+  public long startLine() {
+    return startLine;
+  }
+
+  @Override
+  public String toString() {
+    return file.path() + "#" + index + "[" + start + "," + end + ")";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof CsvChunk)) {
+      return false;
+    }
+    CsvChunk c = (CsvChunk) o;
+    return index == c.index && start == c.start && end == c.end && located == c.located
+        && oddQuotesBefore == c.oddQuotesBefore && afterLineFeed == c.afterLineFeed
+        && startLine == c.startLine && file.equals(c.file);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(file, index, start, end, located, oddQuotesBefore, afterLineFeed, startLine);
+  }
+
+  /** Deterministic coder for {@link CsvChunk}. */
+  public static final class Coder extends AtomicCoder<CsvChunk> {
+    private static final Coder INSTANCE = new Coder();
+    private static final StringUtf8Coder STRING = StringUtf8Coder.of();
+    private static final VarLongCoder LONG = VarLongCoder.of();
+    private static final VarIntCoder INT = VarIntCoder.of();
+    private static final BooleanCoder BOOL = BooleanCoder.of();
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    public void encode(CsvChunk c, OutputStream out) throws IOException {
+      CsvFile f = c.file;
+      STRING.encode(f.path(), out);
+      LONG.encode(f.size(), out);
+      LONG.encode(f.dataStart(), out);
+      LONG.encode(f.dataStartLine(), out);
+      INT.encode(f.fieldCount(), out);
+      INT.encode(f.keyIndex(), out);
+      INT.encode(f.valueIndex(), out);
+      INT.encode(c.index, out);
+      LONG.encode(c.start, out);
+      LONG.encode(c.end, out);
+      BOOL.encode(c.located, out);
+      BOOL.encode(c.oddQuotesBefore, out);
+      BOOL.encode(c.afterLineFeed, out);
+      LONG.encode(c.startLine, out);
+    }
+
+    @Override
+    public CsvChunk decode(InputStream in) throws IOException {
+      CsvFile f = new CsvFile(STRING.decode(in), LONG.decode(in), LONG.decode(in), LONG.decode(in),
+          INT.decode(in), INT.decode(in), INT.decode(in));
+      return new CsvChunk(f, INT.decode(in), LONG.decode(in), LONG.decode(in), BOOL.decode(in),
+          BOOL.decode(in), BOOL.decode(in), LONG.decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+  }
+}

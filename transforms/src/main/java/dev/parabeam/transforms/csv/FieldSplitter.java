@@ -1,0 +1,162 @@
+package dev.parabeam.transforms.csv;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Splits the bytes of one record into fields (RFC 4180: fields separated by the delimiter; a field
+ * that starts with a quote runs to the matching closing quote, with {@code ""} standing for one
+ * quote) and checks that the record is valid UTF-8. Only the fields a caller asks for are decoded
+ * into strings, so a wide record costs little more than a narrow one.
+ *
+ * <p>Not thread-safe: one instance per thread, reused from record to record.
+ */
+public final class FieldSplitter {
+  private final byte delimiter;
+  private final byte quote;
+  private final CharsetDecoder utf8 =
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+  private byte[] bytes;
+  private int[] starts = new int[16];
+  private int[] ends = new int[16];
+  private boolean[] escaped = new boolean[16];
+  private int count;
+  private String error;
+  private byte[] unescapeBuffer = new byte[64];
+
+  public FieldSplitter(CsvDialect dialect) {
+    this.delimiter = dialect.delimiter();
+    this.quote = dialect.quote();
+  }
+
+  /**
+   * Splits {@code length} bytes of {@code a} from {@code offset}.
+   *
+   * @return true if the record is well formed; otherwise {@link #error()} says why
+   */
+  public boolean split(byte[] a, int offset, int length) {
+    this.bytes = a;
+    this.count = 0;
+    this.error = null;
+    int end = offset + length;
+    if (!isValidUtf8(a, offset, length)) {
+      error = "invalid UTF-8";
+      return false;
+    }
+    int i = offset;
+    while (true) {
+      if (count == starts.length) {
+        grow();
+      }
+      if (i < end && a[i] == quote) {
+        int start = ++i;
+        boolean hasEscapes = false;
+        while (true) {
+          if (i >= end) {
+            error = "field " + (count + 1) + ": unterminated quoted field";
+            return false;
+          }
+          if (a[i] == quote) {
+            if (i + 1 < end && a[i + 1] == quote) {
+              hasEscapes = true;
+              i += 2;
+              continue;
+            }
+            break;
+          }
+          i++;
+        }
+        starts[count] = start;
+        ends[count] = i;
+        escaped[count] = hasEscapes;
+        i++; // closing quote
+        if (i < end && a[i] != delimiter) {
+          error = "field " + (count + 1) + ": unexpected character after closing quote";
+          return false;
+        }
+      } else {
+        int start = i;
+        while (i < end && a[i] != delimiter) {
+          if (a[i] == quote) {
+            error = "field " + (count + 1) + ": quote inside unquoted field";
+            return false;
+          }
+          i++;
+        }
+        starts[count] = start;
+        ends[count] = i;
+        escaped[count] = false;
+      }
+      count++;
+      if (i >= end) {
+        return true;
+      }
+      i++; // delimiter; a delimiter at the very end leaves one more, empty, field
+    }
+  }
+
+  /** Number of fields found by the last successful {@link #split}. */
+  public int fieldCount() {
+    return count;
+  }
+
+  /** Why the last {@link #split} failed, or null. */
+  public String error() {
+    return error;
+  }
+
+  /** The decoded text of field {@code i} (0-based) of the last split. */
+  public String field(int i) {
+    if (i < 0 || i >= count) {
+      throw new IndexOutOfBoundsException("field " + i + " of " + count);
+    }
+    int s = starts[i];
+    int e = ends[i];
+    if (!escaped[i]) {
+      return new String(bytes, s, e - s, StandardCharsets.UTF_8);
+    }
+    if (unescapeBuffer.length < e - s) {
+      unescapeBuffer = new byte[Math.max(e - s, unescapeBuffer.length * 2)];
+    }
+    int n = 0;
+    for (int j = s; j < e; j++) {
+      byte b = bytes[j];
+      unescapeBuffer[n++] = b;
+      if (b == quote) {
+        j++; // skip the second quote of a doubled pair
+      }
+    }
+    return new String(unescapeBuffer, 0, n, StandardCharsets.UTF_8);
+  }
+
+  private void grow() {
+    int n = starts.length * 2;
+    starts = Arrays.copyOf(starts, n);
+    ends = Arrays.copyOf(ends, n);
+    escaped = Arrays.copyOf(escaped, n);
+  }
+
+  private boolean isValidUtf8(byte[] a, int offset, int length) {
+    int end = offset + length;
+    for (int i = offset; i < end; i++) {
+      if (a[i] < 0) {
+        try {
+          utf8.reset();
+          utf8.decode(ByteBuffer.wrap(a, i, end - i));
+          return true;
+        } catch (CharacterCodingException e) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.parabeam.transforms.stats;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/** Exact decimal parsing and printing, the same on every runner. */
+public final class Decimals {
+  /** Numbers whose scale lies outside ±MAX_SCALE are refused, so that no sum can grow unbounded. */
+  public static final int MAX_SCALE = 1000;
+
+  /** Decimal places of a mean. */
+  public static final int MEAN_SCALE = 6;
+
+  private Decimals() {}
+
+  /** Result of {@link #parse}: a value, or the reason there is none. */
+  public static final class Parsed {
+    public final BigDecimal value;
+    public final String error;
+
+    private Parsed(BigDecimal value, String error) {
+      this.value = value;
+      this.error = error;
+    }
+  }
+
+  /**
+   * Parses a number: after trimming spaces and tabs, it must match {@code
+   * [+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?} with ASCII digits, and its scale must lie within
+   * ±{@value #MAX_SCALE}.
+   *
+   * @return the value, or null when {@code s} is not such a number
+   */
+  public static BigDecimal parseOrNull(String s) {
+    Parsed p = parse(s);
+    return p.value;
+  }
+
+  /** Parses like {@link #parseOrNull} but says why a string is not a number. */
+  public static Parsed parse(String s) {
+    int b = 0;
+    int e = s.length();
+    while (b < e && isSpace(s.charAt(b))) {
+      b++;
+    }
+    while (e > b && isSpace(s.charAt(e - 1))) {
+      e--;
+    }
+    if (!matchesNumber(s, b, e)) {
+      return new Parsed(null, "not a number");
+    }
+    BigDecimal v;
+    try {
+      v = new BigDecimal(s.substring(b, e));
+    } catch (NumberFormatException | ArithmeticException ex) {
+      return new Parsed(null, "number out of range");
+    }
+    if (v.scale() > MAX_SCALE || v.scale() < -MAX_SCALE) {
+      return new Parsed(null, "number out of range (scale beyond ±" + MAX_SCALE + ")");
+    }
+    return new Parsed(v, null);
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t';
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  /** A hand-written matcher for the number pattern; about ten times faster than java.util.regex. */
+  static boolean matchesNumber(CharSequence s, int b, int e) {
+    int i = b;
+    if (i < e && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+      i++;
+    }
+    int intDigits = 0;
+    while (i < e && isDigit(s.charAt(i))) {
+      i++;
+      intDigits++;
+    }
+    int fracDigits = 0;
+    if (i < e && s.charAt(i) == '.') {
+      i++;
+      while (i < e && isDigit(s.charAt(i))) {
+        i++;
+        fracDigits++;
+      }
+    }
+    if (intDigits == 0 && fracDigits == 0) {
+      return false;
+    }
+    if (i < e && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+      i++;
+      if (i < e && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+        i++;
+      }
+      int expDigits = 0;
+      while (i < e && isDigit(s.charAt(i))) {
+        i++;
+        expDigits++;
+      }
+      if (expDigits == 0) {
+        return false;
+      }
+    }
+    return i == e;
+  }
+
+  /** Prints {@code v} as {@code v.stripTrailingZeros().toPlainString()}: 4.50 → 4.5, 1E+3 → 1000. */
+  public static String format(BigDecimal v) {
+    return v.stripTrailingZeros().toPlainString();
+  }
+
+  /** {@code sum / count}, rounded HALF_EVEN to {@value #MEAN_SCALE} places. */
+  public static BigDecimal mean(BigDecimal sum, long count) {
+    return sum.divide(BigDecimal.valueOf(count), MEAN_SCALE, RoundingMode.HALF_EVEN);
+  }
+}
