@@ -20,6 +20,8 @@ public final class Main {
           "  baseline    the same computation in plain Java (commons-csv + HashMap): --input=FILE",
           "              --keyColumn=K --valueColumn=V [--threads=N] [--output=results.csv]",
           "  bench       job vs plain-Java baseline, side by side: --sizes=1000000,10000000 [--repeats=3]",
+          "  speedup     the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
+          "              [--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]",
           "");
 
   private Main() {}
@@ -45,8 +47,10 @@ public final class Main {
           return PlainJavaAggregate.main(rest);
         case "bench":
           return Bench.main(rest);
+        case "speedup":
+          return dev.parabeam.pipelines.speedup.Speedup.run(rest, System.out, System.err, Datasets::ensure);
         default:
-          System.err.println("error: unknown command '" + cmd + "' (commands: aggregate, generate, baseline, bench)");
+          System.err.println("error: unknown command '" + cmd + "' (commands: aggregate, generate, baseline, bench, speedup)");
           return 2;
       }
     } catch (UsageException e) {

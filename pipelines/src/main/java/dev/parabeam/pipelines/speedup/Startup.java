@@ -1,0 +1,77 @@
+package dev.parabeam.pipelines.speedup;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The fixed start-up cost of a job: a fresh JVM runs the {@code aggregate} command on a tiny
+ * input, as a user would start it; its wall time, timed from outside, minus the pipeline time it
+ * reports, is what every job pays before and after its pipeline runs (JVM start, class loading,
+ * options, planning, pipeline construction, publishing).
+ */
+public final class Startup {
+  /** The medians of some fresh-JVM runs. */
+  public static final class Result {
+    public final double wallSeconds;
+    public final double pipelineSeconds;
+
+    public Result(double wallSeconds, double pipelineSeconds) {
+      this.wallSeconds = wallSeconds;
+      this.pipelineSeconds = pipelineSeconds;
+    }
+
+    public double fixedSeconds() {
+      return wallSeconds - pipelineSeconds;
+    }
+  }
+
+  private Startup() {}
+
+  /** Runs {@code aggregate} with {@code jobArgs} in {@code repeats} fresh JVMs; medians of wall and pipeline time. */
+  public static Result measure(List<String> jobArgs, Path output, int repeats) throws IOException, InterruptedException {
+    List<Double> wall = new ArrayList<>();
+    List<Double> pipeline = new ArrayList<>();
+    for (int i = 0; i < repeats; i++) {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(javaExecutable());
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add("dev.parabeam.pipelines.Main");
+      cmd.add("aggregate");
+      cmd.addAll(jobArgs);
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int rc = p.waitFor();
+      double secs = (System.nanoTime() - t0) / 1e9;
+      if (rc != 0) {
+        throw new IllegalStateException("the fresh-JVM start-up run failed (exit " + rc + "): " + lastErrorLine(text));
+      }
+      wall.add(secs);
+      pipeline.add(Speedup.pipelineSeconds(Files.readString(output.resolve("summary.json"), StandardCharsets.UTF_8)));
+    }
+    return new Result(Stats.median(wall), Stats.median(pipeline));
+  }
+
+  static String javaExecutable() {
+    return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  static String lastErrorLine(String text) {
+    String last = "";
+    for (String line : text.split("\n")) {
+      if (line.startsWith("error:")) {
+        return line;
+      }
+      if (!line.isBlank()) {
+        last = line;
+      }
+    }
+    return last;
+  }
+}

@@ -1,0 +1,51 @@
+package dev.parabeam.pipelines.speedup;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+
+/** The arithmetic of the speedup table: medians, speedup, ideal speedup and efficiency. */
+public final class Stats {
+  private Stats() {}
+
+  /** The median of {@code xs} (the mean of the middle two for an even count). */
+  public static double median(Collection<Double> xs) {
+    if (xs == null || xs.isEmpty()) {
+      throw new IllegalArgumentException("median of no values");
+    }
+    List<Double> s = new ArrayList<>(xs);
+    s.sort(null);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
+  /** How many times faster the parallel run was: {@code sequential / parallel}. */
+  public static double speedup(double sequentialSeconds, double parallelSeconds) {
+    if (!(sequentialSeconds > 0) || !(parallelSeconds > 0)) {
+      throw new IllegalArgumentException(
+          "times must be positive, got " + sequentialSeconds + " and " + parallelSeconds);
+    }
+    return sequentialSeconds / parallelSeconds;
+  }
+
+  /**
+   * The best speedup {@code workers} workers can reach for {@code work}: waits overlap, so io work
+   * can go {@code workers} times faster; computation cannot use more cores than there are, so cpu
+   * (and none: parsing is computation too) reaches at most {@code min(workers, cores)}.
+   */
+  public static int ideal(String work, int workers, int cores) {
+    if (workers < 1 || cores < 1) {
+      throw new IllegalArgumentException("workers and cores must be >= 1");
+    }
+    return work.toLowerCase(Locale.ROOT).equals("io") ? workers : Math.min(workers, cores);
+  }
+
+  /** Speedup as a fraction of the ideal one. */
+  public static double efficiency(double speedup, int ideal) {
+    if (ideal < 1) {
+      throw new IllegalArgumentException("ideal must be >= 1, got " + ideal);
+    }
+    return speedup / ideal;
+  }
+}

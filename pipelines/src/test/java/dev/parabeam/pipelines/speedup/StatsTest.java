@@ -1,0 +1,48 @@
+package dev.parabeam.pipelines.speedup;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.is;
+import static org.junit.Assert.assertThrows;
+
+import java.util.List;
+import org.junit.Test;
+
+public class StatsTest {
+  @Test
+  public void medianOfOddCountIsTheMiddleValueWhateverTheOrder() {
+    assertThat(Stats.median(List.of(3.0, 1.0, 2.0)), is(2.0));
+    assertThat(Stats.median(List.of(7.5)), is(7.5));
+  }
+
+  @Test
+  public void medianOfEvenCountIsTheMeanOfTheMiddleTwo() {
+    assertThat(Stats.median(List.of(4.0, 1.0, 3.0, 10.0)), is(3.5));
+  }
+
+  @Test
+  public void medianOfNothingIsAnError() {
+    assertThrows(IllegalArgumentException.class, () -> Stats.median(List.of()));
+  }
+
+  @Test
+  public void speedupIsSequentialOverParallel() {
+    assertThat(Stats.speedup(10.2, 3.1), closeTo(3.290, 0.001));
+    assertThat(Stats.speedup(975.3, 251.8), closeTo(3.873, 0.001));
+    assertThrows(IllegalArgumentException.class, () -> Stats.speedup(1.0, 0.0));
+  }
+
+  @Test
+  public void idealIsWorkersForWaitsAndAtMostTheCoresForComputation() {
+    assertThat(Stats.ideal("io", 4, 2), is(4));
+    assertThat(Stats.ideal("cpu", 4, 2), is(2));
+    assertThat(Stats.ideal("cpu", 4, 8), is(4));
+    assertThat(Stats.ideal("none", 4, 2), is(2));
+  }
+
+  @Test
+  public void efficiencyIsSpeedupOverIdeal() {
+    assertThat(Stats.efficiency(3.8, 4), closeTo(0.95, 1e-9));
+    assertThat(Stats.efficiency(1.9, 2), closeTo(0.95, 1e-9));
+  }
+}
