@@ -58,7 +58,8 @@ public final class RecordReader {
     this.channel = channel;
     this.quote = dialect.quote();
     this.maxRecordBytes = maxRecordBytes;
-    this.buf = new byte[bufferBytes];
+    // at least 3 bytes: skipByteOrderMark must see a whole BOM at once (a smaller buffer looped forever)
+    this.buf = new byte[Math.max(3, bufferBytes)];
     this.bufStartOffset = fileOffset;
     this.line = line;
   }

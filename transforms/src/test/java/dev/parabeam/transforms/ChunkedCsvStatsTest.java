@@ -1,0 +1,271 @@
+package dev.parabeam.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+import dev.parabeam.transforms.chunks.ChunkIO;
+import dev.parabeam.transforms.chunks.ChunkPlanner;
+import dev.parabeam.transforms.chunks.CsvChunk;
+import dev.parabeam.transforms.chunks.CsvFile;
+import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.csv.CsvHeader;
+import dev.parabeam.transforms.csv.CsvText;
+import dev.parabeam.transforms.io.StatsCsv;
+import dev.parabeam.transforms.stats.DecimalStats;
+import java.io.File;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class ChunkedCsvStatsTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
+
+  private String file(String name, byte[] content) throws IOException {
+    File f = tmp.newFile(name);
+    Files.write(f.toPath(), content);
+    return f.getAbsolutePath();
+  }
+
+  private String file(String name, String content) throws IOException {
+    return file(name, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Reads headers and plans chunks the way the aggregate pipeline does. */
+  static List<CsvChunk> plan(List<String> paths, String key, String value, long chunkBytes, int parallelism)
+      throws IOException {
+    List<CsvFile> files = new ArrayList<>();
+    for (String p : paths) {
+      CsvHeader h;
+      try (ReadableByteChannel ch = ChunkIO.openAt(p, 0)) {
+        h = CsvHeader.read(ch, CsvDialect.RFC4180, 1 << 20);
+      }
+      files.add(new CsvFile(p, new File(p).length(), h.dataStart(), h.dataStartLine(),
+          h.columns().size(), h.indexOf(key), h.indexOf(value)));
+    }
+    return ChunkPlanner.plan(files, chunkBytes, parallelism);
+  }
+
+  private static PCollection<String> rows(PCollectionTuple out, String name) {
+    return out.get(ChunkedCsvStats.RESULTS)
+        .apply(name + "Rows", MapElements.into(TypeDescriptors.strings())
+            .via((KV<String, DecimalStats> kv) -> StatsCsv.row(kv.getKey(), kv.getValue())));
+  }
+
+  private static PCollection<KV<String, Long>> counts(PCollectionTuple out, String name) {
+    return out.get(ChunkedCsvStats.COUNTS).apply(name + "Sum", Sum.longsPerKey());
+  }
+
+  private static final String FILE_A =
+      "id,key,amount\n"          // 1
+      + "1,alpha,10\n"           // 2
+      + "2,\"be,ta\",2.5\r\n"    // 3
+      + "\n"                     // 4
+      + "3,\"multi\nline\",-1\n" // 5-6
+      + "4,alpha,abc\n"          // 7  dead
+      + "5,gamma\n"              // 8  dead
+      + "6,\"q\"\"uote\",1e3\n"  // 9
+      + "7,alpha, 8 \n"          // 10
+      + "8,ü,\n"                 // 11 dead
+      + "9,\"bad\"x,1\n"         // 12 dead
+      + "10,be\"t\"a,1\n"       // 13 dead (an odd count here would join lines by the parity rule)
+      + "11,\u00ff,1\n"          // 14 dead (the ÿ is replaced by a lone 0xFF byte below)
+      + "12,,.5\n"               // 15
+      + "13,alpha,1.\n"          // 16
+      + "14,\"be,ta\",+2\n"      // 17
+      + "15,ü,-0\n"              // 18
+      + "16,\"open,5\n"          // 19 dead: unterminated to the end of file
+      + "17,alpha,1";            // 20
+
+  private static byte[] fileA() {
+    byte[] b = FILE_A.getBytes(StandardCharsets.UTF_8);
+    byte[] y = "\u00ff".getBytes(StandardCharsets.UTF_8); // C3 BF
+    byte[] out = new byte[b.length - 1];
+    int o = 0;
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == y[0] && b[i + 1] == y[1]) {
+        out[o++] = (byte) 0xFF;
+        i++;
+      } else {
+        out[o++] = b[i];
+      }
+    }
+    return out;
+  }
+
+  /** BOM, CRLF, other column order, quoted CRLF, no trailing newline. */
+  private static final String FILE_B =
+      "\uFEFFamount,key,note\r\n" // 1
+      + "3.25,alpha,x\r\n"        // 2
+      + "\r\n"                    // 3
+      + "1E+2,ü,\"a\r\nb\"\r\n"   // 4-5
+      + "-4,\"be,ta\",\r\n"       // 6
+      + "7,alpha,\"x,y\"";        // 7
+
+  @Test
+  public void sameResultsDeadLettersAndCountsForEveryChunking() throws IOException {
+    String a = file("a.csv", fileA());
+    String b = file("b.csv", FILE_B);
+    String headerOnly = file("c.csv", "key,amount\n");
+    List<String> paths = List.of(a, b, headerOnly);
+
+    // computed by hand from the files above
+    String[] expectedRows = {
+      "alpha,5,29.25,1,10,5.85", // 10, 8, 1., 3.25, 7
+      "\"be,ta\",3,0.5,-4,2.5,0.166667", // 2.5, +2, -4
+      "\"multi\nline\",1,-1,-1,-1,-1",
+      "\"q\"\"uote\",1,1000,1000,1000,1000",
+      ",1,0.5,0.5,0.5,0.5", // the empty key
+      "ü,2,100,0,100,50", // -0, 1E+2
+    };
+    DeadLetter[] expectedDead = {
+      new DeadLetter(a, 7, "amount: not a number: 'abc'", "4,alpha,abc"),
+      new DeadLetter(a, 8, "expected 3 fields, found 2", "5,gamma"),
+      new DeadLetter(a, 11, "amount: not a number: ''", "8,ü,"),
+      new DeadLetter(a, 12, "field 2: unexpected character after closing quote", "9,\"bad\"x,1"),
+      new DeadLetter(a, 13, "field 2: quote inside unquoted field", "10,be\"t\"a,1"),
+      new DeadLetter(a, 14, "invalid UTF-8", "11,\uFFFD,1"),
+      new DeadLetter(a, 19, "unterminated quoted field at end of file", "16,\"open,5\n17,alpha,1"),
+    };
+    // 16 records in a, 4 in b; 7 dead letters
+    List<KV<String, Long>> expectedCounts = List.of(
+        KV.of(ChunkedCsvStats.RECORDS_READ, 20L),
+        KV.of(ChunkedCsvStats.RECORDS_OK, 13L),
+        KV.of(ChunkedCsvStats.DEAD_LETTER_COUNT, 7L));
+
+    // chunk size, parallelism: 1-byte chunks, chunks smaller than a record, larger, whole files, automatic
+    long[][] chunkings = {{1, 1}, {7, 2}, {64, 3}, {100_000, 1}, {0, 4}};
+    for (long[] c : chunkings) {
+      List<CsvChunk> chunks = plan(paths, "key", "amount", c[0], (int) c[1]);
+      if (c[0] == 1) {
+        assertThat((long) chunks.size(),
+            is(new File(a).length() - 14 + new File(b).length() - 20));
+      }
+      String name = "Chunks" + c[0] + "x" + c[1];
+      PCollectionTuple out =
+          pipeline
+              .apply(name, Create.of(chunks).withCoder(CsvChunk.Coder.of()))
+              .apply(name + "Stats", ChunkedCsvStats.of("amount"));
+      PAssert.that(name + " results", rows(out, name)).containsInAnyOrder(expectedRows);
+      PAssert.that(name + " dead letters", out.get(ChunkedCsvStats.DEAD_LETTERS)).containsInAnyOrder(expectedDead);
+      PAssert.that(name + " counts", counts(out, name)).containsInAnyOrder(expectedCounts);
+    }
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void tooLongRecordsBecomeDeadLettersWithTheirStart() throws IOException {
+    String c = file("long.csv",
+        "k,v\n"
+            + "a,1\n"
+            + "\"long\nkey with more than twenty-four bytes\",2\n"
+            + "b,3\r\n"
+            + "\"unterminated and long, very long\n");
+    for (long size : new long[] {1, 5, 0}) {
+      String name = "Long" + size;
+      PCollectionTuple out =
+          pipeline
+              .apply(name, Create.of(plan(List.of(c), "k", "v", size, 3)).withCoder(CsvChunk.Coder.of()))
+              .apply(name + "Stats", ChunkedCsvStats.of("v").withMaxRecordBytes(24));
+      PAssert.that(rows(out, name)).containsInAnyOrder("a,1,1,1,1,1", "b,1,3,3,3,3");
+      PAssert.that(out.get(ChunkedCsvStats.DEAD_LETTERS))
+          .containsInAnyOrder(
+              new DeadLetter(c, 3,
+                  "record longer than the maximum of 24 bytes (45 bytes); the record column holds its first 24 bytes",
+                  "\"long\nkey with more than"),
+              new DeadLetter(c, 6,
+                  "record longer than the maximum of 24 bytes (34 bytes); the record column holds its first 24 bytes",
+                  "\"unterminated and long, "));
+      PAssert.that(counts(out, name)).containsInAnyOrder(
+          KV.of(ChunkedCsvStats.RECORDS_READ, 4L),
+          KV.of(ChunkedCsvStats.RECORDS_OK, 2L),
+          KV.of(ChunkedCsvStats.DEAD_LETTER_COUNT, 2L));
+    }
+    pipeline.run().waitUntilFinish();
+  }
+
+  /** A generated file, checked against commons-csv + BigDecimal, under several chunkings. */
+  @Test
+  public void generatedFileAgreesWithCommonsCsv() throws IOException {
+    Random rnd = new Random(8L);
+    String[] keyPieces = {"k", "ü", ",", "\"", "\n", "\r\n", " ", "日"};
+    StringBuilder sb = new StringBuilder("value,key\n");
+    for (int i = 0; i < 120; i++) {
+      StringBuilder k = new StringBuilder();
+      for (int n = rnd.nextInt(3); n > 0; n--) {
+        k.append(keyPieces[rnd.nextInt(keyPieces.length)]);
+      }
+      String value = rnd.nextInt(15) == 0 ? "x" + i : BigDecimal.valueOf(rnd.nextInt(20001) - 10000, rnd.nextInt(4)).toPlainString();
+      sb.append(CsvText.row(value, k.toString())).append(rnd.nextBoolean() ? "\n" : "\r\n");
+      if (rnd.nextInt(10) == 0) {
+        sb.append("\n");
+      }
+    }
+    String path = file("gen.csv", sb.toString());
+
+    // the oracle
+    Map<String, List<BigDecimal>> byKey = new TreeMap<>();
+    long read = 0;
+    long dead = 0;
+    try (CSVParser p = CSVParser.parse(new StringReader(sb.toString()),
+        CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).setHeader().setSkipHeaderRecord(true).build())) {
+      for (CSVRecord r : p) {
+        read++;
+        if (r.get("value").startsWith("x")) {
+          dead++;
+        } else {
+          byKey.computeIfAbsent(r.get("key"), x -> new ArrayList<>()).add(new BigDecimal(r.get("value")));
+        }
+      }
+    }
+    List<String> expected = new ArrayList<>();
+    for (Map.Entry<String, List<BigDecimal>> e : byKey.entrySet()) {
+      List<BigDecimal> v = e.getValue();
+      BigDecimal sum = v.stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+      expected.add(CsvText.row(e.getKey(), Integer.toString(v.size()),
+          sum.stripTrailingZeros().toPlainString(),
+          v.stream().min(BigDecimal::compareTo).get().stripTrailingZeros().toPlainString(),
+          v.stream().max(BigDecimal::compareTo).get().stripTrailingZeros().toPlainString(),
+          sum.divide(BigDecimal.valueOf(v.size()), 6, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString()));
+    }
+    assertThat(read, is(120L));
+
+    for (long size : new long[] {29, 0}) {
+      String name = "Gen" + size;
+      PCollectionTuple out =
+          pipeline
+              .apply(name, Create.of(plan(List.of(path), "key", "value", size, 4)).withCoder(CsvChunk.Coder.of()))
+              .apply(name + "Stats", ChunkedCsvStats.of("value"));
+      PAssert.that(rows(out, name)).containsInAnyOrder(expected);
+      PAssert.that(counts(out, name)).containsInAnyOrder(
+          KV.of(ChunkedCsvStats.RECORDS_READ, read),
+          KV.of(ChunkedCsvStats.RECORDS_OK, read - dead),
+          KV.of(ChunkedCsvStats.DEAD_LETTER_COUNT, dead));
+    }
+    pipeline.run().waitUntilFinish();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.parabeam.transforms.chunks;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import org.apache.beam.sdk.testing.CoderProperties;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.util.SerializableUtils;
+import org.junit.Test;
+
+public class CsvChunkTest {
+  private final CsvFile file = new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, 6, 2, 5);
+
+  @Test
+  public void fileValueSemantics() {
+    assertThat(file, equalTo(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, 6, 2, 5)));
+    assertThat(file.hashCode(), is(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, 6, 2, 5).hashCode()));
+    assertThat(file, not(equalTo(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, 6, 5, 2))));
+    assertThat(file, not(equalTo(new CsvFile("/data/other.csv", 1L << 40, 17, 3, 6, 2, 5))));
+    assertThat(SerializableUtils.clone(file), equalTo(file));
+    assertThat(file.keyIndex(), is(2));
+    assertThat(file.valueIndex(), is(5));
+    assertThat(file.fieldCount(), is(6));
+    assertThat(file.dataStartLine(), is(3L));
+  }
+
+  @Test
+  public void locateKeepsTheRangeAndSetsTheState() {
+    CsvChunk c = TestChunks.chunk(file, 7, 100, 250);
+    assertThat(c.isLocated(), is(false));
+    assertThat(c.length(), is(150L));
+    CsvChunk l = c.locate(true, false, 42);
+    assertThat(l.isLocated(), is(true));
+    assertThat(l.oddQuotesBefore(), is(true));
+    assertThat(l.afterLineFeed(), is(false));
+    assertThat(l.startLine(), is(42L));
+    assertThat(l.start(), is(100L));
+    assertThat(l.end(), is(250L));
+    assertThat(l.index(), is(7));
+    assertThat(l.file(), is(file));
+    assertThat(c.isLocated(), is(false));
+    assertThat(l, not(equalTo(c)));
+    assertThat(l, not(equalTo(c.locate(false, false, 42))));
+    assertThat(l, not(equalTo(c.locate(true, true, 42))));
+    assertThat(l, not(equalTo(c.locate(true, false, 43))));
+    assertThat(l, equalTo(c.locate(true, false, 42)));
+    assertThat(c.toString(), is("/data/ü,x.csv#7[100,250)"));
+  }
+
+  @Test
+  public void coderRoundTripsEveryField() throws Exception {
+    CsvChunk.Coder coder = CsvChunk.Coder.of();
+    CsvChunk c = TestChunks.chunk(file, 7, 100, 1L << 39);
+    for (CsvChunk x : new CsvChunk[] {c, c.locate(true, false, 1L << 35), c.locate(false, true, 1)}) {
+      CoderProperties.coderDecodeEncodeEqual(coder, x);
+      CsvChunk back = CoderUtils.clone(coder, x);
+      assertThat(back.file(), equalTo(file));
+      assertThat(back.isLocated(), is(x.isLocated()));
+      assertThat(back.oddQuotesBefore(), is(x.oddQuotesBefore()));
+      assertThat(back.afterLineFeed(), is(x.afterLineFeed()));
+      assertThat(back.startLine(), is(x.startLine()));
+      assertThat(back.end(), is(1L << 39));
+    }
+    CoderProperties.coderDeterministic(coder, c, TestChunks.chunk(file, 7, 100, 1L << 39));
+    CoderProperties.coderSerializable(coder);
+    assertThat(SerializableUtils.clone(c), equalTo(c));
+  }
+}
