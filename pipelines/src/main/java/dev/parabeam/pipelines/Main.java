@@ -22,6 +22,8 @@ public final class Main {
           "  bench       job vs plain-Java baseline, side by side: --sizes=1000000,10000000 [--repeats=3]",
           "  speedup     the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
           "              [--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]",
+          "  cluster     a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
+          "              | status | stop | add-taskmanager (web UI http://127.0.0.1:8081)",
           "");
 
   private Main() {}
@@ -49,8 +51,10 @@ public final class Main {
           return Bench.main(rest);
         case "speedup":
           return dev.parabeam.pipelines.speedup.Speedup.run(rest, System.out, System.err, Datasets::ensure);
+        case "cluster":
+          return dev.parabeam.pipelines.cluster.ClusterCommand.main(rest);
         default:
-          System.err.println("error: unknown command '" + cmd + "' (commands: aggregate, generate, baseline, bench, speedup)");
+          System.err.println("error: unknown command '" + cmd + "' (commands: aggregate, generate, baseline, bench, speedup, cluster)");
           return 2;
       }
     } catch (UsageException e) {

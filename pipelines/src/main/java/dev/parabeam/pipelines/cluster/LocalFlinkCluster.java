@@ -1,0 +1,671 @@
+package dev.parabeam.pipelines.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A local Flink session cluster (one JobManager, one or more TaskManagers, each its own JVM) started
+ * from the Maven-resolved Flink jars in {@code pipelines/flink-cluster/target/lib}, because
+ * flink-dist is not available here. It does what Flink's {@code start-cluster.sh} does: writes a
+ * {@code config.yaml}, asks {@code BashJavaUtils} for each daemon's memory flags and dynamic
+ * properties, and starts the daemons.
+ *
+ * <p>Every server binds to 127.0.0.1. All working files live under one directory ({@link #dir()},
+ * by default {@code <repo>/build/flink-cluster}): {@code conf/}, {@code pids/}, {@code tmp/} (Flink's
+ * {@code io.tmp.dirs}, blobs, web uploads) and {@code log/}. {@link #start} wipes the directory
+ * first; {@link #stop} wipes it again but keeps {@code log/}.
+ */
+public final class LocalFlinkCluster {
+  public static final String HOST = "127.0.0.1";
+  public static final int DEFAULT_REST_PORT = 8081;
+  public static final int DEFAULT_SLOTS = 4;
+
+  static final String MARKER = ".parabeam-flink-cluster";
+  static final String STATE = "cluster.properties";
+  static final String JOBMANAGER = "jobmanager";
+  static final String TASKMANAGER = "taskmanager";
+  private static final String RESULT_PREFIX = "BASH_JAVA_UTILS_EXEC_RESULT:";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+  /** What flink-dist's config.yaml passes to every Flink JVM on Java 17 (Kryo and friends need them). */
+  private static final List<String> JAVA17_OPTS =
+      List.of(
+          "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+          "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+          "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+          "--add-opens=java.base/java.lang=ALL-UNNAMED",
+          "--add-opens=java.base/java.net=ALL-UNNAMED",
+          "--add-opens=java.base/java.io=ALL-UNNAMED",
+          "--add-opens=java.base/java.nio=ALL-UNNAMED",
+          "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+          "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+          "--add-opens=java.base/java.text=ALL-UNNAMED",
+          "--add-opens=java.base/java.time=ALL-UNNAMED",
+          "--add-opens=java.base/java.util=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
+
+  private final Path dir;
+  private final Path lib;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
+  private final ObjectMapper json = new ObjectMapper();
+
+  public LocalFlinkCluster(Path dir, Path lib) {
+    this.dir = dir.toAbsolutePath().normalize();
+    this.lib = lib.toAbsolutePath().normalize();
+  }
+
+  /** The cluster of a repository checkout: working directory {@code <repo>/build/flink-cluster}. */
+  public static LocalFlinkCluster forRepo(Path repo) {
+    return new LocalFlinkCluster(repo.resolve("build").resolve("flink-cluster"), defaultLib(repo));
+  }
+
+  /**
+   * The repository root: system property {@code parabeam.repo}, else derived from where this class
+   * was loaded ({@code <repo>/pipelines/target/...}), else the current directory.
+   */
+  public static Path defaultRepo() {
+    String prop = System.getProperty("parabeam.repo");
+    if (prop != null && !prop.isBlank()) {
+      return Paths.get(prop).toAbsolutePath().normalize();
+    }
+    try {
+      Path p = Paths.get(LocalFlinkCluster.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      for (Path c = p; c != null; c = c.getParent()) {
+        if (Files.isRegularFile(c.resolve("pipelines/flink-cluster/pom.xml"))) {
+          return c;
+        }
+      }
+    } catch (Exception ignored) {
+      // fall through to the current directory
+    }
+    return Paths.get("").toAbsolutePath();
+  }
+
+  /** The Flink runtime jars: system property {@code parabeam.flink.lib}, else the flink-cluster module's target/lib. */
+  public static Path defaultLib(Path repo) {
+    String prop = System.getProperty("parabeam.flink.lib");
+    if (prop != null && !prop.isBlank()) {
+      return Paths.get(prop);
+    }
+    return repo.resolve("pipelines/flink-cluster/target/lib");
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Path logDir() {
+    return dir.resolve("log");
+  }
+
+  private Path conf() {
+    return dir.resolve("conf");
+  }
+
+  private Path pidDir() {
+    return dir.resolve("pids");
+  }
+
+  private Path tmp() {
+    return dir.resolve("tmp");
+  }
+
+  /** The REST port of the running (or last started) cluster, or -1. */
+  public int restPort() {
+    String p = state().getProperty("rest.port");
+    return p == null ? -1 : Integer.parseInt(p);
+  }
+
+  public String webUrl() {
+    return "http://" + HOST + ":" + restPort();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // start
+
+  /** Starts a JobManager and one TaskManager with {@code slots} slots; a no-op if already up. */
+  public void start(int slots, int restPort, PrintStream out) throws IOException, InterruptedException {
+    if (slots < 1) {
+      throw new ClusterException("--slots must be at least 1, got " + slots);
+    }
+    requireLib();
+    Map<String, ProcessHandle> live = liveProcesses();
+    if (!live.isEmpty()) {
+      int port = restPort();
+      Optional<JsonNode> ov = port > 0 ? get(port, "/overview") : Optional.empty();
+      if (ov.isPresent()) {
+        out.println(
+            "Flink cluster already up at " + webUrl() + " (" + ov.get().path("taskmanagers").asInt() + " TaskManager(s), "
+                + ov.get().path("slots-total").asInt() + " slots; pids " + pidList(live) + ")");
+        return;
+      }
+      throw new ClusterException(
+          "a Flink cluster from " + dir + " is running (pids " + pidList(live) + ") but does not answer at "
+              + webUrl() + "; see " + logDir() + " or stop it with ./run.sh cluster stop");
+    }
+    if (!portFree(restPort)) {
+      throw new ClusterException(
+          HOST + ":" + restPort + " is already in use by another program (not a cluster started from " + dir
+              + "); stop that program or choose another port with --port=N");
+    }
+
+    wipe(false);
+    for (Path d : List.of(conf(), pidDir(), tmp(), logDir())) {
+      Files.createDirectories(d);
+    }
+    Files.writeString(dir.resolve(MARKER), "working directory of ./run.sh cluster; wiped on start and stop\n");
+    int rpcPort = freePort();
+    Properties st = new Properties();
+    st.setProperty("rest.port", Integer.toString(restPort));
+    st.setProperty("rpc.port", Integer.toString(rpcPort));
+    st.setProperty("slots", Integer.toString(slots));
+    try (Writer w = Files.newBufferedWriter(dir.resolve(STATE), StandardCharsets.UTF_8)) {
+      st.store(w, "local Flink cluster");
+    }
+    writeConfig(slots, restPort, rpcPort);
+
+    List<String[]> jmParams = resourceParams("GET_JM_RESOURCE_PARAMS");
+    List<String> jmArgs = new ArrayList<>(List.of("--configDir", conf().toString(), "--executionMode", "cluster"));
+    jmArgs.addAll(Arrays.asList(jmParams.get(1)));
+    Map<String, Process> started = new LinkedHashMap<>();
+    try {
+      started.put(
+          JOBMANAGER,
+          launch(JOBMANAGER, "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+              Arrays.asList(jmParams.get(0)), jmArgs));
+      String tm = TASKMANAGER + "-1";
+      started.put(tm, launchTaskManager(tm));
+      awaitUp(started, 1, slots, tm);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      for (Process p : started.values()) {
+        p.destroyForcibly();
+      }
+      for (Process p : started.values()) {
+        p.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      }
+      wipe(true);
+      throw e;
+    }
+    out.println(
+        "Flink cluster up: 1 JobManager (pid " + started.get(JOBMANAGER).pid() + "), 1 TaskManager (pid "
+            + started.get(TASKMANAGER + "-1").pid() + ") with " + slots + " slots");
+    out.println("web UI:  " + webUrl());
+    out.println("submit:  ./run.sh aggregate ... --runner=FlinkRunner --flinkMaster=" + HOST + ":" + restPort);
+    out.println("logs:    " + logDir());
+    out.println("stop:    ./run.sh cluster stop");
+  }
+
+  /** Starts one more TaskManager (same configuration) and waits until it has registered; returns its pid. */
+  public long addTaskManager(PrintStream out) throws IOException, InterruptedException {
+    requireLib();
+    Map<String, ProcessHandle> live = liveProcesses();
+    if (!live.containsKey(JOBMANAGER) || get(restPort(), "/overview").isEmpty()) {
+      throw new ClusterException("no Flink cluster is up in " + dir + "; start one with ./run.sh cluster start");
+    }
+    int n = 1;
+    while (Files.exists(pidDir().resolve(TASKMANAGER + "-" + n + ".pid"))) {
+      n++;
+    }
+    String name = TASKMANAGER + "-" + n;
+    Process p = launchTaskManager(name);
+    try {
+      awaitUp(Map.of(name, p), 0, 0, name);
+    } catch (RuntimeException e) {
+      p.destroyForcibly();
+      throw e;
+    }
+    int slots = Integer.parseInt(state().getProperty("slots", "0"));
+    out.println("TaskManager " + name + " up (pid " + p.pid() + ", " + slots + " slots); web UI " + webUrl());
+    return p.pid();
+  }
+
+  private Process launchTaskManager(String name) throws IOException, InterruptedException {
+    List<String[]> tmParams = resourceParams("GET_TM_RESOURCE_PARAMS");
+    List<String> tmArgs = new ArrayList<>(List.of("--configDir", conf().toString()));
+    tmArgs.addAll(Arrays.asList(tmParams.get(1)));
+    // a known resource id lets us see this very TaskManager register in /taskmanagers
+    tmArgs.addAll(List.of("-D", "taskmanager.resource-id=" + name));
+    return launch(name, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", Arrays.asList(tmParams.get(0)), tmArgs);
+  }
+
+  /** Waits until {@code taskManager} is registered and at least {@code slots} slots in total. */
+  private void awaitUp(Map<String, Process> watch, int minTaskManagers, int slots, String taskManager)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    int port = restPort();
+    while (System.nanoTime() < deadline) {
+      for (Map.Entry<String, Process> e : watch.entrySet()) {
+        if (!e.getValue().isAlive()) {
+          throw new ClusterException(
+              "the " + e.getKey() + " exited during start (exit code " + e.getValue().exitValue() + "); see "
+                  + logDir().resolve(e.getKey() + ".log") + " and " + logDir().resolve(e.getKey() + ".out"));
+        }
+      }
+      Optional<JsonNode> ov = get(port, "/overview");
+      Optional<JsonNode> tms = ov.isPresent() ? get(port, "/taskmanagers") : Optional.empty();
+      if (ov.isPresent()
+          && tms.isPresent()
+          && ov.get().path("taskmanagers").asInt() >= minTaskManagers
+          && ov.get().path("slots-total").asInt() >= slots
+          && registered(tms.get(), taskManager)) {
+        return;
+      }
+      Thread.sleep(300);
+    }
+    throw new ClusterException(
+        "the Flink cluster did not come up within " + START_TIMEOUT.toSeconds() + " s; see the logs in " + logDir());
+  }
+
+  private static boolean registered(JsonNode taskManagers, String id) {
+    for (JsonNode tm : taskManagers.path("taskmanagers")) {
+      if (id.equals(tm.path("id").asText())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void writeConfig(int slots, int restPort, int rpcPort) throws IOException {
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("jobmanager.rpc.address", HOST);
+    c.put("jobmanager.rpc.port", Integer.toString(rpcPort));
+    c.put("jobmanager.bind-host", HOST);
+    c.put("jobmanager.memory.process.size", "1024m");
+    c.put("taskmanager.host", HOST);
+    c.put("taskmanager.bind-host", HOST);
+    c.put("taskmanager.memory.process.size", "2048m");
+    c.put("taskmanager.numberOfTaskSlots", Integer.toString(slots));
+    c.put("taskmanager.network.sort-shuffle.min-buffers", "64");
+    c.put("rest.address", HOST);
+    c.put("rest.bind-address", HOST);
+    c.put("rest.port", Integer.toString(restPort));
+    c.put("parallelism.default", "1");
+    // a batch job survives a lost TaskManager only through a restart strategy (Beam's
+    // --numberOfExecutionRetries is ignored for batch); short heartbeats notice the loss quickly
+    c.put("restart-strategy.type", "fixed-delay");
+    c.put("restart-strategy.fixed-delay.attempts", "10");
+    c.put("restart-strategy.fixed-delay.delay", "2 s");
+    c.put("heartbeat.interval", "1000");
+    c.put("heartbeat.timeout", "5000");
+    // every file the daemons write stays under this directory
+    c.put("io.tmp.dirs", quote(tmp().toString()));
+    c.put("blob.storage.directory", quote(tmp().resolve("blob").toString()));
+    c.put("web.tmpdir", quote(tmp().resolve("web").toString()));
+    c.put("process.working-dir", quote(tmp().resolve("work").toString()));
+    c.put("env.java.opts.all", quote(String.join(" ", JAVA17_OPTS)));
+    StringBuilder sb = new StringBuilder("# written by ./run.sh cluster start; everything binds to " + HOST + "\n");
+    c.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
+    Files.writeString(conf().resolve("config.yaml"), sb.toString(), StandardCharsets.UTF_8);
+
+    String log4j =
+        String.join(
+            "\n",
+            "monitorInterval = 30",
+            "rootLogger.level = INFO",
+            "rootLogger.appenderRef.file.ref = MainAppender",
+            "logger.pekko.name = org.apache.pekko",
+            "logger.pekko.level = INFO",
+            "logger.netty.name = org.jboss.netty.channel.DefaultChannelPipeline",
+            "logger.netty.level = OFF",
+            "appender.main.name = MainAppender",
+            "appender.main.type = File",
+            "appender.main.append = true",
+            "appender.main.fileName = ${sys:log.file}",
+            "appender.main.layout.type = PatternLayout",
+            "appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
+            "");
+    Files.writeString(conf().resolve("log4j.properties"), log4j, StandardCharsets.UTF_8);
+  }
+
+  private static String quote(String s) {
+    return "'" + s.replace("'", "''") + "'";
+  }
+
+  /** Runs Flink's BashJavaUtils: [0] JVM flags, [1] dynamic properties (-D k=v ...). */
+  private List<String[]> resourceParams(String command) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Dlog.file=" + logDir().resolve("bash-java-utils.log")));
+    cmd.add("-Dlog4j.configurationFile=" + conf().resolve("log4j.properties").toUri());
+    cmd.addAll(List.of("-cp", lib + File.separator + "*", "org.apache.flink.runtime.util.bash.BashJavaUtils", command));
+    cmd.addAll(List.of("--configDir", conf().toString()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    String output;
+    try (InputStream in = p.getInputStream()) {
+      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new ClusterException(
+          "Flink's BashJavaUtils " + command + " failed: " + firstLine(output) + " (config " + conf().resolve("config.yaml") + ")");
+    }
+    List<String> results =
+        output.lines().filter(l -> l.startsWith(RESULT_PREFIX)).map(l -> l.substring(RESULT_PREFIX.length()).trim())
+            .collect(Collectors.toList());
+    if (results.size() < 2) {
+      throw new ClusterException("Flink's BashJavaUtils " + command + " printed no resource parameters: " + firstLine(output));
+    }
+    String jvm = results.get(results.size() - 2);
+    String dyn = results.get(results.size() - 1);
+    return List.of(split(jvm), split(dyn));
+  }
+
+  private static String[] split(String s) {
+    return s.isBlank() ? new String[0] : s.trim().split("\\s+");
+  }
+
+  private Process launch(String name, String mainClass, List<String> jvmFlags, List<String> args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    Path setsid = Paths.get("/usr/bin/setsid");
+    if (Files.isExecutable(setsid)) {
+      cmd.add(setsid.toString()); // own session: a Ctrl-C or hang-up of the starting shell does not reach the daemon
+    }
+    cmd.add(javaBin());
+    cmd.addAll(jvmFlags);
+    cmd.addAll(JAVA17_OPTS);
+    cmd.add("-Dparabeam.flink.cluster=" + dir); // marks the process as ours (see isOurs)
+    cmd.add("-Dlog.file=" + logDir().resolve(name + ".log"));
+    cmd.add("-Dlog4j.configuration=" + conf().resolve("log4j.properties").toUri());
+    cmd.add("-Dlog4j.configurationFile=" + conf().resolve("log4j.properties").toUri());
+    cmd.add("-Djava.io.tmpdir=" + tmp());
+    cmd.addAll(List.of("-cp", lib + File.separator + "*", mainClass));
+    cmd.addAll(args);
+    Files.writeString(logDir().resolve(name + ".cmd"), String.join(" ", cmd) + "\n", StandardCharsets.UTF_8);
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir().resolve(name + ".out").toFile()))
+            .start();
+    Files.writeString(pidDir().resolve(name + ".pid"), p.pid() + "\n", StandardCharsets.UTF_8);
+    return p;
+  }
+
+  private static String javaBin() {
+    return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private void requireLib() {
+    boolean ok = false;
+    if (Files.isDirectory(lib)) {
+      try (Stream<Path> s = Files.list(lib)) {
+        ok = s.anyMatch(p -> p.getFileName().toString().startsWith("flink-runtime-"));
+      } catch (IOException e) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      throw new ClusterException(
+          "the Flink runtime jars are not in " + lib + "; build them with: mvn -B -q package -DskipTests -pl pipelines/flink-cluster");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // stop
+
+  /** Stops every recorded process (SIGTERM, then SIGKILL after a grace period) and wipes the working directory, keeping logs. */
+  public void stop(PrintStream out) throws IOException, InterruptedException {
+    Map<String, ProcessHandle> live = liveProcesses();
+    if (live.isEmpty()) {
+      if (Files.exists(dir.resolve(MARKER))) {
+        wipe(true);
+      }
+      out.println("no Flink cluster running from " + dir);
+      return;
+    }
+    for (ProcessHandle h : live.values()) {
+      h.destroy();
+    }
+    long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+    List<String> forced = new ArrayList<>();
+    for (Map.Entry<String, ProcessHandle> e : live.entrySet()) {
+      long left = Math.max(1, deadline - System.nanoTime());
+      if (!waitExit(e.getValue(), left)) {
+        forced.add(e.getKey());
+        e.getValue().destroyForcibly();
+      }
+    }
+    for (Map.Entry<String, ProcessHandle> e : live.entrySet()) {
+      if (!waitExit(e.getValue(), TimeUnit.SECONDS.toNanos(10))) {
+        throw new ClusterException("the " + e.getKey() + " (pid " + e.getValue().pid() + ") does not exit even after SIGKILL");
+      }
+    }
+    wipe(true);
+    out.println(
+        "stopped " + live.entrySet().stream().map(e -> e.getKey() + " (pid " + e.getValue().pid() + ")").collect(Collectors.joining(", "))
+            + (forced.isEmpty() ? "" : "; killed after " + STOP_TIMEOUT.toSeconds() + " s: " + forced)
+            + "; logs kept in " + logDir());
+  }
+
+  /** Best effort, for shutdown hooks: stops whatever runs, never throws. */
+  public void stopQuietly() {
+    try {
+      stop(new PrintStream(PrintStream.nullOutputStream()));
+    } catch (Exception | Error e) {
+      for (ProcessHandle h : liveProcesses().values()) {
+        h.destroyForcibly();
+      }
+    }
+  }
+
+  private static boolean waitExit(ProcessHandle h, long nanos) throws InterruptedException {
+    try {
+      h.onExit().get(nanos, TimeUnit.NANOSECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return !h.isAlive();
+    } catch (java.util.concurrent.ExecutionException e) {
+      return !h.isAlive();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // status
+
+  /** Prints whether the cluster is up, its slots and its jobs; returns true if it is up. */
+  public boolean status(PrintStream out) {
+    Map<String, ProcessHandle> live = liveProcesses();
+    int port = restPort();
+    Optional<JsonNode> ov = live.isEmpty() || port < 0 ? Optional.empty() : get(port, "/overview");
+    if (ov.isEmpty()) {
+      if (live.isEmpty()) {
+        out.println("Flink cluster: down (nothing running from " + dir + "); start it with ./run.sh cluster start");
+      } else {
+        out.println("Flink cluster: not answering at " + webUrl() + " (pids " + pidList(live) + "); see " + logDir());
+      }
+      return false;
+    }
+    JsonNode o = ov.get();
+    out.println("Flink cluster: up, Flink " + o.path("flink-version").asText() + ", web UI " + webUrl());
+    out.println("  processes:    " + live.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().pid()).collect(Collectors.joining(", ")));
+    out.println(
+        "  TaskManagers: " + o.path("taskmanagers").asInt() + ", slots " + o.path("slots-total").asInt() + " total, "
+            + o.path("slots-available").asInt() + " available");
+    out.println(
+        "  jobs:         " + o.path("jobs-running").asInt() + " running, " + o.path("jobs-finished").asInt() + " finished, "
+            + o.path("jobs-failed").asInt() + " failed, " + o.path("jobs-cancelled").asInt() + " cancelled");
+    Optional<JsonNode> jobs = get(port, "/jobs/overview");
+    if (jobs.isPresent()) {
+      List<JsonNode> list = new ArrayList<>();
+      jobs.get().path("jobs").forEach(list::add);
+      list.sort(Comparator.comparingLong(j -> j.path("start-time").asLong()));
+      for (JsonNode j : list) {
+        out.println(
+            String.format(
+                Locale.ROOT, "  %-10s %s  %s  %.1f s", j.path("state").asText(), j.path("jid").asText(),
+                j.path("name").asText(), j.path("duration").asLong() / 1000.0));
+      }
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // REST and process bookkeeping
+
+  /** GET of a REST path of the cluster at {@code port}; empty if nothing answers with JSON. */
+  public Optional<JsonNode> get(int port, String path) {
+    try {
+      HttpRequest req =
+          HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + path)).timeout(Duration.ofSeconds(5)).GET().build();
+      HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+      if (resp.statusCode() != 200) {
+        return Optional.empty();
+      }
+      return Optional.of(json.readTree(resp.body()));
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  /** GET of a REST path of this cluster; empty if it does not answer. */
+  public Optional<JsonNode> get(String path) {
+    int port = restPort();
+    return port < 0 ? Optional.empty() : get(port, path);
+  }
+
+  /** Live processes of this cluster by role ({@code jobmanager}, {@code taskmanager-N}), from the pid files. */
+  public Map<String, ProcessHandle> liveProcesses() {
+    Map<String, ProcessHandle> m = new LinkedHashMap<>();
+    if (!Files.isDirectory(pidDir())) {
+      return m;
+    }
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(pidDir(), "*.pid")) {
+      ds.forEach(files::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    files.sort(Comparator.comparing(p -> p.getFileName().toString()));
+    for (Path f : files) {
+      String name = f.getFileName().toString().replaceFirst("\\.pid$", "");
+      try {
+        long pid = Long.parseLong(Files.readString(f).trim());
+        ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(this::isOurs).ifPresent(h -> m.put(name, h));
+      } catch (IOException | NumberFormatException e) {
+        // a half-written pid file: nothing we started
+      }
+    }
+    return m;
+  }
+
+  /** A recorded pid is ours only if its command line names this working directory (pids get reused). */
+  private boolean isOurs(ProcessHandle h) {
+    Optional<String> cmd = h.info().commandLine();
+    if (cmd.isEmpty()) {
+      Optional<String[]> args = h.info().arguments();
+      cmd = args.map(a -> String.join(" ", a));
+    }
+    return cmd.map(c -> c.contains("-Dparabeam.flink.cluster=" + dir)).orElse(false);
+  }
+
+  private Properties state() {
+    Properties p = new Properties();
+    Path f = dir.resolve(STATE);
+    if (Files.isRegularFile(f)) {
+      try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+        p.load(r);
+      } catch (IOException e) {
+        // unreadable state: treated as no state
+      }
+    }
+    return p;
+  }
+
+  /** Deletes the working directory's contents (but {@code log/} if {@code keepLogs}); refuses a directory that is not ours. */
+  private void wipe(boolean keepLogs) throws IOException {
+    if (!Files.exists(dir)) {
+      Files.createDirectories(dir);
+      return;
+    }
+    boolean ours = Files.exists(dir.resolve(MARKER));
+    try (Stream<Path> s = Files.list(dir)) {
+      if (!ours && s.findAny().isPresent()) {
+        throw new ClusterException(dir + " is not empty and not a cluster working directory; choose another --dir");
+      }
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String n = p.getFileName().toString();
+        if ((keepLogs && n.equals("log")) || n.equals(MARKER)) {
+          continue;
+        }
+        deleteTree(p);
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static boolean portFree(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(InetAddress.getByName(HOST), port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static String pidList(Map<String, ProcessHandle> live) {
+    return live.values().stream().map(h -> Long.toString(h.pid())).collect(Collectors.joining(", "));
+  }
+
+  private static String firstLine(String s) {
+    String t = s == null ? "" : s.strip();
+    int i = t.indexOf('\n');
+    return i < 0 ? t : t.substring(0, i);
+  }
+}
