@@ -111,6 +111,7 @@ public final class AggregateJob {
       FileSystems.setDefaultPipelineOptions(o);
       int parallelism = resolveParallelism(o);
       plan = AggregatePlan.make(o, parallelism);
+      dev.parabeam.pipelines.cluster.FlinkMasterCheck.requireReachable(o); // fail fast, before anything is written
     } catch (UsageException | IllegalArgumentException e) {
       err.println("error: " + firstLine(e.getMessage()));
       return 2;
