@@ -1,0 +1,209 @@
+package dev.parabeam.pipelines.cluster;
+
+import static dev.parabeam.pipelines.cluster.JarProcess.aggregate;
+import static dev.parabeam.pipelines.cluster.JarProcess.assertSameBytes;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.runners.MethodSorters;
+
+/**
+ * A real local Flink session cluster started with {@code Main cluster start}: submission of the
+ * real jar with relative paths, a TaskManager killed with SIGKILL mid-job, loopback-only ports, and
+ * {@code cluster stop} leaving no process and no port behind (also from a shutdown hook if a test
+ * fails hard).
+ */
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class LocalFlinkClusterIT {
+  private static Path base;
+  private static Path work;
+  private static Path clusterDir;
+  private static int port;
+  private static LocalFlinkCluster cluster;
+  private static Thread hook;
+  private static boolean started;
+
+  @BeforeClass
+  public static void startCluster() throws Exception {
+    base = Paths.get("target", "it-flink-cluster").toAbsolutePath();
+    work = base.resolve("work");
+    clusterDir = base.resolve("cluster");
+    // a leftover cluster of an interrupted earlier run goes first
+    cluster = new LocalFlinkCluster(clusterDir, LocalFlinkCluster.defaultLib(JarProcess.repo()));
+    cluster.stopQuietly();
+    JarProcess.deleteTree(work);
+    hook = new Thread(cluster::stopQuietly, "stop-local-flink-cluster");
+    Runtime.getRuntime().addShutdownHook(hook);
+
+    // 8081 as a user would, unless something (say a user's own cluster) holds it
+    port = LocalFlinkCluster.portFree(8081) ? 8081 : freePort();
+    JarProcess.ok(work, "generate", 120, "generate", "--rows=200000", "--output=in.csv");
+    JarProcess.ok(work, "direct", 300, aggregate("in.csv", "direct"));
+
+    JarProcess r = JarProcess.ok(work, "cluster-start", 240, "cluster", "start", "--dir=" + clusterDir, "--port=" + port);
+    started = true;
+    assertThat(r.out, containsString("web UI:  http://127.0.0.1:" + port));
+  }
+
+  @AfterClass
+  public static void stopCluster() throws Exception {
+    try {
+      JarProcess r = JarProcess.run(work, "cluster-stop", 120, "cluster", "stop", "--dir=" + clusterDir);
+      assertEquals("cluster stop failed:\n" + r.err, 0, r.exit);
+      if (started) {
+        assertThat(r.out, startsWith("stopped jobmanager"));
+      }
+      assertTrue("processes left: " + cluster.liveProcesses(), cluster.liveProcesses().isEmpty());
+      assertTrue("port " + port + " still taken", LocalFlinkCluster.portFree(port));
+      List<String> left = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(clusterDir)) {
+        ds.forEach(p -> left.add(p.getFileName().toString()));
+      }
+      left.remove("log");
+      left.remove(LocalFlinkCluster.MARKER);
+      assertThat("working files left in " + clusterDir, left, empty());
+    } finally {
+      cluster.stopQuietly();
+      Runtime.getRuntime().removeShutdownHook(hook);
+    }
+  }
+
+  @Test
+  public void a_startIsIdempotentAndStatusShowsTheSlots() throws Exception {
+    JarProcess again = JarProcess.ok(work, "cluster-start-again", 60, "cluster", "start", "--dir=" + clusterDir, "--port=" + port);
+    assertThat(again.out, containsString("already up"));
+    JarProcess status = JarProcess.ok(work, "cluster-status", 60, "cluster", "status", "--dir=" + clusterDir);
+    assertThat(status.out, containsString("Flink cluster: up"));
+    assertThat(status.out, containsString("slots 4 total"));
+  }
+
+  @Test
+  public void b_aPortTakenBySomethingElseIsAClearError() throws Exception {
+    Path other = base.resolve("other-cluster");
+    JarProcess r = JarProcess.run(work, "cluster-start-taken", 60, "cluster", "start", "--dir=" + other, "--port=" + port);
+    assertEquals(1, r.exit);
+    assertThat(r.err.strip(), startsWith("error: 127.0.0.1:" + port + " is already in use"));
+    assertEquals("one line", 1, r.err.strip().lines().count());
+  }
+
+  @Test
+  public void c_submittedJobFinishesWithTheDirectRunnersBytes() throws Exception {
+    Set<String> before = jobIds();
+    JarProcess.ok(work, "submit", 300,
+        aggregate("in.csv", "cluster-p4", "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:" + port, "--parallelism=4"));
+    String jid = newJob(before);
+    assertEquals("FINISHED", state(jid));
+    assertSameBytes(work.resolve("direct/results.csv"), work.resolve("cluster-p4/results.csv"));
+  }
+
+  @Test
+  public void d_jobSurvivesATaskManagerKilledMidJob() throws Exception {
+    Set<String> before = jobIds();
+    // 50,000 records per slot at 0.3 ms or more each: tens of seconds, long enough to interrupt
+    long t0 = System.nanoTime();
+    Process submit =
+        JarProcess.start(work, "submit-fault",
+            aggregate("in.csv", "cluster-fault", "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:" + port,
+                "--parallelism=4", "--work=io", "--workMicros=300"));
+    String jid = null;
+    long deadline = System.nanoTime() + 180_000_000_000L;
+    while (System.nanoTime() < deadline && submit.isAlive()) {
+      Optional<JsonNode> jobs = cluster.get("/jobs/overview");
+      if (jobs.isPresent()) {
+        for (JsonNode j : jobs.get().path("jobs")) {
+          if (!before.contains(j.path("jid").asText()) && j.path("state").asText().equals("RUNNING")
+              && j.path("tasks").path("running").asInt() > 0) {
+            jid = j.path("jid").asText();
+          }
+        }
+      }
+      if (jid != null) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertTrue("the job never ran; see " + work.resolve("submit-fault.err"), jid != null);
+    Thread.sleep(5000); // well into the per-record work
+    assertEquals("the job must still run when the TaskManager is killed", "RUNNING", state(jid));
+
+    ProcessHandle tm = cluster.liveProcesses().get("taskmanager-1");
+    assertTrue("taskmanager-1 is not running", tm != null);
+    assertTrue("SIGKILL", tm.destroyForcibly());
+    tm.onExit().get();
+    JarProcess.ok(work, "add-taskmanager", 180, "cluster", "add-taskmanager", "--dir=" + clusterDir);
+
+    JarProcess r = JarProcess.finish(submit, work, "submit-fault", t0, 600);
+    assertEquals("the job failed after the TaskManager was killed:\n" + r.err, 0, r.exit);
+    assertEquals("FINISHED", state(jid));
+    JsonNode exceptions = cluster.get("/jobs/" + jid + "/exceptions").orElseThrow();
+    assertThat("the job saw the lost TaskManager", exceptions.path("exceptionHistory").path("entries").size(), greaterThan(0));
+    assertSameBytes(work.resolve("direct/results.csv"), work.resolve("cluster-fault/results.csv"));
+  }
+
+  @Test
+  public void e_everyListeningPortIsOnLoopback() throws Exception {
+    Map<String, ProcessHandle> live = cluster.liveProcesses();
+    assertThat(live.keySet(), not(empty()));
+    for (Map.Entry<String, ProcessHandle> e : live.entrySet()) {
+      List<String> addresses = ListeningSockets.of(e.getValue().pid());
+      assertThat(e.getKey() + " listens on nothing?", addresses, not(empty()));
+      for (String a : addresses) {
+        assertThat(e.getKey() + " (pid " + e.getValue().pid() + ") listens on " + a, a, startsWith("127.0.0.1:"));
+      }
+    }
+  }
+
+  private static Set<String> jobIds() {
+    Set<String> ids = new HashSet<>();
+    cluster.get("/jobs/overview").orElseThrow().path("jobs").forEach(j -> ids.add(j.path("jid").asText()));
+    return ids;
+  }
+
+  private static String newJob(Set<String> before) {
+    List<String> fresh = new ArrayList<>();
+    cluster.get("/jobs/overview").orElseThrow().path("jobs").forEach(j -> {
+      if (!before.contains(j.path("jid").asText())) {
+        fresh.add(j.path("jid").asText());
+      }
+    });
+    assertEquals("new jobs on the cluster: " + fresh, 1, fresh.size());
+    return fresh.get(0);
+  }
+
+  private static String state(String jid) {
+    for (JsonNode j : cluster.get("/jobs/overview").orElseThrow().path("jobs")) {
+      if (j.path("jid").asText().equals(jid)) {
+        return j.path("state").asText();
+      }
+    }
+    throw new AssertionError("job " + jid + " is not in /jobs/overview");
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    }
+  }
+}
