@@ -251,7 +251,8 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
           String key = null;
           if (rec.isTooLong()) {
             reason = "record longer than the maximum of " + maxRecordBytes + " bytes (" + rec.fullLength()
-                + " bytes); only its first " + TOO_LONG_KEEP_BYTES + " bytes are kept here";
+                + " bytes); the record column holds its first " + Math.min(TOO_LONG_KEEP_BYTES, rec.length())
+                + " bytes";
           } else if (rec.hasUnterminatedQuote()) {
             reason = "unterminated quoted field at end of file";
           } else if (!splitter.split(rec.bytes(), rec.offset(), rec.length())) {

@@ -1,0 +1,154 @@
+package dev.parabeam.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The aggregate job end to end in this JVM on the DirectRunner: every output file against the
+ * expected files in testdata/expected (written by testdata/oracle.py or by hand), at parallelism 1
+ * and 4 and at several chunk sizes, including chunks smaller than one record.
+ */
+public class AggregateJobTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private final Path td = JobRun.testdata();
+
+  private Path run(String input, String key, String value, int parallelism, long chunkBytes, String... extra)
+      throws IOException {
+    Path out = tmp.getRoot().toPath().resolve("out-" + System.nanoTime());
+    String[] base = {
+      "--input=" + input, "--keyColumn=" + key, "--valueColumn=" + value, "--output=" + out,
+      "--targetParallelism=" + parallelism, "--chunkBytes=" + chunkBytes
+    };
+    String[] args = Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new);
+    JobRun r = JobRun.aggregate(args);
+    assertThat("exit code; stderr: " + r.err, r.exitCode, is(0));
+    assertThat(r.out, containsString("output: " + out));
+    return out;
+  }
+
+  private String expected(String name) throws IOException {
+    return JobRun.read(td.resolve("expected").resolve(name));
+  }
+
+  @Test
+  public void sampleMatchesExpectedAtParallelismOneAndFour() throws IOException {
+    for (int p : new int[] {1, 4}) {
+      Path out = run(td.resolve("sample/sales.csv").toString(), "region", "amount", p, 0);
+      assertThat(JobRun.read(out.resolve("results.csv")), equalTo(expected("sample-results.csv")));
+      assertThat(JobRun.read(out.resolve("dead-letters.csv")), equalTo("file,line,reason,record\n"));
+      Map<String, String> s = JobRun.summary(out);
+      assertThat(s.get("records_read"), equalTo("16"));
+      assertThat(s.get("records_ok"), equalTo("16"));
+      assertThat(s.get("dead_letters"), equalTo("0"));
+      assertThat(s.get("keys"), equalTo("8"));
+      assertThat(s.get("runner"), equalTo("DirectRunner"));
+      assertThat(s.get("parallelism"), equalTo(Integer.toString(p)));
+      assertThat(Double.parseDouble(s.get("wall_seconds")) > 0, is(true));
+      try (Stream<Path> files = Files.list(out)) {
+        assertThat(
+            files.map(f -> f.getFileName().toString()).sorted().collect(Collectors.toList()),
+            equalTo(List.of("dead-letters.csv", "results.csv", "summary.json")));
+      }
+    }
+  }
+
+  @Test
+  public void quotedFieldsCrlfAndBomGiveTheSameBytesWhateverTheChunking() throws IOException {
+    String want = expected("quoting-results.csv");
+    for (long chunk : new long[] {0, 1, 3, 7, 64, 1 << 20}) {
+      for (int p : new int[] {1, 4}) {
+        Path out = run(td.resolve("quoting/crlf-bom.csv").toString(), "region", "amount", p, chunk);
+        assertThat("chunkBytes=" + chunk + " p=" + p, JobRun.read(out.resolve("results.csv")), equalTo(want));
+        assertThat(JobRun.summary(out).get("records_read"), equalTo("5"));
+      }
+    }
+  }
+
+  @Test
+  public void globOverFilesWithDifferentColumnOrders() throws IOException {
+    for (long chunk : new long[] {0, 5}) {
+      Path out = run(td.resolve("multi").toString() + "/*.csv", "region", "amount", 4, chunk);
+      assertThat(JobRun.read(out.resolve("results.csv")), equalTo(expected("multi-results.csv")));
+      assertThat(JobRun.summary(out).get("files"), equalTo("2"));
+    }
+  }
+
+  @Test
+  public void everyBadRecordKindBecomesADeadLetterAndNothingIsLost() throws IOException {
+    List<List<String>> want =
+        JobRun.csvRows(td.resolve("expected/malformed-dead-letters.csv"), "");
+    for (long chunk : new long[] {0, 1, 13, 100}) {
+      for (int p : new int[] {1, 4}) {
+        Path out = run(td.resolve("malformed/bad.csv").toString(), "region", "amount", p, chunk,
+            "--maxRecordBytes=200");
+        String label = "chunkBytes=" + chunk + " p=" + p;
+        assertThat(label, JobRun.read(out.resolve("results.csv")), equalTo(expected("malformed-results.csv")));
+        assertThat(label, JobRun.deadLetterRows(out), equalTo(want));
+        Map<String, String> s = JobRun.summary(out);
+        assertThat(s.get("records_read"), equalTo("11"));
+        assertThat(s.get("records_ok"), equalTo("3"));
+        assertThat(s.get("dead_letters"), equalTo("8"));
+      }
+    }
+  }
+
+  @Test
+  public void simulatedWorkNeverChangesResults() throws IOException {
+    String want = expected("sample-results.csv");
+    for (String work : new String[] {"cpu", "io"}) {
+      Path out = run(td.resolve("sample/sales.csv").toString(), "region", "amount", 4, 0,
+          "--work=" + work, "--workMicros=200");
+      assertThat(work, JobRun.read(out.resolve("results.csv")), equalTo(want));
+      assertThat(JobRun.summary(out).get("work"), startsWith(work));
+    }
+  }
+
+  @Test
+  public void overwriteReplacesEarlierResultsAndKeepsOtherFiles() throws IOException {
+    Path out = tmp.getRoot().toPath().resolve("again");
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("notes.txt"), "mine");
+    Files.writeString(out.resolve("dead-letters-00000-of-00002.csv"), "stale");
+    Files.writeString(out.resolve("results.csv"), "stale");
+    JobRun r = JobRun.aggregate("--input=" + td.resolve("sample/sales.csv"), "--keyColumn=region",
+        "--valueColumn=amount", "--output=" + out, "--overwrite=true");
+    assertThat(r.err, r.exitCode, is(0));
+    assertThat(JobRun.read(out.resolve("results.csv")), equalTo(expected("sample-results.csv")));
+    assertThat(JobRun.read(out.resolve("notes.txt")), equalTo("mine"));
+    assertThat(Files.exists(out.resolve("dead-letters-00000-of-00002.csv")), is(false));
+    try (Stream<Path> s = Files.list(out)) {
+      assertThat(s.filter(f -> f.getFileName().toString().startsWith(".")).collect(Collectors.toList()), empty());
+    }
+  }
+
+  @Test
+  public void keysAreSortedByUtf8BytesAndRoundTrip() throws IOException {
+    Path in = tmp.newFile("keys.csv").toPath();
+    // U+FF21 (3 UTF-8 bytes, 0xEF..) sorts before U+1F600 (4 bytes, 0xF0..) in UTF-8 byte order,
+    // but after it in UTF-16 order; "Z" < "a" < "é".
+    Files.writeString(in, "k,v\n\uD83D\uDE00,1\n\uFF21,2\na,3\nZ,4\n\u00e9,5\n\"x\"\"\ny,z\",6\n", StandardCharsets.UTF_8);
+    Path out = run(in.toString(), "k", "v", 2, 0);
+    List<String> keys =
+        org.apache.commons.csv.CSVParser.parse(out.resolve("results.csv"), StandardCharsets.UTF_8,
+                org.apache.commons.csv.CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())
+            .getRecords().stream().map(r -> r.get("key")).collect(Collectors.toList());
+    assertThat(keys, equalTo(List.of("Z", "a", "\u00e9", "\uFF21", "\uD83D\uDE00", "x\"\ny,z")));
+  }
+}

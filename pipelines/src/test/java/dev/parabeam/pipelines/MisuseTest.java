@@ -1,0 +1,128 @@
+package dev.parabeam.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Every misuse stops before the pipeline: exit code 2, one {@code error:} line, nothing written. */
+public class MisuseTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private Path input;
+  private Path out;
+
+  @Before
+  public void setUp() throws IOException {
+    input = tmp.newFile("in.csv").toPath();
+    Files.writeString(input, "k,v\na,1\n");
+    out = tmp.getRoot().toPath().resolve("out");
+  }
+
+  private void assertMisuse(JobRun r, String messagePart) {
+    assertThat("stdout: " + r.out, r.exitCode, is(2));
+    assertThat(r.err, startsWith("error: "));
+    assertThat(r.err.strip().lines().count(), is(1L));
+    assertThat(r.err, containsString(messagePart));
+    assertThat(r.out, equalTo(""));
+  }
+
+  private List<String> tree(Path root) throws IOException {
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.map(p -> root.relativize(p).toString()).sorted().collect(Collectors.toList());
+    }
+  }
+
+  @Test
+  public void inputMatchingNoFile() throws IOException {
+    List<String> before = tree(tmp.getRoot().toPath());
+    assertMisuse(JobRun.aggregate("--input=" + tmp.getRoot() + "/nothing*.csv", "--keyColumn=k",
+        "--valueColumn=v", "--output=" + out), "matches no file");
+    assertThat(tree(tmp.getRoot().toPath()), equalTo(before));
+  }
+
+  @Test
+  public void missingKeyOrValueColumn() throws IOException {
+    List<String> before = tree(tmp.getRoot().toPath());
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=nope", "--valueColumn=v", "--output=" + out),
+        "no column 'nope'");
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=amount", "--output=" + out),
+        "no column 'amount'");
+    assertThat(tree(tmp.getRoot().toPath()), equalTo(before));
+  }
+
+  @Test
+  public void oneOfSeveralFilesWithoutTheColumn() throws IOException {
+    Path dir = tmp.newFolder("in").toPath();
+    Files.writeString(dir.resolve("a.csv"), "k,v\na,1\n");
+    Files.writeString(dir.resolve("b.csv"), "key,v\na,1\n");
+    assertMisuse(JobRun.aggregate("--input=" + dir + "/*.csv", "--keyColumn=k", "--valueColumn=v", "--output=" + out),
+        "b.csv has no column 'k'");
+    assertThat(Files.exists(out), is(false));
+  }
+
+  @Test
+  public void nonEmptyOutputWithoutOverwrite() throws IOException {
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("results.csv"), "keep me");
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out),
+        "is not empty");
+    assertThat(Files.readString(out.resolve("results.csv")), equalTo("keep me"));
+    assertThat(tree(out).size(), is(2));
+  }
+
+  @Test
+  public void outputThatHoldsAnInputFileEvenWithOverwrite() throws IOException {
+    Path dir = tmp.newFolder("data").toPath();
+    Files.writeString(dir.resolve("x.csv"), "k,v\na,1\n");
+    List<String> before = tree(dir);
+    assertMisuse(JobRun.aggregate("--input=" + dir + "/x.csv", "--keyColumn=k", "--valueColumn=v",
+        "--output=" + dir, "--overwrite=true"), "holds input file");
+    assertMisuse(JobRun.aggregate("--input=" + dir + "/x.csv", "--keyColumn=k", "--valueColumn=v",
+        "--output=" + tmp.getRoot(), "--overwrite=true"), "holds input file");
+    assertThat(tree(dir), equalTo(before));
+  }
+
+  @Test
+  public void unknownOptionAndMissingRequiredOption() {
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--colour=blue"), "colour");
+    assertMisuse(JobRun.aggregate("--input=" + input, "--valueColumn=v", "--output=" + out), "keyColumn");
+    assertThat(Files.exists(out), is(false));
+  }
+
+  @Test
+  public void badOptionValues() {
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--delimiter=;;"), "delimiter");
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--work=gpu"), "--work must be none, cpu or io");
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--maxRecordBytes=0"), "maxRecordBytes");
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--targetParallelism=many"), "targetParallelism");
+    assertThat(Files.exists(out), is(false));
+  }
+
+  @Test
+  public void outputThatIsAFileAndEmptyInputFile() throws IOException {
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + input),
+        "not a directory");
+    Path empty = tmp.newFile("empty.csv").toPath();
+    assertMisuse(JobRun.aggregate("--input=" + empty, "--keyColumn=k", "--valueColumn=v", "--output=" + out),
+        "empty");
+    assertThat(Files.readString(input), equalTo("k,v\na,1\n"));
+  }
+}
