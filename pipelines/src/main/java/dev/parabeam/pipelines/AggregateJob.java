@@ -1,11 +1,8 @@
 package dev.parabeam.pipelines;
 
 import dev.parabeam.transforms.ChunkedCsvStats;
-import dev.parabeam.transforms.DeadLetter;
 import dev.parabeam.transforms.chunks.CsvChunk;
-import dev.parabeam.transforms.io.WriteCounts;
-import dev.parabeam.transforms.io.WriteStatsCsv;
-import dev.parabeam.transforms.stats.DecimalStats;
+import dev.parabeam.transforms.io.WriteAggregateOutputs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
@@ -14,10 +11,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -26,21 +21,11 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.WithKeys;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * The {@code aggregate} job: count, exact sum, min, max and mean of a value column per key of a
@@ -60,7 +45,8 @@ public final class AggregateJob {
   static final String RESULTS = "results.csv";
   static final String SUMMARY = "summary.json";
   static final String DEAD_LETTERS_PREFIX = "dead-letters";
-  static final String COUNTS_FILE = "_counts.properties";
+  static final String COUNTS_FILE = WriteAggregateOutputs.COUNTS_FILE;
+  static final String DEAD_LETTER_PARTS = "dead-letter-parts";
   static final String STAGING_PREFIX = ".parabeam-staging-";
 
   private AggregateJob() {}
@@ -75,29 +61,11 @@ public final class AggregateJob {
             ChunkedCsvStats.of(o.getValueColumn())
                 .withDialect(plan.dialect)
                 .withMaxRecordBytes(o.getMaxRecordBytes())
-                .withWork(plan.work));
-
-    PCollection<KV<String, DecimalStats>> results = stats.get(ChunkedCsvStats.RESULTS);
-    PCollection<Long> keys = results.apply("WriteResults", WriteStatsCsv.to(staging + "/" + RESULTS));
-
-    stats
-        .get(ChunkedCsvStats.DEAD_LETTERS)
-        .apply("FormatDeadLetters", MapElements.into(TypeDescriptors.strings()).via(DeadLetter::toCsvRow))
-        .apply(
-            "WriteDeadLetters",
-            TextIO.write()
-                .to(staging + "/" + DEAD_LETTERS_PREFIX)
-                .withSuffix(".csv")
-                .withHeader(DeadLetter.CSV_HEADER)
-                .withNumShards(1));
-
-    PCollection<KV<String, Long>> keyCount =
-        keys.apply("CountKeys", WithKeys.of("keys"))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
-    PCollectionList.of(stats.get(ChunkedCsvStats.COUNTS))
-        .and(keyCount)
-        .apply("AllCounts", Flatten.pCollections())
-        .apply("WriteCounts", WriteCounts.to(staging + "/" + COUNTS_FILE));
+                .withWork(plan.work)
+                .withDeadLetterDirectory(staging + "/" + DEAD_LETTER_PARTS));
+    PCollectionTuple.of(WriteAggregateOutputs.RESULTS, stats.get(ChunkedCsvStats.RESULTS))
+        .and(WriteAggregateOutputs.REPORTS, stats.get(ChunkedCsvStats.REPORTS))
+        .apply("WriteOutputs", WriteAggregateOutputs.to(staging));
   }
 
   /** Runs the job for command-line {@code args}; returns the process exit code. */
@@ -112,8 +80,11 @@ public final class AggregateJob {
       int parallelism = resolveParallelism(o);
       plan = AggregatePlan.make(o, parallelism);
       dev.parabeam.pipelines.cluster.FlinkMasterCheck.requireReachable(o); // fail fast, before anything is written
-    } catch (UsageException | IllegalArgumentException e) {
+    } catch (UsageException e) {
       err.println("error: " + firstLine(e.getMessage()));
+      return 2;
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + firstLine(describeBadOption(args, e)));
       return 2;
     }
 
@@ -167,6 +138,22 @@ public final class AggregateJob {
     }
   }
 
+  /** Beam's message for a bad option value does not name the option; find the argument that fails. */
+  static String describeBadOption(String[] args, IllegalArgumentException e) {
+    String msg = e.getMessage();
+    if (msg != null && msg.contains("--")) {
+      return msg;
+    }
+    for (String a : args) {
+      try {
+        PipelineOptionsFactory.fromArgs(a).as(AggregateOptions.class);
+      } catch (IllegalArgumentException single) {
+        return a + ": " + firstLine(single.getMessage());
+      }
+    }
+    return msg;
+  }
+
   static int resolveParallelism(AggregateOptions o) {
     String runner = o.getRunner().getSimpleName();
     if (runner.startsWith("Flink")) {
@@ -196,10 +183,6 @@ public final class AggregateJob {
 
   /** Moves staged results into the output directory, replacing earlier results, then drops staging. */
   private static void publish(Path staging, Path output) throws IOException {
-    List<Path> deadLetters = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(staging, DEAD_LETTERS_PREFIX + "*.csv")) {
-      ds.forEach(deadLetters::add);
-    }
     // earlier results of ours go; anything else a user keeps there stays
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(output, DEAD_LETTERS_PREFIX + "*.csv")) {
       for (Path old : ds) {
@@ -208,11 +191,8 @@ public final class AggregateJob {
     }
     Files.deleteIfExists(output.resolve(SUMMARY));
     Files.move(staging.resolve(RESULTS), output.resolve(RESULTS), StandardCopyOption.REPLACE_EXISTING);
-    deadLetters.sort(Comparator.naturalOrder());
-    for (Path d : deadLetters) {
-      String name = deadLetters.size() == 1 ? DEAD_LETTERS_PREFIX + ".csv" : d.getFileName().toString();
-      Files.move(d, output.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-    }
+    Files.move(staging.resolve(WriteAggregateOutputs.DEAD_LETTERS_FILE),
+        output.resolve(WriteAggregateOutputs.DEAD_LETTERS_FILE), StandardCopyOption.REPLACE_EXISTING);
     deleteTree(staging);
   }
 

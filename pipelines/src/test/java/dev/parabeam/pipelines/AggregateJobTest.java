@@ -101,12 +101,29 @@ public class AggregateJobTest {
         String label = "chunkBytes=" + chunk + " p=" + p;
         assertThat(label, JobRun.read(out.resolve("results.csv")), equalTo(expected("malformed-results.csv")));
         assertThat(label, JobRun.deadLetterRows(out), equalTo(want));
+        // one file, in input order (file, then line), the same bytes whatever the chunking
+        assertThat(label, JobRun.read(out.resolve("dead-letters.csv")).replace(td + "/", ""),
+            equalTo(expected("malformed-dead-letters.csv")));
         Map<String, String> s = JobRun.summary(out);
         assertThat(s.get("records_read"), equalTo("11"));
         assertThat(s.get("records_ok"), equalTo("3"));
         assertThat(s.get("dead_letters"), equalTo("8"));
       }
     }
+  }
+
+  @Test
+  public void noGoodRecordStillWritesEveryFile() throws IOException {
+    Path in = tmp.newFile("allbad.csv").toPath();
+    Files.writeString(in, "k,v\na,x\nb\n");
+    Path out = run(in.toString(), "k", "v", 4, 0);
+    assertThat(JobRun.read(out.resolve("results.csv")), equalTo("key,count,sum,min,max,mean\n"));
+    assertThat(JobRun.read(out.resolve("dead-letters.csv")),
+        equalTo("file,line,reason,record\n" + in + ",2,v: not a number: 'x',\"a,x\"\n"
+            + in + ",3,\"expected 2 fields, found 1\",b\n"));
+    Map<String, String> s = JobRun.summary(out);
+    assertThat(s.get("records_read"), equalTo("2"));
+    assertThat(s.get("keys"), equalTo("0"));
   }
 
   @Test
@@ -142,13 +159,13 @@ public class AggregateJobTest {
   public void keysAreSortedByUtf8BytesAndRoundTrip() throws IOException {
     Path in = tmp.newFile("keys.csv").toPath();
     // U+FF21 (3 UTF-8 bytes, 0xEF..) sorts before U+1F600 (4 bytes, 0xF0..) in UTF-8 byte order,
-    // but after it in UTF-16 order; "Z" < "a" < "é".
+    // but after it in UTF-16 order; "Z" (0x5A) < "a" (0x61) < "x" (0x78) < "é" (0xC3 0xA9).
     Files.writeString(in, "k,v\n\uD83D\uDE00,1\n\uFF21,2\na,3\nZ,4\n\u00e9,5\n\"x\"\"\ny,z\",6\n", StandardCharsets.UTF_8);
     Path out = run(in.toString(), "k", "v", 2, 0);
     List<String> keys =
         org.apache.commons.csv.CSVParser.parse(out.resolve("results.csv"), StandardCharsets.UTF_8,
                 org.apache.commons.csv.CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())
             .getRecords().stream().map(r -> r.get("key")).collect(Collectors.toList());
-    assertThat(keys, equalTo(List.of("Z", "a", "\u00e9", "\uFF21", "\uD83D\uDE00", "x\"\ny,z")));
+    assertThat(keys, equalTo(List.of("Z", "a", "x\"\ny,z", "\u00e9", "\uFF21", "\uD83D\uDE00")));
   }
 }

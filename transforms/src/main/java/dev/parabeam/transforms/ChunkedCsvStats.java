@@ -63,6 +63,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
   public static final TupleTag<KV<String, DecimalStats>> RESULTS = new TupleTag<>("results") {};
   public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters") {};
   public static final TupleTag<KV<String, Long>> COUNTS = new TupleTag<>("counts") {};
+  public static final TupleTag<ChunkReport> REPORTS = new TupleTag<>("reports") {};
 
   public static final String RECORDS_READ = "records_read";
   public static final String RECORDS_OK = "records_ok";
@@ -75,34 +76,48 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
   private final int maxRecordBytes;
   private final String valueColumn;
   private final SimulatedWork work;
+  private final String deadLetterDir;
 
-  private ChunkedCsvStats(CsvDialect dialect, int maxRecordBytes, String valueColumn, SimulatedWork work) {
+  private ChunkedCsvStats(
+      CsvDialect dialect, int maxRecordBytes, String valueColumn, SimulatedWork work, String deadLetterDir) {
     this.dialect = dialect;
     this.maxRecordBytes = maxRecordBytes;
     this.valueColumn = valueColumn;
     this.work = work;
+    this.deadLetterDir = deadLetterDir;
   }
 
   /**
    * @param valueColumn name of the value column, used in dead-letter reasons
    */
   public static ChunkedCsvStats of(String valueColumn) {
-    return new ChunkedCsvStats(CsvDialect.RFC4180, 1 << 20, valueColumn, SimulatedWork.none());
+    return new ChunkedCsvStats(CsvDialect.RFC4180, 1 << 20, valueColumn, SimulatedWork.none(), null);
   }
 
   public ChunkedCsvStats withDialect(CsvDialect d) {
-    return new ChunkedCsvStats(d, maxRecordBytes, valueColumn, work);
+    return new ChunkedCsvStats(d, maxRecordBytes, valueColumn, work, deadLetterDir);
   }
 
   public ChunkedCsvStats withMaxRecordBytes(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("maxRecordBytes must be positive, got " + n);
     }
-    return new ChunkedCsvStats(dialect, n, valueColumn, work);
+    return new ChunkedCsvStats(dialect, n, valueColumn, work, deadLetterDir);
   }
 
   public ChunkedCsvStats withWork(SimulatedWork w) {
-    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, w);
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, w, deadLetterDir);
+  }
+
+  /**
+   * Writes dead letters straight to one CSV file per chunk (rows only, no header) under {@code dir}
+   * instead of emitting them on {@link #DEAD_LETTERS}; each {@link ChunkReport} names its file. A
+   * chunk writes to a temporary name and renames at the end, and a retried chunk overwrites the
+   * same file, so no dead letter is lost or doubled. Nothing travels through the runner, and memory
+   * stays bounded however many records are bad.
+   */
+  public ChunkedCsvStats withDeadLetterDirectory(String dir) {
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, work, dir);
   }
 
   @Override
@@ -124,18 +139,20 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
     PCollectionTuple parsed =
         located.apply(
             "ParseRecords",
-            ParDo.of(new ParseChunkFn(dialect, maxRecordBytes, valueColumn, work))
-                .withOutputTags(RESULTS, TupleTagList.of(DEAD_LETTERS).and(COUNTS)));
+            ParDo.of(new ParseChunkFn(dialect, maxRecordBytes, valueColumn, work, deadLetterDir))
+                .withOutputTags(RESULTS, TupleTagList.of(DEAD_LETTERS).and(COUNTS).and(REPORTS)));
     PCollection<KV<String, DecimalStats>> partials =
         parsed.get(RESULTS).setCoder(KvCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of()));
     parsed.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of());
     parsed.get(COUNTS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+    parsed.get(REPORTS).setCoder(ChunkReport.Coder.of());
 
     PCollection<KV<String, DecimalStats>> reduced =
         partials.apply("ReducePerKey", KeyedStatistics.ofPartials());
     return PCollectionTuple.of(RESULTS, reduced)
         .and(DEAD_LETTERS, parsed.get(DEAD_LETTERS))
-        .and(COUNTS, parsed.get(COUNTS));
+        .and(COUNTS, parsed.get(COUNTS))
+        .and(REPORTS, parsed.get(REPORTS));
   }
 
   /** Counts quotes and LFs of each chunk. */
@@ -203,6 +220,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
     private final int maxRecordBytes;
     private final String valueColumn;
     private final SimulatedWork work;
+    private final String deadLetterDir;
 
     private final Counter readCounter = Metrics.counter(ChunkedCsvStats.class, RECORDS_READ);
     private final Counter okCounter = Metrics.counter(ChunkedCsvStats.class, RECORDS_OK);
@@ -211,11 +229,13 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
 
     private transient FieldSplitter splitter;
 
-    ParseChunkFn(CsvDialect dialect, int maxRecordBytes, String valueColumn, SimulatedWork work) {
+    ParseChunkFn(
+        CsvDialect dialect, int maxRecordBytes, String valueColumn, SimulatedWork work, String deadLetterDir) {
       this.dialect = dialect;
       this.maxRecordBytes = maxRecordBytes;
       this.valueColumn = valueColumn;
       this.work = work;
+      this.deadLetterDir = deadLetterDir;
     }
 
     @Setup
@@ -238,6 +258,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
       long ok = 0;
       long dead = 0;
       OutputReceiver<DeadLetter> deadOut = out.get(DEAD_LETTERS);
+      DeadLetterFile deadFile = deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, chunk);
       try (ReadableByteChannel ch = ChunkIO.openAt(path, chunk.start())) {
         RecordReader reader = new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
         reader.skipToRecordStart(chunk.oddQuotesBefore(), chunk.afterLineFeed());
@@ -279,10 +300,22 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
           if (reason != null) {
             dead++;
             String text = rec.isTooLong() ? rec.text(TOO_LONG_KEEP_BYTES) : rec.text();
-            deadOut.output(new DeadLetter(path, rec.line(), reason, text));
+            DeadLetter letter = new DeadLetter(path, rec.line(), reason, text);
+            if (deadFile != null) {
+              deadFile.write(letter);
+            } else {
+              deadOut.output(letter);
+            }
           }
         }
+      } catch (IOException | RuntimeException e) {
+        if (deadFile != null) {
+          deadFile.abandon();
+        }
+        throw e;
       }
+      String deadLetterPath = deadFile == null ? "" : deadFile.commit();
+      out.get(REPORTS).output(new ChunkReport(path, chunk.index(), read, ok, dead, deadLetterPath));
       OutputReceiver<KV<String, DecimalStats>> results = out.get(RESULTS);
       for (Map.Entry<String, DecimalStats> e : partial.entrySet()) {
         results.output(KV.of(e.getKey(), e.getValue()));
