@@ -81,6 +81,9 @@ public final class Speedup {
 
   /** Runs the command; returns the exit code. Misuse: one {@code error:} line on {@code err} and 2. */
   public static int run(String[] argv, PrintStream out, PrintStream err, DatasetSource datasets) {
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true"); // the chart is drawn off-screen; no display needed
+    }
     Options o;
     try {
       if (Arrays.asList(argv).contains("--help")) {

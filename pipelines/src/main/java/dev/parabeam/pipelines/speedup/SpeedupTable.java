@@ -105,14 +105,17 @@ public final class SpeedupTable {
       }
       sb.append('\n');
       sb.append("| Dataset Size | Ideal | Efficiency | Plain Java, 1 thread, same work | "
-          + "Pipeline / plain Java (1 worker) | Whole job in-process, 1 / ").append(n).append(" workers |\n");
-      sb.append("|---:|---:|---:|---:|---:|---:|\n");
+          + "Pipeline / plain Java (1 worker) | Whole job in-process, 1 / ").append(n).append(" workers | "
+          + "Bound if the tiny-input run time F stays serial |\n");
+      sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
       for (Cell c : g) {
         String plain = c.plainJavaRuns.isEmpty() ? "not measured" : secs(c.plainJava()) + " s";
         String cost = c.plainJavaRuns.isEmpty() ? "" : String.format(Locale.ROOT, "%.2fx", c.sequential() / c.plainJava());
-        sb.append(String.format(Locale.ROOT, "| %,d | %dx | %.0f%% | %s | %s | %s s / %s s |%n",
+        Double f = ctx.warmTiny.get(c.runner);
+        String bound = f == null ? "" : String.format(Locale.ROOT, "%.2fx", Stats.amdahl(c.sequential(), f, c.ideal()));
+        sb.append(String.format(Locale.ROOT, "| %,d | %dx | %.0f%% | %s | %s | %s s / %s s | %s |%n",
             c.rows, c.ideal(), 100 * c.efficiency(), plain, cost,
-            secs(Stats.median(c.sequentialJobRuns)), secs(Stats.median(c.parallelJobRuns))));
+            secs(Stats.median(c.sequentialJobRuns)), secs(Stats.median(c.parallelJobRuns)), bound));
       }
       sb.append('\n');
       sb.append(caption(first, ctx)).append("\n\n");
@@ -157,9 +160,10 @@ public final class SpeedupTable {
       return "";
     }
     StringBuilder sb = new StringBuilder("### Fixed costs, not in the table above\n\n");
-    sb.append("| Runner | Fresh JVM, tiny input: wall | of it, pipeline run | Fixed start-up (JVM + options + "
-        + "planning + pipeline construction + publishing) | Tiny input, warmed JVM: pipeline run |\n");
-    sb.append("|---|---:|---:|---:|---:|\n");
+    sb.append("| Runner | Fresh JVM, tiny input: wall | of it, pipeline run | Fixed start-up outside the run (JVM, "
+        + "options, planning, pipeline construction, publishing) | Tiny input, warmed JVM: pipeline run (F) | "
+        + "Cold start in all (fresh wall - F) |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|\n");
     List<String> runners = new ArrayList<>(ctx.startup.keySet());
     for (String r : ctx.warmTiny.keySet()) {
       if (!runners.contains(r)) {
@@ -173,11 +177,13 @@ public final class SpeedupTable {
           .append(s == null ? "not measured" : secs(s.wallSeconds) + " s").append(" | ")
           .append(s == null ? "" : secs(s.pipelineSeconds) + " s").append(" | ")
           .append(s == null ? "" : secs(s.fixedSeconds()) + " s").append(" | ")
-          .append(w == null ? "" : secs(w) + " s").append(" |\n");
+          .append(w == null ? "" : secs(w) + " s").append(" | ")
+          .append(s == null || w == null ? "" : secs(s.wallSeconds - w) + " s").append(" |\n");
     }
     sb.append("\nThe fixed start-up is paid once per job in a fresh JVM and is not part of the pipeline times "
-        + "above; the warmed tiny-input run shows the part of every pipeline run that does not shrink with "
-        + "more workers.\n\n");
+        + "above. The warmed tiny-input run (F) is the part of every pipeline run that does not shrink with "
+        + "more workers; the column \"Bound if F stays serial\" above is seq / ((seq - F) / ideal + F), "
+        + "Amdahl's law with that part.\n\n");
     return sb.toString();
   }
 

@@ -41,6 +41,15 @@ public final class Stats {
     return work.toLowerCase(Locale.ROOT).equals("io") ? workers : Math.min(workers, cores);
   }
 
+  /**
+   * Amdahl's law: the best speedup of a run of {@code sequentialSeconds} of which {@code serialSeconds}
+   * do not shrink with more workers and the rest shrinks {@code ideal} times.
+   */
+  public static double amdahl(double sequentialSeconds, double serialSeconds, int ideal) {
+    double serial = Math.min(Math.max(0, serialSeconds), sequentialSeconds);
+    return sequentialSeconds / ((sequentialSeconds - serial) / ideal + serial);
+  }
+
   /** Speedup as a fraction of the ideal one. */
   public static double efficiency(double speedup, int ideal) {
     if (ideal < 1) {

@@ -27,12 +27,12 @@ public class SpeedupTableTest {
     assertThat(md, containsString("| Dataset Size | Sequential Processing | Parallel Processing (4 workers) | Speedup |"));
     assertThat(md, containsString("| 10,000 records | 10.20 seconds | 3.10 seconds | 3.29x |"));
     assertThat(md, containsString("| 100,000 records | 98.50 seconds | 26.70 seconds | 3.69x |"));
-    assertThat(md, containsString("| 10,000 | 4x | 82% | 9.50 s | 1.07x |"));
+    assertThat(md, containsString("| 10,000 | 4x | 82% | 9.50 s | 1.07x | 10.20 s / 3.10 s | 3.58x |"));
     assertThat(md, containsString("| 100,000 | 4x | 92% | not measured |"));
     assertThat(md, containsString("--work=io --workMicros=1000"));
     assertThat(md, containsString("median of 3 runs"));
     assertThat(md, containsString("2 cores"));
-    assertThat(md, containsString("| DirectRunner | 5.00 s | 1.50 s | 3.50 s | 0.40 s |"));
+    assertThat(md, containsString("| DirectRunner | 5.00 s | 1.50 s | 3.50 s | 0.40 s | 4.60 s |"));
   }
 
   @Test

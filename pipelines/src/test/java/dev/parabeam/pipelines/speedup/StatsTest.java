@@ -41,6 +41,13 @@ public class StatsTest {
   }
 
   @Test
+  public void amdahlBoundsTheSpeedupByTheSerialPart() {
+    assertThat(Stats.amdahl(13.0, 2.0, 4), closeTo(13.0 / 4.75, 1e-9));
+    assertThat(Stats.amdahl(10.0, 0.0, 4), closeTo(4.0, 1e-9));
+    assertThat(Stats.amdahl(1.0, 5.0, 4), closeTo(1.0, 1e-9));
+  }
+
+  @Test
   public void efficiencyIsSpeedupOverIdeal() {
     assertThat(Stats.efficiency(3.8, 4), closeTo(0.95, 1e-9));
     assertThat(Stats.efficiency(1.9, 2), closeTo(0.95, 1e-9));
