@@ -63,9 +63,7 @@ public final class AggregateJob {
                 .withMaxRecordBytes(o.getMaxRecordBytes())
                 .withWork(plan.work)
                 .withDeadLetterDirectory(staging + "/" + DEAD_LETTER_PARTS));
-    PCollectionTuple.of(WriteAggregateOutputs.RESULTS, stats.get(ChunkedCsvStats.RESULTS))
-        .and(WriteAggregateOutputs.REPORTS, stats.get(ChunkedCsvStats.REPORTS))
-        .apply("WriteOutputs", WriteAggregateOutputs.to(staging));
+    stats.get(ChunkedCsvStats.REPORTS).apply("WriteOutputs", WriteAggregateOutputs.to(staging));
   }
 
   /** Runs the job for command-line {@code args}; returns the process exit code. */

@@ -3,8 +3,13 @@ package dev.parabeam.transforms;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import dev.parabeam.transforms.stats.DecimalStats;
+import dev.parabeam.transforms.stats.DecimalStatsCoder;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -12,10 +17,11 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
- * What parsing one chunk found: how many records it read, how many were good, how many became dead
- * letters, and (when dead letters go to files) the file that holds them, or "" if none. One per
- * chunk; a retried chunk reports again with the same figures and overwrites the same file, so the
- * totals stay exact.
+ * What parsing one chunk found: the statistics of its good records per key (pre-aggregated inside
+ * the chunk), how many records it read, how many were good, how many became dead letters, and
+ * (when dead letters go to files) the file that holds them, or "" if none. One per chunk; a retried
+ * chunk reports again with the same figures and overwrites the same file, so the totals stay exact.
+ * What crosses the runner is one element per chunk, not one per record nor one per key.
  */
 @DefaultCoder(ChunkReport.Coder.class)
 public final class ChunkReport {
@@ -29,8 +35,16 @@ public final class ChunkReport {
   private final long ok;
   private final long dead;
   private final String deadLetterFile;
+  private final Map<String, DecimalStats> partials;
 
   public ChunkReport(String file, int chunkIndex, long read, long ok, long dead, String deadLetterFile) {
+    this(file, chunkIndex, read, ok, dead, deadLetterFile, Map.of());
+  }
+
+  public ChunkReport(
+      String file, int chunkIndex, long read, long ok, long dead, String deadLetterFile,
+      Map<String, DecimalStats> partials) {
+    this.partials = Collections.unmodifiableMap(partials);
     this.file = file;
     this.chunkIndex = chunkIndex;
     this.read = read;
@@ -64,6 +78,11 @@ public final class ChunkReport {
     return deadLetterFile;
   }
 
+  /** Statistics per key of this chunk's good records (do not modify the values). */
+  public Map<String, DecimalStats> partials() {
+    return partials;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof ChunkReport)) {
@@ -71,7 +90,7 @@ public final class ChunkReport {
     }
     ChunkReport r = (ChunkReport) o;
     return chunkIndex == r.chunkIndex && read == r.read && ok == r.ok && dead == r.dead
-        && file.equals(r.file) && deadLetterFile.equals(r.deadLetterFile);
+        && file.equals(r.file) && deadLetterFile.equals(r.deadLetterFile) && partials.equals(r.partials);
   }
 
   @Override
@@ -100,13 +119,29 @@ public final class ChunkReport {
       VarLongCoder.of().encode(r.ok, out);
       VarLongCoder.of().encode(r.dead, out);
       StringUtf8Coder.of().encode(r.deadLetterFile, out);
+      // sorted, so that equal reports encode to equal bytes
+      Map<String, DecimalStats> sorted = r.partials instanceof TreeMap ? r.partials : new TreeMap<>(r.partials);
+      VarIntCoder.of().encode(sorted.size(), out);
+      for (Map.Entry<String, DecimalStats> e : sorted.entrySet()) {
+        StringUtf8Coder.of().encode(e.getKey(), out);
+        DecimalStatsCoder.of().encode(e.getValue(), out);
+      }
     }
 
     @Override
     public ChunkReport decode(InputStream in) throws IOException {
-      return new ChunkReport(StringUtf8Coder.of().decode(in), VarIntCoder.of().decode(in),
-          VarLongCoder.of().decode(in), VarLongCoder.of().decode(in), VarLongCoder.of().decode(in),
-          StringUtf8Coder.of().decode(in));
+      String file = StringUtf8Coder.of().decode(in);
+      int index = VarIntCoder.of().decode(in);
+      long read = VarLongCoder.of().decode(in);
+      long ok = VarLongCoder.of().decode(in);
+      long dead = VarLongCoder.of().decode(in);
+      String deadFile = StringUtf8Coder.of().decode(in);
+      int n = VarIntCoder.of().decode(in);
+      Map<String, DecimalStats> partials = new TreeMap<>();
+      for (int i = 0; i < n; i++) {
+        partials.put(StringUtf8Coder.of().decode(in), DecimalStatsCoder.of().decode(in));
+      }
+      return new ChunkReport(file, index, read, ok, dead, deadFile, partials);
     }
 
     @Override

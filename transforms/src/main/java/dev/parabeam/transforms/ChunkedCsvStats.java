@@ -31,6 +31,7 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -38,32 +39,33 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
 /**
- * Reads CSV chunks in parallel and reduces them to statistics per key, with dead letters.
+ * Reads CSV chunks in parallel and sums them up per key, with dead letters.
  *
  * <pre>
  * chunks ─► DistributeForScan ─► ScanQuotesAndLines ─► GatherScans ─► LocateRecords
- *        ─► DistributeChunks ─► ParseRecords ─┬─► ReducePerKey ─► {@link #RESULTS}
- *                                             ├─► {@link #DEAD_LETTERS}
- *                                             └─► {@link #COUNTS}
+ *        ─► DistributeChunks ─► ParseRecords ─┬─► {@link #REPORTS}: one {@link ChunkReport} per chunk
+ *                                             └─► {@link #DEAD_LETTERS} (unless written to files)
  * </pre>
  *
  * <p>Each chunk is a byte range. A first parallel pass counts the quote and LF bytes of every
  * chunk; from the counts of the chunks before it, each chunk learns the quote parity and line
  * number at its first byte, so it finds record boundaries exactly (a quoted line break is never
  * taken for one) and reports true line numbers. The second pass parses the records of each chunk,
- * does the per-record work and pre-aggregates per key inside the chunk, so that what crosses the
- * runner is one partial summary per key per chunk, not one element per record.
+ * does the per-record work and pre-aggregates per key inside the chunk: what leaves the transform
+ * is one report per chunk holding its statistics per key and its counts, so the runner handles a
+ * handful of elements however many records there are.
  *
- * <p>{@link #COUNTS} holds, per chunk, {@code records_read}, {@code records_ok} and {@code
- * dead_letters}; summed they satisfy {@code records_read == records_ok + dead_letters}.
+ * <p>To finish the reduction, either merge the reports in one place (what the aggregate job does,
+ * see {@code io.WriteAggregateOutputs}) or apply {@link #perKey()}, a combiner-lifted {@code
+ * Combine.perKey} that spreads keys over workers (better for millions of keys, slower for few keys
+ * on the DirectRunner, which pays about a millisecond per key per GroupByKey). {@link #counts()}
+ * sums the record counts; they satisfy {@code records_read == records_ok + dead_letters}.
  */
 public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCollectionTuple> {
   private static final long serialVersionUID = 1L;
 
-  public static final TupleTag<KV<String, DecimalStats>> RESULTS = new TupleTag<>("results") {};
-  public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters") {};
-  public static final TupleTag<KV<String, Long>> COUNTS = new TupleTag<>("counts") {};
   public static final TupleTag<ChunkReport> REPORTS = new TupleTag<>("reports") {};
+  public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters") {};
 
   public static final String RECORDS_READ = "records_read";
   public static final String RECORDS_OK = "records_ok";
@@ -140,19 +142,48 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
         located.apply(
             "ParseRecords",
             ParDo.of(new ParseChunkFn(dialect, maxRecordBytes, valueColumn, work, deadLetterDir))
-                .withOutputTags(RESULTS, TupleTagList.of(DEAD_LETTERS).and(COUNTS).and(REPORTS)));
-    PCollection<KV<String, DecimalStats>> partials =
-        parsed.get(RESULTS).setCoder(KvCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of()));
-    parsed.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of());
-    parsed.get(COUNTS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+                .withOutputTags(REPORTS, TupleTagList.of(DEAD_LETTERS)));
     parsed.get(REPORTS).setCoder(ChunkReport.Coder.of());
+    parsed.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of());
+    return parsed;
+  }
 
-    PCollection<KV<String, DecimalStats>> reduced =
-        partials.apply("ReducePerKey", KeyedStatistics.ofPartials());
-    return PCollectionTuple.of(RESULTS, reduced)
-        .and(DEAD_LETTERS, parsed.get(DEAD_LETTERS))
-        .and(COUNTS, parsed.get(COUNTS))
-        .and(REPORTS, parsed.get(REPORTS));
+  /** Final statistics per key from the chunk reports, reduced by a combiner-lifted Combine.perKey. */
+  public static PTransform<PCollection<ChunkReport>, PCollection<KV<String, DecimalStats>>> perKey() {
+    return new PTransform<>() {
+      @Override
+      public PCollection<KV<String, DecimalStats>> expand(PCollection<ChunkReport> reports) {
+        return reports
+            .apply("ExplodePartials", ParDo.of(new DoFn<ChunkReport, KV<String, DecimalStats>>() {
+              @ProcessElement
+              public void process(@Element ChunkReport r, OutputReceiver<KV<String, DecimalStats>> out) {
+                r.partials().forEach((k, v) -> out.output(KV.of(k, v)));
+              }
+            }))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of()))
+            .apply("ReducePerKey", KeyedStatistics.ofPartials());
+      }
+    };
+  }
+
+  /** Total {@code records_read}, {@code records_ok} and {@code dead_letters} from the chunk reports. */
+  public static PTransform<PCollection<ChunkReport>, PCollection<KV<String, Long>>> counts() {
+    return new PTransform<>() {
+      @Override
+      public PCollection<KV<String, Long>> expand(PCollection<ChunkReport> reports) {
+        return reports
+            .apply("ExplodeCounts", ParDo.of(new DoFn<ChunkReport, KV<String, Long>>() {
+              @ProcessElement
+              public void process(@Element ChunkReport r, OutputReceiver<KV<String, Long>> out) {
+                out.output(KV.of(RECORDS_READ, r.read()));
+                out.output(KV.of(RECORDS_OK, r.ok()));
+                out.output(KV.of(DEAD_LETTER_COUNT, r.dead()));
+              }
+            }))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+            .apply("SumCounts", Sum.longsPerKey());
+      }
+    };
   }
 
   /** Counts quotes and LFs of each chunk. */
@@ -213,7 +244,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
   }
 
   /** Parses the records of a chunk, does the work and pre-aggregates per key. */
-  static final class ParseChunkFn extends DoFn<CsvChunk, KV<String, DecimalStats>> {
+  static final class ParseChunkFn extends DoFn<CsvChunk, ChunkReport> {
     private static final long serialVersionUID = 1L;
 
     private final CsvDialect dialect;
@@ -315,15 +346,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
         throw e;
       }
       String deadLetterPath = deadFile == null ? "" : deadFile.commit();
-      out.get(REPORTS).output(new ChunkReport(path, chunk.index(), read, ok, dead, deadLetterPath));
-      OutputReceiver<KV<String, DecimalStats>> results = out.get(RESULTS);
-      for (Map.Entry<String, DecimalStats> e : partial.entrySet()) {
-        results.output(KV.of(e.getKey(), e.getValue()));
-      }
-      OutputReceiver<KV<String, Long>> counts = out.get(COUNTS);
-      counts.output(KV.of(RECORDS_READ, read));
-      counts.output(KV.of(RECORDS_OK, ok));
-      counts.output(KV.of(DEAD_LETTER_COUNT, dead));
+      out.get(REPORTS).output(new ChunkReport(path, chunk.index(), read, ok, dead, deadLetterPath, new TreeMap<>(partial)));
       readCounter.inc(read);
       okCounter.inc(ok);
       deadCounter.inc(dead);

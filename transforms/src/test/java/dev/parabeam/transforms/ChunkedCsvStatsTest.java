@@ -29,7 +29,6 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -71,13 +70,14 @@ public class ChunkedCsvStatsTest {
   }
 
   private static PCollection<String> rows(PCollectionTuple out, String name) {
-    return out.get(ChunkedCsvStats.RESULTS)
+    return out.get(ChunkedCsvStats.REPORTS)
+        .apply(name + "PerKey", ChunkedCsvStats.perKey())
         .apply(name + "Rows", MapElements.into(TypeDescriptors.strings())
             .via((KV<String, DecimalStats> kv) -> StatsCsv.row(kv.getKey(), kv.getValue())));
   }
 
   private static PCollection<KV<String, Long>> counts(PCollectionTuple out, String name) {
-    return out.get(ChunkedCsvStats.COUNTS).apply(name + "Sum", Sum.longsPerKey());
+    return out.get(ChunkedCsvStats.REPORTS).apply(name + "Counts", ChunkedCsvStats.counts());
   }
 
   private static final String FILE_A =

@@ -12,40 +12,32 @@ import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
-import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
-import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TupleTag;
 
 /**
- * The fan-in at the end of the aggregate job: once every chunk is done, one worker writes
- * {@code results.csv} (sorted by key bytes), {@code dead-letters.csv} (the per-chunk dead-letter
- * files joined in input order: by file, then line) and {@code counts.properties} (records_read,
- * records_ok, dead_letters, keys, chunks) into a directory.
- *
- * <p>Input: a tuple with {@link #RESULTS} (final statistics per key) and {@link #REPORTS} (one
- * {@link ChunkReport} per chunk, never empty, so the write always happens, even with no good
- * record at all).
+ * The fan-in at the end of the aggregate job: once every chunk is done, one worker merges the
+ * per-chunk statistics and writes {@code results.csv} (sorted by key bytes), {@code
+ * dead-letters.csv} (the per-chunk dead-letter files joined in input order: by file, then line)
+ * and {@code counts.properties} (records_read, records_ok, dead_letters, keys, chunks) into a
+ * directory. Its memory holds one entry per key; the runner moves one element per chunk.
+ * There is always at least one chunk, so the files are written even when no record was good.
  */
-public final class WriteAggregateOutputs extends PTransform<PCollectionTuple, PCollection<Void>> {
+public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkReport>, PCollection<Void>> {
   private static final long serialVersionUID = 1L;
-
-  public static final TupleTag<KV<String, DecimalStats>> RESULTS = new TupleTag<>("results") {};
-  public static final TupleTag<ChunkReport> REPORTS = new TupleTag<>("reports") {};
 
   public static final String RESULTS_FILE = "results.csv";
   public static final String DEAD_LETTERS_FILE = "dead-letters.csv";
@@ -62,43 +54,37 @@ public final class WriteAggregateOutputs extends PTransform<PCollectionTuple, PC
   }
 
   @Override
-  public PCollection<Void> expand(PCollectionTuple in) {
-    TupleTag<KV<String, DecimalStats>> r = new TupleTag<>();
-    TupleTag<ChunkReport> c = new TupleTag<>();
-    PCollection<KV<Integer, KV<String, DecimalStats>>> results =
-        in.get(RESULTS).apply("KeyResults", WithKeys.of(0))
-            .setCoder(KvCoder.of(VarIntCoder.of(), in.get(RESULTS).getCoder()));
-    PCollection<KV<Integer, ChunkReport>> reports =
-        in.get(REPORTS).apply("KeyReports", WithKeys.of(0))
-            .setCoder(KvCoder.of(VarIntCoder.of(), ChunkReport.Coder.of()));
-    return KeyedPCollectionTuple.of(r, results)
-        .and(c, reports)
-        .apply("GatherAll", CoGroupByKey.create())
-        .apply("WriteFiles", ParDo.of(new WriteFn(dir, r, c)));
+  public PCollection<Void> expand(PCollection<ChunkReport> reports) {
+    return reports
+        .apply("OneGroup", WithKeys.of(0))
+        .setCoder(KvCoder.of(VarIntCoder.of(), ChunkReport.Coder.of()))
+        .apply("GatherReports", GroupByKey.create())
+        .apply("MergeAndWrite", ParDo.of(new WriteFn(dir)));
   }
 
-  static final class WriteFn extends DoFn<KV<Integer, CoGbkResult>, Void> {
+  static final class WriteFn extends DoFn<KV<Integer, Iterable<ChunkReport>>, Void> {
     private static final long serialVersionUID = 1L;
     private final String dir;
-    private final TupleTag<KV<String, DecimalStats>> resultsTag;
-    private final TupleTag<ChunkReport> reportsTag;
 
-    WriteFn(String dir, TupleTag<KV<String, DecimalStats>> resultsTag, TupleTag<ChunkReport> reportsTag) {
+    WriteFn(String dir) {
       this.dir = dir;
-      this.resultsTag = resultsTag;
-      this.reportsTag = reportsTag;
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, CoGbkResult> all) throws IOException {
-      List<KV<String, DecimalStats>> results = new ArrayList<>();
-      all.getValue().getAll(resultsTag).forEach(results::add);
+    public void process(@Element KV<Integer, Iterable<ChunkReport>> all) throws IOException {
+      Map<String, DecimalStats> merged = new HashMap<>();
       List<ChunkReport> reports = new ArrayList<>();
-      all.getValue().getAll(reportsTag).forEach(reports::add);
+      for (ChunkReport r : all.getValue()) {
+        for (Map.Entry<String, DecimalStats> e : r.partials().entrySet()) {
+          merged.computeIfAbsent(e.getKey(), k -> new DecimalStats()).merge(e.getValue());
+        }
+        // keep the counts and file names, drop the partials already merged
+        reports.add(new ChunkReport(r.file(), r.chunkIndex(), r.read(), r.ok(), r.dead(), r.deadLetterFile()));
+      }
       reports.sort(ChunkReport.INPUT_ORDER);
 
       try (Writer w = writer(RESULTS_FILE)) {
-        StatsCsv.write(results, w);
+        StatsCsv.write(merged, w);
       }
       long read = 0;
       long ok = 0;
@@ -122,7 +108,7 @@ public final class WriteAggregateOutputs extends PTransform<PCollectionTuple, PC
       counts.put("records_read", read);
       counts.put("records_ok", ok);
       counts.put("dead_letters", dead);
-      counts.put("keys", (long) results.size());
+      counts.put("keys", (long) merged.size());
       counts.put("chunks", (long) reports.size());
       try (Writer w = writer(COUNTS_FILE)) {
         for (Map.Entry<String, Long> e : counts.entrySet()) {

@@ -5,7 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigDecimal;
 import org.apache.beam.sdk.coders.AtomicCoder;
-import org.apache.beam.sdk.coders.BigDecimalCoder;
+import java.math.BigInteger;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
@@ -13,7 +14,7 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 public final class DecimalStatsCoder extends AtomicCoder<DecimalStats> {
   private static final DecimalStatsCoder INSTANCE = new DecimalStatsCoder();
   private static final VarLongCoder LONG = VarLongCoder.of();
-  private static final BigDecimalCoder DECIMAL = BigDecimalCoder.of();
+  private static final VarIntCoder INT = VarIntCoder.of();
 
   public static DecimalStatsCoder of() {
     return INSTANCE;
@@ -25,9 +26,9 @@ public final class DecimalStatsCoder extends AtomicCoder<DecimalStats> {
   public void encode(DecimalStats value, OutputStream out) throws CoderException, IOException {
     LONG.encode(value.count(), out);
     if (value.count() > 0) {
-      DECIMAL.encode(value.sum(), out);
-      DECIMAL.encode(value.min(), out);
-      DECIMAL.encode(value.max(), out);
+      encodeDecimal(value.sum(), out);
+      encodeDecimal(value.min(), out);
+      encodeDecimal(value.max(), out);
     }
   }
 
@@ -37,13 +38,44 @@ public final class DecimalStatsCoder extends AtomicCoder<DecimalStats> {
     if (count == 0) {
       return new DecimalStats();
     }
-    BigDecimal sum = DECIMAL.decode(in);
-    BigDecimal min = DECIMAL.decode(in);
-    BigDecimal max = DECIMAL.decode(in);
+    BigDecimal sum = decodeDecimal(in);
+    BigDecimal min = decodeDecimal(in);
+    BigDecimal max = decodeDecimal(in);
     return new DecimalStats(count, sum, min, max);
   }
 
   @Override
   public void verifyDeterministic() {}
 
+
+  /**
+   * Scale, then the unscaled value: as a var-long when it fits (the common case), else as the
+   * bytes of its two's complement. Beam's BigDecimalCoder formats an error message on every call,
+   * which costs more than the encoding itself.
+   */
+  private static void encodeDecimal(BigDecimal v, OutputStream out) throws IOException {
+    INT.encode(v.scale(), out);
+    BigInteger u = v.unscaledValue();
+    if (u.bitLength() < 63) {
+      INT.encode(0, out);
+      LONG.encode(u.longValue(), out);
+    } else {
+      byte[] b = u.toByteArray();
+      INT.encode(b.length, out);
+      out.write(b);
+    }
+  }
+
+  private static BigDecimal decodeDecimal(InputStream in) throws IOException {
+    int scale = INT.decode(in);
+    int n = INT.decode(in);
+    if (n == 0) {
+      return BigDecimal.valueOf(LONG.decode(in), scale);
+    }
+    byte[] b = in.readNBytes(n);
+    if (b.length != n) {
+      throw new CoderException("truncated decimal: expected " + n + " bytes, got " + b.length);
+    }
+    return new BigDecimal(new BigInteger(b), scale);
+  }
 }
