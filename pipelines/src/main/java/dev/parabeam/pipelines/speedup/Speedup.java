@@ -47,7 +47,7 @@ public final class Speedup {
   static final String DEFAULT_SIZES = "10000,100000,1000000";
   static final String DEFAULT_WORK = "cpu";
   /** Default µs per record when --workMicros is not given: they keep the default run under 15 minutes. */
-  static final Map<String, Long> DEFAULT_MICROS = Map.of("cpu", 25L, "io", 100L, "none", 0L);
+  static final Map<String, Long> DEFAULT_MICROS = Map.of("cpu", 80L, "io", 100L, "none", 0L);
   static final String KEY = "product";
   static final String VALUE = "amount";
   static final int TINY_ROWS = 1000;

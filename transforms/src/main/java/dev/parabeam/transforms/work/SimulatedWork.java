@@ -119,9 +119,15 @@ public final class SimulatedWork implements Serializable {
         return iterationsPerMicro;
       }
       long sink = 0;
-      long n = 200_000;
+      // Warm the loop up first, so that it is measured as the JIT will run it in the job;
+      // measured cold, it looks slower and the work would come out shorter than asked.
+      long warmUntil = System.nanoTime() + 300_000_000L;
+      for (int round = 0; System.nanoTime() < warmUntil || round < 20; round++) {
+        sink += spin(round, 200_000);
+      }
+      long n = 1_000_000;
       double best = 0;
-      for (int round = 0; round < 15; round++) {
+      for (int round = 0; round < 10; round++) {
         long t0 = System.nanoTime();
         sink += spin(round, n);
         long dt = System.nanoTime() - t0;
