@@ -7,6 +7,7 @@ import dev.parabeam.transforms.csv.RecordReader;
 import dev.parabeam.transforms.io.StatsCsv;
 import dev.parabeam.transforms.stats.DecimalStats;
 import dev.parabeam.transforms.stats.Decimals;
+import dev.parabeam.transforms.work.SimulatedWork;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.io.InputStream;
@@ -39,14 +40,14 @@ import org.apache.commons.csv.CSVRecord;
  * the job's speed is judged against. It handles well-formed input; bad records are counted, not
  * written out.
  */
-final class PlainJavaAggregate {
+public final class PlainJavaAggregate {
   private PlainJavaAggregate() {}
 
   /** What a run found. */
-  static final class Outcome {
-    final Map<String, DecimalStats> results;
-    final long ok;
-    final long bad;
+  public static final class Outcome {
+    public final Map<String, DecimalStats> results;
+    public final long ok;
+    public final long bad;
 
     Outcome(Map<String, DecimalStats> results, long ok, long bad) {
       this.results = results;
@@ -80,6 +81,16 @@ final class PlainJavaAggregate {
   }
 
   static Outcome run(Path input, String keyColumn, String valueColumn, int threads) throws Exception {
+    return run(input, keyColumn, valueColumn, threads, SimulatedWork.none());
+  }
+
+  /**
+   * Like the job, with {@code work} done for every good record (after its value parsed, before
+   * it is added), the same kind and µs as the job's {@code --work}.
+   */
+  public static Outcome run(Path input, String keyColumn, String valueColumn, int threads, SimulatedWork work)
+      throws Exception {
+    work.prepare();
     CsvHeader header;
     try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
       header = CsvHeader.read(ch, CsvDialect.RFC4180, 1 << 20);
@@ -93,7 +104,7 @@ final class PlainJavaAggregate {
     long size = Files.size(input);
     long data = size - header.dataStart();
     if (threads == 1) {
-      return parseRange(input, header.dataStart(), size, k, v, n);
+      return parseRange(input, header.dataStart(), size, k, v, n, work);
     }
     // 1. count quotes per range, in parallel; 2. find each range's first record; 3. parse.
     long[] starts = new long[threads + 1];
@@ -141,7 +152,7 @@ final class PlainJavaAggregate {
       for (int i = 0; i < threads; i++) {
         final long s = recordStarts[i];
         final long e = Math.max(s, recordStarts[i + 1]);
-        parts.add(pool.submit(() -> parseRange(input, s, e, k, v, n)));
+        parts.add(pool.submit(() -> parseRange(input, s, e, k, v, n, work)));
       }
       Map<String, DecimalStats> merged = new HashMap<>();
       long ok = 0;
@@ -159,7 +170,8 @@ final class PlainJavaAggregate {
   }
 
   /** Parses the records in {@code [start, end)} (both record boundaries) with commons-csv. */
-  static Outcome parseRange(Path input, long start, long end, int k, int v, int n) throws IOException {
+  static Outcome parseRange(Path input, long start, long end, int k, int v, int n, SimulatedWork work)
+      throws IOException {
     Map<String, DecimalStats> map = new HashMap<>();
     long ok = 0;
     long bad = 0;
@@ -178,7 +190,9 @@ final class PlainJavaAggregate {
             bad++;
             continue;
           }
-          map.computeIfAbsent(rec.get(k), x -> new DecimalStats()).add(value);
+          String key = rec.get(k);
+          work.run(key);
+          map.computeIfAbsent(key, x -> new DecimalStats()).add(value);
           ok++;
         }
       }
