@@ -55,14 +55,16 @@ public final class AggregateJob {
   public static void build(Pipeline p, AggregateOptions o, AggregatePlan plan, String staging) {
     PCollection<CsvChunk> chunks =
         p.apply("PlanChunks", Create.of(plan.chunks).withCoder(CsvChunk.Coder.of()));
-    PCollectionTuple stats =
-        chunks.apply(
-            "ChunkedCsvStats",
-            ChunkedCsvStats.of(o.getValueColumn())
-                .withDialect(plan.dialect)
-                .withMaxRecordBytes(o.getMaxRecordBytes())
-                .withWork(plan.work)
-                .withDeadLetterDirectory(staging + "/" + DEAD_LETTER_PARTS));
+    ChunkedCsvStats transform =
+        ChunkedCsvStats.of(o.getValueColumn())
+            .withDialect(plan.dialect)
+            .withMaxRecordBytes(o.getMaxRecordBytes())
+            .withWork(plan.work)
+            .withDeadLetterDirectory(staging + "/" + DEAD_LETTER_PARTS);
+    if (o.getRunner().getSimpleName().startsWith("Flink")) {
+      transform = transform.withDistributionKeys(FlinkChunkKeys.forParallelism(plan.parallelism));
+    }
+    PCollectionTuple stats = chunks.apply("ChunkedCsvStats", transform);
     stats.get(ChunkedCsvStats.REPORTS).apply("WriteOutputs", WriteAggregateOutputs.to(staging));
   }
 

@@ -32,6 +32,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -79,36 +80,39 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
   private final String valueColumn;
   private final SimulatedWork work;
   private final String deadLetterDir;
+  private final int[] distributionKeys;
 
   private ChunkedCsvStats(
-      CsvDialect dialect, int maxRecordBytes, String valueColumn, SimulatedWork work, String deadLetterDir) {
+      CsvDialect dialect, int maxRecordBytes, String valueColumn, SimulatedWork work, String deadLetterDir,
+      int[] distributionKeys) {
     this.dialect = dialect;
     this.maxRecordBytes = maxRecordBytes;
     this.valueColumn = valueColumn;
     this.work = work;
     this.deadLetterDir = deadLetterDir;
+    this.distributionKeys = distributionKeys;
   }
 
   /**
    * @param valueColumn name of the value column, used in dead-letter reasons
    */
   public static ChunkedCsvStats of(String valueColumn) {
-    return new ChunkedCsvStats(CsvDialect.RFC4180, 1 << 20, valueColumn, SimulatedWork.none(), null);
+    return new ChunkedCsvStats(CsvDialect.RFC4180, 1 << 20, valueColumn, SimulatedWork.none(), null, null);
   }
 
   public ChunkedCsvStats withDialect(CsvDialect d) {
-    return new ChunkedCsvStats(d, maxRecordBytes, valueColumn, work, deadLetterDir);
+    return new ChunkedCsvStats(d, maxRecordBytes, valueColumn, work, deadLetterDir, distributionKeys);
   }
 
   public ChunkedCsvStats withMaxRecordBytes(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("maxRecordBytes must be positive, got " + n);
     }
-    return new ChunkedCsvStats(dialect, n, valueColumn, work, deadLetterDir);
+    return new ChunkedCsvStats(dialect, n, valueColumn, work, deadLetterDir, distributionKeys);
   }
 
   public ChunkedCsvStats withWork(SimulatedWork w) {
-    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, w, deadLetterDir);
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, w, deadLetterDir, distributionKeys);
   }
 
   /**
@@ -119,7 +123,18 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
    * stays bounded however many records are bad.
    */
   public ChunkedCsvStats withDeadLetterDirectory(String dir) {
-    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, work, dir);
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, work, dir, distributionKeys);
+  }
+
+  /**
+   * The keys of the shuffle that hands located chunks to the workers: chunk number i (in input
+   * order) gets {@code keys[i % keys.length]}. By default every chunk gets its own key, which the
+   * DirectRunner turns into one bundle per chunk. A runner that sends a key to the worker chosen
+   * by a hash of it (Flink) may put two chunks on one worker and leave another idle; keys chosen
+   * to land on distinct workers avoid that.
+   */
+  public ChunkedCsvStats withDistributionKeys(int[] keys) {
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, work, deadLetterDir, keys.clone());
   }
 
   @Override
@@ -134,9 +149,10 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
                     VarIntCoder.of(),
                     KvCoder.of(chunkCoder, ByteCounts.Coder.of())))
             .apply("GatherScans", GroupByKey.create())
-            .apply("LocateRecords", ParDo.of(new LocateRecordsFn()))
-            .setCoder(chunkCoder)
-            .apply("DistributeChunks", Reshuffle.viaRandomKey());
+            .apply("LocateRecords", ParDo.of(new LocateRecordsFn(distributionKeys)))
+            .setCoder(KvCoder.of(VarIntCoder.of(), chunkCoder))
+            .apply("DistributeChunks", Reshuffle.of())
+            .apply("DropKeys", Values.create());
 
     PCollectionTuple parsed =
         located.apply(
@@ -205,12 +221,19 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
   }
 
   /** From the counts of all chunks, tells each chunk the parity and line at its first byte. */
-  static final class LocateRecordsFn extends DoFn<KV<Integer, Iterable<KV<CsvChunk, ByteCounts>>>, CsvChunk> {
+  static final class LocateRecordsFn
+      extends DoFn<KV<Integer, Iterable<KV<CsvChunk, ByteCounts>>>, KV<Integer, CsvChunk>> {
     private static final long serialVersionUID = 1L;
+    private final int[] keys;
+
+    LocateRecordsFn(int[] keys) {
+      this.keys = keys;
+    }
 
     @ProcessElement
     public void process(
-        @Element KV<Integer, Iterable<KV<CsvChunk, ByteCounts>>> all, OutputReceiver<CsvChunk> out) {
+        @Element KV<Integer, Iterable<KV<CsvChunk, ByteCounts>>> all, OutputReceiver<KV<Integer, CsvChunk>> out) {
+      int ordinal = 0;
       Map<String, List<KV<CsvChunk, ByteCounts>>> byFile = new TreeMap<>();
       for (KV<CsvChunk, ByteCounts> kv : all.getValue()) {
         byFile.computeIfAbsent(kv.getKey().file().path(), k -> new ArrayList<>()).add(kv);
@@ -218,7 +241,9 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
       for (List<KV<CsvChunk, ByteCounts>> list : byFile.values()) {
         list.sort(Comparator.comparingInt(kv -> kv.getKey().index()));
         for (CsvChunk c : locate(list)) {
-          out.output(c);
+          int key = keys == null || keys.length == 0 ? ordinal : keys[ordinal % keys.length];
+          out.output(KV.of(key, c));
+          ordinal++;
         }
       }
     }
