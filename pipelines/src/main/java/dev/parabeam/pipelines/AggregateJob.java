@@ -42,7 +42,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
  * output.
  */
 public final class AggregateJob {
-  static final String RESULTS = "results.csv";
+  static final String RESULTS = WriteAggregateOutputs.RESULTS_FILE;
   static final String SUMMARY = "summary.json";
   static final String DEAD_LETTERS_PREFIX = "dead-letters";
   static final String COUNTS_FILE = WriteAggregateOutputs.COUNTS_FILE;

@@ -1,6 +1,6 @@
 package dev.parabeam.pipelines;
 
-import java.io.File;
+import dev.parabeam.pipelines.speedup.Stats;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,6 @@ final class Bench {
     Path outDir = Paths.get(a.get("output", "build/bench")).toAbsolutePath();
     String work = a.get("work", "none");
     long workMicros = a.getLong("workMicros", 0);
-    String jar = new File(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
     Files.createDirectories(outDir);
 
     StringBuilder md = new StringBuilder();
@@ -51,7 +50,7 @@ final class Bench {
         for (String c : configs) {
           Path out = outDir.resolve(rows + "-" + c);
           AggregateJob.deleteTree(out);
-          List<String> cmd = new ArrayList<>(List.of("java", "-Xmx" + xmx, "-cp", jar, Main.class.getName()));
+          List<String> cmd = new ArrayList<>();
           int n = Integer.parseInt(c.substring(c.indexOf('-') + 1));
           if (c.startsWith("baseline")) {
             Files.createDirectories(out);
@@ -61,14 +60,11 @@ final class Bench {
             cmd.addAll(List.of("aggregate", "--input=" + data, "--keyColumn=product", "--valueColumn=amount",
                 "--output=" + out, "--targetParallelism=" + n, "--work=" + work, "--workMicros=" + workMicros));
           }
-          long t0 = System.nanoTime();
-          Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-          String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-          int rc = p.waitFor();
-          double secs = (System.nanoTime() - t0) / 1e9;
-          if (rc != 0) {
-            throw new IllegalStateException(c + " at " + rows + " rows failed (exit " + rc + "): " + text);
+          FreshJvm.Run run = FreshJvm.run(List.of("-Xmx" + xmx), cmd);
+          if (run.exit != 0) {
+            throw new IllegalStateException(c + " at " + rows + " rows failed (exit " + run.exit + "): " + run.output);
           }
+          double secs = run.seconds;
           times.get(c).add(secs);
           System.out.printf(Locale.ROOT, "  %,d rows  %-12s run %d: %.2f s%n", rows, c, r + 1, secs);
         }
@@ -80,10 +76,10 @@ final class Bench {
           throw new IllegalStateException("results.csv of " + c + " differs from baseline-1 at " + rows + " rows");
         }
       }
-      double b1 = median(times.get(configs[0]));
-      double bn = median(times.get(configs[1]));
-      double j1 = median(times.get(configs[2]));
-      double jn = median(times.get(configs[3]));
+      double b1 = Stats.median(times.get(configs[0]));
+      double bn = Stats.median(times.get(configs[1]));
+      double j1 = Stats.median(times.get(configs[2]));
+      double jn = Stats.median(times.get(configs[3]));
       md.append(String.format(Locale.ROOT, "| %,d | %.2f s | %.2f s | %.2f s | %.2f s | %.2fx |%n", rows, b1, bn, j1, jn, jn / bn));
     }
     String caption = String.format(Locale.ROOT,
@@ -97,12 +93,5 @@ final class Bench {
     System.out.print(report);
     System.out.println("written: " + outDir.resolve("bench.md"));
     return 0;
-  }
-
-  static double median(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 }

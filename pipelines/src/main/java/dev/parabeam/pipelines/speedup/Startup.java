@@ -1,10 +1,10 @@
 package dev.parabeam.pipelines.speedup;
 
+import dev.parabeam.pipelines.FreshJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,29 +37,19 @@ public final class Startup {
     List<Double> wall = new ArrayList<>();
     List<Double> pipeline = new ArrayList<>();
     for (int i = 0; i < repeats; i++) {
-      List<String> cmd = new ArrayList<>();
-      cmd.add(javaExecutable());
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add("dev.parabeam.pipelines.Main");
-      cmd.add("aggregate");
-      cmd.addAll(jobArgs);
-      long t0 = System.nanoTime();
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      int rc = p.waitFor();
-      double secs = (System.nanoTime() - t0) / 1e9;
-      if (rc != 0) {
-        throw new IllegalStateException("the fresh-JVM start-up run failed (exit " + rc + "): " + lastErrorLine(text));
+      List<String> args = new ArrayList<>();
+      args.add("aggregate");
+      args.addAll(jobArgs);
+      FreshJvm.Run run = FreshJvm.run(List.of(), args);
+      if (run.exit != 0) {
+        throw new IllegalStateException(
+            "the fresh-JVM start-up run failed (exit " + run.exit + "): " + lastErrorLine(run.output));
       }
+      double secs = run.seconds;
       wall.add(secs);
       pipeline.add(Speedup.pipelineSeconds(Files.readString(output.resolve("summary.json"), StandardCharsets.UTF_8)));
     }
     return new Result(Stats.median(wall), Stats.median(pipeline));
-  }
-
-  static String javaExecutable() {
-    return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   static String lastErrorLine(String text) {
