@@ -61,6 +61,14 @@ public interface AggregateOptions extends PipelineOptions {
 
   void setChunkBytes(Long value);
 
+  @Description("Inputs of up to this many bytes in all are scanned for record boundaries by the launcher, in one "
+      + "sequential read before the pipeline starts, which spares the pipeline a parallel pass and two shuffles; "
+      + "larger inputs are scanned in parallel inside the pipeline. 0 = always inside the pipeline.")
+  @Default.Long(64L << 20)
+  Long getLauncherScanMaxBytes();
+
+  void setLauncherScanMaxBytes(Long value);
+
   @Description("Simulated per-record work: none, cpu (a compute loop) or io (a blocking wait). Never changes results.")
   @Default.String("none")
   String getWork();

@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines;
 
 import dev.parabeam.transforms.chunks.ChunkIO;
+import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.chunks.ChunkPlanner;
 import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.chunks.CsvFile;
@@ -32,6 +33,8 @@ final class AggregatePlan {
   final SimulatedWork work;
   final List<CsvFile> files;
   final List<CsvChunk> chunks;
+  /** Whether {@link #chunks} were located (scanned for record boundaries) by the launcher. */
+  final boolean chunksLocated;
   final int parallelism;
   final long totalBytes;
 
@@ -43,6 +46,7 @@ final class AggregatePlan {
       SimulatedWork work,
       List<CsvFile> files,
       List<CsvChunk> chunks,
+      boolean chunksLocated,
       int parallelism,
       long totalBytes) {
     this.input = input;
@@ -52,6 +56,7 @@ final class AggregatePlan {
     this.work = work;
     this.files = files;
     this.chunks = chunks;
+    this.chunksLocated = chunksLocated;
     this.parallelism = parallelism;
     this.totalBytes = totalBytes;
   }
@@ -65,6 +70,9 @@ final class AggregatePlan {
     }
     if (o.getMaxRecordBytes() == null || o.getMaxRecordBytes() < 1) {
       throw new UsageException("--maxRecordBytes must be a positive number of bytes");
+    }
+    if (o.getLauncherScanMaxBytes() == null || o.getLauncherScanMaxBytes() < 0) {
+      throw new UsageException("--launcherScanMaxBytes must be 0 (always scan inside the pipeline) or a positive number of bytes");
     }
     if (o.getChunkBytes() == null || o.getChunkBytes() < 0) {
       throw new UsageException("--chunkBytes must be 0 (automatic) or a positive number of bytes");
@@ -147,7 +155,18 @@ final class AggregatePlan {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    return new AggregatePlan(input, out, exists, dialect, work, files, chunks, parallelism, total);
+    return new AggregatePlan(input, out, exists, dialect, work, files, chunks, false, parallelism, total);
+  }
+
+  /** Whether the launcher should scan the input itself ({@code --launcherScanMaxBytes}). */
+  boolean scanOnLauncher(AggregateOptions o) {
+    return !chunks.isEmpty() && totalBytes <= o.getLauncherScanMaxBytes();
+  }
+
+  /** This plan with its chunks located by one sequential read on this machine. */
+  AggregatePlan locatedOnLauncher() throws IOException {
+    return new AggregatePlan(input, output, outputExists, dialect, work, files,
+        ChunkLocator.scanAndLocate(chunks, dialect.quote()), true, parallelism, totalBytes);
   }
 
   static boolean isLocal(String path) {

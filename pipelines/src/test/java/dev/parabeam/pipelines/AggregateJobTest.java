@@ -43,6 +43,13 @@ public class AggregateJobTest {
     return out;
   }
 
+  /** Record boundaries found inside the pipeline (parallel scan pass), and by the launcher. */
+  private static final String[] SCANS = {"--launcherScanMaxBytes=0", "--launcherScanMaxBytes=" + (1 << 20)};
+
+  private static String where(String scan) {
+    return scan.endsWith("=0") ? "pipeline" : "launcher";
+  }
+
   private String expected(String name) throws IOException {
     return JobRun.read(td.resolve("expected").resolve(name));
   }
@@ -59,6 +66,7 @@ public class AggregateJobTest {
       assertThat(s.get("dead_letters"), equalTo("0"));
       assertThat(s.get("keys"), equalTo("8"));
       assertThat(s.get("runner"), equalTo("DirectRunner"));
+      assertThat("a small input is scanned by the launcher by default", s.get("record_boundaries"), equalTo("launcher"));
       assertThat(s.get("parallelism"), equalTo(Integer.toString(p)));
       assertThat(Double.parseDouble(s.get("wall_seconds")) > 0, is(true));
       try (Stream<Path> files = Files.list(out)) {
@@ -74,9 +82,13 @@ public class AggregateJobTest {
     String want = expected("quoting-results.csv");
     for (long chunk : new long[] {0, 1, 3, 7, 64, 1 << 20}) {
       for (int p : new int[] {1, 4}) {
-        Path out = run(td.resolve("quoting/crlf-bom.csv").toString(), "region", "amount", p, chunk);
-        assertThat("chunkBytes=" + chunk + " p=" + p, JobRun.read(out.resolve("results.csv")), equalTo(want));
-        assertThat(JobRun.summary(out).get("records_read"), equalTo("5"));
+        for (String scan : SCANS) {
+          Path out = run(td.resolve("quoting/crlf-bom.csv").toString(), "region", "amount", p, chunk, scan);
+          String label = "chunkBytes=" + chunk + " p=" + p + " " + scan;
+          assertThat(label, JobRun.read(out.resolve("results.csv")), equalTo(want));
+          assertThat(label, JobRun.summary(out).get("records_read"), equalTo("5"));
+          assertThat(label, JobRun.summary(out).get("record_boundaries"), equalTo(where(scan)));
+        }
       }
     }
   }
@@ -84,9 +96,11 @@ public class AggregateJobTest {
   @Test
   public void globOverFilesWithDifferentColumnOrders() throws IOException {
     for (long chunk : new long[] {0, 5}) {
-      Path out = run(td.resolve("multi").toString() + "/*.csv", "region", "amount", 4, chunk);
-      assertThat(JobRun.read(out.resolve("results.csv")), equalTo(expected("multi-results.csv")));
-      assertThat(JobRun.summary(out).get("files"), equalTo("2"));
+      for (String scan : SCANS) {
+        Path out = run(td.resolve("multi").toString() + "/*.csv", "region", "amount", 4, chunk, scan);
+        assertThat(scan, JobRun.read(out.resolve("results.csv")), equalTo(expected("multi-results.csv")));
+        assertThat(scan, JobRun.summary(out).get("files"), equalTo("2"));
+      }
     }
   }
 
@@ -96,18 +110,20 @@ public class AggregateJobTest {
         JobRun.csvRows(td.resolve("expected/malformed-dead-letters.csv"), "");
     for (long chunk : new long[] {0, 1, 13, 100}) {
       for (int p : new int[] {1, 4}) {
-        Path out = run(td.resolve("malformed/bad.csv").toString(), "region", "amount", p, chunk,
-            "--maxRecordBytes=200");
-        String label = "chunkBytes=" + chunk + " p=" + p;
-        assertThat(label, JobRun.read(out.resolve("results.csv")), equalTo(expected("malformed-results.csv")));
-        assertThat(label, JobRun.deadLetterRows(out), equalTo(want));
-        // one file, in input order (file, then line), the same bytes whatever the chunking
-        assertThat(label, JobRun.read(out.resolve("dead-letters.csv")).replace(td + "/", ""),
-            equalTo(expected("malformed-dead-letters.csv")));
-        Map<String, String> s = JobRun.summary(out);
-        assertThat(s.get("records_read"), equalTo("11"));
-        assertThat(s.get("records_ok"), equalTo("3"));
-        assertThat(s.get("dead_letters"), equalTo("8"));
+        for (String scan : SCANS) {
+          Path out = run(td.resolve("malformed/bad.csv").toString(), "region", "amount", p, chunk,
+              "--maxRecordBytes=200", scan);
+          String label = "chunkBytes=" + chunk + " p=" + p + " " + scan;
+          assertThat(label, JobRun.read(out.resolve("results.csv")), equalTo(expected("malformed-results.csv")));
+          assertThat(label, JobRun.deadLetterRows(out), equalTo(want));
+          // one file, in input order (file, then line), the same bytes whatever the chunking
+          assertThat(label, JobRun.read(out.resolve("dead-letters.csv")).replace(td + "/", ""),
+              equalTo(expected("malformed-dead-letters.csv")));
+          Map<String, String> s = JobRun.summary(out);
+          assertThat(s.get("records_read"), equalTo("11"));
+          assertThat(s.get("records_ok"), equalTo("3"));
+          assertThat(s.get("dead_letters"), equalTo("8"));
+        }
       }
     }
   }

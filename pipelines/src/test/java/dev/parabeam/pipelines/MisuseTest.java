@@ -112,6 +112,8 @@ public class MisuseTest {
     assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
         "--maxRecordBytes=0"), "maxRecordBytes");
     assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--launcherScanMaxBytes=-1"), "--launcherScanMaxBytes must be 0");
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
         "--targetParallelism=many"), "targetParallelism");
     assertThat(Files.exists(out), is(false));
   }

@@ -1,6 +1,7 @@
 package dev.parabeam.transforms;
 
 import dev.parabeam.transforms.chunks.ChunkIO;
+import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.csv.ByteCounts;
 import dev.parabeam.transforms.csv.CsvDialect;
@@ -32,7 +33,6 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Sum;
-import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -43,15 +43,19 @@ import org.apache.beam.sdk.values.TupleTagList;
  * Reads CSV chunks in parallel and sums them up per key, with dead letters.
  *
  * <pre>
- * chunks ─► DistributeForScan ─► ScanQuotesAndLines ─► GatherScans ─► LocateRecords
- *        ─► DistributeChunks ─► ParseRecords ─┬─► {@link #REPORTS}: one {@link ChunkReport} per chunk
- *                                             └─► {@link #DEAD_LETTERS} (unless written to files)
+ * chunks ─► DistributeForScan ─► ScanQuotesAndLines ─► GatherScans ─► LocateRecords ─┐
+ *        (or, with {@link #withLocatedChunks()}: ─► KeyForWorkers) ──────────────────┤
+ *   ┌────────────────────────────────────────────────────────────────────────────────┘
+ *   └─► DistributeChunks ─► ParseRecords ─┬─► {@link #REPORTS}: one {@link ChunkReport} per chunk
+ *                                         └─► {@link #DEAD_LETTERS} (unless written to files)
  * </pre>
  *
  * <p>Each chunk is a byte range. A first parallel pass counts the quote and LF bytes of every
  * chunk; from the counts of the chunks before it, each chunk learns the quote parity and line
- * number at its first byte, so it finds record boundaries exactly (a quoted line break is never
- * taken for one) and reports true line numbers. The second pass parses the records of each chunk,
+ * number at its first byte ({@link ChunkLocator}), so it finds record boundaries exactly (a quoted
+ * line break is never taken for one) and reports true line numbers. For a small input the
+ * launcher can do that pass before the pipeline starts ({@link ChunkLocator#scanAndLocate}, then
+ * {@link #withLocatedChunks()}), which saves two shuffles. The second pass parses the records of each chunk,
  * does the per-record work and pre-aggregates per key inside the chunk: what leaves the transform
  * is one report per chunk holding its statistics per key and its counts, so the runner handles a
  * handful of elements however many records there are.
@@ -81,38 +85,40 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
   private final SimulatedWork work;
   private final String deadLetterDir;
   private final int[] distributionKeys;
+  private final boolean locatedInput;
 
   private ChunkedCsvStats(
       CsvDialect dialect, int maxRecordBytes, String valueColumn, SimulatedWork work, String deadLetterDir,
-      int[] distributionKeys) {
+      int[] distributionKeys, boolean locatedInput) {
     this.dialect = dialect;
     this.maxRecordBytes = maxRecordBytes;
     this.valueColumn = valueColumn;
     this.work = work;
     this.deadLetterDir = deadLetterDir;
     this.distributionKeys = distributionKeys;
+    this.locatedInput = locatedInput;
   }
 
   /**
    * @param valueColumn name of the value column, used in dead-letter reasons
    */
   public static ChunkedCsvStats of(String valueColumn) {
-    return new ChunkedCsvStats(CsvDialect.RFC4180, 1 << 20, valueColumn, SimulatedWork.none(), null, null);
+    return new ChunkedCsvStats(CsvDialect.RFC4180, 1 << 20, valueColumn, SimulatedWork.none(), null, null, false);
   }
 
   public ChunkedCsvStats withDialect(CsvDialect d) {
-    return new ChunkedCsvStats(d, maxRecordBytes, valueColumn, work, deadLetterDir, distributionKeys);
+    return new ChunkedCsvStats(d, maxRecordBytes, valueColumn, work, deadLetterDir, distributionKeys, locatedInput);
   }
 
   public ChunkedCsvStats withMaxRecordBytes(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("maxRecordBytes must be positive, got " + n);
     }
-    return new ChunkedCsvStats(dialect, n, valueColumn, work, deadLetterDir, distributionKeys);
+    return new ChunkedCsvStats(dialect, n, valueColumn, work, deadLetterDir, distributionKeys, locatedInput);
   }
 
   public ChunkedCsvStats withWork(SimulatedWork w) {
-    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, w, deadLetterDir, distributionKeys);
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, w, deadLetterDir, distributionKeys, locatedInput);
   }
 
   /**
@@ -123,7 +129,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
    * stays bounded however many records are bad.
    */
   public ChunkedCsvStats withDeadLetterDirectory(String dir) {
-    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, work, dir, distributionKeys);
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, work, dir, distributionKeys, locatedInput);
   }
 
   /**
@@ -134,34 +140,55 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
    * to land on distinct workers avoid that.
    */
   public ChunkedCsvStats withDistributionKeys(int[] keys) {
-    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, work, deadLetterDir, keys.clone());
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, work, deadLetterDir, keys.clone(), locatedInput);
+  }
+
+  /**
+   * Declares that the input chunks are located already, for example by {@link
+   * ChunkLocator#scanAndLocate} on the launcher: the transform then skips its own scan pass and
+   * the two shuffles around it. A chunk that is not located fails the pipeline.
+   */
+  public ChunkedCsvStats withLocatedChunks() {
+    return new ChunkedCsvStats(dialect, maxRecordBytes, valueColumn, work, deadLetterDir, distributionKeys, true);
   }
 
   @Override
   public PCollectionTuple expand(PCollection<CsvChunk> chunks) {
     CsvChunk.Coder chunkCoder = CsvChunk.Coder.of();
-    PCollection<CsvChunk> located =
-        chunks
-            .apply("DistributeForScan", Reshuffle.viaRandomKey())
-            .apply("ScanQuotesAndLines", ParDo.of(new ScanChunkFn(dialect.quote())))
-            .setCoder(
-                KvCoder.of(
-                    VarIntCoder.of(),
-                    KvCoder.of(chunkCoder, ByteCounts.Coder.of())))
-            .apply("GatherScans", GroupByKey.create())
-            .apply("LocateRecords", ParDo.of(new LocateRecordsFn(distributionKeys)))
-            .setCoder(KvCoder.of(VarIntCoder.of(), chunkCoder))
-            .apply("DistributeChunks", Reshuffle.of())
-            .apply("DropKeys", Values.create());
-
+    KvCoder<Integer, CsvChunk> keyedCoder = KvCoder.of(VarIntCoder.of(), chunkCoder);
+    PCollection<KV<Integer, CsvChunk>> keyed;
+    if (locatedInput) {
+      keyed = chunks.apply("KeyForWorkers", ParDo.of(new KeyForWorkersFn(distributionKeys))).setCoder(keyedCoder);
+    } else {
+      keyed =
+          chunks
+              .apply("DistributeForScan", Reshuffle.viaRandomKey())
+              .apply("ScanQuotesAndLines", ParDo.of(new ScanChunkFn(dialect.quote())))
+              .setCoder(
+                  KvCoder.of(
+                      VarIntCoder.of(),
+                      KvCoder.of(chunkCoder, ByteCounts.Coder.of())))
+              .apply("GatherScans", GroupByKey.create())
+              .apply("LocateRecords", ParDo.of(new LocateRecordsFn(distributionKeys)))
+              .setCoder(keyedCoder);
+    }
+    // A plain GroupByKey hands each key's chunks to one worker; a Reshuffle would do the same
+    // with more steps (re-windowing, a trigger, re-stamping) that batch input does not need.
     PCollectionTuple parsed =
-        located.apply(
-            "ParseRecords",
-            ParDo.of(new ParseChunkFn(dialect, maxRecordBytes, valueColumn, work, deadLetterDir))
-                .withOutputTags(REPORTS, TupleTagList.of(DEAD_LETTERS)));
+        keyed
+            .apply("DistributeChunks", GroupByKey.create())
+            .apply(
+                "ParseRecords",
+                ParDo.of(new ParseChunkFn(dialect, maxRecordBytes, valueColumn, work, deadLetterDir))
+                    .withOutputTags(REPORTS, TupleTagList.of(DEAD_LETTERS)));
     parsed.get(REPORTS).setCoder(ChunkReport.Coder.of());
     parsed.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of());
     return parsed;
+  }
+
+  /** The shuffle key of a chunk: its ordinal, or the distribution key its ordinal picks. */
+  static int workerKey(CsvChunk c, int[] keys) {
+    return keys == null || keys.length == 0 ? c.ordinal() : keys[c.ordinal() % keys.length];
   }
 
   /** Final statistics per key from the chunk reports, reduced by a combiner-lifted Combine.perKey. */
@@ -233,43 +260,42 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
     @ProcessElement
     public void process(
         @Element KV<Integer, Iterable<KV<CsvChunk, ByteCounts>>> all, OutputReceiver<KV<Integer, CsvChunk>> out) {
-      int ordinal = 0;
       Map<String, List<KV<CsvChunk, ByteCounts>>> byFile = new TreeMap<>();
       for (KV<CsvChunk, ByteCounts> kv : all.getValue()) {
         byFile.computeIfAbsent(kv.getKey().file().path(), k -> new ArrayList<>()).add(kv);
       }
       for (List<KV<CsvChunk, ByteCounts>> list : byFile.values()) {
         list.sort(Comparator.comparingInt(kv -> kv.getKey().index()));
-        for (CsvChunk c : locate(list)) {
-          int key = keys == null || keys.length == 0 ? ordinal : keys[ordinal % keys.length];
-          out.output(KV.of(key, c));
-          ordinal++;
+        List<CsvChunk> chunks = new ArrayList<>(list.size());
+        List<ByteCounts> counts = new ArrayList<>(list.size());
+        for (KV<CsvChunk, ByteCounts> kv : list) {
+          chunks.add(kv.getKey());
+          counts.add(kv.getValue());
+        }
+        for (CsvChunk c : ChunkLocator.locate(chunks, counts)) {
+          out.output(KV.of(workerKey(c, keys), c));
         }
       }
-    }
-
-    /** Prefix sums over the chunks of one file, in order. */
-    static List<CsvChunk> locate(List<KV<CsvChunk, ByteCounts>> fileChunks) {
-      List<CsvChunk> located = new ArrayList<>(fileChunks.size());
-      long quotes = 0;
-      long line = -1;
-      boolean afterLf = true;
-      for (KV<CsvChunk, ByteCounts> kv : fileChunks) {
-        CsvChunk c = kv.getKey();
-        if (line < 0) {
-          line = c.file().dataStartLine();
-        }
-        located.add(c.locate((quotes & 1) == 1, afterLf, line));
-        quotes += kv.getValue().quotes();
-        line += kv.getValue().lineFeeds();
-        afterLf = kv.getValue().endsWithLineFeed();
-      }
-      return located;
     }
   }
 
-  /** Parses the records of a chunk, does the work and pre-aggregates per key. */
-  static final class ParseChunkFn extends DoFn<CsvChunk, ChunkReport> {
+  /** Keys chunks that were located before the pipeline for the shuffle to the workers. */
+  static final class KeyForWorkersFn extends DoFn<CsvChunk, KV<Integer, CsvChunk>> {
+    private static final long serialVersionUID = 1L;
+    private final int[] keys;
+
+    KeyForWorkersFn(int[] keys) {
+      this.keys = keys;
+    }
+
+    @ProcessElement
+    public void process(@Element CsvChunk c, OutputReceiver<KV<Integer, CsvChunk>> out) {
+      out.output(KV.of(workerKey(c, keys), c));
+    }
+  }
+
+  /** Parses the records of each chunk, does the work and pre-aggregates per key. */
+  static final class ParseChunkFn extends DoFn<KV<Integer, Iterable<CsvChunk>>, ChunkReport> {
     private static final long serialVersionUID = 1L;
 
     private final CsvDialect dialect;
@@ -301,7 +327,13 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
     }
 
     @ProcessElement
-    public void process(@Element CsvChunk chunk, MultiOutputReceiver out) throws IOException {
+    public void process(@Element KV<Integer, Iterable<CsvChunk>> chunks, MultiOutputReceiver out) throws IOException {
+      for (CsvChunk chunk : chunks.getValue()) {
+        parse(chunk, out);
+      }
+    }
+
+    private void parse(CsvChunk chunk, MultiOutputReceiver out) throws IOException {
       if (!chunk.isLocated()) {
         throw new IllegalStateException("chunk " + chunk + " was not located before parsing");
       }

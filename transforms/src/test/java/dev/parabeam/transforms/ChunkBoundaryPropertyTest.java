@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
+import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.chunks.CsvFile;
 import dev.parabeam.transforms.chunks.TestChunks;
@@ -24,12 +25,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
-import org.apache.beam.sdk.values.KV;
 import org.junit.Test;
 
 /**
  * Cutting a file into chunks anywhere, counting each chunk, locating the chunks from the counts
- * (exactly as {@link ChunkedCsvStats.LocateRecordsFn#locate} does) and reading each chunk's records
+ * (with {@link ChunkLocator#locate}, as the pipeline does) and reading each chunk's records
  * gives the same records as one reader over the whole file.
  */
 public class ChunkBoundaryPropertyTest {
@@ -144,15 +144,17 @@ public class ChunkBoundaryPropertyTest {
         }
       }
       List<Long> points = new ArrayList<>(cuts);
-      List<KV<CsvChunk, ByteCounts>> counted = new ArrayList<>();
+      List<CsvChunk> planned = new ArrayList<>();
+      List<ByteCounts> counted = new ArrayList<>();
       for (int i = 0; i + 1 < points.size(); i++) {
         long s = points.get(i);
         long e = points.get(i + 1);
         CsvChunk c = TestChunks.chunk(file, i, s, e);
         ByteCounts bc = ByteCounts.count(TestChannels.range(data, (int) s, (int) e), e - s, D.quote());
-        counted.add(KV.of(c, bc));
+        planned.add(c);
+        counted.add(bc);
       }
-      List<CsvChunk> located = ChunkedCsvStats.LocateRecordsFn.locate(counted);
+      List<CsvChunk> located = ChunkLocator.locate(planned, counted);
       assertThat(located.size(), is(counted.size()));
 
       int buffer = new int[] {0, 1, 2, 3, 7}[rnd.nextInt(5)];

@@ -1,9 +1,12 @@
 package dev.parabeam.transforms;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.junit.Assert.assertThrows;
 
 import dev.parabeam.transforms.chunks.ChunkIO;
+import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.chunks.ChunkPlanner;
 import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.chunks.CsvFile;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -165,16 +169,34 @@ public class ChunkedCsvStatsTest {
         assertThat((long) chunks.size(),
             is(new File(a).length() - 14 + new File(b).length() - 20));
       }
-      String name = "Chunks" + c[0] + "x" + c[1];
-      PCollectionTuple out =
-          pipeline
-              .apply(name, Create.of(chunks).withCoder(CsvChunk.Coder.of()))
-              .apply(name + "Stats", ChunkedCsvStats.of("amount"));
-      PAssert.that(name + " results", rows(out, name)).containsInAnyOrder(expectedRows);
-      PAssert.that(name + " dead letters", out.get(ChunkedCsvStats.DEAD_LETTERS)).containsInAnyOrder(expectedDead);
-      PAssert.that(name + " counts", counts(out, name)).containsInAnyOrder(expectedCounts);
+      // located by the pipeline's own scan pass, and by the launcher before the pipeline
+      for (boolean onLauncher : new boolean[] {false, true}) {
+        String name = "Chunks" + c[0] + "x" + c[1] + (onLauncher ? "Launcher" : "Pipeline");
+        ChunkedCsvStats stats = ChunkedCsvStats.of("amount");
+        List<CsvChunk> input = chunks;
+        if (onLauncher) {
+          input = ChunkLocator.scanAndLocate(chunks, (byte) '"');
+          stats = stats.withLocatedChunks();
+        }
+        PCollectionTuple out =
+            pipeline.apply(name, Create.of(input).withCoder(CsvChunk.Coder.of())).apply(name + "Stats", stats);
+        PAssert.that(name + " results", rows(out, name)).containsInAnyOrder(expectedRows);
+        PAssert.that(name + " dead letters", out.get(ChunkedCsvStats.DEAD_LETTERS)).containsInAnyOrder(expectedDead);
+        PAssert.that(name + " counts", counts(out, name)).containsInAnyOrder(expectedCounts);
+      }
     }
     pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void chunksDeclaredLocatedButNotLocatedFailThePipeline() throws IOException {
+    String c = file("plain.csv", "k,v\na,1\nb,2\n");
+    pipeline
+        .apply(Create.of(plan(List.of(c), "k", "v", 4, 2)).withCoder(CsvChunk.Coder.of()))
+        .apply(ChunkedCsvStats.of("v").withLocatedChunks());
+    Pipeline.PipelineExecutionException e =
+        assertThrows(Pipeline.PipelineExecutionException.class, () -> pipeline.run().waitUntilFinish());
+    assertThat(e.getCause().getMessage(), containsString("was not located before parsing"));
   }
 
   @Test

@@ -10,7 +10,7 @@ public final class Cell {
   public final long rows;
   public final int workers;
   public final int cores;
-  /** Pipeline seconds (from run() to finish) of the 1-worker runs, in run order. */
+  /** Pipeline seconds (scan, then run() to finish) of the 1-worker runs, in run order. */
   public final List<Double> sequentialRuns;
   /** Pipeline seconds of the N-worker runs. */
   public final List<Double> parallelRuns;

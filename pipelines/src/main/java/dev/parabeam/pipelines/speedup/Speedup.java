@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  *
  * <p>For every runner, work setting and dataset size it runs the same pipeline with 1 worker and
  * with N workers, {@code --repeats} times each, interleaved, in this JVM after a warm-up, and
- * reports the median pipeline time (from {@code Pipeline.run()} to finish, as the job's
- * summary.json gives it). Beside it: the plain-Java single-thread time for the same parse and the
+ * reports the median pipeline time ({@code pipeline_seconds} of the job's summary.json: the
+ * record-boundary scan, then {@code Pipeline.run()} to finish). Beside it: the plain-Java single-thread time for the same parse and the
  * same per-record work (the COST baseline), efficiency against the ideal speedup, and the fixed
  * start-up cost of a fresh JVM measured separately. Every results.csv must be byte-identical to the
  * 1-worker one, or the command fails. Writes speedup.md, speedup.csv and speedup.png.

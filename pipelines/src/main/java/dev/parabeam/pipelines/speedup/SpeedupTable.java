@@ -139,7 +139,7 @@ public final class SpeedupTable {
   static String caption(Cell c, Context ctx) {
     return String.format(Locale.ROOT,
         "*%s, per-record work `--work=%s --workMicros=%d`. Each time is the median of %d runs of the pipeline "
-            + "(from `Pipeline.run()` to finish) in one warmed JVM, 1 worker and %d workers interleaved; "
+            + "(`pipeline_seconds`: record-boundary scan, then `Pipeline.run()` to finish) in one warmed JVM, 1 worker and %d workers interleaved; "
             + "ideal = %s; efficiency = speedup / ideal. Plain Java: commons-csv + HashMap on one thread "
             + "doing the same per-record work (median of %d). %d cores, Java %s, %s%s. results.csv identical for 1 and %d "
             + "workers and plain Java.*",
@@ -190,8 +190,9 @@ public final class SpeedupTable {
   static String timed(Context ctx) {
     return "What was timed: for every cell, `AggregateJob.run` was called in this JVM after a warm-up "
         + "(both worker counts, every runner and work kind, on a small input); the table shows `pipeline_seconds` "
-        + "of its summary.json, i.e. the time from `Pipeline.run()` until `waitUntilFinish()` returned (chunk "
-        + "scan, parse, per-record work, reduce, writing results). The whole in-process job time (options, "
+        + "of its summary.json, i.e. the time from the start of the record-boundary scan (done by the launcher "
+        + "for inputs up to 64 MiB, by the pipeline for larger ones) until `waitUntilFinish()` returned (scan, "
+        + "parse, per-record work, reduce, writing results). The whole in-process job time (options, "
         + "planning, pipeline construction, run, publishing) is shown beside it. The fixed start-up cost was "
         + "measured separately in fresh JVMs. Command: `" + ctx.command + "`.\n";
   }

@@ -47,7 +47,7 @@ public final class ChunkPlanner {
       for (long i = 0; i < n; i++) {
         long s = f.dataStart() + data * i / n;
         long e = f.dataStart() + data * (i + 1) / n;
-        chunks.add(new CsvChunk(f, (int) i, s, e));
+        chunks.add(new CsvChunk(f, chunks.size(), (int) i, s, e));
       }
     }
     return chunks;

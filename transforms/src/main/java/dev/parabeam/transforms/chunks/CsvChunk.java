@@ -25,6 +25,7 @@ public final class CsvChunk implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final CsvFile file;
+  private final int ordinal;
   private final int index;
   private final long start;
   private final long end;
@@ -33,12 +34,13 @@ public final class CsvChunk implements Serializable {
   private final boolean afterLineFeed;
   private final long startLine;
 
-  CsvChunk(CsvFile file, int index, long start, long end) {
-    this(file, index, start, end, false, false, false, 0);
+  CsvChunk(CsvFile file, int ordinal, int index, long start, long end) {
+    this(file, ordinal, index, start, end, false, false, false, 0);
   }
 
   private CsvChunk(
       CsvFile file,
+      int ordinal,
       int index,
       long start,
       long end,
@@ -47,6 +49,7 @@ public final class CsvChunk implements Serializable {
       boolean afterLineFeed,
       long startLine) {
     this.file = file;
+    this.ordinal = ordinal;
     this.index = index;
     this.start = start;
     this.end = end;
@@ -58,11 +61,16 @@ public final class CsvChunk implements Serializable {
 
   /** This chunk, told the state of the file at its first byte. */
   public CsvChunk locate(boolean oddQuotesBefore, boolean afterLineFeed, long startLine) {
-    return new CsvChunk(file, index, start, end, true, oddQuotesBefore, afterLineFeed, startLine);
+    return new CsvChunk(file, ordinal, index, start, end, true, oddQuotesBefore, afterLineFeed, startLine);
   }
 
   public CsvFile file() {
     return file;
+  }
+
+  /** Position of this chunk in the whole plan (all files, in input order), from 0. */
+  public int ordinal() {
+    return ordinal;
   }
 
   /** Position of this chunk among the chunks of its file, from 0. */
@@ -112,14 +120,14 @@ public final class CsvChunk implements Serializable {
       return false;
     }
     CsvChunk c = (CsvChunk) o;
-    return index == c.index && start == c.start && end == c.end && located == c.located
+    return ordinal == c.ordinal && index == c.index && start == c.start && end == c.end && located == c.located
         && oddQuotesBefore == c.oddQuotesBefore && afterLineFeed == c.afterLineFeed
         && startLine == c.startLine && file.equals(c.file);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(file, index, start, end, located, oddQuotesBefore, afterLineFeed, startLine);
+    return Objects.hash(file, ordinal, index, start, end, located, oddQuotesBefore, afterLineFeed, startLine);
   }
 
   /** Deterministic coder for {@link CsvChunk}. */
@@ -144,6 +152,7 @@ public final class CsvChunk implements Serializable {
       INT.encode(f.fieldCount(), out);
       INT.encode(f.keyIndex(), out);
       INT.encode(f.valueIndex(), out);
+      INT.encode(c.ordinal, out);
       INT.encode(c.index, out);
       LONG.encode(c.start, out);
       LONG.encode(c.end, out);
@@ -157,7 +166,7 @@ public final class CsvChunk implements Serializable {
     public CsvChunk decode(InputStream in) throws IOException {
       CsvFile f = new CsvFile(STRING.decode(in), LONG.decode(in), LONG.decode(in), LONG.decode(in),
           INT.decode(in), INT.decode(in), INT.decode(in));
-      return new CsvChunk(f, INT.decode(in), LONG.decode(in), LONG.decode(in), BOOL.decode(in),
+      return new CsvChunk(f, INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in), BOOL.decode(in),
           BOOL.decode(in), BOOL.decode(in), LONG.decode(in));
     }
 

@@ -54,8 +54,9 @@ public class ChunkPlannerTest {
     List<CsvChunk> chunks =
         ChunkPlanner.plan(List.of(file("a", 6, 4), file("empty", 5, 5), file("b", 3, 1)), 1, 1);
     assertThat(ranges(chunks), contains("a#0[4,5)", "a#1[5,6)", "b#0[1,2)", "b#1[2,3)"));
-    for (CsvChunk c : chunks) {
-      assertThat(c.isLocated(), is(false));
+    for (int i = 0; i < chunks.size(); i++) {
+      assertThat(chunks.get(i).isLocated(), is(false));
+      assertThat("ordinals count the chunks of all files", chunks.get(i).ordinal(), is(i));
     }
     assertThat(ChunkPlanner.plan(List.of(file("e", 5, 5)), 0, 4), is(empty()));
     assertThat(ChunkPlanner.plan(List.of(), 0, 4), is(empty()));

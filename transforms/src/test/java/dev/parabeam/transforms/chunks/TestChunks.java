@@ -4,7 +4,8 @@ package dev.parabeam.transforms.chunks;
 public final class TestChunks {
   private TestChunks() {}
 
+  /** A chunk of a one-file plan: its ordinal is its index. */
   public static CsvChunk chunk(CsvFile file, int index, long start, long end) {
-    return new CsvChunk(file, index, start, end);
+    return new CsvChunk(file, index, index, start, end);
   }
 }

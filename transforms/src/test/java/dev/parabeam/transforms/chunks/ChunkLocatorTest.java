@@ -1,0 +1,91 @@
+package dev.parabeam.transforms.chunks;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.Assert.assertThrows;
+
+import dev.parabeam.transforms.csv.ByteCounts;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class ChunkLocatorTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  private CsvFile file(String name, String content, long dataStart) throws IOException {
+    File f = tmp.newFile(name);
+    byte[] b = content.getBytes(StandardCharsets.UTF_8);
+    Files.write(f.toPath(), b);
+    return new CsvFile(f.getAbsolutePath(), b.length, dataStart, 2, 2, 0, 1);
+  }
+
+  /** The state at every chunk's first byte, counted the slow way from the file's bytes. */
+  private static void assertTrueState(CsvChunk c, byte[] data) {
+    int quotes = 0;
+    long line = 2;
+    for (long i = c.file().dataStart(); i < c.start(); i++) {
+      quotes += data[(int) i] == '"' ? 1 : 0;
+      line += data[(int) i] == '\n' ? 1 : 0;
+    }
+    assertThat(c + " located", c.isLocated(), is(true));
+    assertThat(c + " parity", c.oddQuotesBefore(), is((quotes & 1) == 1));
+    assertThat(c + " line", c.startLine(), is(line));
+    assertThat(c + " after LF", c.afterLineFeed(),
+        is(c.start() == c.file().dataStart() || data[(int) c.start() - 1] == '\n'));
+  }
+
+  @Test
+  public void scanOnTheLauncherFindsTheTrueStateOfEveryChunkInPlanOrder() throws IOException {
+    String a = "k,v\n\"x\ny\",1\n\"q\"\"q\",2\nz,3\n";
+    String b = "k,v\nb,\"4\n\"\n\nc,5";
+    List<CsvFile> files = List.of(file("a.csv", a, 4), file("b.csv", b, 4));
+    for (long size = 1; size <= 12; size++) {
+      List<CsvChunk> plan = ChunkPlanner.plan(files, size, 1);
+      List<CsvChunk> shuffled = new ArrayList<>(plan);
+      Collections.reverse(shuffled);
+      List<CsvChunk> located = ChunkLocator.scanAndLocate(shuffled, (byte) '"');
+      assertThat(located.size(), is(plan.size()));
+      for (int i = 0; i < located.size(); i++) {
+        CsvChunk c = located.get(i);
+        assertThat("plan order", c.ordinal(), is(i));
+        assertThat(c.start(), is(plan.get(i).start()));
+        assertTrueState(c, (c.file().path().endsWith("a.csv") ? a : b).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  @Test
+  public void locateIsAPrefixSumOverTheCounts() throws IOException {
+    CsvFile f = file("c.csv", "k,v\n0123456789", 4);
+    List<CsvChunk> chunks = ChunkPlanner.plan(List.of(f), 4, 1); // [4,7) [7,10) [10,14)
+    List<CsvChunk> located = ChunkLocator.locate(chunks,
+        List.of(new ByteCounts(1, 2, true), new ByteCounts(2, 0, false), new ByteCounts(5, 5, true)));
+    assertThat(located.get(0).oddQuotesBefore(), is(false));
+    assertThat(located.get(0).startLine(), is(2L));
+    assertThat(located.get(1).oddQuotesBefore(), is(true));
+    assertThat(located.get(1).startLine(), is(4L));
+    assertThat(located.get(1).afterLineFeed(), is(true));
+    assertThat(located.get(2).oddQuotesBefore(), is(true));
+    assertThat(located.get(2).startLine(), is(4L));
+    assertThat(located.get(2).afterLineFeed(), is(false));
+    assertThrows(IllegalArgumentException.class, () -> ChunkLocator.locate(chunks, List.of()));
+  }
+
+  @Test
+  public void aPlanWithAHoleIsRefused() throws IOException {
+    CsvFile f = file("d.csv", "k,v\n0123456789", 4);
+    List<CsvChunk> chunks = new ArrayList<>(ChunkPlanner.plan(List.of(f), 4, 1));
+    chunks.remove(1);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ChunkLocator.scanAndLocate(chunks, (byte) '"'));
+    assertThat(e.getMessage(), containsString("not adjacent"));
+  }
+}
