@@ -105,7 +105,7 @@ public final class AggregateJob {
       // The record-boundary scan is part of the run's work wherever it happens, so it is timed with it.
       long r0 = System.nanoTime();
       if (plan.scanOnLauncher(o)) {
-        plan = plan.locatedOnLauncher();
+        plan = plan.locatedOnLauncher(o);
       }
       long launcherScanNanos = System.nanoTime() - r0;
       Pipeline p = Pipeline.create(o);

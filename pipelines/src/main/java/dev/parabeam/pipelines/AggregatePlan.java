@@ -163,10 +163,16 @@ final class AggregatePlan {
     return !chunks.isEmpty() && totalBytes <= o.getLauncherScanMaxBytes();
   }
 
-  /** This plan with its chunks located by one sequential read on this machine. */
-  AggregatePlan locatedOnLauncher() throws IOException {
-    return new AggregatePlan(input, output, outputExists, dialect, work, files,
-        ChunkLocator.scanAndLocate(chunks, dialect.quote()), true, parallelism, totalBytes);
+  /**
+   * This plan with its chunks located by one sequential read on this machine. Chunks sized
+   * automatically are re-cut to hold equal numbers of lines (equal records are equal work); a
+   * size given with {@code --chunkBytes} is kept as it is.
+   */
+  AggregatePlan locatedOnLauncher(AggregateOptions o) throws IOException {
+    List<CsvChunk> located = o.getChunkBytes() == 0
+        ? ChunkLocator.scanAndBalanceByLines(chunks, dialect.quote())
+        : ChunkLocator.scanAndLocate(chunks, dialect.quote());
+    return new AggregatePlan(input, output, outputExists, dialect, work, files, located, true, parallelism, totalBytes);
   }
 
   static boolean isLocal(String path) {

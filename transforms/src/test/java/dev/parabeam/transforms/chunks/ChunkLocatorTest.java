@@ -88,4 +88,74 @@ public class ChunkLocatorTest {
         assertThrows(IllegalArgumentException.class, () -> ChunkLocator.scanAndLocate(chunks, (byte) '"'));
     assertThat(e.getMessage(), containsString("not adjacent"));
   }
+
+  /** Every byte of the data in exactly one chunk, in order, each with the file's true state. */
+  private static void assertCoversAndLocated(List<CsvChunk> chunks, CsvFile f, byte[] data) {
+    long at = f.dataStart();
+    for (int i = 0; i < chunks.size(); i++) {
+      CsvChunk c = chunks.get(i);
+      assertThat(c.index(), is(i));
+      assertThat(c.start(), is(at));
+      assertTrueState(c, data);
+      at = c.end();
+    }
+    assertThat(at, is(f.size()));
+  }
+
+  private static long lines(byte[] data, CsvChunk c) {
+    long n = 0;
+    for (long i = c.start(); i < c.end(); i++) {
+      n += data[(int) i] == '\n' ? 1 : 0;
+    }
+    return n;
+  }
+
+  @Test
+  public void balancingCutsAtLineEndsIntoEqualLineCountsWhereBytesWouldNotBe() throws IOException {
+    // short lines first, long ones later (like growing ids): equal bytes are unequal lines
+    StringBuilder sb = new StringBuilder("k,v\n");
+    for (int i = 0; i < 1000; i++) {
+      sb.append(i < 500 ? "a" : "\"b\nlonger key " + i + "\"").append(',').append(i).append('\n');
+    }
+    String text = sb.toString();
+    byte[] data = text.getBytes(StandardCharsets.UTF_8);
+    CsvFile f = file("e.csv", text, 4);
+    List<CsvChunk> plan = ChunkPlanner.plan(List.of(f), 0, 4);
+    assertThat(plan.size(), is(4));
+    List<CsvChunk> byBytes = ChunkLocator.scanAndLocate(plan, (byte) '"');
+    List<CsvChunk> byLines = ChunkLocator.scanAndBalanceByLines(plan, (byte) '"');
+    assertCoversAndLocated(byLines, f, data);
+    assertCoversAndLocated(byBytes, f, data);
+    long total = 1500; // 500 short lines, 500 records of two lines
+    for (int i = 0; i < 4; i++) {
+      assertThat("chunk " + i + " lines", lines(data, byLines.get(i)), is(total / 4));
+      assertThat(byLines.get(i).ordinal(), is(plan.get(i).ordinal()));
+    }
+    assertThat("the byte plan is unbalanced here", lines(data, byBytes.get(0)) > total / 4 + 100, is(true));
+  }
+
+  @Test
+  public void balancingKeepsTheIndexBoundedOnLongFiles() throws IOException {
+    StringBuilder sb = new StringBuilder("k,v\n");
+    for (int i = 0; i < 30_000; i++) {
+      sb.append(i % 7 == 0 ? "\"x\"\"y\"" : "z").append(',').append(i).append('\n');
+    }
+    String text = sb.toString();
+    byte[] data = text.getBytes(StandardCharsets.UTF_8);
+    CsvFile f = file("long.csv", text, 4);
+    List<CsvChunk> byLines = ChunkLocator.scanAndBalanceByLines(ChunkPlanner.plan(List.of(f), 0, 3), (byte) '"');
+    assertCoversAndLocated(byLines, f, data);
+    for (CsvChunk c : byLines) {
+      // 4096 checkpoints at most: a cut lands within 30,000 / 2,048 lines of its target
+      assertThat(Math.abs(lines(data, c) - 10_000) <= 30_000 / 2048 + 1, is(true));
+    }
+  }
+
+  @Test
+  public void fewerLinesThanChunksKeepsTheByteRanges() throws IOException {
+    String text = "k,v\na,1\nb,2";
+    CsvFile f = file("tiny.csv", text, 4);
+    List<CsvChunk> plan = ChunkPlanner.plan(List.of(f), 1, 1);
+    assertThat(ChunkLocator.scanAndBalanceByLines(plan, (byte) '"'), is(ChunkLocator.scanAndLocate(plan, (byte) '"')));
+  }
 }
