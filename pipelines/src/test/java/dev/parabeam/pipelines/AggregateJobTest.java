@@ -184,4 +184,27 @@ public class AggregateJobTest {
             .getRecords().stream().map(r -> r.get("key")).collect(Collectors.toList());
     assertThat(keys, equalTo(List.of("Z", "a", "x\"\ny,z", "\u00e9", "\uFF21", "\uD83D\uDE00")));
   }
+
+  @Test
+  public void runnerDefaultsApplyOnlyWhereTheCommandLineIsSilent() {
+    String[] base = {"--input=x.csv", "--keyColumn=k", "--valueColumn=v", "--output=o"};
+    AggregateOptions quiet = options(base);
+    AggregateJob.applyRunnerDefaults(quiet, base);
+    assertThat(quiet.as(org.apache.beam.runners.direct.DirectOptions.class).isEnforceImmutability(), is(false));
+    assertThat(quiet.as(org.apache.beam.runners.direct.DirectOptions.class).isEnforceEncodability(), is(false));
+    assertThat(quiet.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).getFasterCopy(), is(true));
+
+    String[] given = Stream.concat(Stream.of(base),
+        Stream.of("--enforceImmutability=true", "--enforceEncodability", "--fasterCopy=false")).toArray(String[]::new);
+    AggregateOptions loud = options(given);
+    AggregateJob.applyRunnerDefaults(loud, given);
+    assertThat(loud.as(org.apache.beam.runners.direct.DirectOptions.class).isEnforceImmutability(), is(true));
+    assertThat(loud.as(org.apache.beam.runners.direct.DirectOptions.class).isEnforceEncodability(), is(true));
+    assertThat(loud.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).getFasterCopy(), is(false));
+  }
+
+  private static AggregateOptions options(String[] args) {
+    org.apache.beam.sdk.options.PipelineOptionsFactory.register(AggregateOptions.class);
+    return org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(args).as(AggregateOptions.class);
+  }
 }
