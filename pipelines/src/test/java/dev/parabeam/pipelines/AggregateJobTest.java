@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -190,21 +193,21 @@ public class AggregateJobTest {
     String[] base = {"--input=x.csv", "--keyColumn=k", "--valueColumn=v", "--output=o"};
     AggregateOptions quiet = options(base);
     AggregateJob.applyRunnerDefaults(quiet, base);
-    assertThat(quiet.as(org.apache.beam.runners.direct.DirectOptions.class).isEnforceImmutability(), is(false));
-    assertThat(quiet.as(org.apache.beam.runners.direct.DirectOptions.class).isEnforceEncodability(), is(false));
-    assertThat(quiet.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).getFasterCopy(), is(true));
+    assertThat(quiet.as(DirectOptions.class).isEnforceImmutability(), is(false));
+    assertThat(quiet.as(DirectOptions.class).isEnforceEncodability(), is(false));
+    assertThat(quiet.as(FlinkPipelineOptions.class).getFasterCopy(), is(true));
 
     String[] given = Stream.concat(Stream.of(base),
         Stream.of("--enforceImmutability=true", "--enforceEncodability", "--fasterCopy=false")).toArray(String[]::new);
     AggregateOptions loud = options(given);
     AggregateJob.applyRunnerDefaults(loud, given);
-    assertThat(loud.as(org.apache.beam.runners.direct.DirectOptions.class).isEnforceImmutability(), is(true));
-    assertThat(loud.as(org.apache.beam.runners.direct.DirectOptions.class).isEnforceEncodability(), is(true));
-    assertThat(loud.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).getFasterCopy(), is(false));
+    assertThat(loud.as(DirectOptions.class).isEnforceImmutability(), is(true));
+    assertThat(loud.as(DirectOptions.class).isEnforceEncodability(), is(true));
+    assertThat(loud.as(FlinkPipelineOptions.class).getFasterCopy(), is(false));
   }
 
   private static AggregateOptions options(String[] args) {
-    org.apache.beam.sdk.options.PipelineOptionsFactory.register(AggregateOptions.class);
-    return org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(args).as(AggregateOptions.class);
+    PipelineOptionsFactory.register(AggregateOptions.class);
+    return PipelineOptionsFactory.fromArgs(args).as(AggregateOptions.class);
   }
 }
