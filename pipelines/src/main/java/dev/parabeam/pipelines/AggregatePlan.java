@@ -170,8 +170,8 @@ final class AggregatePlan {
    */
   AggregatePlan locatedOnLauncher(AggregateOptions o) throws IOException {
     List<CsvChunk> located = o.getChunkBytes() == 0
-        ? ChunkLocator.scanAndBalanceByLines(chunks, dialect.quote())
-        : ChunkLocator.scanAndLocate(chunks, dialect.quote());
+        ? ChunkLocator.scanAndBalanceByLines(chunks, dialect)
+        : ChunkLocator.scanAndLocate(chunks, dialect);
     return new AggregatePlan(input, output, outputExists, dialect, work, files, located, true, parallelism, totalBytes);
   }
 

@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines;
 
-import dev.parabeam.transforms.csv.ByteCounts;
+import dev.parabeam.transforms.csv.ChunkTransitions;
+import dev.parabeam.transforms.csv.CsvStates;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvHeader;
 import dev.parabeam.transforms.csv.RecordReader;
@@ -106,44 +107,41 @@ public final class PlainJavaAggregate {
     if (threads == 1) {
       return parseRange(input, header.dataStart(), size, k, v, n, work);
     }
-    // 1. count quotes per range, in parallel; 2. find each range's first record; 3. parse.
+    // 1. summarise each range with the CSV automaton, in parallel; 2. find each range's first record; 3. parse.
     long[] starts = new long[threads + 1];
     for (int i = 0; i <= threads; i++) {
       starts[i] = header.dataStart() + data * i / threads;
     }
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<ByteCounts>> counts = new ArrayList<>();
+      CsvStates states = CsvStates.of(CsvDialect.RFC4180);
+      List<Future<ChunkTransitions>> counts = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         final long s = starts[i];
         final long e = starts[i + 1];
         counts.add(pool.submit(() -> {
           try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
             ch.position(s);
-            return ByteCounts.count(ch, e - s, (byte) '"');
+            return ChunkTransitions.scan(ch, e - s, states);
           }
         }));
       }
       long[] recordStarts = new long[threads + 1];
       recordStarts[threads] = size;
-      long quotes = 0;
-      boolean afterLf = true;
+      int state = CsvStates.RECORD_START;
       List<Future<Long>> located = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         final long s = starts[i];
-        final boolean odd = (quotes & 1) == 1;
-        final boolean lf = afterLf;
+        final int startState = state;
         located.add(pool.submit(() -> {
           try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
             ch.position(s);
             RecordReader r = new RecordReader(ch, s, 0, CsvDialect.RFC4180, 1 << 20);
-            r.skipToRecordStart(odd, lf);
+            r.skipToRecordStart(startState);
             return r.position();
           }
         }));
-        ByteCounts c = counts.get(i).get();
-        quotes += c.quotes();
-        afterLf = c.endsWithLineFeed();
+        state = counts.get(i).get().endState(state);
       }
       for (int i = 0; i < threads; i++) {
         recordStarts[i] = located.get(i).get();

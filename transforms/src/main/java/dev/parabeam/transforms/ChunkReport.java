@@ -34,16 +34,27 @@ public final class ChunkReport {
   private final long read;
   private final long ok;
   private final long dead;
+  private final long deadBytes;
   private final String deadLetterFile;
   private final Map<String, DecimalStats> partials;
 
   public ChunkReport(String file, int chunkIndex, long read, long ok, long dead, String deadLetterFile) {
-    this(file, chunkIndex, read, ok, dead, deadLetterFile, Map.of());
+    this(file, chunkIndex, read, ok, dead, 0, deadLetterFile, Map.of());
   }
 
   public ChunkReport(
       String file, int chunkIndex, long read, long ok, long dead, String deadLetterFile,
       Map<String, DecimalStats> partials) {
+    this(file, chunkIndex, read, ok, dead, 0, deadLetterFile, partials);
+  }
+
+  /**
+   * @param deadBytes bytes of the input taken by the records that became dead letters
+   */
+  public ChunkReport(
+      String file, int chunkIndex, long read, long ok, long dead, long deadBytes, String deadLetterFile,
+      Map<String, DecimalStats> partials) {
+    this.deadBytes = deadBytes;
     this.partials = Collections.unmodifiableMap(partials);
     this.file = file;
     this.chunkIndex = chunkIndex;
@@ -73,6 +84,11 @@ public final class ChunkReport {
     return dead;
   }
 
+  /** Bytes of the input (line terminators excluded) taken by the records that became dead letters. */
+  public long deadBytes() {
+    return deadBytes;
+  }
+
   /** Path of the file holding this chunk's dead-letter rows (no header), or "" when there is none. */
   public String deadLetterFile() {
     return deadLetterFile;
@@ -89,7 +105,7 @@ public final class ChunkReport {
       return false;
     }
     ChunkReport r = (ChunkReport) o;
-    return chunkIndex == r.chunkIndex && read == r.read && ok == r.ok && dead == r.dead
+    return chunkIndex == r.chunkIndex && read == r.read && ok == r.ok && dead == r.dead && deadBytes == r.deadBytes
         && file.equals(r.file) && deadLetterFile.equals(r.deadLetterFile) && partials.equals(r.partials);
   }
 
@@ -118,6 +134,7 @@ public final class ChunkReport {
       VarLongCoder.of().encode(r.read, out);
       VarLongCoder.of().encode(r.ok, out);
       VarLongCoder.of().encode(r.dead, out);
+      VarLongCoder.of().encode(r.deadBytes, out);
       StringUtf8Coder.of().encode(r.deadLetterFile, out);
       // sorted, so that equal reports encode to equal bytes
       Map<String, DecimalStats> sorted = r.partials instanceof TreeMap ? r.partials : new TreeMap<>(r.partials);
@@ -135,13 +152,14 @@ public final class ChunkReport {
       long read = VarLongCoder.of().decode(in);
       long ok = VarLongCoder.of().decode(in);
       long dead = VarLongCoder.of().decode(in);
+      long deadBytes = VarLongCoder.of().decode(in);
       String deadFile = StringUtf8Coder.of().decode(in);
       int n = VarIntCoder.of().decode(in);
       Map<String, DecimalStats> partials = new TreeMap<>();
       for (int i = 0; i < n; i++) {
         partials.put(StringUtf8Coder.of().decode(in), DecimalStatsCoder.of().decode(in));
       }
-      return new ChunkReport(file, index, read, ok, dead, deadFile, partials);
+      return new ChunkReport(file, index, read, ok, dead, deadBytes, deadFile, partials);
     }
 
     @Override

@@ -3,8 +3,9 @@ package dev.parabeam.transforms;
 import dev.parabeam.transforms.chunks.ChunkIO;
 import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.chunks.CsvChunk;
-import dev.parabeam.transforms.csv.ByteCounts;
+import dev.parabeam.transforms.csv.ChunkTransitions;
 import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.csv.CsvStates;
 import dev.parabeam.transforms.csv.FieldSplitter;
 import dev.parabeam.transforms.csv.RawRecord;
 import dev.parabeam.transforms.csv.RecordReader;
@@ -43,17 +44,19 @@ import org.apache.beam.sdk.values.TupleTagList;
  * Reads CSV chunks in parallel and sums them up per key, with dead letters.
  *
  * <pre>
- * chunks ─► DistributeForScan ─► ScanQuotesAndLines ─► GatherScans ─► LocateRecords ─┐
+ * chunks ─► DistributeForScan ─► ScanStates ─► GatherScans ─► LocateRecords ─┐
  *        (or, with {@link #withLocatedChunks()}: ─► KeyForWorkers) ──────────────────┤
  *   ┌────────────────────────────────────────────────────────────────────────────────┘
  *   └─► DistributeChunks ─► ParseRecords ─┬─► {@link #REPORTS}: one {@link ChunkReport} per chunk
  *                                         └─► {@link #DEAD_LETTERS} (unless written to files)
  * </pre>
  *
- * <p>Each chunk is a byte range. A first parallel pass counts the quote and LF bytes of every
- * chunk; from the counts of the chunks before it, each chunk learns the quote parity and line
- * number at its first byte ({@link ChunkLocator}), so it finds record boundaries exactly (a quoted
- * line break is never taken for one) and reports true line numbers. For a small input the
+ * <p>Each chunk is a byte range. A first parallel pass runs the CSV automaton ({@link CsvStates})
+ * over every chunk from every start state at once and counts its LF bytes ({@link
+ * ChunkTransitions}); composing the summaries of the chunks before it, each chunk learns the
+ * automaton's state and the line number at its first byte ({@link ChunkLocator}), so it finds
+ * record boundaries exactly where one sequential reader would (a quoted line break is never taken
+ * for one, a stray quote in an unquoted field never opens one) and reports true line numbers. For a small input the
  * launcher can do that pass before the pipeline starts ({@link ChunkLocator#scanAndLocate}, then
  * {@link #withLocatedChunks()}), which saves two shuffles. The second pass parses the records of each chunk,
  * does the per-record work and pre-aggregates per key inside the chunk: what leaves the transform
@@ -163,11 +166,11 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
       keyed =
           chunks
               .apply("DistributeForScan", Reshuffle.viaRandomKey())
-              .apply("ScanQuotesAndLines", ParDo.of(new ScanChunkFn(dialect.quote())))
+              .apply("ScanStates", ParDo.of(new ScanChunkFn(dialect)))
               .setCoder(
                   KvCoder.of(
                       VarIntCoder.of(),
-                      KvCoder.of(chunkCoder, ByteCounts.Coder.of())))
+                      KvCoder.of(chunkCoder, ChunkTransitions.Coder.of())))
               .apply("GatherScans", GroupByKey.create())
               .apply("LocateRecords", ParDo.of(new LocateRecordsFn(distributionKeys)))
               .setCoder(keyedCoder);
@@ -229,27 +232,33 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
     };
   }
 
-  /** Counts quotes and LFs of each chunk. */
-  static final class ScanChunkFn extends DoFn<CsvChunk, KV<Integer, KV<CsvChunk, ByteCounts>>> {
+  /** Summarises each chunk: its end state for every start state, and its LF count. */
+  static final class ScanChunkFn extends DoFn<CsvChunk, KV<Integer, KV<CsvChunk, ChunkTransitions>>> {
     private static final long serialVersionUID = 1L;
-    private final byte quote;
+    private final CsvDialect dialect;
+    private transient CsvStates states;
 
-    ScanChunkFn(byte quote) {
-      this.quote = quote;
+    ScanChunkFn(CsvDialect dialect) {
+      this.dialect = dialect;
+    }
+
+    @Setup
+    public void setup() {
+      states = CsvStates.of(dialect);
     }
 
     @ProcessElement
-    public void process(@Element CsvChunk chunk, OutputReceiver<KV<Integer, KV<CsvChunk, ByteCounts>>> out)
+    public void process(@Element CsvChunk chunk, OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
         throws IOException {
       try (ReadableByteChannel ch = ChunkIO.openAt(chunk.file().path(), chunk.start())) {
-        out.output(KV.of(0, KV.of(chunk, ByteCounts.count(ch, chunk.length(), quote))));
+        out.output(KV.of(0, KV.of(chunk, ChunkTransitions.scan(ch, chunk.length(), states))));
       }
     }
   }
 
-  /** From the counts of all chunks, tells each chunk the parity and line at its first byte. */
+  /** From the summaries of all chunks, tells each chunk the state and line at its first byte. */
   static final class LocateRecordsFn
-      extends DoFn<KV<Integer, Iterable<KV<CsvChunk, ByteCounts>>>, KV<Integer, CsvChunk>> {
+      extends DoFn<KV<Integer, Iterable<KV<CsvChunk, ChunkTransitions>>>, KV<Integer, CsvChunk>> {
     private static final long serialVersionUID = 1L;
     private final int[] keys;
 
@@ -259,20 +268,20 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
 
     @ProcessElement
     public void process(
-        @Element KV<Integer, Iterable<KV<CsvChunk, ByteCounts>>> all, OutputReceiver<KV<Integer, CsvChunk>> out) {
-      Map<String, List<KV<CsvChunk, ByteCounts>>> byFile = new TreeMap<>();
-      for (KV<CsvChunk, ByteCounts> kv : all.getValue()) {
+        @Element KV<Integer, Iterable<KV<CsvChunk, ChunkTransitions>>> all, OutputReceiver<KV<Integer, CsvChunk>> out) {
+      Map<String, List<KV<CsvChunk, ChunkTransitions>>> byFile = new TreeMap<>();
+      for (KV<CsvChunk, ChunkTransitions> kv : all.getValue()) {
         byFile.computeIfAbsent(kv.getKey().file().path(), k -> new ArrayList<>()).add(kv);
       }
-      for (List<KV<CsvChunk, ByteCounts>> list : byFile.values()) {
+      for (List<KV<CsvChunk, ChunkTransitions>> list : byFile.values()) {
         list.sort(Comparator.comparingInt(kv -> kv.getKey().index()));
         List<CsvChunk> chunks = new ArrayList<>(list.size());
-        List<ByteCounts> counts = new ArrayList<>(list.size());
-        for (KV<CsvChunk, ByteCounts> kv : list) {
+        List<ChunkTransitions> summaries = new ArrayList<>(list.size());
+        for (KV<CsvChunk, ChunkTransitions> kv : list) {
           chunks.add(kv.getKey());
-          counts.add(kv.getValue());
+          summaries.add(kv.getValue());
         }
-        for (CsvChunk c : ChunkLocator.locate(chunks, counts)) {
+        for (CsvChunk c : ChunkLocator.locate(chunks, summaries)) {
           out.output(KV.of(workerKey(c, keys), c));
         }
       }
@@ -292,6 +301,24 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
     public void process(@Element CsvChunk c, OutputReceiver<KV<Integer, CsvChunk>> out) {
       out.output(KV.of(workerKey(c, keys), c));
     }
+  }
+
+  /**
+   * Why a record whose extent is wrong is a dead letter: a quoted field that is never closed (the
+   * rest of the file became one record), or a record longer than the maximum. Says where the quote
+   * that explains it opened and how many bytes and lines the record covers.
+   */
+  static String framingError(RawRecord rec, int maxRecordBytes) {
+    String extent = rec.fullLength() + " bytes over " + rec.lines() + (rec.lines() == 1 ? " line" : " lines");
+    String kept = "; the record column holds its first " + Math.min(TOO_LONG_KEEP_BYTES, rec.length()) + " bytes";
+    if (rec.hasUnterminatedQuote()) {
+      return "unterminated quoted field: the quote opened on line " + rec.openQuoteLine()
+          + " is never closed, so the record runs to the end of the file (" + extent + ")" + kept;
+    }
+    String quoted = rec.openQuoteLine() > 0
+        ? "; a quoted field opened on line " + rec.openQuoteLine() + " holds line breaks"
+        : "";
+    return "record longer than the maximum of " + maxRecordBytes + " bytes (" + extent + quoted + ")" + kept;
   }
 
   /** Parses the records of each chunk, does the work and pre-aggregates per key. */
@@ -345,11 +372,12 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
       long read = 0;
       long ok = 0;
       long dead = 0;
+      long deadBytes = 0;
       OutputReceiver<DeadLetter> deadOut = out.get(DEAD_LETTERS);
       DeadLetterFile deadFile = deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, chunk);
       try (ReadableByteChannel ch = ChunkIO.openAt(path, chunk.start())) {
         RecordReader reader = new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
-        reader.skipToRecordStart(chunk.oddQuotesBefore(), chunk.afterLineFeed());
+        reader.skipToRecordStart(chunk.startState());
         RawRecord rec = new RawRecord();
         while (reader.position() < chunk.end() && reader.next(rec)) {
           if (rec.fileOffset() >= chunk.end()) {
@@ -358,12 +386,8 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
           read++;
           String reason = null;
           String key = null;
-          if (rec.isTooLong()) {
-            reason = "record longer than the maximum of " + maxRecordBytes + " bytes (" + rec.fullLength()
-                + " bytes); the record column holds its first " + Math.min(TOO_LONG_KEEP_BYTES, rec.length())
-                + " bytes";
-          } else if (rec.hasUnterminatedQuote()) {
-            reason = "unterminated quoted field at end of file";
+          if (rec.hasUnterminatedQuote() || rec.isTooLong()) {
+            reason = framingError(rec, maxRecordBytes);
           } else if (!splitter.split(rec.bytes(), rec.offset(), rec.length())) {
             reason = splitter.error();
           } else if (splitter.fieldCount() != fields) {
@@ -387,7 +411,8 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
           }
           if (reason != null) {
             dead++;
-            String text = rec.isTooLong() ? rec.text(TOO_LONG_KEEP_BYTES) : rec.text();
+            deadBytes += rec.fullLength();
+            String text = rec.hasUnterminatedQuote() || rec.isTooLong() ? rec.text(TOO_LONG_KEEP_BYTES) : rec.text();
             DeadLetter letter = new DeadLetter(path, rec.line(), reason, text);
             if (deadFile != null) {
               deadFile.write(letter);
@@ -403,7 +428,8 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
         throw e;
       }
       String deadLetterPath = deadFile == null ? "" : deadFile.commit();
-      out.get(REPORTS).output(new ChunkReport(path, chunk.index(), read, ok, dead, deadLetterPath, new TreeMap<>(partial)));
+      out.get(REPORTS).output(new ChunkReport(
+          path, chunk.index(), read, ok, dead, deadBytes, deadLetterPath, new TreeMap<>(partial)));
       readCounter.inc(read);
       okCounter.inc(ok);
       deadCounter.inc(dead);

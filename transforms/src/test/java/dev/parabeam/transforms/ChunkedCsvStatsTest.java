@@ -96,7 +96,7 @@ public class ChunkedCsvStatsTest {
       + "7,alpha, 8 \n"          // 10
       + "8,ü,\n"                 // 11 dead
       + "9,\"bad\"x,1\n"         // 12 dead
-      + "10,be\"t\"a,1\n"       // 13 dead (an odd count here would join lines by the parity rule)
+      + "10,be\"t\"a,1\n"       // 13 quotes inside an unquoted field are literals
       + "11,\u00ff,1\n"          // 14 dead (the ÿ is replaced by a lone 0xFF byte below)
       + "12,,.5\n"               // 15
       + "13,alpha,1.\n"          // 16
@@ -145,21 +145,23 @@ public class ChunkedCsvStatsTest {
       "\"q\"\"uote\",1,1000,1000,1000,1000",
       ",1,0.5,0.5,0.5,0.5", // the empty key
       "ü,2,100,0,100,50", // -0, 1E+2
+      "\"be\"\"t\"\"a\",1,1,1,1,1",
     };
     DeadLetter[] expectedDead = {
       new DeadLetter(a, 7, "amount: not a number: 'abc'", "4,alpha,abc"),
       new DeadLetter(a, 8, "expected 3 fields, found 2", "5,gamma"),
       new DeadLetter(a, 11, "amount: not a number: ''", "8,ü,"),
-      new DeadLetter(a, 12, "field 2: unexpected character after closing quote", "9,\"bad\"x,1"),
-      new DeadLetter(a, 13, "field 2: quote inside unquoted field", "10,be\"t\"a,1"),
+      new DeadLetter(a, 12, "field 2: text after closing quote", "9,\"bad\"x,1"),
       new DeadLetter(a, 14, "invalid UTF-8", "11,\uFFFD,1"),
-      new DeadLetter(a, 19, "unterminated quoted field at end of file", "16,\"open,5\n17,alpha,1"),
+      new DeadLetter(a, 19, "unterminated quoted field: the quote opened on line 19 is never closed, so the record"
+          + " runs to the end of the file (21 bytes over 2 lines); the record column holds its first 21 bytes",
+          "16,\"open,5\n17,alpha,1"),
     };
-    // 16 records in a, 4 in b; 7 dead letters
+    // 16 records in a, 4 in b; 6 dead letters
     List<KV<String, Long>> expectedCounts = List.of(
         KV.of(ChunkedCsvStats.RECORDS_READ, 20L),
-        KV.of(ChunkedCsvStats.RECORDS_OK, 13L),
-        KV.of(ChunkedCsvStats.DEAD_LETTER_COUNT, 7L));
+        KV.of(ChunkedCsvStats.RECORDS_OK, 14L),
+        KV.of(ChunkedCsvStats.DEAD_LETTER_COUNT, 6L));
 
     // chunk size, parallelism: 1-byte chunks, chunks smaller than a record, larger, whole files, automatic
     long[][] chunkings = {{1, 1}, {7, 2}, {64, 3}, {100_000, 1}, {0, 4}};
@@ -175,7 +177,7 @@ public class ChunkedCsvStatsTest {
         ChunkedCsvStats stats = ChunkedCsvStats.of("amount");
         List<CsvChunk> input = chunks;
         if (onLauncher) {
-          input = ChunkLocator.scanAndLocate(chunks, (byte) '"');
+          input = ChunkLocator.scanAndLocate(chunks, CsvDialect.RFC4180);
           stats = stats.withLocatedChunks();
         }
         PCollectionTuple out =
@@ -217,10 +219,12 @@ public class ChunkedCsvStatsTest {
       PAssert.that(out.get(ChunkedCsvStats.DEAD_LETTERS))
           .containsInAnyOrder(
               new DeadLetter(c, 3,
-                  "record longer than the maximum of 24 bytes (45 bytes); the record column holds its first 24 bytes",
+                  "record longer than the maximum of 24 bytes (45 bytes over 2 lines; a quoted field opened on line 3"
+                      + " holds line breaks); the record column holds its first 24 bytes",
                   "\"long\nkey with more than"),
               new DeadLetter(c, 6,
-                  "record longer than the maximum of 24 bytes (34 bytes); the record column holds its first 24 bytes",
+                  "unterminated quoted field: the quote opened on line 6 is never closed, so the record runs to the"
+                      + " end of the file (34 bytes over 2 lines); the record column holds its first 24 bytes",
                   "\"unterminated and long, "));
       PAssert.that(counts(out, name)).containsInAnyOrder(
           KV.of(ChunkedCsvStats.RECORDS_READ, 4L),

@@ -1,6 +1,8 @@
 package dev.parabeam.transforms.chunks;
 
-import dev.parabeam.transforms.csv.ByteCounts;
+import dev.parabeam.transforms.csv.ChunkTransitions;
+import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.csv.CsvStates;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
@@ -11,12 +13,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tells chunks where their records start. A chunk learns the quote parity, the line number and
- * whether a line just ended at its first byte from the quote and LF counts of the chunks before it
- * in its file: a prefix sum ({@link #locate}). The counts come either from a parallel pass inside
- * the pipeline ({@code ChunkedCsvStats}) or, for inputs small enough to read once before the
- * pipeline starts, from {@link #scanAndLocate} on the launcher, which spares the pipeline that
- * pass and its two shuffles.
+ * Tells chunks where their records start. A chunk learns the CSV automaton's state ({@link
+ * CsvStates}) and the line number at its first byte by composing the {@link ChunkTransitions} of
+ * the chunks before it in its file ({@link #locate}). The summaries come either from a parallel
+ * pass inside the pipeline ({@code ChunkedCsvStats}) or, for inputs small enough to read once
+ * before the pipeline starts, from {@link #scanAndLocate} on the launcher, which runs the automaton
+ * once through each file and spares the pipeline that pass and its two shuffles.
  */
 public final class ChunkLocator {
   private ChunkLocator() {}
@@ -24,26 +26,24 @@ public final class ChunkLocator {
   /**
    * Locates the chunks of one file.
    *
-   * @param fileChunks the chunks of one file, in file order, with their counts
+   * @param fileChunks the chunks of one file, in file order, with their summaries
    */
-  public static List<CsvChunk> locate(List<CsvChunk> fileChunks, List<ByteCounts> counts) {
-    if (fileChunks.size() != counts.size()) {
-      throw new IllegalArgumentException(fileChunks.size() + " chunks but " + counts.size() + " counts");
+  public static List<CsvChunk> locate(List<CsvChunk> fileChunks, List<ChunkTransitions> summaries) {
+    if (fileChunks.size() != summaries.size()) {
+      throw new IllegalArgumentException(fileChunks.size() + " chunks but " + summaries.size() + " summaries");
     }
     List<CsvChunk> located = new ArrayList<>(fileChunks.size());
-    long quotes = 0;
+    int state = CsvStates.RECORD_START;
     long line = -1;
-    boolean afterLf = true;
     for (int i = 0; i < fileChunks.size(); i++) {
       CsvChunk c = fileChunks.get(i);
       if (line < 0) {
         line = c.file().dataStartLine();
       }
-      located.add(c.locate((quotes & 1) == 1, afterLf, line));
-      ByteCounts n = counts.get(i);
-      quotes += n.quotes();
+      located.add(c.locate(state, line));
+      ChunkTransitions n = summaries.get(i);
+      state = n.endState(state);
       line += n.lineFeeds();
-      afterLf = n.endsWithLineFeed();
     }
     return located;
   }
@@ -54,8 +54,8 @@ public final class ChunkLocator {
    *
    * @param chunks a plan: for each file, all of its chunks
    */
-  public static List<CsvChunk> scanAndLocate(List<CsvChunk> chunks, byte quote) throws IOException {
-    return scan(chunks, quote, false);
+  public static List<CsvChunk> scanAndLocate(List<CsvChunk> chunks, CsvDialect dialect) throws IOException {
+    return scan(chunks, dialect, false);
   }
 
   /**
@@ -66,11 +66,14 @@ public final class ChunkLocator {
    * ids, for example, differ by 1% in records. A file too small to cut that way keeps its byte
    * ranges.
    */
-  public static List<CsvChunk> scanAndBalanceByLines(List<CsvChunk> chunks, byte quote) throws IOException {
-    return scan(chunks, quote, true);
+  public static List<CsvChunk> scanAndBalanceByLines(List<CsvChunk> chunks, CsvDialect dialect)
+      throws IOException {
+    return scan(chunks, dialect, true);
   }
 
-  private static List<CsvChunk> scan(List<CsvChunk> chunks, byte quote, boolean balance) throws IOException {
+  private static List<CsvChunk> scan(List<CsvChunk> chunks, CsvDialect dialect, boolean balance)
+      throws IOException {
+    CsvStates states = CsvStates.of(dialect);
     Map<String, List<CsvChunk>> byFile = new LinkedHashMap<>();
     for (CsvChunk c : chunks) {
       byFile.computeIfAbsent(c.file().path(), k -> new ArrayList<>()).add(c);
@@ -78,35 +81,39 @@ public final class ChunkLocator {
     List<CsvChunk> located = new ArrayList<>(chunks.size());
     for (List<CsvChunk> fileChunks : byFile.values()) {
       fileChunks.sort(Comparator.comparingInt(CsvChunk::index));
-      FileScan scan = FileScan.read(fileChunks, quote);
+      FileScan scan = FileScan.read(fileChunks, states);
       List<CsvChunk> balanced = balance ? scan.cutByLines(fileChunks) : null;
-      located.addAll(balanced != null ? balanced : locate(fileChunks, scan.counts));
+      located.addAll(balanced != null ? balanced : scan.located);
     }
     located.sort(Comparator.comparingInt(CsvChunk::ordinal));
     return located;
   }
 
-  /** One sequential read of a file's chunks: counts per chunk, and a sparse index of line ends. */
+  /**
+   * One sequential read of a file's chunks with the automaton: each chunk's true start state and
+   * line, and a sparse index of record boundaries (LFs that end a record).
+   */
   static final class FileScan {
-    /** At most this many line-end checkpoints per file; the stride doubles when they run out. */
+    /** At most this many record-boundary checkpoints per file; the stride doubles when they run out. */
     static final int MAX_CHECKPOINTS = 4096;
 
-    final List<ByteCounts> counts = new ArrayList<>();
-    // checkpoint i: the byte after the (lineFeeds[i])-th LF, with quotes[i] quotes before it
+    final List<CsvChunk> located = new ArrayList<>();
+    // checkpoint i: the byte after the (lineFeeds[i])-th LF, which ended a record
     long[] offsets = new long[MAX_CHECKPOINTS];
     long[] lineFeeds = new long[MAX_CHECKPOINTS];
-    long[] quotes = new long[MAX_CHECKPOINTS];
     int size;
     long stride = 1;
     long totalLineFeeds;
 
-    static FileScan read(List<CsvChunk> fileChunks, byte quote) throws IOException {
+    static FileScan read(List<CsvChunk> fileChunks, CsvStates states) throws IOException {
       FileScan f = new FileScan();
       CsvChunk first = fileChunks.get(0);
+      byte[] t = states.table();
       ByteBuffer bb = ByteBuffer.allocate(1 << 16);
       byte[] a = bb.array();
-      long q = 0;
+      int s = CsvStates.RECORD_START;
       long lf = 0;
+      long firstLine = first.file().dataStartLine();
       // the chunks of a file are adjacent: one channel reads them all, front to back
       try (ReadableByteChannel ch = ChunkIO.openAt(first.file().path(), first.start())) {
         long position = first.start();
@@ -114,9 +121,7 @@ public final class ChunkLocator {
           if (c.start() != position) {
             throw new IllegalArgumentException("chunks of " + c.file().path() + " are not adjacent at " + c);
           }
-          long chunkQuotes = q;
-          long chunkLineFeeds = lf;
-          byte last = 0;
+          f.located.add(c.locate(s, firstLine + lf));
           long remaining = c.length();
           while (remaining > 0) {
             bb.clear();
@@ -127,22 +132,17 @@ public final class ChunkLocator {
             }
             for (int i = 0; i < n; i++) {
               byte b = a[i];
-              if (b == quote) {
-                q++;
-              } else if (b == '\n') {
+              s = t[s << 8 | (b & 0xff)];
+              if (b == '\n') {
                 lf++;
-                if (lf % f.stride == 0) {
-                  f.checkpoint(position + i + 1, lf, q);
+                if (lf % f.stride == 0 && s == CsvStates.RECORD_START) {
+                  f.checkpoint(position + i + 1, lf);
                 }
               }
-            }
-            if (n > 0) {
-              last = a[n - 1];
             }
             position += n;
             remaining -= n;
           }
-          f.counts.add(new ByteCounts(q - chunkQuotes, lf - chunkLineFeeds, last == '\n'));
           position = c.end();
         }
       }
@@ -150,7 +150,7 @@ public final class ChunkLocator {
       return f;
     }
 
-    private void checkpoint(long offset, long lf, long q) {
+    private void checkpoint(long offset, long lf) {
       if (size == offsets.length) {
         // keep every other checkpoint: those on a multiple of the doubled stride
         stride *= 2;
@@ -159,7 +159,6 @@ public final class ChunkLocator {
           if (lineFeeds[i] % stride == 0) {
             offsets[kept] = offsets[i];
             lineFeeds[kept] = lineFeeds[i];
-            quotes[kept] = quotes[i];
             kept++;
           }
         }
@@ -170,7 +169,6 @@ public final class ChunkLocator {
       }
       offsets[size] = offset;
       lineFeeds[size] = lf;
-      quotes[size] = q;
       size++;
     }
 
@@ -181,16 +179,13 @@ public final class ChunkLocator {
       CsvChunk last = fileChunks.get(n - 1);
       List<CsvChunk> out = new ArrayList<>(n);
       long start = first.start();
-      long startQuotes = 0;
       long startLine = first.file().dataStartLine();
       int from = 0;
       for (int k = 0; k < n; k++) {
         long end;
-        long endQuotes;
         long endLine;
         if (k == n - 1) {
           end = last.end();
-          endQuotes = 0;
           endLine = 0;
         } else {
           long target = totalLineFeeds * (k + 1) / n;
@@ -199,7 +194,6 @@ public final class ChunkLocator {
             return null;
           }
           end = offsets[i];
-          endQuotes = quotes[i];
           endLine = first.file().dataStartLine() + lineFeeds[i];
           from = i + 1;
         }
@@ -207,9 +201,8 @@ public final class ChunkLocator {
           return null; // fewer line ends than chunks
         }
         CsvChunk c = new CsvChunk(first.file(), fileChunks.get(k).ordinal(), k, start, end);
-        out.add(c.locate((startQuotes & 1) == 1, true, startLine));
+        out.add(c.locate(CsvStates.RECORD_START, startLine));
         start = end;
-        startQuotes = endQuotes;
         startLine = endLine;
       }
       return out;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
+import dev.parabeam.transforms.csv.CsvStates;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.BooleanCoder;
@@ -17,7 +18,8 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  * records that start inside its range; the last of them may run past {@code end}.
  *
  * <p>A chunk is planned without reading the file. Before it can be parsed it must learn, from the
- * chunks before it, the quote parity and line number at its first byte ({@link #locate}); the
+ * chunks before it, the CSV automaton's state and the line number at its first byte ({@link
+ * #locate}); the
  * {@code located} flag says whether it has.
  */
 @DefaultCoder(CsvChunk.Coder.class)
@@ -30,12 +32,11 @@ public final class CsvChunk implements Serializable {
   private final long start;
   private final long end;
   private final boolean located;
-  private final boolean oddQuotesBefore;
-  private final boolean afterLineFeed;
+  private final int startState;
   private final long startLine;
 
   CsvChunk(CsvFile file, int ordinal, int index, long start, long end) {
-    this(file, ordinal, index, start, end, false, false, false, 0);
+    this(file, ordinal, index, start, end, false, CsvStates.RECORD_START, 0);
   }
 
   private CsvChunk(
@@ -45,8 +46,7 @@ public final class CsvChunk implements Serializable {
       long start,
       long end,
       boolean located,
-      boolean oddQuotesBefore,
-      boolean afterLineFeed,
+      int startState,
       long startLine) {
     this.file = file;
     this.ordinal = ordinal;
@@ -54,14 +54,16 @@ public final class CsvChunk implements Serializable {
     this.start = start;
     this.end = end;
     this.located = located;
-    this.oddQuotesBefore = oddQuotesBefore;
-    this.afterLineFeed = afterLineFeed;
+    this.startState = startState;
     this.startLine = startLine;
   }
 
-  /** This chunk, told the state of the file at its first byte. */
-  public CsvChunk locate(boolean oddQuotesBefore, boolean afterLineFeed, long startLine) {
-    return new CsvChunk(file, ordinal, index, start, end, true, oddQuotesBefore, afterLineFeed, startLine);
+  /** This chunk, told the automaton's state ({@link CsvStates}) and the line at its first byte. */
+  public CsvChunk locate(int startState, long startLine) {
+    if (startState < 0 || startState >= CsvStates.COUNT) {
+      throw new IllegalArgumentException("no such state: " + startState);
+    }
+    return new CsvChunk(file, ordinal, index, start, end, true, startState, startLine);
   }
 
   public CsvFile file() {
@@ -94,14 +96,12 @@ public final class CsvChunk implements Serializable {
     return located;
   }
 
-  /** Whether an odd number of quote bytes precede {@link #start()} in the file. */
-  public boolean oddQuotesBefore() {
-    return oddQuotesBefore;
-  }
-
-  /** Whether {@link #start()} is the data start or the byte before it is an LF. */
-  public boolean afterLineFeed() {
-    return afterLineFeed;
+  /**
+   * The state of the CSV automaton ({@link CsvStates}) at {@link #start()}; {@link
+   * CsvStates#RECORD_START} when a record starts there.
+   */
+  public int startState() {
+    return startState;
   }
 
   /** Line number at {@link #start()}. */
@@ -121,13 +121,13 @@ public final class CsvChunk implements Serializable {
     }
     CsvChunk c = (CsvChunk) o;
     return ordinal == c.ordinal && index == c.index && start == c.start && end == c.end && located == c.located
-        && oddQuotesBefore == c.oddQuotesBefore && afterLineFeed == c.afterLineFeed
+        && startState == c.startState
         && startLine == c.startLine && file.equals(c.file);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(file, ordinal, index, start, end, located, oddQuotesBefore, afterLineFeed, startLine);
+    return Objects.hash(file, ordinal, index, start, end, located, startState, startLine);
   }
 
   /** Deterministic coder for {@link CsvChunk}. */
@@ -157,8 +157,7 @@ public final class CsvChunk implements Serializable {
       LONG.encode(c.start, out);
       LONG.encode(c.end, out);
       BOOL.encode(c.located, out);
-      BOOL.encode(c.oddQuotesBefore, out);
-      BOOL.encode(c.afterLineFeed, out);
+      INT.encode(c.startState, out);
       LONG.encode(c.startLine, out);
     }
 
@@ -167,7 +166,7 @@ public final class CsvChunk implements Serializable {
       CsvFile f = new CsvFile(STRING.decode(in), LONG.decode(in), LONG.decode(in), LONG.decode(in),
           INT.decode(in), INT.decode(in), INT.decode(in));
       return new CsvChunk(f, INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in), BOOL.decode(in),
-          BOOL.decode(in), BOOL.decode(in), LONG.decode(in));
+          INT.decode(in), LONG.decode(in));
     }
 
     @Override

@@ -10,7 +10,9 @@ import java.util.Arrays;
 /**
  * Splits the bytes of one record into fields (RFC 4180: fields separated by the delimiter; a field
  * that starts with a quote runs to the matching closing quote, with {@code ""} standing for one
- * quote) and checks that the record is valid UTF-8. Only the fields a caller asks for are decoded
+ * quote, and the closing quote must be followed by a delimiter or the end of the record; a quote
+ * anywhere else is an ordinary character, as in {@code 5" screen}) and checks that the record is
+ * valid UTF-8. Only the fields a caller asks for are decoded
  * into strings, so a wide record costs little more than a narrow one.
  *
  * <p>Not thread-safe: one instance per thread, reused from record to record.
@@ -79,17 +81,13 @@ public final class FieldSplitter {
         escaped[count] = hasEscapes;
         i++; // closing quote
         if (i < end && a[i] != delimiter) {
-          error = "field " + (count + 1) + ": unexpected character after closing quote";
+          error = "field " + (count + 1) + ": text after closing quote";
           return false;
         }
       } else {
         int start = i;
         while (i < end && a[i] != delimiter) {
-          if (a[i] == quote) {
-            error = "field " + (count + 1) + ": quote inside unquoted field";
-            return false;
-          }
-          i++;
+          i++; // a quote here is a literal character
         }
         starts[count] = start;
         ends[count] = i;

@@ -15,7 +15,9 @@ public final class RawRecord {
   long fileOffset;
   long line;
   long fullLength;
+  long endLine;
   boolean unterminatedQuote;
+  long openQuoteLine;
 
   /** Bytes of the record; only {@link #length()} of them from {@link #offset()} are valid. */
   public byte[] bytes() {
@@ -51,9 +53,28 @@ public final class RawRecord {
     return fullLength > length;
   }
 
+  /** Line number on which the record's last byte is. */
+  public long endLine() {
+    return endLine;
+  }
+
+  /** Number of lines the record covers (more than one when a quoted field holds line breaks). */
+  public long lines() {
+    return endLine - line + 1;
+  }
+
   /** True when the file ended inside a quoted field. */
   public boolean hasUnterminatedQuote() {
     return unterminatedQuote;
+  }
+
+  /**
+   * The line of an opening quote that explains the record's extent, or 0: for a record with an
+   * {@linkplain #hasUnterminatedQuote() unterminated quote}, the line where that quoted field
+   * opened; otherwise the line where the first quoted field holding a line break opened.
+   */
+  public long openQuoteLine() {
+    return openQuoteLine;
   }
 
   /** The held bytes as text; invalid UTF-8 becomes U+FFFD. */

@@ -9,12 +9,12 @@ import java.util.Arrays;
 /**
  * Cuts a byte stream into CSV records without parsing their fields.
  *
- * <p>The one rule that defines a record boundary, everywhere in Parabeam: a record ends at an LF
- * byte that is preceded by an even number of quote bytes counted from the start of the file. A
- * quoted field can therefore hold line breaks, and an escaped quote ({@code ""}) never changes the
- * parity. Because the rule depends only on the count of quotes before a position, a chunk that
- * knows that count at its first byte (see {@link ByteCounts}) finds exactly the same boundaries as
- * a single reader going through the whole file.
+ * <p>Where records end is decided by the automaton of {@link CsvStates}: a record ends at an LF
+ * that is not inside a quoted field, and a field is quoted only when its first byte is a quote. A
+ * quoted field can therefore hold line breaks, while a quote inside an unquoted field ({@code 5"
+ * screen}) is an ordinary byte. Because the rule depends only on the automaton's state before a
+ * position, a chunk that knows that state at its first byte (see {@link ChunkTransitions}) finds
+ * exactly the same boundaries as a single reader going through the whole file.
  *
  * <p>Empty lines (nothing, or only CR, before the LF) are skipped and are not records. Memory is
  * bounded: at most {@code maxRecordBytes} of a record are held, the rest is counted and dropped.
@@ -25,6 +25,7 @@ public final class RecordReader {
   private static final byte CR = '\r';
 
   private final ReadableByteChannel channel;
+  private final byte[] table;
   private final byte quote;
   private final int maxRecordBytes;
   private final byte[] buf;
@@ -38,7 +39,7 @@ public final class RecordReader {
 
   /**
    * A reader whose channel is positioned at {@code fileOffset}, which must be a record boundary
-   * (even quote parity, first byte of the file or just after an LF), on line {@code line}.
+   * (the data start, or just after the LF that ended a record), on line {@code line}.
    */
   public RecordReader(
       ReadableByteChannel channel, long fileOffset, long line, CsvDialect dialect, int maxRecordBytes) {
@@ -56,6 +57,8 @@ public final class RecordReader {
       throw new IllegalArgumentException("maxRecordBytes must be positive: " + maxRecordBytes);
     }
     this.channel = channel;
+    CsvStates states = CsvStates.of(dialect);
+    this.table = states.table();
     this.quote = dialect.quote();
     this.maxRecordBytes = maxRecordBytes;
     // at least 3 bytes: skipByteOrderMark must see a whole BOM at once (a smaller buffer looped forever)
@@ -91,27 +94,20 @@ public final class RecordReader {
   }
 
   /**
-   * Moves to the first record boundary at or after the current position, given whether the number
-   * of quotes before the current position is odd and whether the byte just before it is an LF. Used
-   * by a chunk that starts at an arbitrary byte offset.
+   * Moves to the first record boundary at or after the current position, given the automaton's
+   * state there ({@link CsvStates}). Used by a chunk that starts at an arbitrary byte offset.
    */
-  public void skipToRecordStart(boolean oddQuotesBefore, boolean afterLineFeed) {
-    if (afterLineFeed && !oddQuotesBefore) {
-      return;
-    }
-    boolean odd = oddQuotesBefore;
-    while (true) {
+  public void skipToRecordStart(int state) {
+    int s = state;
+    byte[] t = table;
+    while (s != CsvStates.RECORD_START) {
       if (pos == lim && !fill()) {
         return;
       }
       byte b = buf[pos++];
-      if (b == quote) {
-        odd = !odd;
-      } else if (b == LF) {
+      s = t[s << 8 | (b & 0xff)];
+      if (b == LF) {
         line++;
-        if (!odd) {
-          return;
-        }
       }
     }
   }
@@ -137,28 +133,32 @@ public final class RecordReader {
     }
   }
 
-  /** Reads one line-level record; returns false if it was an empty line. */
+  /** Reads one record; returns false if it was an empty line. */
   private boolean readOne(RawRecord out) {
     long startOffset = position();
     long startLine = line;
     lastByteWasCr = false;
-    boolean odd = false;
+    int s = CsvStates.RECORD_START;
+    long quoteLine = 0; // line of the last quote that opened a quoted field
+    long quotedBreakLine = 0; // line of the opening quote of the first quoted field that holds a line break
     boolean copied = false;
     int held = 0;
     long full = 0;
     int spanStart = pos;
     byte[] a = buf;
+    byte[] t = table;
+    byte q = quote;
     scan:
     while (true) {
       int p = pos;
       int l = lim;
       while (p < l) {
         byte b = a[p++];
-        if (b == quote) {
-          odd = !odd;
-        } else if (b == LF) {
-          line++;
-          if (!odd) {
+        int before = s;
+        s = t[s << 8 | (b & 0xff)];
+        if (b == LF) {
+          if (s == CsvStates.RECORD_START) {
+            line++;
             int spanLen = p - 1 - spanStart;
             full += spanLen;
             pos = p;
@@ -167,6 +167,12 @@ public final class RecordReader {
             }
             break scan;
           }
+          if (s == CsvStates.QUOTED && quotedBreakLine == 0) {
+            quotedBreakLine = quoteLine;
+          }
+          line++;
+        } else if (b == q && before != CsvStates.QUOTE_IN_QUOTED && s == CsvStates.QUOTED) {
+          quoteLine = line;
         }
       }
       // buffer exhausted in the middle of a record: keep what we have and refill
@@ -180,6 +186,7 @@ public final class RecordReader {
       }
       spanStart = pos;
     }
+    boolean open = s == CsvStates.QUOTED;
     byte[] bytes;
     int off;
     boolean lastCr;
@@ -193,7 +200,7 @@ public final class RecordReader {
       lastCr = full > 0 && a[spanStart + (int) full - 1] == CR;
       held = (int) Math.min(full, maxRecordBytes);
     }
-    if (lastCr && !odd) {
+    if (lastCr && !open) {
       full--; // the CR of a CRLF terminator (or a stray CR before end of file)
       held = (int) Math.min(held, full);
     }
@@ -206,7 +213,9 @@ public final class RecordReader {
     out.fullLength = full;
     out.fileOffset = startOffset;
     out.line = startLine;
-    out.unterminatedQuote = odd;
+    out.endLine = open || s != CsvStates.RECORD_START ? line : line - 1;
+    out.unterminatedQuote = open;
+    out.openQuoteLine = open ? quoteLine : quotedBreakLine;
     return true;
   }
 

@@ -79,7 +79,8 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
           merged.computeIfAbsent(e.getKey(), k -> new DecimalStats()).merge(e.getValue());
         }
         // keep the counts and file names, drop the partials already merged
-        reports.add(new ChunkReport(r.file(), r.chunkIndex(), r.read(), r.ok(), r.dead(), r.deadLetterFile()));
+        reports.add(new ChunkReport(r.file(), r.chunkIndex(), r.read(), r.ok(), r.dead(), r.deadBytes(),
+            r.deadLetterFile(), Map.of()));
       }
       reports.sort(ChunkReport.INPUT_ORDER);
 
@@ -89,6 +90,7 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
       long read = 0;
       long ok = 0;
       long dead = 0;
+      long deadBytes = 0;
       ResourceId deadLetters = resource(DEAD_LETTERS_FILE);
       try (OutputStream out = Channels.newOutputStream(FileSystems.create(deadLetters, "text/csv"))) {
         out.write((DeadLetter.CSV_HEADER + "\n").getBytes(StandardCharsets.UTF_8));
@@ -96,6 +98,7 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
           read += rep.read();
           ok += rep.ok();
           dead += rep.dead();
+          deadBytes += rep.deadBytes();
           if (!rep.deadLetterFile().isEmpty()) {
             try (InputStream part =
                 Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(rep.deadLetterFile(), false)))) {
@@ -108,6 +111,7 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
       counts.put("records_read", read);
       counts.put("records_ok", ok);
       counts.put("dead_letters", dead);
+      counts.put("dead_letter_bytes", deadBytes);
       counts.put("keys", (long) merged.size());
       counts.put("chunks", (long) reports.size());
       try (Writer w = writer(COUNTS_FILE)) {

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
+import dev.parabeam.transforms.csv.CsvStates;
 import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.util.SerializableUtils;
@@ -31,10 +32,9 @@ public class CsvChunkTest {
     CsvChunk c = TestChunks.chunk(file, 7, 100, 250);
     assertThat(c.isLocated(), is(false));
     assertThat(c.length(), is(150L));
-    CsvChunk l = c.locate(true, false, 42);
+    CsvChunk l = c.locate(CsvStates.QUOTED, 42);
     assertThat(l.isLocated(), is(true));
-    assertThat(l.oddQuotesBefore(), is(true));
-    assertThat(l.afterLineFeed(), is(false));
+    assertThat(l.startState(), is(CsvStates.QUOTED));
     assertThat(l.startLine(), is(42L));
     assertThat(l.start(), is(100L));
     assertThat(l.end(), is(250L));
@@ -42,10 +42,10 @@ public class CsvChunkTest {
     assertThat(l.file(), is(file));
     assertThat(c.isLocated(), is(false));
     assertThat(l, not(equalTo(c)));
-    assertThat(l, not(equalTo(c.locate(false, false, 42))));
-    assertThat(l, not(equalTo(c.locate(true, true, 42))));
-    assertThat(l, not(equalTo(c.locate(true, false, 43))));
-    assertThat(l, equalTo(c.locate(true, false, 42)));
+    assertThat(l, not(equalTo(c.locate(CsvStates.UNQUOTED, 42))));
+    assertThat(l, not(equalTo(c.locate(CsvStates.RECORD_START, 42))));
+    assertThat(l, not(equalTo(c.locate(CsvStates.QUOTED, 43))));
+    assertThat(l, equalTo(c.locate(CsvStates.QUOTED, 42)));
     assertThat(c.toString(), is("/data/ü,x.csv#7[100,250)"));
   }
 
@@ -53,13 +53,12 @@ public class CsvChunkTest {
   public void coderRoundTripsEveryField() throws Exception {
     CsvChunk.Coder coder = CsvChunk.Coder.of();
     CsvChunk c = TestChunks.chunk(file, 7, 100, 1L << 39);
-    for (CsvChunk x : new CsvChunk[] {c, c.locate(true, false, 1L << 35), c.locate(false, true, 1)}) {
+    for (CsvChunk x : new CsvChunk[] {c, c.locate(CsvStates.QUOTE_IN_QUOTED, 1L << 35), c.locate(CsvStates.FIELD_START, 1)}) {
       CoderProperties.coderDecodeEncodeEqual(coder, x);
       CsvChunk back = CoderUtils.clone(coder, x);
       assertThat(back.file(), equalTo(file));
       assertThat(back.isLocated(), is(x.isLocated()));
-      assertThat(back.oddQuotesBefore(), is(x.oddQuotesBefore()));
-      assertThat(back.afterLineFeed(), is(x.afterLineFeed()));
+      assertThat(back.startState(), is(x.startState()));
       assertThat(back.startLine(), is(x.startLine()));
       assertThat(back.end(), is(1L << 39));
     }

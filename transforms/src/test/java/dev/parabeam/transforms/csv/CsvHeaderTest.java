@@ -84,7 +84,7 @@ public class CsvHeaderTest {
         is("the file is empty (no header line)"));
     assertThat(failure("a,b,a\n", 100), is("the header names column 'a' twice"));
     assertThat(failure("a,\"b\n", 100), is("the header has an unterminated quoted field"));
-    assertThat(failure("a,\"b\"c\n", 100), is("the header is malformed: field 2: unexpected character after closing quote"));
+    assertThat(failure("a,\"b\"c\n", 100), is("the header is malformed: field 2: text after closing quote"));
     assertThat(failure("abcd\n1\n", 3), is("the header is longer than the maximum record length (3 bytes)"));
   }
 }

@@ -78,12 +78,21 @@ public class FieldSplitterTest {
   }
 
   @Test
+  public void aQuoteInsideAnUnquotedFieldIsALiteral() {
+    assertThat(split("1,2,x\"y"), contains("1", "2", "x\"y"));
+    assertThat(split("a,b\""), contains("a", "b\""));
+    assertThat(split(" \"a\""), contains(" \"a\""));
+    assertThat(split("10,big 5\" screen,10"), contains("10", "big 5\" screen", "10"));
+    assertThat(split("O\"Brien,12\" x 8\" frame,x\"\""), contains("O\"Brien", "12\" x 8\" frame", "x\"\""));
+    // but at the start of a field it opens a quoted field
+    assertThat(split("\"5\"\" screen\",1"), contains("5\" screen", "1"));
+  }
+
+  @Test
   public void malformedRecordsSayWhichFieldAndWhy() {
-    assertThat(error("1,2,x\"y"), is("field 3: quote inside unquoted field"));
-    assertThat(error("a,b\""), is("field 2: quote inside unquoted field"));
-    assertThat(error(" \"a\""), is("field 1: quote inside unquoted field"));
-    assertThat(error("a,\"b\"c"), is("field 2: unexpected character after closing quote"));
-    assertThat(error("\"b\" ,c"), is("field 1: unexpected character after closing quote"));
+    assertThat(error("a,\"b\"c"), is("field 2: text after closing quote"));
+    assertThat(error("\"b\" ,c"), is("field 1: text after closing quote"));
+    assertThat(error("\"12\" x 8\" frame\",1"), is("field 1: text after closing quote"));
     assertThat(error("\"abc"), is("field 1: unterminated quoted field"));
     assertThat(error("a,\"b\"\""), is("field 2: unterminated quoted field"));
     assertThat(error("a,\""), is("field 2: unterminated quoted field"));

@@ -8,8 +8,11 @@ import java.util.Objects;
 
 /**
  * An independent, deliberately naive statement of the record rule, used as the oracle for {@link
- * RecordReader}: a record ends at an LF preceded by an even number of quotes since the start; a CR
- * just before the end is dropped unless the record ends inside quotes; empty records are skipped.
+ * RecordReader}. It reads like a person would, with lookahead instead of a state table: outside
+ * quotes, an LF ends the record, a delimiter starts a new field, and a quote opens a quoted field
+ * only as the first byte of a field; inside a quoted field, a doubled quote is data and a single
+ * quote closes it. A CR just before the end is dropped unless the record ends inside quotes; empty
+ * records are skipped.
  */
 public final class RecordOracle {
   private RecordOracle() {}
@@ -72,33 +75,51 @@ public final class RecordOracle {
 
   /** Records of {@code d} from {@code from} (a record boundary) on line {@code line}. */
   public static List<Rec> records(byte[] d, int from, long line, int maxRecordBytes, byte quote) {
+    return records(d, from, line, maxRecordBytes, (byte) ',', quote);
+  }
+
+  /** The same, for any delimiter. */
+  public static List<Rec> records(byte[] d, int from, long line, int maxRecordBytes, byte delimiter, byte quote) {
     List<Rec> out = new ArrayList<>();
     int i = from;
     while (i < d.length) {
       int s = i;
       long startLine = line;
-      boolean odd = false;
+      boolean inQuotes = false;
+      boolean fieldStart = true;
       int j = i;
       while (j < d.length) {
-        if (d[j] == quote) {
-          odd = !odd;
-        } else if (d[j] == '\n') {
+        byte c = d[j];
+        if (c == '\n') {
           line++;
-          if (!odd) {
-            break;
+        }
+        if (inQuotes) {
+          if (c == quote) {
+            if (j + 1 < d.length && d[j + 1] == quote) {
+              j += 2; // an escaped quote
+              continue;
+            }
+            inQuotes = false;
           }
+        } else if (c == '\n') {
+          break;
+        } else if (c == delimiter) {
+          fieldStart = true;
+        } else {
+          inQuotes = c == quote && fieldStart;
+          fieldStart = false;
         }
         j++;
       }
       int e = j;
-      if (e > s && d[e - 1] == '\r' && !odd) {
+      if (e > s && d[e - 1] == '\r' && !inQuotes) {
         e--;
       }
       i = j < d.length ? j + 1 : j;
       if (e == s) {
         continue;
       }
-      out.add(new Rec(Arrays.copyOfRange(d, s, Math.min(e, s + maxRecordBytes)), startLine, s, e - s, odd));
+      out.add(new Rec(Arrays.copyOfRange(d, s, Math.min(e, s + maxRecordBytes)), startLine, s, e - s, inQuotes));
     }
     return out;
   }

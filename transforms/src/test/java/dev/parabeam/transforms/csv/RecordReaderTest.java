@@ -249,24 +249,24 @@ public class RecordReaderTest {
   public void skipToRecordStartHandCases() {
     // offsets:        0123 4 5678 9
     byte[] data = utf8("a,\"x\ny\",b\nc\n");
-    // start at 4 (the quoted LF): one quote before, previous byte is 'x'
-    assertThat(firstAfterSkip(data, 4, 1, true, false), equalTo(Rec.of("c", 3, 10)));
-    // start at 5 (just after the quoted LF): odd parity although after an LF
-    assertThat(firstAfterSkip(data, 5, 2, true, true), equalTo(Rec.of("c", 3, 10)));
+    // start at 4 (the quoted LF): inside a quoted field
+    assertThat(firstAfterSkip(data, 4, 1, CsvStates.QUOTED), equalTo(Rec.of("c", 3, 10)));
+    // start at 5 (just after the quoted LF): still inside it, although after an LF
+    assertThat(firstAfterSkip(data, 5, 2, CsvStates.QUOTED), equalTo(Rec.of("c", 3, 10)));
     // start at 10 (a real boundary): nothing is skipped
-    assertThat(firstAfterSkip(data, 10, 3, false, true), equalTo(Rec.of("c", 3, 10)));
-    // start at 1, mid-record with even parity
-    assertThat(firstAfterSkip(data, 1, 1, false, false), equalTo(Rec.of("c", 3, 10)));
+    assertThat(firstAfterSkip(data, 10, 3, CsvStates.RECORD_START), equalTo(Rec.of("c", 3, 10)));
+    // start at 1, mid-record in an unquoted field
+    assertThat(firstAfterSkip(data, 1, 1, CsvStates.UNQUOTED), equalTo(Rec.of("c", 3, 10)));
     // start at 0
-    assertThat(firstAfterSkip(data, 0, 1, false, true), equalTo(Rec.of("a,\"x\ny\",b", 1, 0)));
+    assertThat(firstAfterSkip(data, 0, 1, CsvStates.RECORD_START), equalTo(Rec.of("a,\"x\ny\",b", 1, 0)));
     // start at 11, mid "c\n" with no boundary after it
-    assertThat(firstAfterSkip(data, 11, 3, false, false), equalTo(null));
+    assertThat(firstAfterSkip(data, 11, 3, CsvStates.UNQUOTED), equalTo(null));
   }
 
-  private static Rec firstAfterSkip(byte[] data, int start, long line, boolean odd, boolean afterLf) {
+  private static Rec firstAfterSkip(byte[] data, int start, long line, int state) {
     for (int b : BUFFERS) {
       RecordReader r = new RecordReader(TestChannels.from(data, start), start, line, CsvDialect.RFC4180, 100, b);
-      r.skipToRecordStart(odd, afterLf);
+      r.skipToRecordStart(state);
       RawRecord rec = new RawRecord();
       Rec got = r.next(rec) ? Rec.of(rec) : null;
       if (b == BUFFERS[BUFFERS.length - 1]) {
@@ -298,7 +298,7 @@ public class RecordReaderTest {
     }
   }
 
-  /** From any offset, with the true parity and line there, skipping lands on the oracle's next record. */
+  /** From any offset, with the true state and line there, skipping lands on the oracle's next record. */
   @Test
   public void randomSkipToRecordStartMatchesTheOracle() {
     Random rnd = new Random(77L);
@@ -311,16 +311,15 @@ public class RecordReaderTest {
       }
       List<Rec> all = RecordOracle.records(data, 1000);
       int start = rnd.nextInt(n + 1);
-      int quotes = 0;
+      CsvStates states = CsvStates.of(CsvDialect.RFC4180);
+      int state = CsvStates.RECORD_START;
       long line = 1;
       for (int i = 0; i < start; i++) {
-        if (data[i] == '"') {
-          quotes++;
-        } else if (data[i] == '\n') {
+        state = states.next(state, data[i]);
+        if (data[i] == '\n') {
           line++;
         }
       }
-      boolean afterLf = start == 0 || data[start - 1] == '\n';
       List<Rec> expected = new ArrayList<>();
       for (Rec r : all) {
         if (r.offset >= start) {
@@ -330,7 +329,7 @@ public class RecordReaderTest {
       for (int b : BUFFERS) {
         RecordReader r =
             new RecordReader(TestChannels.from(data, start), start, line, CsvDialect.RFC4180, 1000, b);
-        r.skipToRecordStart((quotes & 1) == 1, afterLf);
+        r.skipToRecordStart(state);
         RawRecord rec = new RawRecord();
         List<Rec> got = new ArrayList<>();
         while (r.next(rec)) {

@@ -1,0 +1,204 @@
+package dev.parabeam.transforms.csv;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.util.Arrays;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+
+/**
+ * What a byte range does to the CSV automaton ({@link CsvStates}): for every state the range might
+ * start in, the state it ends in, and how many LF bytes it holds. A chunk computes this without
+ * knowing what comes before it; applying the summaries of the chunks before it in file order, from
+ * {@link CsvStates#RECORD_START} at the data start, tells a chunk its true start state and line.
+ */
+@DefaultCoder(ChunkTransitions.Coder.class)
+public final class ChunkTransitions implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final byte[] endState;
+  private final long lineFeeds;
+
+  /** @param endState for each start state (index), the end state; {@link CsvStates#COUNT} entries */
+  public ChunkTransitions(byte[] endState, long lineFeeds) {
+    if (endState.length != CsvStates.COUNT) {
+      throw new IllegalArgumentException("need " + CsvStates.COUNT + " end states, got " + endState.length);
+    }
+    this.endState = endState.clone();
+    this.lineFeeds = lineFeeds;
+  }
+
+  /** The state after this range for a range that starts in {@code startState}. */
+  public int endState(int startState) {
+    return endState[startState];
+  }
+
+  public long lineFeeds() {
+    return lineFeeds;
+  }
+
+  /**
+   * Runs the next {@code length} bytes of {@code channel} (fewer if the stream ends first) from
+   * every start state at once. Paths that reach the same state are merged at each LF, so after the
+   * first few records usually two remain (one that started inside a quoted field and one that did
+   * not) and, once a quote shows which is which, one.
+   */
+  public static ChunkTransitions scan(ReadableByteChannel channel, long length, CsvStates states)
+      throws IOException {
+    byte[] t = states.table();
+    // path[i]: the path that start state i follows; cur[p]: the current state of path p
+    int[] path = new int[CsvStates.COUNT];
+    int[] cur = new int[CsvStates.COUNT];
+    for (int i = 0; i < CsvStates.COUNT; i++) {
+      path[i] = i;
+      cur[i] = i;
+    }
+    int paths = CsvStates.COUNT;
+    ByteBuffer bb = ByteBuffer.allocate((int) Math.min(1 << 16, Math.max(1, length)));
+    byte[] a = bb.array();
+    long remaining = length;
+    long lf = 0;
+    while (remaining > 0) {
+      bb.clear();
+      if (remaining < bb.capacity()) {
+        bb.limit((int) remaining);
+      }
+      int n = channel.read(bb);
+      if (n < 0) {
+        break;
+      }
+      int i = 0;
+      // the common cases, one and two paths, in loops of their own
+      while (i < n) {
+        if (paths == 1) {
+          int s0 = cur[0];
+          for (; i < n; i++) {
+            byte b = a[i];
+            s0 = t[s0 << 8 | (b & 0xff)];
+            if (b == '\n') {
+              lf++;
+            }
+          }
+          cur[0] = s0;
+        } else if (paths == 2) {
+          int s0 = cur[0];
+          int s1 = cur[1];
+          for (; i < n; i++) {
+            byte b = a[i];
+            int x = b & 0xff;
+            s0 = t[s0 << 8 | x];
+            s1 = t[s1 << 8 | x];
+            if (b == '\n') {
+              lf++;
+              if (s0 == s1) {
+                i++;
+                break;
+              }
+            }
+          }
+          cur[0] = s0;
+          cur[1] = s1;
+          paths = merge(path, cur, paths);
+        } else {
+          for (; i < n; i++) {
+            byte b = a[i];
+            int x = b & 0xff;
+            for (int p = 0; p < paths; p++) {
+              cur[p] = t[cur[p] << 8 | x];
+            }
+            if (b == '\n') {
+              lf++;
+              int before = paths;
+              paths = merge(path, cur, paths);
+              if (paths != before) {
+                i++;
+                break;
+              }
+            }
+          }
+        }
+      }
+      remaining -= n;
+    }
+    byte[] end = new byte[CsvStates.COUNT];
+    for (int i = 0; i < CsvStates.COUNT; i++) {
+      end[i] = (byte) cur[path[i]];
+    }
+    return new ChunkTransitions(end, lf);
+  }
+
+  /** Merges paths in the same state; returns the new number of paths. */
+  private static int merge(int[] path, int[] cur, int paths) {
+    int[] renumber = new int[paths];
+    int kept = 0;
+    for (int p = 0; p < paths; p++) {
+      int same = -1;
+      for (int q = 0; q < kept; q++) {
+        if (cur[q] == cur[p]) {
+          same = q;
+          break;
+        }
+      }
+      if (same < 0) {
+        cur[kept] = cur[p];
+        renumber[p] = kept++;
+      } else {
+        renumber[p] = same;
+      }
+    }
+    for (int i = 0; i < path.length; i++) {
+      path[i] = renumber[path[i]];
+    }
+    return kept;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("ChunkTransitions{");
+    for (int i = 0; i < CsvStates.COUNT; i++) {
+      sb.append(i == 0 ? "" : ", ").append(i).append("->").append(endState[i]);
+    }
+    return sb.append("; lineFeeds=").append(lineFeeds).append('}').toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ChunkTransitions
+        && ((ChunkTransitions) o).lineFeeds == lineFeeds
+        && Arrays.equals(((ChunkTransitions) o).endState, endState);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(endState) * 31 + Long.hashCode(lineFeeds);
+  }
+
+  /** Deterministic coder for {@link ChunkTransitions}. */
+  public static final class Coder extends AtomicCoder<ChunkTransitions> {
+    private static final Coder INSTANCE = new Coder();
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    public void encode(ChunkTransitions c, OutputStream out) throws IOException {
+      ByteArrayCoder.of().encode(c.endState, out);
+      VarLongCoder.of().encode(c.lineFeeds, out);
+    }
+
+    @Override
+    public ChunkTransitions decode(InputStream in) throws IOException {
+      return new ChunkTransitions(ByteArrayCoder.of().decode(in), VarLongCoder.of().decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+  }
+}
