@@ -309,7 +309,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
    * that explains it opened and how many bytes and lines the record covers.
    */
   static String framingError(RawRecord rec, int maxRecordBytes) {
-    String extent = rec.fullLength() + " bytes over " + rec.lines() + (rec.lines() == 1 ? " line" : " lines");
+    String extent = rec.fullLength() + " bytes" + (rec.lines() == 1 ? "" : " over " + rec.lines() + " lines");
     String kept = "; the record column holds its first " + Math.min(TOO_LONG_KEEP_BYTES, rec.length()) + " bytes";
     if (rec.hasUnterminatedQuote()) {
       return "unterminated quoted field: the quote opened on line " + rec.openQuoteLine()
