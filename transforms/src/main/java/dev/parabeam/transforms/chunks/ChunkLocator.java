@@ -109,6 +109,7 @@ public final class ChunkLocator {
       FileScan f = new FileScan();
       CsvChunk first = fileChunks.get(0);
       byte[] t = states.table();
+      byte q = states.quote();
       ByteBuffer bb = ByteBuffer.allocate(1 << 16);
       byte[] a = bb.array();
       int s = CsvStates.RECORD_START;
@@ -130,15 +131,26 @@ public final class ChunkLocator {
             if (n < 0) {
               break;
             }
+            int last = -1; // the last quote or LF stepped in this buffer (see CsvStates.afterRun)
             for (int i = 0; i < n; i++) {
               byte b = a[i];
+              if (b != '\n' && b != q) {
+                continue;
+              }
+              if (i - 1 > last) {
+                s = states.afterRun(s, a[i - 1]);
+              }
               s = t[s << 8 | (b & 0xff)];
+              last = i;
               if (b == '\n') {
                 lf++;
                 if (lf % f.stride == 0 && s == CsvStates.RECORD_START) {
                   f.checkpoint(position + i + 1, lf);
                 }
               }
+            }
+            if (n - 1 > last) {
+              s = states.afterRun(s, a[n - 1]);
             }
             position += n;
             remaining -= n;

@@ -46,12 +46,14 @@ public final class ChunkTransitions implements Serializable {
   /**
    * Runs the next {@code length} bytes of {@code channel} (fewer if the stream ends first) from
    * every start state at once. Paths that reach the same state are merged at each LF, so after the
-   * first few records usually two remain (one that started inside a quoted field and one that did
-   * not) and, once a quote shows which is which, one.
+   * first record usually two remain (one that started inside a quoted field and one that did not)
+   * and, once a quote shows which is which, one. Only quotes and LFs are stepped through the
+   * table; the bytes between them are caught up with {@link CsvStates#afterRun}.
    */
   public static ChunkTransitions scan(ReadableByteChannel channel, long length, CsvStates states)
       throws IOException {
     byte[] t = states.table();
+    byte q = states.quote();
     // path[i]: the path that start state i follows; cur[p]: the current state of path p
     int[] path = new int[CsvStates.COUNT];
     int[] cur = new int[CsvStates.COUNT];
@@ -73,55 +75,32 @@ public final class ChunkTransitions implements Serializable {
       if (n < 0) {
         break;
       }
-      int i = 0;
-      // the common cases, one and two paths, in loops of their own
-      while (i < n) {
-        if (paths == 1) {
-          int s0 = cur[0];
-          for (; i < n; i++) {
-            byte b = a[i];
-            s0 = t[s0 << 8 | (b & 0xff)];
-            if (b == '\n') {
-              lf++;
-            }
+      int last = -1; // the last quote or LF stepped in this buffer; the states are exact just after it
+      for (int i = 0; i < n; i++) {
+        byte b = a[i];
+        if (b != '\n' && b != q) {
+          continue;
+        }
+        boolean run = i - 1 > last;
+        int x = b & 0xff;
+        for (int p = 0; p < paths; p++) {
+          int s = run ? states.afterRun(cur[p], a[i - 1]) : cur[p];
+          cur[p] = t[s << 8 | x];
+        }
+        last = i;
+        if (b == '\n') {
+          lf++;
+          if (paths > 1) {
+            paths = merge(path, cur, paths);
           }
-          cur[0] = s0;
-        } else if (paths == 2) {
-          int s0 = cur[0];
-          int s1 = cur[1];
-          for (; i < n; i++) {
-            byte b = a[i];
-            int x = b & 0xff;
-            s0 = t[s0 << 8 | x];
-            s1 = t[s1 << 8 | x];
-            if (b == '\n') {
-              lf++;
-              if (s0 == s1) {
-                i++;
-                break;
-              }
-            }
-          }
-          cur[0] = s0;
-          cur[1] = s1;
+        }
+      }
+      if (n - 1 > last) {
+        for (int p = 0; p < paths; p++) {
+          cur[p] = states.afterRun(cur[p], a[n - 1]);
+        }
+        if (paths > 1) {
           paths = merge(path, cur, paths);
-        } else {
-          for (; i < n; i++) {
-            byte b = a[i];
-            int x = b & 0xff;
-            for (int p = 0; p < paths; p++) {
-              cur[p] = t[cur[p] << 8 | x];
-            }
-            if (b == '\n') {
-              lf++;
-              int before = paths;
-              paths = merge(path, cur, paths);
-              if (paths != before) {
-                i++;
-                break;
-              }
-            }
-          }
         }
       }
       remaining -= n;
@@ -135,6 +114,9 @@ public final class ChunkTransitions implements Serializable {
 
   /** Merges paths in the same state; returns the new number of paths. */
   private static int merge(int[] path, int[] cur, int paths) {
+    if (paths == 2 && cur[0] != cur[1]) {
+      return 2;
+    }
     int[] renumber = new int[paths];
     int kept = 0;
     for (int p = 0; p < paths; p++) {

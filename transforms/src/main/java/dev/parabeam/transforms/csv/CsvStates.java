@@ -50,9 +50,11 @@ public final class CsvStates implements Serializable {
 
   private final byte[] next = new byte[COUNT << 8];
   private final byte quote;
+  private final byte delimiter;
 
   private CsvStates(CsvDialect dialect) {
     this.quote = dialect.quote();
+    this.delimiter = dialect.delimiter();
     for (int s = 0; s < COUNT; s++) {
       for (int b = 0; b < 256; b++) {
         next[s << 8 | b] = (byte) transition(s, (byte) b, dialect.delimiter(), dialect.quote());
@@ -82,6 +84,17 @@ public final class CsvStates implements Serializable {
         }
         return lf ? RECORD_START : b == delimiter ? FIELD_START : UNQUOTED;
     }
+  }
+
+  /**
+   * The state after a run of one or more bytes that are neither quote nor LF, the last of which is
+   * {@code last}, entered in {@code state}. Only quotes and LFs can move the automaton into or out of
+   * a quoted field, so a loop may skip every other byte and catch up here before the next quote or
+   * LF: inside a quoted field nothing changed; outside, the last byte tells a field start (after a
+   * delimiter) from the inside of an unquoted field.
+   */
+  public int afterRun(int state, byte last) {
+    return state == QUOTED ? QUOTED : last == delimiter ? FIELD_START : UNQUOTED;
   }
 
   /** The state after byte {@code b} in state {@code state}. */

@@ -25,6 +25,7 @@ public final class RecordReader {
   private static final byte CR = '\r';
 
   private final ReadableByteChannel channel;
+  private final CsvStates states;
   private final byte[] table;
   private final byte quote;
   private final int maxRecordBytes;
@@ -57,7 +58,7 @@ public final class RecordReader {
       throw new IllegalArgumentException("maxRecordBytes must be positive: " + maxRecordBytes);
     }
     this.channel = channel;
-    CsvStates states = CsvStates.of(dialect);
+    this.states = CsvStates.of(dialect);
     this.table = states.table();
     this.quote = dialect.quote();
     this.maxRecordBytes = maxRecordBytes;
@@ -152,8 +153,16 @@ public final class RecordReader {
     while (true) {
       int p = pos;
       int l = lim;
+      int last = p - 1; // the last quote or LF stepped; s is exact just after it (see CsvStates.afterRun)
       while (p < l) {
         byte b = a[p++];
+        if (b != LF && b != q) {
+          continue;
+        }
+        if (p - 2 > last) {
+          s = states.afterRun(s, a[p - 2]);
+        }
+        last = p - 1;
         int before = s;
         s = t[s << 8 | (b & 0xff)];
         if (b == LF) {
@@ -176,6 +185,9 @@ public final class RecordReader {
         }
       }
       // buffer exhausted in the middle of a record: keep what we have and refill
+      if (l - 1 > last) {
+        s = states.afterRun(s, a[l - 1]);
+      }
       int spanLen = l - spanStart;
       full += spanLen;
       held = append(held, a, spanStart, spanLen);
