@@ -1,8 +1,16 @@
 #!/usr/bin/env python3
-"""Independent reference for the aggregate job's results.csv, used to write the expected files
-in testdata/ (python3 testdata/oracle.py KEY VALUE FILE... > expected.csv). Python's csv module and
-decimal arithmetic, nothing shared with the Java code. It handles well-formed records and skips
-records the job would turn into dead letters (wrong field count, value not a number)."""
+"""Independent reference for the aggregate job, used to write the expected files in testdata/.
+
+    python3 testdata/oracle.py KEY VALUE FILE...            > expected-results.csv
+    python3 testdata/oracle.py --counts KEY VALUE FILE...   > expected-counts.properties
+
+Python's csv module and decimal arithmetic, nothing shared with the Java code. It reads as the job
+does: a quote opens a quoted field only at the start of a field (elsewhere it is a literal, as in
+`5" screen`), and it skips the records the job turns into dead letters: text after a closing quote
+(csv's strict mode), a quoted field never closed before the end of the file, invalid UTF-8, a wrong
+number of fields, a value that is not a number. Records longer than --maxRecordBytes are not
+modelled: do not use it on files that have them. --counts prints records_read, records_ok and
+dead_letters instead of the results."""
 import csv, decimal, io, re, sys
 
 NUMBER = re.compile(r'[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
@@ -11,21 +19,51 @@ def plain(d):
     d = d.normalize()
     return format(d, 'f') if d != 0 else '0'
 
-def main(key, value, files):
+def records(f):
+    """Yields each record as a list of fields, or None for a record csv refuses."""
+    reader = csv.reader(f, strict=True)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            # text after a closing quote: csv drops the rest of that line, as the job's record ends
+            # there; a quote never closed: csv has read to the end of the file, as the job has
+            yield None
+            continue
+        if row:
+            yield row
+
+def invalid_utf8(row):
+    return any('\udc80' <= ch <= '\udcff' for field in row for ch in field)
+
+def main(key, value, files, counts):
     decimal.getcontext().prec = 10000
     stats = {}
+    read = ok = 0
     for name in files:
-        with open(name, newline='', encoding='utf-8-sig') as f:
-            rows = [r for r in csv.reader(f) if r]
-        header, data = rows[0], rows[1:]
+        with open(name, newline='', encoding='utf-8', errors='surrogateescape') as f:
+            text = f.read()
+        if text.startswith('\ufeff'):
+            text = text[1:]
+        rows = records(io.StringIO(text, newline=''))
+        header = next(rows)
         k, v = header.index(key), header.index(value)
-        for r in data:
-            text = r[v].strip(' \t') if len(r) == len(header) else None
-            if text is None or not NUMBER.fullmatch(text):
+        for r in rows:
+            read += 1
+            if r is None or invalid_utf8(r) or len(r) != len(header):
                 continue
-            x = decimal.Decimal(text)
+            value_text = r[v].strip(' \t')
+            if not NUMBER.fullmatch(value_text):
+                continue
+            ok += 1
+            x = decimal.Decimal(value_text)
             c, s, lo, hi = stats.get(r[k], (0, decimal.Decimal(0), x, x))
             stats[r[k]] = (c + 1, s + x, min(lo, x), max(hi, x))
+    if counts:
+        sys.stdout.write('records_read=%d\nrecords_ok=%d\ndead_letters=%d\n' % (read, ok, read - ok))
+        return
     out = io.StringIO()
     w = csv.writer(out, lineterminator='\n')
     w.writerow(['key', 'count', 'sum', 'min', 'max', 'mean'])
@@ -36,4 +74,7 @@ def main(key, value, files):
     sys.stdout.write(out.getvalue())
 
 if __name__ == '__main__':
-    main(sys.argv[1], sys.argv[2], sys.argv[3:])
+    args = sys.argv[1:]
+    counts = '--counts' in args
+    args = [a for a in args if a != '--counts']
+    main(args[0], args[1], args[2:], counts)

@@ -107,6 +107,50 @@ public class AggregateJobTest {
     }
   }
 
+  /** Files in testdata/dirty, each with results and counts from testdata/oracle.py. */
+  static final String[] DIRTY = {"stray-quotes", "unterminated-start", "unterminated-middle", "unterminated-end"};
+
+  static Map<String, String> properties(Path f) throws IOException {
+    Map<String, String> m = new java.util.TreeMap<>();
+    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        m.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    return m;
+  }
+
+  /**
+   * A quote inside an unquoted field (inch marks, O"Brien) is a literal; text after a closing quote
+   * costs its one record; a quoted field never closed costs one record that runs to the end of the
+   * file. The same results as Python's csv (testdata/oracle.py) and the same dead-letter bytes for
+   * chunks from 1 byte up, at parallelism 1 and 4, with boundaries found by the launcher or by the
+   * pipeline's parallel scan.
+   */
+  @Test
+  public void strayAndUnterminatedQuotesMatchTheOracleWhateverTheChunking() throws IOException {
+    for (String name : DIRTY) {
+      String results = expected("dirty-" + name + "-results.csv");
+      String deadLetters = expected("dirty-" + name + "-dead-letters.csv");
+      Map<String, String> counts = properties(td.resolve("expected/dirty-" + name + "-counts.properties"));
+      for (long chunk : new long[] {0, 1, 7, 64}) {
+        for (int p : new int[] {1, 4}) {
+          for (String scan : SCANS) {
+            Path out = run(td.resolve("dirty/" + name + ".csv").toString(), "region", "amount", p, chunk, scan);
+            String label = name + " chunkBytes=" + chunk + " p=" + p + " " + scan;
+            assertThat(label, JobRun.read(out.resolve("results.csv")), equalTo(results));
+            assertThat(label, JobRun.read(out.resolve("dead-letters.csv")).replace(td + "/", ""), equalTo(deadLetters));
+            Map<String, String> s = JobRun.summary(out);
+            for (String k : List.of("records_read", "records_ok", "dead_letters")) {
+              assertThat(label + " " + k, s.get(k), equalTo(counts.get(k)));
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   public void everyBadRecordKindBecomesADeadLetterAndNothingIsLost() throws IOException {
     List<List<String>> want =

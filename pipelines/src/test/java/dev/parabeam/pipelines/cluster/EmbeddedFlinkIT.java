@@ -44,6 +44,19 @@ public class EmbeddedFlinkIT {
     check("gen.csv", "direct-gen", 4);
   }
 
+  /** Stray quotes, text after closing quotes and unterminated quotes, cut into 7-byte chunks. */
+  @Test
+  public void dirtyInputInSmallChunksMatchesTheOracle() throws Exception {
+    Path td = JarProcess.repo().resolve("testdata");
+    String out = "flink-dirty";
+    JarProcess r = JarProcess.ok(work, out, 300,
+        aggregate(td.resolve("dirty").toString() + "/*.csv", out, "--runner=FlinkRunner", "--parallelism=4",
+            "--chunkBytes=7", "--launcherScanMaxBytes=0"));
+    assertThat(r.out, containsString("\"records_read\": 56"));
+    assertThat(r.out, containsString("\"dead_letters\": 5"));
+    assertSameBytes(td.resolve("expected/dirty-all-results.csv"), work.resolve(out).resolve("results.csv"));
+  }
+
   @Test
   public void sampleAtParallelism4() throws Exception {
     check(JarProcess.repo().resolve("testdata/sample/sales.csv").toString(), "direct-sample", 4);

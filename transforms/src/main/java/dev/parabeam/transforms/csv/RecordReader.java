@@ -37,6 +37,7 @@ public final class RecordReader {
   private long line;
   private byte[] scratch = new byte[256];
   private boolean lastByteWasCr;
+  private boolean lastByteWasLf;
 
   /**
    * A reader whose channel is positioned at {@code fileOffset}, which must be a record boundary
@@ -139,6 +140,7 @@ public final class RecordReader {
     long startOffset = position();
     long startLine = line;
     lastByteWasCr = false;
+    lastByteWasLf = false;
     int s = CsvStates.RECORD_START;
     long quoteLine = 0; // line of the last quote that opened a quoted field
     long quotedBreakLine = 0; // line of the opening quote of the first quoted field that holds a line break
@@ -225,7 +227,8 @@ public final class RecordReader {
     out.fullLength = full;
     out.fileOffset = startOffset;
     out.line = startLine;
-    out.endLine = open || s != CsvStates.RECORD_START ? line : line - 1;
+    // a record ended by its LF, or one left open by a file that ends with an LF, ends on the line before
+    out.endLine = s == CsvStates.RECORD_START || (open && lastByteWasLf) ? line - 1 : line;
     out.unterminatedQuote = open;
     out.openQuoteLine = open ? quoteLine : quotedBreakLine;
     return true;
@@ -235,6 +238,7 @@ public final class RecordReader {
   private int append(int held, byte[] src, int from, int len) {
     if (len > 0) {
       lastByteWasCr = src[from + len - 1] == CR;
+      lastByteWasLf = src[from + len - 1] == LF;
     }
     int room = maxRecordBytes - held;
     int n = Math.min(room, len);
