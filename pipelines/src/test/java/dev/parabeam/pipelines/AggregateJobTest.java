@@ -108,7 +108,9 @@ public class AggregateJobTest {
   }
 
   /** Files in testdata/dirty, each with results and counts from testdata/oracle.py. */
-  static final String[] DIRTY = {"stray-quotes", "unterminated-start", "unterminated-middle", "unterminated-end"};
+  static final String[] DIRTY = {
+    "stray-quotes", "space-after-closing-quote", "unterminated-start", "unterminated-middle", "unterminated-end"
+  };
 
   static Map<String, String> properties(Path f) throws IOException {
     Map<String, String> m = new java.util.TreeMap<>();
