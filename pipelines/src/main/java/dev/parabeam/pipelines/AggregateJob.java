@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -96,8 +97,48 @@ public final class AggregateJob {
       return 2;
     }
 
+    // From here on the run writes. First it takes the output directory's lock, so that no other
+    // live run uses the directory; staging directories left there by runs that are gone are ours.
+    boolean createdOutput;
+    OutputLock lock;
+    try {
+      createdOutput = createDirectory(plan.output);
+      try {
+        lock = OutputLock.acquire(plan.output, o.getOutput());
+      } catch (IOException | RuntimeException e) {
+        if (createdOutput) {
+          cleanUp(plan.output, null); // the directory this run created, and nothing else
+        }
+        throw e;
+      }
+    } catch (UsageException e) {
+      err.println("error: " + firstLine(e.getMessage()));
+      return 2;
+    } catch (IOException e) {
+      err.println("error: cannot use --output=" + o.getOutput() + ": " + firstLine(rootMessage(e)));
+      return 2;
+    }
+    try (lock) {
+      try {
+        // another run may have published between the plan's check and the lock
+        AggregatePlan.requireEmptyOrOverwrite(o, plan.output);
+      } catch (UsageException e) {
+        err.println("error: " + firstLine(e.getMessage()));
+        return 2;
+      }
+      removeLeftoverStaging(plan.output);
+      return runLocked(o, plan, createdOutput, t0, out, err);
+    } catch (IOException e) {
+      // only closing the lock (removing its file) can get here; the results are in place
+      err.println("error: cannot remove " + plan.output.resolve(OutputLock.FILE_NAME) + ": " + firstLine(rootMessage(e)));
+      return 1;
+    }
+  }
+
+  /** The run itself, once this process holds the output directory's lock. */
+  private static int runLocked(
+      AggregateOptions o, AggregatePlan plan, boolean createdOutput, long t0, PrintStream out, PrintStream err) {
     Path staging = plan.output.resolve(STAGING_PREFIX + UUID.randomUUID());
-    boolean createdOutput = !plan.outputExists;
     PipelineResult.State state;
     long pipelineNanos;
     try {
@@ -243,6 +284,44 @@ public final class AggregateJob {
     Files.move(staging.resolve(WriteAggregateOutputs.DEAD_LETTERS_FILE),
         output.resolve(WriteAggregateOutputs.DEAD_LETTERS_FILE), StandardCopyOption.REPLACE_EXISTING);
     deleteTree(staging);
+  }
+
+  /** Creates {@code dir} (and its parents); returns whether this call created {@code dir} itself. */
+  private static boolean createDirectory(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return false;
+    }
+    if (dir.getParent() != null) {
+      Files.createDirectories(dir.getParent());
+    }
+    try {
+      Files.createDirectory(dir);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      if (Files.isDirectory(dir)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Removes the staging directories of earlier runs that did not finish (killed, or the machine
+   * went down): whoever holds the lock is the only live run of this output directory. Best effort:
+   * one that cannot be removed is left, and is ignored like the others.
+   */
+  static void removeLeftoverStaging(Path output) {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(output, STAGING_PREFIX + "*")) {
+      for (Path leftover : ds) {
+        try {
+          deleteTree(leftover);
+        } catch (IOException ignored) {
+          // best effort, see above
+        }
+      }
+    } catch (IOException ignored) {
+      // best effort, see above
+    }
   }
 
   private static void cleanUp(Path staging, Path createdOutput) {
