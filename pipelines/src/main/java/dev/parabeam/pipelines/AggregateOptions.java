@@ -25,7 +25,8 @@ public interface AggregateOptions extends PipelineOptions {
 
   void setValueColumn(String value);
 
-  @Description("Output directory for results.csv, dead-letters*.csv and summary.json. Must be empty or absent.")
+  @Description("Output directory for results.csv, dead-letters.csv and summary.json. Must be empty or absent "
+      + "(what a killed run left there does not count). One run at a time: .parabeam.lock.")
   @Validation.Required
   String getOutput();
 
