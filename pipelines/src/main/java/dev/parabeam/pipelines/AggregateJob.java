@@ -7,14 +7,19 @@ import dev.parabeam.transforms.io.WriteAggregateOutputs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -52,6 +57,8 @@ public final class AggregateJob {
   static final String COUNTS_FILE = WriteAggregateOutputs.COUNTS_FILE;
   static final String DEAD_LETTER_PARTS = "dead-letter-parts";
   static final String STAGING_PREFIX = ".parabeam-staging-";
+  /** Total bytes of the dead-letter records, in counts.properties when the fan-in counts them. */
+  static final String DEAD_LETTER_BYTES = "dead_letter_bytes";
 
   private AggregateJob() {}
 
@@ -96,8 +103,48 @@ public final class AggregateJob {
       return 2;
     }
 
+    // From here on the run writes. First it takes the output directory's lock, so that no other
+    // live run uses the directory; staging directories left there by runs that are gone are ours.
+    boolean createdOutput;
+    OutputLock lock;
+    try {
+      createdOutput = createDirectory(plan.output);
+      try {
+        lock = OutputLock.acquire(plan.output, o.getOutput());
+      } catch (IOException | RuntimeException e) {
+        if (createdOutput) {
+          cleanUp(plan.output, null); // the directory this run created, and nothing else
+        }
+        throw e;
+      }
+    } catch (UsageException e) {
+      err.println("error: " + firstLine(e.getMessage()));
+      return 2;
+    } catch (IOException e) {
+      err.println("error: cannot use --output=" + o.getOutput() + ": " + firstLine(rootMessage(e)));
+      return 2;
+    }
+    try (lock) {
+      try {
+        // another run may have published between the plan's check and the lock
+        AggregatePlan.requireEmptyOrOverwrite(o, plan.output);
+      } catch (UsageException e) {
+        err.println("error: " + firstLine(e.getMessage()));
+        return 2;
+      }
+      removeLeftoverStaging(plan.output);
+      return runLocked(o, plan, createdOutput, t0, out, err);
+    } catch (IOException e) {
+      // only closing the lock (removing its file) can get here; the results are in place
+      err.println("error: cannot remove " + plan.output.resolve(OutputLock.FILE_NAME) + ": " + firstLine(rootMessage(e)));
+      return 1;
+    }
+  }
+
+  /** The run itself, once this process holds the output directory's lock. */
+  private static int runLocked(
+      AggregateOptions o, AggregatePlan plan, boolean createdOutput, long t0, PrintStream out, PrintStream err) {
     Path staging = plan.output.resolve(STAGING_PREFIX + UUID.randomUUID());
-    boolean createdOutput = !plan.outputExists;
     PipelineResult.State state;
     long pipelineNanos;
     try {
@@ -125,6 +172,18 @@ public final class AggregateJob {
         throw new IllegalStateException(
             "records do not add up: read " + read + " != ok " + ok + " + dead letters " + dead);
       }
+      // written by the fan-in from the chunks' dead-letter sizes; absent (0) where it does not count them
+      long deadBytes = counts.getOrDefault(DEAD_LETTER_BYTES, 0L);
+      Double limit = o.getMaxDeadLetterFraction();
+      if (limit != null) {
+        BigDecimal allowed = BigDecimal.valueOf(limit).multiply(BigDecimal.valueOf(read));
+        if (BigDecimal.valueOf(dead).compareTo(allowed) > 0) {
+          throw new DeadLetterLimitException(deadLetterShare(dead, read) + ", more than --maxDeadLetterFraction="
+              + BigDecimal.valueOf(limit).stripTrailingZeros().toPlainString() + " allows (at most "
+              + String.format(Locale.ROOT, "%,d", allowed.setScale(0, RoundingMode.FLOOR).toBigInteger())
+              + "); nothing was published");
+        }
+      }
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("input", o.getInput());
       summary.put("files", plan.files.size());
@@ -133,6 +192,7 @@ public final class AggregateJob {
       summary.put("records_read", read);
       summary.put("records_ok", ok);
       summary.put("dead_letters", dead);
+      summary.put("dead_letter_fraction", fraction(dead, read));
       summary.put("keys", counts.getOrDefault("keys", 0L));
       summary.put("runner", o.getRunner().getSimpleName());
       summary.put("parallelism", plan.parallelism);
@@ -146,11 +206,79 @@ public final class AggregateJob {
       Files.writeString(plan.output.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
       out.println(json);
       out.println("output: " + plan.output);
+      String warning = deadLetterWarning(dead, read, deadBytes, plan.totalBytes,
+          plan.output.resolve(WriteAggregateOutputs.DEAD_LETTERS_FILE));
+      if (warning != null) {
+        err.println(warning);
+      }
       return 0;
+    } catch (DeadLetterLimitException e) {
+      cleanUp(staging, createdOutput ? plan.output : null);
+      err.println("error: job failed: " + e.getMessage());
+      return 1;
     } catch (Exception e) {
       cleanUp(staging, createdOutput ? plan.output : null);
       err.println("error: job failed: " + firstLine(rootMessage(e)));
       return 1;
+    }
+  }
+
+  /** More dead letters than {@code --maxDeadLetterFraction} allows. */
+  static final class DeadLetterLimitException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    DeadLetterLimitException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * The warning line when dead letters are more than 1% of the records read, or their bytes more
+   * than 1% of the input bytes; null otherwise.
+   */
+  static String deadLetterWarning(long dead, long read, long deadBytes, long inputBytes, Path deadLetters) {
+    boolean manyRecords = dead * 100 > read;
+    boolean manyBytes = deadBytes * 100 > inputBytes;
+    if (!manyRecords && !manyBytes) {
+      return null;
+    }
+    String bytes = manyBytes
+        ? String.format(Locale.ROOT, ", %,d of %,d input bytes (%s)", deadBytes, inputBytes, percent(deadBytes, inputBytes))
+        : "";
+    return "warning: " + deadLetterShare(dead, read) + bytes + "; see " + deadLetters;
+  }
+
+  /** "1,234 of 100,000 records (1.2%) are dead letters". */
+  static String deadLetterShare(long dead, long read) {
+    return String.format(Locale.ROOT, "%,d of %,d", dead, read) + " records (" + percent(dead, read)
+        + ") are dead letters";
+  }
+
+  /** dead / read to 6 places (0 when nothing was read), for summary.json. */
+  static BigDecimal fraction(long dead, long read) {
+    if (read == 0) {
+      return BigDecimal.ZERO;
+    }
+    return BigDecimal.valueOf(dead).divide(BigDecimal.valueOf(read), 6, RoundingMode.HALF_EVEN).stripTrailingZeros();
+  }
+
+  /**
+   * {@code part} as a percentage of {@code whole} with one decimal, or more where one would hide
+   * a part that is not zero or show exactly 1% (the warning's line) for a share that is not.
+   */
+  static String percent(long part, long whole) {
+    if (whole == 0) {
+      return "0%";
+    }
+    BigDecimal exact =
+        BigDecimal.valueOf(part).multiply(BigDecimal.valueOf(100)).divide(BigDecimal.valueOf(whole), MathContext.DECIMAL64);
+    for (int scale = 1; ; scale++) {
+      BigDecimal shown = exact.setScale(scale, RoundingMode.HALF_UP);
+      boolean misleading = (part != 0 && shown.signum() == 0)
+          || (shown.compareTo(BigDecimal.ONE) == 0 && exact.compareTo(BigDecimal.ONE) != 0);
+      if (!misleading || scale >= 8) {
+        return shown.stripTrailingZeros().toPlainString() + "%";
+      }
     }
   }
 
@@ -243,6 +371,44 @@ public final class AggregateJob {
     Files.move(staging.resolve(WriteAggregateOutputs.DEAD_LETTERS_FILE),
         output.resolve(WriteAggregateOutputs.DEAD_LETTERS_FILE), StandardCopyOption.REPLACE_EXISTING);
     deleteTree(staging);
+  }
+
+  /** Creates {@code dir} (and its parents); returns whether this call created {@code dir} itself. */
+  private static boolean createDirectory(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return false;
+    }
+    if (dir.getParent() != null) {
+      Files.createDirectories(dir.getParent());
+    }
+    try {
+      Files.createDirectory(dir);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      if (Files.isDirectory(dir)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Removes the staging directories of earlier runs that did not finish (killed, or the machine
+   * went down): whoever holds the lock is the only live run of this output directory. Best effort:
+   * one that cannot be removed is left, and is ignored like the others.
+   */
+  static void removeLeftoverStaging(Path output) {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(output, STAGING_PREFIX + "*")) {
+      for (Path leftover : ds) {
+        try {
+          deleteTree(leftover);
+        } catch (IOException ignored) {
+          // best effort, see above
+        }
+      }
+    } catch (IOException ignored) {
+      // best effort, see above
+    }
   }
 
   private static void cleanUp(Path staging, Path createdOutput) {

@@ -25,7 +25,8 @@ public interface AggregateOptions extends PipelineOptions {
 
   void setValueColumn(String value);
 
-  @Description("Output directory for results.csv, dead-letters*.csv and summary.json. Must be empty or absent.")
+  @Description("Output directory for results.csv, dead-letters.csv and summary.json. Must be empty or absent "
+      + "(what a killed run left there does not count). One run at a time: .parabeam.lock.")
   @Validation.Required
   String getOutput();
 
@@ -68,6 +69,12 @@ public interface AggregateOptions extends PipelineOptions {
   Long getLauncherScanMaxBytes();
 
   void setLauncherScanMaxBytes(Long value);
+
+  @Description("Fail the job (exit 1, nothing published) when more than this fraction of the records read are "
+      + "dead letters, e.g. 0.01 for 1%. Between 0 and 1; no limit unless given.")
+  Double getMaxDeadLetterFraction();
+
+  void setMaxDeadLetterFraction(Double value);
 
   @Description("Simulated per-record work: none, cpu (a compute loop) or io (a blocking wait). Never changes results.")
   @Default.String("none")

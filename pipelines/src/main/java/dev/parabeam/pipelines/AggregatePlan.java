@@ -77,6 +77,10 @@ final class AggregatePlan {
     if (o.getChunkBytes() == null || o.getChunkBytes() < 0) {
       throw new UsageException("--chunkBytes must be 0 (automatic) or a positive number of bytes");
     }
+    Double maxDead = o.getMaxDeadLetterFraction();
+    if (maxDead != null && !(maxDead >= 0 && maxDead <= 1)) {
+      throw new UsageException("--maxDeadLetterFraction must be between 0 and 1 (0.01 = 1%), got " + maxDead);
+    }
     SimulatedWork work;
     try {
       work = new SimulatedWork(SimulatedWork.Kind.parse(o.getWork()), o.getWorkMicros());
@@ -144,9 +148,8 @@ final class AggregatePlan {
             "--output=" + o.getOutput() + " holds input file " + f.path() + "; choose another output directory");
       }
     }
-    if (exists && !isEmptyDir(out) && !o.getOverwrite()) {
-      throw new UsageException(
-          "--output=" + o.getOutput() + " is not empty; choose a new directory or add --overwrite=true");
+    if (exists) {
+      requireEmptyOrOverwrite(o, out);
     }
 
     List<CsvChunk> chunks;
@@ -196,9 +199,22 @@ final class AggregatePlan {
     }
   }
 
+  /**
+   * The output directory {@code out} (which exists) holds nothing but what runs leave while they
+   * run (a lock file, staging directories), or {@code --overwrite} is set. The job checks it again
+   * once it holds the directory's lock: another run may have published in between.
+   */
+  static void requireEmptyOrOverwrite(AggregateOptions o, Path out) {
+    if (!o.getOverwrite() && !isEmptyDir(out)) {
+      throw new UsageException(
+          "--output=" + o.getOutput() + " is not empty; choose a new directory or add --overwrite=true");
+    }
+  }
+
+  /** Empty but for our lock file and staging directories (a killed run's leftovers do not count). */
   private static boolean isEmptyDir(Path dir) {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.findAny().isEmpty();
+      return s.allMatch(p -> OutputLock.isOurs(p.getFileName().toString()));
     } catch (IOException e) {
       throw new UsageException("cannot list --output=" + dir + ": " + e.getMessage());
     }

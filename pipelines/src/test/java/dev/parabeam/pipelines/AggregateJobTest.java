@@ -191,6 +191,43 @@ public class AggregateJobTest {
     assertThat(s.get("keys"), equalTo("0"));
   }
 
+  /** A header and no record is a valid, empty input: every file written, with its header only. */
+  static void assertEmptyOutputs(Path out) throws IOException {
+    assertThat(JobRun.read(out.resolve("results.csv")), equalTo("key,count,sum,min,max,mean\n"));
+    assertThat(JobRun.read(out.resolve("dead-letters.csv")), equalTo("file,line,reason,record\n"));
+    Map<String, String> s = JobRun.summary(out);
+    for (String zero : List.of("records_read", "records_ok", "dead_letters", "keys")) {
+      assertThat(zero, s.get(zero), equalTo("0"));
+    }
+    try (Stream<Path> files = Files.list(out)) {
+      assertThat(
+          files.map(f -> f.getFileName().toString()).sorted().collect(Collectors.toList()),
+          equalTo(List.of("dead-letters.csv", "results.csv", "summary.json")));
+    }
+  }
+
+  @Test
+  public void headerOnlyInputsAreValidEmptyInputs() throws IOException {
+    Path headerOnly = tmp.newFile("header-only.csv").toPath();
+    Files.writeString(headerOnly, "k,v\n");
+    Path noNewline = tmp.newFile("header-no-lf.csv").toPath();
+    Files.writeString(noNewline, "k,v");
+    Path blanks = tmp.newFile("header-blanks.csv").toPath();
+    Files.writeString(blanks, "k,v\r\n\n\r\n\n");
+    Path dir = tmp.newFolder("headers").toPath();
+    Files.writeString(dir.resolve("a.csv"), "k,v\n");
+    Files.writeString(dir.resolve("b.csv"), "v,k\r\n");
+    for (String input : List.of(headerOnly.toString(), noNewline.toString(), blanks.toString(), dir + "/*.csv")) {
+      for (String scan : SCANS) {
+        for (int p : new int[] {1, 4}) {
+          Path out = run(input, "k", "v", p, 0, scan);
+          assertEmptyOutputs(out);
+        }
+      }
+    }
+    assertThat(JobRun.summary(run(dir + "/*.csv", "k", "v", 2, 0)).get("files"), equalTo("2"));
+  }
+
   @Test
   public void simulatedWorkNeverChangesResults() throws IOException {
     String want = expected("sample-results.csv");

@@ -115,6 +115,12 @@ public class MisuseTest {
         "--launcherScanMaxBytes=-1"), "--launcherScanMaxBytes must be 0");
     assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
         "--targetParallelism=many"), "targetParallelism");
+    for (String f : new String[] {"1.5", "-0.01", "NaN", "Infinity"}) {
+      assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+          "--maxDeadLetterFraction=" + f), "--maxDeadLetterFraction must be between 0 and 1");
+    }
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--maxDeadLetterFraction=1%"), "maxDeadLetterFraction");
     assertThat(Files.exists(out), is(false));
   }
 

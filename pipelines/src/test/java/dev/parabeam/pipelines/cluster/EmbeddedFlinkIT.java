@@ -4,9 +4,14 @@ import static dev.parabeam.pipelines.cluster.JarProcess.aggregate;
 import static dev.parabeam.pipelines.cluster.JarProcess.assertSameBytes;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -60,5 +65,32 @@ public class EmbeddedFlinkIT {
   @Test
   public void sampleAtParallelism4() throws Exception {
     check(JarProcess.repo().resolve("testdata/sample/sales.csv").toString(), "direct-sample", 4);
+  }
+
+  /** A header and no record (one file, blank lines after it, a glob of such files) is a valid empty input. */
+  @Test
+  public void headerOnlyInputs() throws Exception {
+    Path in = work.resolve("header-only");
+    Files.createDirectories(in.resolve("glob"));
+    Files.writeString(in.resolve("header.csv"), "region,amount\n");
+    Files.writeString(in.resolve("blanks.csv"), "region,amount\r\n\n\r\n\n");
+    Files.writeString(in.resolve("glob/a.csv"), "region,amount\n");
+    Files.writeString(in.resolve("glob/b.csv"), "amount,region\n");
+    for (String input : List.of("header.csv", "blanks.csv", "glob/*.csv")) {
+      String out = "flink-empty-" + input.replaceAll("[^a-z]", "");
+      JarProcess r = JarProcess.ok(work, out, 300,
+          aggregate(in.resolve(input).toString(), out, "--runner=FlinkRunner", "--parallelism=2"));
+      assertThat(r.out, containsString("\"runner\": \"FlinkRunner\""));
+      for (String zero : List.of("records_read", "records_ok", "dead_letters", "keys")) {
+        assertThat(input + " " + zero, r.out, containsString("\"" + zero + "\": 0,"));
+      }
+      Path dir = work.resolve(out);
+      assertThat(input, Files.readString(dir.resolve("results.csv")), equalTo("key,count,sum,min,max,mean\n"));
+      assertThat(input, Files.readString(dir.resolve("dead-letters.csv")), equalTo("file,line,reason,record\n"));
+      try (Stream<Path> files = Files.list(dir)) {
+        assertThat(input, files.map(f -> f.getFileName().toString()).sorted().collect(Collectors.toList()),
+            equalTo(List.of("dead-letters.csv", "results.csv", "summary.json")));
+      }
+    }
   }
 }

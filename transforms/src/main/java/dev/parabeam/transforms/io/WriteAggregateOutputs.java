@@ -21,12 +21,16 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TupleTag;
 
 /**
  * The fan-in at the end of the aggregate job: once every chunk is done, one worker merges the
@@ -34,7 +38,11 @@ import org.apache.beam.sdk.values.PCollection;
  * dead-letters.csv} (the per-chunk dead-letter files joined in input order: by file, then line)
  * and {@code counts.properties} (records_read, records_ok, dead_letters, keys, chunks) into a
  * directory. Its memory holds one entry per key; the runner moves one element per chunk.
- * There is always at least one chunk, so the files are written even when no record was good.
+ *
+ * <p>The files are written even when no report arrives at all (every input file is a header and
+ * nothing else, so no chunk was planned): a GroupByKey over nothing emits no group, so the
+ * reports are gathered with a CoGroupByKey that also holds one element of its own ({@code
+ * EvenWithoutReports}) and always yields the one group.
  */
 public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkReport>, PCollection<Void>> {
   private static final long serialVersionUID = 1L;
@@ -53,16 +61,25 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
     return new WriteAggregateOutputs(dir);
   }
 
+  static final TupleTag<ChunkReport> REPORTS = new TupleTag<>("reports");
+  static final TupleTag<Integer> ALWAYS = new TupleTag<>("always");
+
   @Override
   public PCollection<Void> expand(PCollection<ChunkReport> reports) {
-    return reports
-        .apply("OneGroup", WithKeys.of(0))
-        .setCoder(KvCoder.of(VarIntCoder.of(), ChunkReport.Coder.of()))
-        .apply("GatherReports", GroupByKey.create())
+    PCollection<KV<Integer, ChunkReport>> keyed =
+        reports
+            .apply("OneGroup", WithKeys.of(0))
+            .setCoder(KvCoder.of(VarIntCoder.of(), ChunkReport.Coder.of()));
+    PCollection<KV<Integer, Integer>> always =
+        reports.getPipeline()
+            .apply("EvenWithoutReports", Create.of(KV.of(0, 0)).withCoder(KvCoder.of(VarIntCoder.of(), VarIntCoder.of())));
+    return KeyedPCollectionTuple.of(REPORTS, keyed)
+        .and(ALWAYS, always)
+        .apply("GatherReports", CoGroupByKey.create())
         .apply("MergeAndWrite", ParDo.of(new WriteFn(dir)));
   }
 
-  static final class WriteFn extends DoFn<KV<Integer, Iterable<ChunkReport>>, Void> {
+  static final class WriteFn extends DoFn<KV<Integer, CoGbkResult>, Void> {
     private static final long serialVersionUID = 1L;
     private final String dir;
 
@@ -71,10 +88,10 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<ChunkReport>> all) throws IOException {
+    public void process(@Element KV<Integer, CoGbkResult> all) throws IOException {
       Map<String, DecimalStats> merged = new HashMap<>();
       List<ChunkReport> reports = new ArrayList<>();
-      for (ChunkReport r : all.getValue()) {
+      for (ChunkReport r : all.getValue().getAll(REPORTS)) {
         for (Map.Entry<String, DecimalStats> e : r.partials().entrySet()) {
           merged.computeIfAbsent(e.getKey(), k -> new DecimalStats()).merge(e.getValue());
         }

@@ -1,0 +1,71 @@
+package dev.parabeam.transforms.io;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+import dev.parabeam.transforms.ChunkReport;
+import dev.parabeam.transforms.stats.DecimalStats;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class WriteAggregateOutputsTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
+
+  private static String read(Path p) throws IOException {
+    return Files.readString(p, StandardCharsets.UTF_8);
+  }
+
+  /** No chunk at all (every input file is only a header): the files are still written, empty. */
+  @Test
+  public void writesHeadersAndZeroCountsWhenNoReportArrives() throws IOException {
+    Path dir = tmp.getRoot().toPath();
+    pipeline
+        .apply(Create.empty(ChunkReport.Coder.of()))
+        .apply(WriteAggregateOutputs.to(dir.toString()));
+    pipeline.run().waitUntilFinish();
+    assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\n"));
+    assertThat(read(dir.resolve("dead-letters.csv")), is("file,line,reason,record\n"));
+    assertThat(read(dir.resolve("counts.properties")),
+        is("chunks=0\ndead_letters=0\nkeys=0\nrecords_ok=0\nrecords_read=0\n"));
+  }
+
+  @Test
+  public void mergesReportsPerKey() throws IOException {
+    Path dir = tmp.getRoot().toPath();
+    Map<String, DecimalStats> a = new TreeMap<>();
+    a.put("x", stats("1", "2"));
+    Map<String, DecimalStats> b = new TreeMap<>();
+    b.put("x", stats("3"));
+    b.put("y", stats("5"));
+    pipeline
+        .apply(Create.of(List.of(
+                new ChunkReport("f.csv", 0, 3, 2, 1, "", a),
+                new ChunkReport("f.csv", 1, 2, 2, 0, "", b)))
+            .withCoder(ChunkReport.Coder.of()))
+        .apply(WriteAggregateOutputs.to(dir.toString()));
+    pipeline.run().waitUntilFinish();
+    assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\nx,3,6,1,3,2\ny,1,5,5,5,5\n"));
+    assertThat(read(dir.resolve("counts.properties")),
+        is("chunks=2\ndead_letters=1\nkeys=2\nrecords_ok=4\nrecords_read=5\n"));
+  }
+
+  private static DecimalStats stats(String... values) {
+    DecimalStats s = new DecimalStats();
+    for (String v : values) {
+      s.add(new BigDecimal(v));
+    }
+    return s;
+  }
+}
