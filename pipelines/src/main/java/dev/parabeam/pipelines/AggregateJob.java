@@ -59,6 +59,7 @@ public final class AggregateJob {
   static final String STAGING_PREFIX = ".parabeam-staging-";
   /** Total bytes of the dead-letter records, in counts.properties when the fan-in counts them. */
   static final String DEAD_LETTER_BYTES = "dead_letter_bytes";
+  static final String UNTERMINATED_QUOTES = "unterminated_quotes";
 
   private AggregateJob() {}
 
@@ -193,6 +194,9 @@ public final class AggregateJob {
       summary.put("records_ok", ok);
       summary.put("dead_letters", dead);
       summary.put("dead_letter_fraction", fraction(dead, read));
+      summary.put("dead_letter_bytes", deadBytes);
+      long unterminated = counts.getOrDefault(UNTERMINATED_QUOTES, 0L);
+      summary.put("unterminated_quotes", unterminated);
       summary.put("keys", counts.getOrDefault("keys", 0L));
       summary.put("runner", o.getRunner().getSimpleName());
       summary.put("parallelism", plan.parallelism);
@@ -210,6 +214,12 @@ public final class AggregateJob {
           plan.output.resolve(WriteAggregateOutputs.DEAD_LETTERS_FILE));
       if (warning != null) {
         err.println(warning);
+      }
+      if (unterminated > 0) {
+        err.println(String.format(Locale.ROOT, "warning: %s never closed, so the rest of %s one dead letter; see %s",
+            unterminated == 1 ? "1 quoted field is" : String.format(Locale.ROOT, "%,d quoted fields are", unterminated),
+            unterminated == 1 ? "its file is" : "each of their files is",
+            plan.output.resolve(WriteAggregateOutputs.DEAD_LETTERS_FILE)));
       }
       return 0;
     } catch (DeadLetterLimitException e) {

@@ -147,10 +147,26 @@ public class AggregateJobTest {
             for (String k : List.of("records_read", "records_ok", "dead_letters")) {
               assertThat(label + " " + k, s.get(k), equalTo(counts.get(k)));
             }
+            assertThat(label, s.get("unterminated_quotes"), equalTo(name.startsWith("unterminated") ? "1" : "0"));
           }
         }
       }
     }
+  }
+
+  @Test
+  public void anUnterminatedQuoteIsVisibleOnStderrAndInTheSummary() throws IOException {
+    Path out = tmp.getRoot().toPath().resolve("unterminated");
+    JobRun r = JobRun.aggregate("--input=" + td.resolve("dirty/unterminated-start.csv"), "--keyColumn=region",
+        "--valueColumn=amount", "--output=" + out);
+    assertThat(r.err, r.exitCode, is(0));
+    assertThat(r.err, containsString("warning: 1 quoted field is never closed, so the rest of its file is one dead"
+        + " letter; see " + out.resolve("dead-letters.csv")));
+    // 1 of 3 records, but 460 of 526 bytes: both shares are named
+    assertThat(r.err, containsString("warning: 1 of 3 records (33.3%) are dead letters, 460 of 526 input bytes"));
+    Map<String, String> s = JobRun.summary(out);
+    assertThat(s.get("unterminated_quotes"), equalTo("1"));
+    assertThat(s.get("dead_letter_bytes"), equalTo("460"));
   }
 
   @Test

@@ -49,7 +49,9 @@ public class DeadLetterShareTest {
     Path out = tmp.getRoot().toPath().resolve("out");
     JobRun r = aggregate(input(8, 2), out);
     assertThat(r.err, r.exitCode, is(0));
-    assertThat(r.err, equalTo("warning: 2 of 10 records (20%) are dead letters; see " + out.resolve("dead-letters.csv") + "\n"));
+    assertThat(r.err, equalTo("warning: 2 of 10 records (20%) are dead letters, 6 of 44 input bytes (13.6%); see "
+        + out.resolve("dead-letters.csv") + "\n"));
+    assertThat(JobRun.summary(out).get("dead_letter_bytes"), equalTo("6"));
     assertThat(JobRun.summary(out).get("dead_letter_fraction"), equalTo("0.2"));
   }
 

@@ -35,26 +35,29 @@ public final class ChunkReport {
   private final long ok;
   private final long dead;
   private final long deadBytes;
+  private final long unterminated;
   private final String deadLetterFile;
   private final Map<String, DecimalStats> partials;
 
   public ChunkReport(String file, int chunkIndex, long read, long ok, long dead, String deadLetterFile) {
-    this(file, chunkIndex, read, ok, dead, 0, deadLetterFile, Map.of());
+    this(file, chunkIndex, read, ok, dead, 0, 0, deadLetterFile, Map.of());
   }
 
   public ChunkReport(
       String file, int chunkIndex, long read, long ok, long dead, String deadLetterFile,
       Map<String, DecimalStats> partials) {
-    this(file, chunkIndex, read, ok, dead, 0, deadLetterFile, partials);
+    this(file, chunkIndex, read, ok, dead, 0, 0, deadLetterFile, partials);
   }
 
   /**
    * @param deadBytes bytes of the input taken by the records that became dead letters
+   * @param unterminated how many of them are quoted fields never closed before the end of the file
    */
   public ChunkReport(
-      String file, int chunkIndex, long read, long ok, long dead, long deadBytes, String deadLetterFile,
-      Map<String, DecimalStats> partials) {
+      String file, int chunkIndex, long read, long ok, long dead, long deadBytes, long unterminated,
+      String deadLetterFile, Map<String, DecimalStats> partials) {
     this.deadBytes = deadBytes;
+    this.unterminated = unterminated;
     this.partials = Collections.unmodifiableMap(partials);
     this.file = file;
     this.chunkIndex = chunkIndex;
@@ -89,6 +92,11 @@ public final class ChunkReport {
     return deadBytes;
   }
 
+  /** How many dead letters are quoted fields never closed: each holds the rest of its file. */
+  public long unterminated() {
+    return unterminated;
+  }
+
   /** Path of the file holding this chunk's dead-letter rows (no header), or "" when there is none. */
   public String deadLetterFile() {
     return deadLetterFile;
@@ -106,6 +114,7 @@ public final class ChunkReport {
     }
     ChunkReport r = (ChunkReport) o;
     return chunkIndex == r.chunkIndex && read == r.read && ok == r.ok && dead == r.dead && deadBytes == r.deadBytes
+        && unterminated == r.unterminated
         && file.equals(r.file) && deadLetterFile.equals(r.deadLetterFile) && partials.equals(r.partials);
   }
 
@@ -135,6 +144,7 @@ public final class ChunkReport {
       VarLongCoder.of().encode(r.ok, out);
       VarLongCoder.of().encode(r.dead, out);
       VarLongCoder.of().encode(r.deadBytes, out);
+      VarLongCoder.of().encode(r.unterminated, out);
       StringUtf8Coder.of().encode(r.deadLetterFile, out);
       // sorted, so that equal reports encode to equal bytes
       Map<String, DecimalStats> sorted = r.partials instanceof TreeMap ? r.partials : new TreeMap<>(r.partials);
@@ -153,13 +163,14 @@ public final class ChunkReport {
       long ok = VarLongCoder.of().decode(in);
       long dead = VarLongCoder.of().decode(in);
       long deadBytes = VarLongCoder.of().decode(in);
+      long unterminated = VarLongCoder.of().decode(in);
       String deadFile = StringUtf8Coder.of().decode(in);
       int n = VarIntCoder.of().decode(in);
       Map<String, DecimalStats> partials = new TreeMap<>();
       for (int i = 0; i < n; i++) {
         partials.put(StringUtf8Coder.of().decode(in), DecimalStatsCoder.of().decode(in));
       }
-      return new ChunkReport(file, index, read, ok, dead, deadBytes, deadFile, partials);
+      return new ChunkReport(file, index, read, ok, dead, deadBytes, unterminated, deadFile, partials);
     }
 
     @Override

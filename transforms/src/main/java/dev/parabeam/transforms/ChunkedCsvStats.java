@@ -373,6 +373,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
       long ok = 0;
       long dead = 0;
       long deadBytes = 0;
+      long unterminated = 0;
       OutputReceiver<DeadLetter> deadOut = out.get(DEAD_LETTERS);
       DeadLetterFile deadFile = deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, chunk);
       try (ReadableByteChannel ch = ChunkIO.openAt(path, chunk.start())) {
@@ -388,6 +389,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
           String key = null;
           if (rec.hasUnterminatedQuote() || rec.isTooLong()) {
             reason = framingError(rec, maxRecordBytes);
+            unterminated += rec.hasUnterminatedQuote() ? 1 : 0;
           } else if (!splitter.split(rec.bytes(), rec.offset(), rec.length())) {
             reason = splitter.error();
           } else if (splitter.fieldCount() != fields) {
@@ -429,7 +431,7 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
       }
       String deadLetterPath = deadFile == null ? "" : deadFile.commit();
       out.get(REPORTS).output(new ChunkReport(
-          path, chunk.index(), read, ok, dead, deadBytes, deadLetterPath, new TreeMap<>(partial)));
+          path, chunk.index(), read, ok, dead, deadBytes, unterminated, deadLetterPath, new TreeMap<>(partial)));
       readCounter.inc(read);
       okCounter.inc(ok);
       deadCounter.inc(dead);

@@ -224,7 +224,7 @@ public class ChunkedCsvStatsTest {
                   "\"long\nkey with more than"),
               new DeadLetter(c, 6,
                   "unterminated quoted field: the quote opened on line 6 is never closed, so the record runs to the"
-                      + " end of the file (34 bytes over 2 lines); the record column holds its first 24 bytes",
+                      + " end of the file (34 bytes); the record column holds its first 24 bytes",
                   "\"unterminated and long, "));
       PAssert.that(counts(out, name)).containsInAnyOrder(
           KV.of(ChunkedCsvStats.RECORDS_READ, 4L),

@@ -96,7 +96,7 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
           merged.computeIfAbsent(e.getKey(), k -> new DecimalStats()).merge(e.getValue());
         }
         // keep the counts and file names, drop the partials already merged
-        reports.add(new ChunkReport(r.file(), r.chunkIndex(), r.read(), r.ok(), r.dead(), r.deadBytes(),
+        reports.add(new ChunkReport(r.file(), r.chunkIndex(), r.read(), r.ok(), r.dead(), r.deadBytes(), r.unterminated(),
             r.deadLetterFile(), Map.of()));
       }
       reports.sort(ChunkReport.INPUT_ORDER);
@@ -108,6 +108,7 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
       long ok = 0;
       long dead = 0;
       long deadBytes = 0;
+      long unterminated = 0;
       ResourceId deadLetters = resource(DEAD_LETTERS_FILE);
       try (OutputStream out = Channels.newOutputStream(FileSystems.create(deadLetters, "text/csv"))) {
         out.write((DeadLetter.CSV_HEADER + "\n").getBytes(StandardCharsets.UTF_8));
@@ -116,6 +117,7 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
           ok += rep.ok();
           dead += rep.dead();
           deadBytes += rep.deadBytes();
+          unterminated += rep.unterminated();
           if (!rep.deadLetterFile().isEmpty()) {
             try (InputStream part =
                 Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(rep.deadLetterFile(), false)))) {
@@ -129,6 +131,7 @@ public final class WriteAggregateOutputs extends PTransform<PCollection<ChunkRep
       counts.put("records_ok", ok);
       counts.put("dead_letters", dead);
       counts.put("dead_letter_bytes", deadBytes);
+      counts.put("unterminated_quotes", unterminated);
       counts.put("keys", (long) merged.size());
       counts.put("chunks", (long) reports.size());
       try (Writer w = writer(COUNTS_FILE)) {

@@ -38,7 +38,8 @@ public class WriteAggregateOutputsTest {
     assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\n"));
     assertThat(read(dir.resolve("dead-letters.csv")), is("file,line,reason,record\n"));
     assertThat(read(dir.resolve("counts.properties")),
-        is("chunks=0\ndead_letters=0\nkeys=0\nrecords_ok=0\nrecords_read=0\n"));
+        is("chunks=0\ndead_letter_bytes=0\ndead_letters=0\nkeys=0\nrecords_ok=0\nrecords_read=0\n"
+            + "unterminated_quotes=0\n"));
   }
 
   @Test
@@ -51,14 +52,15 @@ public class WriteAggregateOutputsTest {
     b.put("y", stats("5"));
     pipeline
         .apply(Create.of(List.of(
-                new ChunkReport("f.csv", 0, 3, 2, 1, "", a),
-                new ChunkReport("f.csv", 1, 2, 2, 0, "", b)))
+                new ChunkReport("f.csv", 0, 3, 2, 1, 40, 1, "", a),
+                new ChunkReport("f.csv", 1, 4, 2, 2, 9, 0, "", b)))
             .withCoder(ChunkReport.Coder.of()))
         .apply(WriteAggregateOutputs.to(dir.toString()));
     pipeline.run().waitUntilFinish();
     assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\nx,3,6,1,3,2\ny,1,5,5,5,5\n"));
     assertThat(read(dir.resolve("counts.properties")),
-        is("chunks=2\ndead_letters=1\nkeys=2\nrecords_ok=4\nrecords_read=5\n"));
+        is("chunks=2\ndead_letter_bytes=49\ndead_letters=3\nkeys=2\nrecords_ok=4\nrecords_read=7\n"
+            + "unterminated_quotes=1\n"));
   }
 
   private static DecimalStats stats(String... values) {
