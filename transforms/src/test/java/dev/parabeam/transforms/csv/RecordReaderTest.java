@@ -114,7 +114,7 @@ public class RecordReaderTest {
   }
 
   @Test
-  public void escapedQuotesKeepParity() {
+  public void escapedQuotesStayInsideTheQuotedField() {
     assertThat(
         readAll("\"a\"\"b\",\"\"\nx,\"\"\"\"\n\"\n\"\n"),
         contains(Rec.of("\"a\"\"b\",\"\"", 1, 0), Rec.of("x,\"\"\"\"", 2, 10), Rec.of("\"\n\"", 3, 17)));
@@ -219,7 +219,7 @@ public class RecordReaderTest {
   }
 
   @Test
-  public void otherQuoteCharacterDefinesParity() {
+  public void otherQuoteCharacterOpensQuotedFields() {
     CsvDialect d = CsvDialect.of(";", "'");
     byte[] data = utf8("'a\nb';\"x\n\"y\n");
     RecordReader r = new RecordReader(TestChannels.from(data, 0), 0, 1, d, 100, 3);
