@@ -2,17 +2,10 @@ package dev.parabeam.pipelines;
 
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
-/** Options of the {@code aggregate} job. Runner options (--runner, --targetParallelism, --parallelism, …) apply too. */
-public interface AggregateOptions extends PipelineOptions {
-  @Description("Input CSV file or glob (e.g. data/*.csv). Every file starts with a header line.")
-  @Validation.Required
-  String getInput();
-
-  void setInput(String value);
-
+/** Options of the {@code aggregate} job, beyond those of every chunked job. */
+public interface AggregateOptions extends ChunkedJobOptions {
   @Description("Name of the column whose value groups the records.")
   @Validation.Required
   String getKeyColumn();
@@ -24,57 +17,6 @@ public interface AggregateOptions extends PipelineOptions {
   String getValueColumn();
 
   void setValueColumn(String value);
-
-  @Description("Output directory for results.csv, dead-letters.csv and summary.json. Must be empty or absent "
-      + "(what a killed run left there does not count). One run at a time: .parabeam.lock.")
-  @Validation.Required
-  String getOutput();
-
-  void setOutput(String value);
-
-  @Description("Replace results of an earlier run in a non-empty output directory. Input files can never be inside it.")
-  @Default.Boolean(false)
-  Boolean getOverwrite();
-
-  void setOverwrite(Boolean value);
-
-  @Description("Field separator: one ASCII character.")
-  @Default.String(",")
-  String getDelimiter();
-
-  void setDelimiter(String value);
-
-  @Description("Quote character: one ASCII character.")
-  @Default.String("\"")
-  String getQuote();
-
-  void setQuote(String value);
-
-  @Description("Longest record accepted, in bytes; a longer one becomes a dead letter (memory stays bounded).")
-  @Default.Integer(1 << 20)
-  Integer getMaxRecordBytes();
-
-  void setMaxRecordBytes(Integer value);
-
-  @Description("Size of a chunk, the unit of parallel work, in bytes. 0 = choose from the data size and the parallelism.")
-  @Default.Long(0)
-  Long getChunkBytes();
-
-  void setChunkBytes(Long value);
-
-  @Description("Inputs of up to this many bytes in all are scanned for record boundaries by the launcher, in one "
-      + "sequential read before the pipeline starts, which spares the pipeline a parallel pass and two shuffles; "
-      + "larger inputs are scanned in parallel inside the pipeline. 0 = always inside the pipeline.")
-  @Default.Long(64L << 20)
-  Long getLauncherScanMaxBytes();
-
-  void setLauncherScanMaxBytes(Long value);
-
-  @Description("Fail the job (exit 1, nothing published) when more than this fraction of the records read are "
-      + "dead letters, e.g. 0.01 for 1%. Between 0 and 1; no limit unless given.")
-  Double getMaxDeadLetterFraction();
-
-  void setMaxDeadLetterFraction(Double value);
 
   @Description("Simulated per-record work: none, cpu (a compute loop) or io (a blocking wait). Never changes results.")
   @Default.String("none")

@@ -49,7 +49,7 @@ final class Bench {
       for (int r = 0; r < repeats; r++) {
         for (String c : configs) {
           Path out = outDir.resolve(rows + "-" + c);
-          AggregateJob.deleteTree(out);
+          Launcher.deleteTree(out);
           List<String> cmd = new ArrayList<>();
           int n = Integer.parseInt(c.substring(c.indexOf('-') + 1));
           if (c.startsWith("baseline")) {

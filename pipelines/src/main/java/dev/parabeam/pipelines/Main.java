@@ -61,7 +61,7 @@ public final class Main {
       System.err.println("error: " + e.getMessage());
       return 2;
     } catch (Exception e) {
-      System.err.println("error: " + AggregateJob.firstLine(AggregateJob.rootMessage(e)));
+      System.err.println("error: " + Launcher.firstLine(Launcher.rootMessage(e)));
       return 1;
     }
   }

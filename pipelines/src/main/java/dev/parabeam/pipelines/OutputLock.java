@@ -151,7 +151,7 @@ final class OutputLock implements AutoCloseable {
 
   /** Whether {@code name} is one of the files or directories a run keeps in an output directory while it runs. */
   static boolean isOurs(String name) {
-    return name.equals(FILE_NAME) || name.startsWith(AggregateJob.STAGING_PREFIX);
+    return name.equals(FILE_NAME) || name.startsWith(Launcher.STAGING_PREFIX);
   }
 
   /** Removes the lock file, then releases the lock. */

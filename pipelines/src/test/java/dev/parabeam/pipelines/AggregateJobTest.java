@@ -291,7 +291,7 @@ public class AggregateJobTest {
   public void runnerDefaultsApplyOnlyWhereTheCommandLineIsSilent() {
     String[] base = {"--input=x.csv", "--keyColumn=k", "--valueColumn=v", "--output=o"};
     AggregateOptions quiet = options(base);
-    AggregateJob.applyRunnerDefaults(quiet, base);
+    Launcher.applyRunnerDefaults(quiet, base);
     assertThat(quiet.as(DirectOptions.class).isEnforceImmutability(), is(false));
     assertThat(quiet.as(DirectOptions.class).isEnforceEncodability(), is(false));
     assertThat(quiet.as(FlinkPipelineOptions.class).getFasterCopy(), is(true));
@@ -299,7 +299,7 @@ public class AggregateJobTest {
     String[] given = Stream.concat(Stream.of(base),
         Stream.of("--enforceImmutability=true", "--enforceEncodability", "--fasterCopy=false")).toArray(String[]::new);
     AggregateOptions loud = options(given);
-    AggregateJob.applyRunnerDefaults(loud, given);
+    Launcher.applyRunnerDefaults(loud, given);
     assertThat(loud.as(DirectOptions.class).isEnforceImmutability(), is(true));
     assertThat(loud.as(DirectOptions.class).isEnforceEncodability(), is(true));
     assertThat(loud.as(FlinkPipelineOptions.class).getFasterCopy(), is(false));

@@ -25,14 +25,14 @@ public final class HoldOutputLock {
       return;
     }
     try (OutputLock lock = held) {
-      Path staging = Files.createDirectories(out.resolve(AggregateJob.STAGING_PREFIX + "held-by-child"));
+      Path staging = Files.createDirectories(out.resolve(Launcher.STAGING_PREFIX + "held-by-child"));
       Files.writeString(staging.resolve("part-0.csv"), "a,b\n");
       System.out.println("locked");
       System.out.flush();
       while (System.in.read() >= 0) {
         // hold until stdin closes
       }
-      AggregateJob.deleteTree(staging);
+      Launcher.deleteTree(staging);
     }
   }
 }

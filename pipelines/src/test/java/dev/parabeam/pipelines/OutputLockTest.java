@@ -93,7 +93,7 @@ public class OutputLockTest {
 
   @Test
   public void leftoverStagingOfARunThatIsGoneDoesNotBlockAndIsRemoved() throws IOException {
-    Path leftover = out.resolve(AggregateJob.STAGING_PREFIX + "0b5e2c7e-dead-4c0d-9a4e-000000000000");
+    Path leftover = out.resolve(Launcher.STAGING_PREFIX + "0b5e2c7e-dead-4c0d-9a4e-000000000000");
     Files.createDirectories(leftover.resolve("dead-letter-parts"));
     Files.writeString(leftover.resolve("results.csv"), "partial");
     Files.writeString(leftover.resolve("dead-letter-parts/chunk-00000.csv"), "x,1,r,y\n");
@@ -116,7 +116,7 @@ public class OutputLockTest {
     child.destroyForcibly().waitFor(60, TimeUnit.SECONDS);
     child = null;
     assertThat(Files.exists(out.resolve(OutputLock.FILE_NAME)), is(true));
-    assertThat(Files.isDirectory(out.resolve(AggregateJob.STAGING_PREFIX + "held-by-child")), is(true));
+    assertThat(Files.isDirectory(out.resolve(Launcher.STAGING_PREFIX + "held-by-child")), is(true));
     JobRun r = aggregate();
     assertThat(r.err, r.exitCode, is(0));
     assertOnlyOutputs();

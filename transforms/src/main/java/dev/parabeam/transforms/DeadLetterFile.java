@@ -20,18 +20,18 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * the chunk (file and index) when the chunk is done. Opened lazily: a chunk without bad records
  * writes nothing.
  */
-final class DeadLetterFile {
+public final class DeadLetterFile {
   private final String dir;
   private final CsvChunk chunk;
   private ResourceId temp;
   private Writer writer;
 
-  DeadLetterFile(String dir, CsvChunk chunk) {
+  public DeadLetterFile(String dir, CsvChunk chunk) {
     this.dir = dir;
     this.chunk = chunk;
   }
 
-  void write(DeadLetter d) throws IOException {
+  public void write(DeadLetter d) throws IOException {
     if (writer == null) {
       temp = resource(".tmp-" + UUID.randomUUID() + ".csv");
       writer = new BufferedWriter(
@@ -43,7 +43,7 @@ final class DeadLetterFile {
   }
 
   /** Closes and renames the file; returns its final path, or "" if nothing was written. */
-  String commit() throws IOException {
+  public String commit() throws IOException {
     if (writer == null) {
       return "";
     }
@@ -54,7 +54,7 @@ final class DeadLetterFile {
   }
 
   /** Drops the temporary file after a failure (best effort). */
-  void abandon() {
+  public void abandon() {
     try {
       if (writer != null) {
         writer.close();

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import dev.parabeam.transforms.csv.CsvStates;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.BooleanCoder;
@@ -152,6 +154,10 @@ public final class CsvChunk implements Serializable {
       INT.encode(f.fieldCount(), out);
       INT.encode(f.keyIndex(), out);
       INT.encode(f.valueIndex(), out);
+      INT.encode(f.columns().size(), out);
+      for (String column : f.columns()) {
+        STRING.encode(column, out);
+      }
       INT.encode(c.ordinal, out);
       INT.encode(c.index, out);
       LONG.encode(c.start, out);
@@ -163,8 +169,19 @@ public final class CsvChunk implements Serializable {
 
     @Override
     public CsvChunk decode(InputStream in) throws IOException {
-      CsvFile f = new CsvFile(STRING.decode(in), LONG.decode(in), LONG.decode(in), LONG.decode(in),
-          INT.decode(in), INT.decode(in), INT.decode(in));
+      String path = STRING.decode(in);
+      long size = LONG.decode(in);
+      long dataStart = LONG.decode(in);
+      long dataStartLine = LONG.decode(in);
+      int fieldCount = INT.decode(in);
+      int keyIndex = INT.decode(in);
+      int valueIndex = INT.decode(in);
+      int n = INT.decode(in);
+      List<String> columns = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        columns.add(STRING.decode(in));
+      }
+      CsvFile f = new CsvFile(path, size, dataStart, dataStartLine, fieldCount, keyIndex, valueIndex, columns);
       return new CsvChunk(f, INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in), BOOL.decode(in),
           INT.decode(in), LONG.decode(in));
     }

@@ -1,12 +1,14 @@
 package dev.parabeam.transforms.chunks;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * One input file as the planner sees it: where it is, how big it is, where its data starts (after
- * the header) and which fields of its records hold the key and the value. Files matched by one glob
- * may order their columns differently, so each file carries its own indexes.
+ * the header), the column names of its header, and (for {@code ChunkedCsvStats}) which fields hold
+ * the key and the value. Files matched by one glob may order their columns differently, so each
+ * file carries its own header.
  */
 public final class CsvFile implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -18,9 +20,22 @@ public final class CsvFile implements Serializable {
   private final int fieldCount;
   private final int keyIndex;
   private final int valueIndex;
+  private final List<String> columns;
 
   public CsvFile(
       String path, long size, long dataStart, long dataStartLine, int fieldCount, int keyIndex, int valueIndex) {
+    this(path, size, dataStart, dataStartLine, fieldCount, keyIndex, valueIndex, List.of());
+  }
+
+  /** A file whose header names {@code columns}. */
+  public CsvFile(String path, long size, long dataStart, long dataStartLine, List<String> columns) {
+    this(path, size, dataStart, dataStartLine, columns.size(), -1, -1, columns);
+  }
+
+  CsvFile(
+      String path, long size, long dataStart, long dataStartLine, int fieldCount, int keyIndex, int valueIndex,
+      List<String> columns) {
+    this.columns = List.copyOf(columns);
     this.path = path;
     this.size = size;
     this.dataStart = dataStart;
@@ -58,6 +73,11 @@ public final class CsvFile implements Serializable {
     return valueIndex;
   }
 
+  /** The header's column names in file order (empty for a file made with key and value indexes). */
+  public List<String> columns() {
+    return columns;
+  }
+
   @Override
   public String toString() {
     return path + " (" + size + " bytes, data from byte " + dataStart + ")";
@@ -71,11 +91,11 @@ public final class CsvFile implements Serializable {
     CsvFile f = (CsvFile) o;
     return size == f.size && dataStart == f.dataStart && dataStartLine == f.dataStartLine
         && fieldCount == f.fieldCount && keyIndex == f.keyIndex && valueIndex == f.valueIndex
-        && path.equals(f.path);
+        && path.equals(f.path) && columns.equals(f.columns);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(path, size, dataStart, dataStartLine, fieldCount, keyIndex, valueIndex);
+    return Objects.hash(path, size, dataStart, dataStartLine, fieldCount, keyIndex, valueIndex, columns);
   }
 }

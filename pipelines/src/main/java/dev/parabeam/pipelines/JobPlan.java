@@ -7,7 +7,6 @@ import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.chunks.CsvFile;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvHeader;
-import dev.parabeam.transforms.work.SimulatedWork;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
@@ -21,16 +20,16 @@ import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
 /**
- * Everything checked and decided before the pipeline starts: the options make sense, the input
- * matches files that have the key and value columns, the output directory may be written, and the
- * chunks. Any problem is a {@link UsageException}; nothing has been written when one is thrown.
+ * Everything checked and decided before the pipeline starts, for any chunked job: the options make
+ * sense, the input matches files whose headers have the job's columns, the output directory may be
+ * written, and the chunks. Any problem is a {@link UsageException}; nothing has been written when
+ * one is thrown.
  */
-final class AggregatePlan {
+final class JobPlan {
   final String input;
   final Path output;
   final boolean outputExists;
   final CsvDialect dialect;
-  final SimulatedWork work;
   final List<CsvFile> files;
   final List<CsvChunk> chunks;
   /** Whether {@link #chunks} were located (scanned for record boundaries) by the launcher. */
@@ -38,12 +37,11 @@ final class AggregatePlan {
   final int parallelism;
   final long totalBytes;
 
-  private AggregatePlan(
+  private JobPlan(
       String input,
       Path output,
       boolean outputExists,
       CsvDialect dialect,
-      SimulatedWork work,
       List<CsvFile> files,
       List<CsvChunk> chunks,
       boolean chunksLocated,
@@ -53,7 +51,6 @@ final class AggregatePlan {
     this.output = output;
     this.outputExists = outputExists;
     this.dialect = dialect;
-    this.work = work;
     this.files = files;
     this.chunks = chunks;
     this.chunksLocated = chunksLocated;
@@ -61,7 +58,7 @@ final class AggregatePlan {
     this.totalBytes = totalBytes;
   }
 
-  static AggregatePlan make(AggregateOptions o, int parallelism) {
+  static JobPlan make(ChunkedJobOptions o, List<String> requiredColumns, int parallelism) {
     CsvDialect dialect;
     try {
       dialect = CsvDialect.of(o.getDelimiter(), o.getQuote());
@@ -80,12 +77,6 @@ final class AggregatePlan {
     Double maxDead = o.getMaxDeadLetterFraction();
     if (maxDead != null && !(maxDead >= 0 && maxDead <= 1)) {
       throw new UsageException("--maxDeadLetterFraction must be between 0 and 1 (0.01 = 1%), got " + maxDead);
-    }
-    SimulatedWork work;
-    try {
-      work = new SimulatedWork(SimulatedWork.Kind.parse(o.getWork()), o.getWorkMicros());
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage().replace("work must", "--work must").replace("workMicros", "--workMicros"));
     }
 
     String input = absolute(o.getInput());
@@ -120,16 +111,13 @@ final class AggregatePlan {
       } catch (IOException e) {
         throw new UsageException("cannot read " + path + ": " + e.getMessage());
       }
-      int key = header.indexOf(o.getKeyColumn());
-      int value = header.indexOf(o.getValueColumn());
-      if (key < 0 || value < 0) {
-        String missing = key < 0 ? o.getKeyColumn() : o.getValueColumn();
-        throw new UsageException(
-            path + " has no column '" + missing + "' (its columns: " + String.join(", ", header.columns()) + ")");
+      for (String column : requiredColumns) {
+        if (header.indexOf(column) < 0) {
+          throw new UsageException(
+              path + " has no column '" + column + "' (its columns: " + String.join(", ", header.columns()) + ")");
+        }
       }
-      files.add(
-          new CsvFile(path, md.sizeBytes(), header.dataStart(), header.dataStartLine(),
-              header.columns().size(), key, value));
+      files.add(new CsvFile(path, md.sizeBytes(), header.dataStart(), header.dataStartLine(), header.columns()));
       total += md.sizeBytes();
     }
 
@@ -158,11 +146,11 @@ final class AggregatePlan {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    return new AggregatePlan(input, out, exists, dialect, work, files, chunks, false, parallelism, total);
+    return new JobPlan(input, out, exists, dialect, files, chunks, false, parallelism, total);
   }
 
   /** Whether the launcher should scan the input itself ({@code --launcherScanMaxBytes}). */
-  boolean scanOnLauncher(AggregateOptions o) {
+  boolean scanOnLauncher(ChunkedJobOptions o) {
     return !chunks.isEmpty() && totalBytes <= o.getLauncherScanMaxBytes();
   }
 
@@ -171,11 +159,11 @@ final class AggregatePlan {
    * automatically are re-cut to hold equal numbers of lines (equal records are equal work); a
    * size given with {@code --chunkBytes} is kept as it is.
    */
-  AggregatePlan locatedOnLauncher(AggregateOptions o) throws IOException {
+  JobPlan locatedOnLauncher(ChunkedJobOptions o) throws IOException {
     List<CsvChunk> located = o.getChunkBytes() == 0
         ? ChunkLocator.scanAndBalanceByLines(chunks, dialect)
         : ChunkLocator.scanAndLocate(chunks, dialect);
-    return new AggregatePlan(input, output, outputExists, dialect, work, files, located, true, parallelism, totalBytes);
+    return new JobPlan(input, output, outputExists, dialect, files, located, true, parallelism, totalBytes);
   }
 
   static boolean isLocal(String path) {
@@ -204,7 +192,7 @@ final class AggregatePlan {
    * run (a lock file, staging directories), or {@code --overwrite} is set. The job checks it again
    * once it holds the directory's lock: another run may have published in between.
    */
-  static void requireEmptyOrOverwrite(AggregateOptions o, Path out) {
+  static void requireEmptyOrOverwrite(ChunkedJobOptions o, Path out) {
     if (!o.getOverwrite() && !isEmptyDir(out)) {
       throw new UsageException(
           "--output=" + o.getOutput() + " is not empty; choose a new directory or add --overwrite=true");

@@ -1,0 +1,48 @@
+package dev.parabeam.pipelines;
+
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+
+/**
+ * A chunked CSV job as the {@link Launcher} runs it: its name and options, the columns it needs,
+ * and its pipeline. Everything else every job needs (parsing and checking the options, planning
+ * and locating chunks, the output lock, staging and publishing only on success, the count check,
+ * {@code summary.json}, runner defaults such as Flink's worker keys) is the launcher's.
+ *
+ * @param <O> the job's options
+ */
+public interface ChunkedJob<O extends ChunkedJobOptions> {
+  /** The command name, as typed after {@code run.sh}. */
+  String name();
+
+  /** One line for the command list. */
+  String summary();
+
+  /** The job's options interface. */
+  Class<O> optionsClass();
+
+  /** The usage line of {@code --help}, without "usage: run.sh ". */
+  String usage();
+
+  /**
+   * Checks what Beam's option validation does not (a list that does not parse, a bad number);
+   * throws {@link UsageException} with a message for the user. Runs before anything is read.
+   */
+  default void validate(O options) {}
+
+  /** Fields of the job's own for {@code summary.json} (after the counts), e.g. its simulated work. */
+  default java.util.Map<String, Object> summaryFields(O options) {
+    return java.util.Map.of();
+  }
+
+  /** Columns every input file must have; the launcher checks each file's header for them. */
+  List<String> requiredColumns(O options);
+
+  /**
+   * Adds the job to {@code p}: reads the chunks {@code input} gives through a {@code ChunkedCsv}
+   * ({@link JobInput#read}) and returns the per-chunk results with what merges and prints them.
+   * Does not look at the runner, and writes nothing itself: the launcher writes the outputs, and a
+   * test can assert on them.
+   */
+  JobOutputs<?, ?, ?> build(Pipeline p, O options, JobInput input);
+}

@@ -1,0 +1,64 @@
+package dev.parabeam.pipelines;
+
+import dev.parabeam.transforms.chunks.CsvChunk;
+import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.engine.ChunkResult;
+import dev.parabeam.transforms.engine.ChunkedCsv;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+
+/**
+ * The input the launcher prepared for a job: the planned (and perhaps already located) chunks,
+ * the dialect and record limit, where dead letters go, and the runner's worker keys. A job hands
+ * its {@link ChunkedCsv} to {@link #read}, which configures it with all of that.
+ */
+public final class JobInput {
+  private final List<CsvChunk> chunks;
+  private final CsvDialect dialect;
+  private final int maxRecordBytes;
+  private final boolean located;
+  private final String deadLetterDir;
+  private final int[] distributionKeys;
+
+  JobInput(List<CsvChunk> chunks, CsvDialect dialect, int maxRecordBytes, boolean located, String deadLetterDir,
+      int[] distributionKeys) {
+    this.chunks = List.copyOf(chunks);
+    this.dialect = dialect;
+    this.maxRecordBytes = maxRecordBytes;
+    this.located = located;
+    this.deadLetterDir = deadLetterDir;
+    this.distributionKeys = distributionKeys;
+  }
+
+  /** Input for a test: these chunks, dead letters on the transform's output, no worker keys. */
+  public static JobInput of(List<CsvChunk> chunks, CsvDialect dialect, boolean located) {
+    return new JobInput(chunks, dialect, 1 << 20, located, null, null);
+  }
+
+  public List<CsvChunk> chunks() {
+    return chunks;
+  }
+
+  /**
+   * Applies {@code transform}, configured for this input, to the chunks ({@code PlanChunks}, then a
+   * step named {@code name}); returns its per-chunk results.
+   */
+  public <K, V, A> PCollection<ChunkResult<K, A>> read(Pipeline p, String name, ChunkedCsv<K, V, A> transform) {
+    ChunkedCsv<K, V, A> t = transform.withDialect(dialect).withMaxRecordBytes(maxRecordBytes);
+    if (deadLetterDir != null) {
+      t = t.withDeadLetterDirectory(deadLetterDir);
+    }
+    if (distributionKeys != null) {
+      t = t.withDistributionKeys(distributionKeys);
+    }
+    if (located) {
+      t = t.withLocatedChunks();
+    }
+    PCollectionTuple out =
+        p.apply("PlanChunks", Create.of(chunks).withCoder(CsvChunk.Coder.of())).apply(name, t);
+    return t.results(out);
+  }
+}

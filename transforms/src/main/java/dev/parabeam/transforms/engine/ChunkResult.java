@@ -1,0 +1,181 @@
+package dev.parabeam.transforms.engine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+
+/**
+ * What one chunk of a {@link ChunkedCsv} found: the accumulators of its good records per key
+ * (pre-aggregated inside the chunk with the job's {@code CombineFn}), how many records it read,
+ * how many were good, how many became dead letters (and their bytes, and how many of them are
+ * quoted fields never closed), and the file that holds its dead letters ("" if none). One per
+ * chunk; a retried chunk reports again with the same figures and overwrites the same dead-letter
+ * file, so the totals stay exact. The runner moves one of these per chunk, not one per record.
+ */
+public final class ChunkResult<K, A> {
+  /** File order, then chunk order: the order of the records in the input. */
+  public static final Comparator<ChunkResult<?, ?>> INPUT_ORDER =
+      Comparator.<ChunkResult<?, ?>, String>comparing(ChunkResult::file).thenComparingInt(ChunkResult::chunkIndex);
+
+  private final String file;
+  private final int chunkIndex;
+  private final long read;
+  private final long ok;
+  private final long dead;
+  private final long deadBytes;
+  private final long unterminated;
+  private final String deadLetterFile;
+  private final Map<K, A> partials;
+
+  public ChunkResult(
+      String file, int chunkIndex, long read, long ok, long dead, long deadBytes, long unterminated,
+      String deadLetterFile, Map<K, A> partials) {
+    this.file = file;
+    this.chunkIndex = chunkIndex;
+    this.read = read;
+    this.ok = ok;
+    this.dead = dead;
+    this.deadBytes = deadBytes;
+    this.unterminated = unterminated;
+    this.deadLetterFile = deadLetterFile;
+    this.partials = Collections.unmodifiableMap(partials);
+  }
+
+  /** The same counts without the partials (once they are merged). */
+  public ChunkResult<K, A> withoutPartials() {
+    return new ChunkResult<>(file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile, Map.of());
+  }
+
+  public String file() {
+    return file;
+  }
+
+  public int chunkIndex() {
+    return chunkIndex;
+  }
+
+  public long read() {
+    return read;
+  }
+
+  public long ok() {
+    return ok;
+  }
+
+  public long dead() {
+    return dead;
+  }
+
+  /** Bytes of the input (line terminators excluded) taken by the records that became dead letters. */
+  public long deadBytes() {
+    return deadBytes;
+  }
+
+  /** How many dead letters are quoted fields never closed: each holds the rest of its file. */
+  public long unterminated() {
+    return unterminated;
+  }
+
+  /** Path of the file holding this chunk's dead-letter rows (no header), or "" when there is none. */
+  public String deadLetterFile() {
+    return deadLetterFile;
+  }
+
+  /** Accumulator per key of this chunk's good records (do not modify). */
+  public Map<K, A> partials() {
+    return partials;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof ChunkResult)) {
+      return false;
+    }
+    ChunkResult<?, ?> r = (ChunkResult<?, ?>) o;
+    return chunkIndex == r.chunkIndex && read == r.read && ok == r.ok && dead == r.dead && deadBytes == r.deadBytes
+        && unterminated == r.unterminated && file.equals(r.file) && deadLetterFile.equals(r.deadLetterFile)
+        && partials.equals(r.partials);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile);
+  }
+
+  @Override
+  public String toString() {
+    return file + "#" + chunkIndex + ": read " + read + ", ok " + ok + ", dead " + dead + ", " + partials.size() + " keys";
+  }
+
+  /** Coder for {@link ChunkResult}, from the coders of the keys and of the accumulators. */
+  public static final class ResultCoder<K, A> extends CustomCoder<ChunkResult<K, A>> {
+    private static final long serialVersionUID = 1L;
+    private final Coder<K> keyCoder;
+    private final Coder<A> accumulatorCoder;
+
+    private ResultCoder(Coder<K> keyCoder, Coder<A> accumulatorCoder) {
+      this.keyCoder = keyCoder;
+      this.accumulatorCoder = accumulatorCoder;
+    }
+
+    public static <K, A> ResultCoder<K, A> of(Coder<K> keyCoder, Coder<A> accumulatorCoder) {
+      return new ResultCoder<>(keyCoder, accumulatorCoder);
+    }
+
+    @Override
+    public void encode(ChunkResult<K, A> r, OutputStream out) throws IOException {
+      StringUtf8Coder.of().encode(r.file, out);
+      VarIntCoder.of().encode(r.chunkIndex, out);
+      VarLongCoder.of().encode(r.read, out);
+      VarLongCoder.of().encode(r.ok, out);
+      VarLongCoder.of().encode(r.dead, out);
+      VarLongCoder.of().encode(r.deadBytes, out);
+      VarLongCoder.of().encode(r.unterminated, out);
+      StringUtf8Coder.of().encode(r.deadLetterFile, out);
+      VarIntCoder.of().encode(r.partials.size(), out);
+      for (Map.Entry<K, A> e : r.partials.entrySet()) {
+        keyCoder.encode(e.getKey(), out);
+        accumulatorCoder.encode(e.getValue(), out);
+      }
+    }
+
+    @Override
+    public ChunkResult<K, A> decode(InputStream in) throws IOException {
+      String file = StringUtf8Coder.of().decode(in);
+      int index = VarIntCoder.of().decode(in);
+      long read = VarLongCoder.of().decode(in);
+      long ok = VarLongCoder.of().decode(in);
+      long dead = VarLongCoder.of().decode(in);
+      long deadBytes = VarLongCoder.of().decode(in);
+      long unterminated = VarLongCoder.of().decode(in);
+      String deadFile = StringUtf8Coder.of().decode(in);
+      int n = VarIntCoder.of().decode(in);
+      Map<K, A> partials = new HashMap<>(n * 2);
+      for (int i = 0; i < n; i++) {
+        partials.put(keyCoder.decode(in), accumulatorCoder.decode(in));
+      }
+      return new ChunkResult<>(file, index, read, ok, dead, deadBytes, unterminated, deadFile, partials);
+    }
+
+    @Override
+    public List<? extends Coder<?>> getCoderArguments() {
+      return List.of(keyCoder, accumulatorCoder);
+    }
+
+    @Override
+    public void verifyDeterministic() throws NonDeterministicException {
+      throw new NonDeterministicException(this, "the partials are a hash map, encoded in its order");
+    }
+  }
+}

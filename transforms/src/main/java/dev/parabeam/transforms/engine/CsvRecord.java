@@ -1,0 +1,78 @@
+package dev.parabeam.transforms.engine;
+
+import dev.parabeam.transforms.csv.FieldSplitter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One well-formed record of a CSV file as a {@link RecordFn} sees it: its fields by column name
+ * (or position), the file it came from and the line on which it starts. It has as many fields as
+ * its file's header has columns (a record with another number of fields is a dead letter before
+ * any {@code RecordFn} sees it). Fields are decoded only when asked for.
+ *
+ * <p>A view, valid only during the {@link RecordFn#apply} call it is given to: keep the strings,
+ * not the record.
+ */
+public final class CsvRecord {
+  private final String file;
+  private final List<String> columns;
+  private final Map<String, Integer> index;
+  private FieldSplitter fields;
+  private long line;
+
+  CsvRecord(String file, List<String> columns) {
+    this.file = file;
+    this.columns = columns;
+    this.index = new HashMap<>(columns.size() * 2);
+    for (int i = 0; i < columns.size(); i++) {
+      index.put(columns.get(i), i);
+    }
+  }
+
+  /** Points this view at the fields of the next record. */
+  CsvRecord at(FieldSplitter fields, long line) {
+    this.fields = fields;
+    this.line = line;
+    return this;
+  }
+
+  /** The field of column {@code column}; throws IllegalArgumentException if the file has no such column. */
+  public String get(String column) {
+    Integer i = index.get(column);
+    if (i == null) {
+      throw new IllegalArgumentException(file + " has no column '" + column + "'");
+    }
+    return fields.field(i);
+  }
+
+  /** The field at {@code position} (0-based, in file order). */
+  public String get(int position) {
+    return fields.field(position);
+  }
+
+  /** Position of {@code column} in this file's header, or -1. */
+  public int indexOf(String column) {
+    Integer i = index.get(column);
+    return i == null ? -1 : i;
+  }
+
+  /** The header's column names, in file order. */
+  public List<String> columns() {
+    return columns;
+  }
+
+  public int size() {
+    return columns.size();
+  }
+
+  /** Path of the file the record is in. */
+  public String file() {
+    return file;
+  }
+
+  /** 1-based line on which the record starts. */
+  public long line() {
+    return line;
+  }
+}
