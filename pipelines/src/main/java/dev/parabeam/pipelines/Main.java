@@ -1,32 +1,84 @@
 package dev.parabeam.pipelines;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * Entry point of the bundled jar: {@code java -jar parabeam-pipelines-bundled.jar <command> [options]}.
- * Every command reports misuse as one {@code error:} line with exit code 2 and never shows a stack
- * trace to a user.
+ * Every command is registered once in {@link #COMMANDS} (name, one-line summary, entry), from which
+ * the usage text and the dispatch are both made. Every command reports misuse as one {@code
+ * error:} line with exit code 2 and never shows a stack trace to a user.
  */
 public final class Main {
-  static final String USAGE =
-      String.join(
-          "\n",
-          "usage: run.sh <command> [--option=value ...]",
-          "",
-          "commands:",
-          "  aggregate   count, sum, min, max, mean of a value column per key of CSV files",
-          "              (run.sh aggregate --help lists its options)",
-          "  generate    write a deterministic test dataset: --rows=N --output=FILE [--seed=S]",
-          "  baseline    the same computation in plain Java (commons-csv + HashMap): --input=FILE",
-          "              --keyColumn=K --valueColumn=V [--threads=N] [--output=results.csv]",
-          "  bench       job vs plain-Java baseline, side by side: --sizes=1000000,10000000 [--repeats=3]",
-          "  speedup     the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
-          "              [--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]",
-          "  cluster     a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
-          "              | status | stop | add-taskmanager (web UI http://127.0.0.1:8081)",
-          "");
+  /** A command: what {@code run.sh <name>} runs. */
+  interface Entry {
+    int run(String[] args) throws Exception;
+  }
+
+  record Command(String name, String summary, List<String> more, Entry entry) {}
+
+  static final List<Command> COMMANDS = List.of(
+      job(AggregateJob.INSTANCE),
+      job(GroupByJob.INSTANCE),
+      new Command("generate", "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]", List.of(),
+          Generate::main),
+      new Command("baseline", "the aggregate computation in plain Java (commons-csv + HashMap): --input=FILE",
+          List.of("--keyColumn=K --valueColumn=V [--threads=N] [--output=results.csv]"), PlainJavaAggregate::main),
+      new Command("bench", "job vs plain-Java baseline, side by side: --sizes=1000000,10000000 [--repeats=3]",
+          List.of(), Bench::main),
+      new Command("speedup", "the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
+          List.of("[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
+          args -> dev.parabeam.pipelines.speedup.Speedup.run(args, System.out, System.err, Datasets::ensure)),
+      new Command("cluster", "a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
+          List.of("| status | stop | add-taskmanager (web UI http://127.0.0.1:8081)"),
+          dev.parabeam.pipelines.cluster.ClusterCommand::main));
 
   private Main() {}
+
+  /** A chunked job as a command: {@code --help} prints its options, anything else runs it. */
+  static <O extends ChunkedJobOptions> Command job(ChunkedJob<O> job) {
+    return new Command(job.name(), job.summary(), List.of("(run.sh " + job.name() + " --help lists its options)"),
+        args -> jobMain(job, args));
+  }
+
+  static <O extends ChunkedJobOptions> int jobMain(ChunkedJob<O> job, String[] args) {
+    if (Arrays.asList(args).contains("--help")) {
+      PipelineOptionsFactory.register(job.optionsClass());
+      System.out.println("usage: run.sh " + job.usage());
+      System.out.println("           [--targetParallelism=N] [--runner=DirectRunner|FlinkRunner] [options]");
+      System.out.println();
+      PipelineOptionsFactory.printHelp(System.out, job.optionsClass());
+      System.out.println("Runner options: --help=DirectOptions, --help=FlinkPipelineOptions (e.g. --parallelism, --flinkMaster).");
+      return 0;
+    }
+    for (String a : args) {
+      if (a.startsWith("--help=")) {
+        PipelineOptionsFactory.register(job.optionsClass());
+        PipelineOptionsFactory.fromArgs(a).create(); // prints the help of the named options and exits
+        return 0;
+      }
+    }
+    return Launcher.run(job, args, System.out, System.err);
+  }
+
+  static String usage() {
+    List<String> lines = new ArrayList<>(List.of("usage: run.sh <command> [--option=value ...]", "", "commands:"));
+    for (Command c : COMMANDS) {
+      lines.add(String.format("  %-10s  %s", c.name(), c.summary()));
+      for (String more : c.more()) {
+        lines.add("              " + more);
+      }
+    }
+    lines.add("");
+    return String.join("\n", lines);
+  }
+
+  static Optional<Command> command(String name) {
+    return COMMANDS.stream().filter(c -> c.name().equals(name)).findFirst();
+  }
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -34,29 +86,19 @@ public final class Main {
 
   static int run(String[] args) {
     if (args.length == 0 || args[0].equals("--help") || args[0].equals("help") || args[0].equals("-h")) {
-      System.out.print(USAGE);
+      System.out.print(usage());
       return args.length == 0 ? 2 : 0;
     }
     String cmd = args[0];
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    Optional<Command> c = command(cmd);
+    if (c.isEmpty()) {
+      System.err.println("error: unknown command '" + cmd + "' (commands: "
+          + String.join(", ", COMMANDS.stream().map(Command::name).toList()) + ")");
+      return 2;
+    }
     try {
-      switch (cmd) {
-        case "aggregate":
-          return Aggregate.main(rest);
-        case "generate":
-          return Generate.main(rest);
-        case "baseline":
-          return PlainJavaAggregate.main(rest);
-        case "bench":
-          return Bench.main(rest);
-        case "speedup":
-          return dev.parabeam.pipelines.speedup.Speedup.run(rest, System.out, System.err, Datasets::ensure);
-        case "cluster":
-          return dev.parabeam.pipelines.cluster.ClusterCommand.main(rest);
-        default:
-          System.err.println("error: unknown command '" + cmd + "' (commands: aggregate, generate, baseline, bench, speedup, cluster)");
-          return 2;
-      }
+      return c.get().entry().run(rest);
     } catch (UsageException e) {
       System.err.println("error: " + e.getMessage());
       return 2;

@@ -1,0 +1,257 @@
+package dev.parabeam.transforms.stats;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.SetCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.transforms.ApproximateQuantiles.ApproximateQuantilesCombineFn;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
+
+/**
+ * Several {@link Aggregation}s of one record at once, as one {@code CombineFn}: the input is one
+ * value per aggregation (the record's number for numeric ones, its text for {@code countDistinct},
+ * nothing for {@code count}), the accumulator one accumulator per aggregation, the output one
+ * result per aggregation. Exact but for the percentiles: {@code sum}, {@code min}, {@code max} and
+ * {@code mean} keep exact decimals ({@link DecimalStats}), {@code countDistinct} the set of distinct
+ * texts, {@code p50/p90/p99} Beam's {@link ApproximateQuantilesCombineFn} (101 quantiles, epsilon
+ * {@value #EPSILON}: the value returned has a rank within {@code EPSILON * n} of the requested rank
+ * among the key's n values; exact while a key has at most a few thousand values).
+ */
+public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]> {
+  private static final long serialVersionUID = 1L;
+
+  public static final double EPSILON = 0.01;
+
+  private final List<Aggregation> aggregations;
+  private final List<CombineFn<Object, Object, Object>> fns;
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public AggregationsFn(List<Aggregation> aggregations) {
+    this.aggregations = List.copyOf(aggregations);
+    this.fns = new ArrayList<>();
+    for (Aggregation a : aggregations) {
+      CombineFn fn;
+      switch (a.kind()) {
+        case COUNT:
+          fn = new CountFn();
+          break;
+        case COUNT_DISTINCT:
+          fn = new DistinctFn();
+          break;
+        case P50:
+        case P90:
+        case P99:
+          fn = ApproximateQuantilesCombineFn.<BigDecimal>create(101).withEpsilon(EPSILON);
+          break;
+        default:
+          fn = new StatsFns.OfValues();
+      }
+      fns.add(fn);
+    }
+  }
+
+  public List<Aggregation> aggregations() {
+    return aggregations;
+  }
+
+  @Override
+  public Object[] createAccumulator() {
+    Object[] acc = new Object[fns.size()];
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] = fns.get(i).createAccumulator();
+    }
+    return acc;
+  }
+
+  @Override
+  public Object[] addInput(Object[] acc, Object[] input) {
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] = fns.get(i).addInput(acc[i], input[i]);
+    }
+    return acc;
+  }
+
+  @Override
+  public Object[] mergeAccumulators(Iterable<Object[]> accumulators) {
+    List<List<Object>> each = new ArrayList<>();
+    for (int i = 0; i < fns.size(); i++) {
+      each.add(new ArrayList<>());
+    }
+    for (Object[] a : accumulators) {
+      for (int i = 0; i < a.length; i++) {
+        each.get(i).add(a[i]);
+      }
+    }
+    Object[] merged = new Object[fns.size()];
+    for (int i = 0; i < merged.length; i++) {
+      merged[i] = fns.get(i).mergeAccumulators(each.get(i));
+    }
+    return merged;
+  }
+
+  @Override
+  public Object[] extractOutput(Object[] acc) {
+    Object[] out = new Object[acc.length];
+    for (int i = 0; i < acc.length; i++) {
+      out[i] = fns.get(i).extractOutput(acc[i]);
+    }
+    return out;
+  }
+
+  /** The printed form of result {@code i} of {@link #extractOutput}. */
+  @SuppressWarnings("unchecked")
+  public String format(int i, Object result) {
+    Aggregation a = aggregations.get(i);
+    switch (a.kind()) {
+      case COUNT:
+      case COUNT_DISTINCT:
+        return Long.toString((Long) result);
+      case SUM:
+        return Decimals.format(((DecimalStats) result).sum());
+      case MIN:
+        return Decimals.format(((DecimalStats) result).min());
+      case MAX:
+        return Decimals.format(((DecimalStats) result).max());
+      case MEAN:
+        return Decimals.format(((DecimalStats) result).mean());
+      default:
+        return Decimals.format(((List<BigDecimal>) result).get(a.kind().percentile()));
+    }
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public Coder<Object[]> getAccumulatorCoder(CoderRegistry registry, Coder<Object[]> inputCoder)
+      throws CannotProvideCoderException {
+    List<Coder<Object>> coders = new ArrayList<>();
+    for (int i = 0; i < fns.size(); i++) {
+      Aggregation.Kind k = aggregations.get(i).kind();
+      Coder in = k == Aggregation.Kind.COUNT_DISTINCT ? StringUtf8Coder.of()
+          : k == Aggregation.Kind.COUNT ? VarLongCoder.of() : org.apache.beam.sdk.coders.BigDecimalCoder.of();
+      coders.add(fns.get(i).getAccumulatorCoder(registry, in));
+    }
+    return new ArrayCoder(coders);
+  }
+
+  /** {@code count}: the number of records. */
+  static final class CountFn extends CombineFn<Object, long[], Long> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public long[] createAccumulator() {
+      return new long[1];
+    }
+
+    @Override
+    public long[] addInput(long[] acc, Object input) {
+      acc[0]++;
+      return acc;
+    }
+
+    @Override
+    public long[] mergeAccumulators(Iterable<long[]> accumulators) {
+      long[] m = new long[1];
+      for (long[] a : accumulators) {
+        m[0] += a[0];
+      }
+      return m;
+    }
+
+    @Override
+    public Long extractOutput(long[] acc) {
+      return acc[0];
+    }
+
+    @Override
+    public Coder<long[]> getAccumulatorCoder(CoderRegistry registry, Coder<Object> in) {
+      return new CustomCoder<long[]>() {
+        @Override
+        public void encode(long[] value, OutputStream out) throws IOException {
+          VarLongCoder.of().encode(value[0], out);
+        }
+
+        @Override
+        public long[] decode(InputStream in) throws IOException {
+          return new long[] {VarLongCoder.of().decode(in)};
+        }
+      };
+    }
+  }
+
+  /** {@code countDistinct}: the set of distinct texts, exact; memory grows with the set. */
+  static final class DistinctFn extends CombineFn<String, Set<String>, Long> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Set<String> createAccumulator() {
+      return new HashSet<>();
+    }
+
+    @Override
+    public Set<String> addInput(Set<String> acc, String input) {
+      acc.add(input);
+      return acc;
+    }
+
+    @Override
+    public Set<String> mergeAccumulators(Iterable<Set<String>> accumulators) {
+      Set<String> m = new HashSet<>();
+      for (Set<String> a : accumulators) {
+        m.addAll(a);
+      }
+      return m;
+    }
+
+    @Override
+    public Long extractOutput(Set<String> acc) {
+      return (long) acc.size();
+    }
+
+    @Override
+    public Coder<Set<String>> getAccumulatorCoder(CoderRegistry registry, Coder<String> in) {
+      return SetCoder.of(StringUtf8Coder.of());
+    }
+  }
+
+  /** One coder per slot of an accumulator array. */
+  static final class ArrayCoder extends CustomCoder<Object[]> {
+    private static final long serialVersionUID = 1L;
+    private final List<Coder<Object>> coders;
+
+    ArrayCoder(List<Coder<Object>> coders) {
+      this.coders = coders;
+    }
+
+    @Override
+    public void encode(Object[] value, OutputStream out) throws IOException {
+      for (int i = 0; i < coders.size(); i++) {
+        coders.get(i).encode(value[i], out);
+      }
+    }
+
+    @Override
+    public Object[] decode(InputStream in) throws IOException {
+      Object[] v = new Object[coders.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = coders.get(i).decode(in);
+      }
+      return v;
+    }
+
+    @Override
+    public List<? extends Coder<?>> getCoderArguments() {
+      return coders;
+    }
+  }
+}
