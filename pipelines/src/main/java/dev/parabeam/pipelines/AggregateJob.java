@@ -2,15 +2,12 @@ package dev.parabeam.pipelines;
 
 import dev.parabeam.transforms.engine.ChunkResult;
 import dev.parabeam.transforms.engine.ChunkedCsv;
-import dev.parabeam.transforms.engine.CsvRecord;
-import dev.parabeam.transforms.engine.RecordFn;
 import dev.parabeam.transforms.stats.DecimalStats;
-import dev.parabeam.transforms.stats.Decimals;
+import dev.parabeam.transforms.stats.KeyAndValue;
 import dev.parabeam.transforms.stats.StatsFns;
 import dev.parabeam.transforms.stats.StatsTable;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.io.PrintStream;
-import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -86,43 +83,6 @@ public final class AggregateJob implements ChunkedJob<AggregateOptions> {
       return new SimulatedWork(SimulatedWork.Kind.parse(o.getWork()), o.getWorkMicros());
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage().replace("work must", "--work must").replace("workMicros", "--workMicros"));
-    }
-  }
-
-  /** The key column's text and the value column's exact number; a value that is not a number rejects the record. */
-  static final class KeyAndValue implements RecordFn<String, BigDecimal> {
-    private static final long serialVersionUID = 1L;
-    private final String keyColumn;
-    private final String valueColumn;
-    private final SimulatedWork work;
-
-    KeyAndValue(String keyColumn, String valueColumn, SimulatedWork work) {
-      this.keyColumn = keyColumn;
-      this.valueColumn = valueColumn;
-      this.work = work;
-    }
-
-    @Override
-    public List<String> requiredColumns() {
-      return List.of(keyColumn, valueColumn);
-    }
-
-    @Override
-    public void setup() {
-      work.prepare();
-    }
-
-    @Override
-    public void apply(CsvRecord r, Output<String, BigDecimal> out) {
-      String text = r.get(valueColumn);
-      Decimals.Parsed value = Decimals.parse(text);
-      if (value.value == null) {
-        out.reject(valueColumn + ": " + value.error + ": '" + text + "'");
-        return;
-      }
-      String key = r.get(keyColumn);
-      work.run(key);
-      out.emit(key, value.value);
     }
   }
 }

@@ -89,7 +89,7 @@ public class ChunkBoundaryPropertyTest {
     return out.toByteArray();
   }
 
-  /** The records of one chunk, read exactly as ChunkedCsvStats.ParseChunkFn reads them. */
+  /** The records of one chunk, read exactly as ChunkedCsv.ParseChunkFn reads them. */
   static List<Rec> readChunk(byte[] data, CsvChunk c, int max, int buffer) {
     ReadableByteChannel ch = TestChannels.from(data, (int) c.start());
     RecordReader reader = newReader(ch, c.start(), c.startLine(), max, buffer);
@@ -118,7 +118,7 @@ public class ChunkBoundaryPropertyTest {
     for (int iter = 0; iter < 600; iter++) {
       byte[] data = randomFile(rnd);
       CsvHeader header = CsvHeader.read(TestChannels.from(data, 0), D, 1 << 20);
-      CsvFile file = new CsvFile("mem.csv", data.length, header.dataStart(), header.dataStartLine(), 2, 0, 1);
+      CsvFile file = new CsvFile("mem.csv", data.length, header.dataStart(), header.dataStartLine(), header.columns());
       int max = rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(6) : 1 << 20;
 
       // one reader over the whole data region, checked against the naive oracle

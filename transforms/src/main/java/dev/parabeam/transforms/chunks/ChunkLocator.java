@@ -16,7 +16,7 @@ import java.util.Map;
  * Tells chunks where their records start. A chunk learns the CSV automaton's state ({@link
  * CsvStates}) and the line number at its first byte by composing the {@link ChunkTransitions} of
  * the chunks before it in its file ({@link #locate}). The summaries come either from a parallel
- * pass inside the pipeline ({@code ChunkedCsvStats}) or, for inputs small enough to read once
+ * pass inside the pipeline ({@code ChunkedCsv}) or, for inputs small enough to read once
  * before the pipeline starts, from {@link #scanAndLocate} on the launcher, which runs the automaton
  * once through each file and spares the pipeline that pass and its two shuffles.
  */

@@ -151,9 +151,6 @@ public final class CsvChunk implements Serializable {
       LONG.encode(f.size(), out);
       LONG.encode(f.dataStart(), out);
       LONG.encode(f.dataStartLine(), out);
-      INT.encode(f.fieldCount(), out);
-      INT.encode(f.keyIndex(), out);
-      INT.encode(f.valueIndex(), out);
       INT.encode(f.columns().size(), out);
       for (String column : f.columns()) {
         STRING.encode(column, out);
@@ -173,15 +170,12 @@ public final class CsvChunk implements Serializable {
       long size = LONG.decode(in);
       long dataStart = LONG.decode(in);
       long dataStartLine = LONG.decode(in);
-      int fieldCount = INT.decode(in);
-      int keyIndex = INT.decode(in);
-      int valueIndex = INT.decode(in);
       int n = INT.decode(in);
       List<String> columns = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         columns.add(STRING.decode(in));
       }
-      CsvFile f = new CsvFile(path, size, dataStart, dataStartLine, fieldCount, keyIndex, valueIndex, columns);
+      CsvFile f = new CsvFile(path, size, dataStart, dataStartLine, columns);
       return new CsvChunk(f, INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in), BOOL.decode(in),
           INT.decode(in), LONG.decode(in));
     }

@@ -6,9 +6,8 @@ import java.util.Objects;
 
 /**
  * One input file as the planner sees it: where it is, how big it is, where its data starts (after
- * the header), the column names of its header, and (for {@code ChunkedCsvStats}) which fields hold
- * the key and the value. Files matched by one glob may order their columns differently, so each
- * file carries its own header.
+ * the header) and the column names of its header. Files matched by one glob may order their
+ * columns differently, so each file carries its own header.
  */
 public final class CsvFile implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -17,32 +16,15 @@ public final class CsvFile implements Serializable {
   private final long size;
   private final long dataStart;
   private final long dataStartLine;
-  private final int fieldCount;
-  private final int keyIndex;
-  private final int valueIndex;
   private final List<String> columns;
-
-  public CsvFile(
-      String path, long size, long dataStart, long dataStartLine, int fieldCount, int keyIndex, int valueIndex) {
-    this(path, size, dataStart, dataStartLine, fieldCount, keyIndex, valueIndex, List.of());
-  }
 
   /** A file whose header names {@code columns}. */
   public CsvFile(String path, long size, long dataStart, long dataStartLine, List<String> columns) {
-    this(path, size, dataStart, dataStartLine, columns.size(), -1, -1, columns);
-  }
-
-  CsvFile(
-      String path, long size, long dataStart, long dataStartLine, int fieldCount, int keyIndex, int valueIndex,
-      List<String> columns) {
-    this.columns = List.copyOf(columns);
     this.path = path;
     this.size = size;
     this.dataStart = dataStart;
     this.dataStartLine = dataStartLine;
-    this.fieldCount = fieldCount;
-    this.keyIndex = keyIndex;
-    this.valueIndex = valueIndex;
+    this.columns = List.copyOf(columns);
   }
 
   public String path() {
@@ -61,19 +43,12 @@ public final class CsvFile implements Serializable {
     return dataStartLine;
   }
 
+  /** Number of fields of a well-formed record: the header's. */
   public int fieldCount() {
-    return fieldCount;
+    return columns.size();
   }
 
-  public int keyIndex() {
-    return keyIndex;
-  }
-
-  public int valueIndex() {
-    return valueIndex;
-  }
-
-  /** The header's column names in file order (empty for a file made with key and value indexes). */
+  /** The header's column names in file order. */
   public List<String> columns() {
     return columns;
   }
@@ -90,12 +65,11 @@ public final class CsvFile implements Serializable {
     }
     CsvFile f = (CsvFile) o;
     return size == f.size && dataStart == f.dataStart && dataStartLine == f.dataStartLine
-        && fieldCount == f.fieldCount && keyIndex == f.keyIndex && valueIndex == f.valueIndex
         && path.equals(f.path) && columns.equals(f.columns);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(path, size, dataStart, dataStartLine, fieldCount, keyIndex, valueIndex, columns);
+    return Objects.hash(path, size, dataStart, dataStartLine, columns);
   }
 }

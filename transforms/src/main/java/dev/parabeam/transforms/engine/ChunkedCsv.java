@@ -267,6 +267,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    */
   public <R> PTransform<PCollection<ChunkResult<K, A>>, PCollection<KV<K, R>>> perKey(CombineFn<V, A, R> finalFn) {
     Coder<K> kc = keyCoder;
+    Coder<V> vc = valueCoder;
     return new PTransform<>() {
       @Override
       public PCollection<KV<K, R>> expand(PCollection<ChunkResult<K, A>> results) {
@@ -279,7 +280,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
               }
             }))
             .setCoder(KvCoder.of(kc, ac))
-            .apply("ReducePerKey", Combine.perKey(new MergeAccumulatorsFn<>(finalFn, ac)));
+            .apply("ReducePerKey", Combine.perKey(new MergeAccumulatorsFn<>(finalFn, ac, vc)));
       }
     };
   }
@@ -309,10 +310,18 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     private static final long serialVersionUID = 1L;
     private final CombineFn<V, A, R> fn;
     private final Coder<A> accumulatorCoder;
+    private final Coder<V> valueCoder;
 
-    MergeAccumulatorsFn(CombineFn<V, A, R> fn, Coder<A> accumulatorCoder) {
+    MergeAccumulatorsFn(CombineFn<V, A, R> fn, Coder<A> accumulatorCoder, Coder<V> valueCoder) {
       this.fn = fn;
       this.accumulatorCoder = accumulatorCoder;
+      this.valueCoder = valueCoder;
+    }
+
+    @Override
+    public Coder<R> getDefaultOutputCoder(org.apache.beam.sdk.coders.CoderRegistry registry, Coder<A> in)
+        throws CannotProvideCoderException {
+      return fn.getDefaultOutputCoder(registry, valueCoder);
     }
 
     @Override

@@ -26,7 +26,7 @@ public class ChunkLocatorTest {
     File f = tmp.newFile(name);
     byte[] b = content.getBytes(StandardCharsets.UTF_8);
     Files.write(f.toPath(), b);
-    return new CsvFile(f.getAbsolutePath(), b.length, dataStart, 2, 2, 0, 1);
+    return new CsvFile(f.getAbsolutePath(), b.length, dataStart, 2, List.of("k", "v"));
   }
 
   /** The state at every chunk's first byte, counted the slow way from the file's bytes. */

@@ -15,7 +15,7 @@ import org.junit.Test;
 
 public class ChunkPlannerTest {
   private static CsvFile file(String path, long size, long dataStart) {
-    return new CsvFile(path, size, dataStart, 2, 3, 0, 1);
+    return new CsvFile(path, size, dataStart, 2, List.of("a", "b", "c"));
   }
 
   private static List<String> ranges(List<CsvChunk> chunks) {

@@ -6,24 +6,25 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 import dev.parabeam.transforms.csv.CsvStates;
+import java.util.List;
 import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.junit.Test;
 
 public class CsvChunkTest {
-  private final CsvFile file = new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, 6, 2, 5);
+  private static final List<String> COLUMNS = List.of("id", "ké,y", "amount");
+  private final CsvFile file = new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, COLUMNS);
 
   @Test
   public void fileValueSemantics() {
-    assertThat(file, equalTo(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, 6, 2, 5)));
-    assertThat(file.hashCode(), is(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, 6, 2, 5).hashCode()));
-    assertThat(file, not(equalTo(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, 6, 5, 2))));
-    assertThat(file, not(equalTo(new CsvFile("/data/other.csv", 1L << 40, 17, 3, 6, 2, 5))));
+    assertThat(file, equalTo(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, COLUMNS)));
+    assertThat(file.hashCode(), is(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, COLUMNS).hashCode()));
+    assertThat(file, not(equalTo(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, List.of("id", "key")))));
+    assertThat(file, not(equalTo(new CsvFile("/data/other.csv", 1L << 40, 17, 3, COLUMNS))));
     assertThat(SerializableUtils.clone(file), equalTo(file));
-    assertThat(file.keyIndex(), is(2));
-    assertThat(file.valueIndex(), is(5));
-    assertThat(file.fieldCount(), is(6));
+    assertThat(file.fieldCount(), is(3));
+    assertThat(file.columns(), is(COLUMNS));
     assertThat(file.dataStartLine(), is(3L));
   }
 

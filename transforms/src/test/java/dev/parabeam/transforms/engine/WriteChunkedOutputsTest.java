@@ -1,10 +1,13 @@
-package dev.parabeam.transforms.io;
+package dev.parabeam.transforms.engine;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
-import dev.parabeam.transforms.ChunkReport;
 import dev.parabeam.transforms.stats.DecimalStats;
+import dev.parabeam.transforms.stats.DecimalStatsCoder;
+import dev.parabeam.transforms.stats.StatsFns;
+import dev.parabeam.transforms.stats.StatsTable;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +22,14 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-public class WriteAggregateOutputsTest {
+public class WriteChunkedOutputsTest {
+  private static final ChunkResult.ResultCoder<String, DecimalStats> CODER =
+      ChunkResult.ResultCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of());
+
+  private static WriteChunkedOutputs<String, DecimalStats, DecimalStats> write(Path dir) {
+    return WriteChunkedOutputs.to(dir.toString(), new StatsFns.OfValues(), new StatsTable());
+  }
+
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
   @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
 
@@ -32,8 +42,8 @@ public class WriteAggregateOutputsTest {
   public void writesHeadersAndZeroCountsWhenNoReportArrives() throws IOException {
     Path dir = tmp.getRoot().toPath();
     pipeline
-        .apply(Create.empty(ChunkReport.Coder.of()))
-        .apply(WriteAggregateOutputs.to(dir.toString()));
+        .apply(Create.empty(CODER))
+        .apply(write(dir));
     pipeline.run().waitUntilFinish();
     assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\n"));
     assertThat(read(dir.resolve("dead-letters.csv")), is("file,line,reason,record\n"));
@@ -52,10 +62,10 @@ public class WriteAggregateOutputsTest {
     b.put("y", stats("5"));
     pipeline
         .apply(Create.of(List.of(
-                new ChunkReport("f.csv", 0, 3, 2, 1, 40, 1, "", a),
-                new ChunkReport("f.csv", 1, 4, 2, 2, 9, 0, "", b)))
-            .withCoder(ChunkReport.Coder.of()))
-        .apply(WriteAggregateOutputs.to(dir.toString()));
+                new ChunkResult<>("f.csv", 0, 3, 2, 1, 40, 1, "", a),
+                new ChunkResult<>("f.csv", 1, 4, 2, 2, 9, 0, "", b)))
+            .withCoder(CODER))
+        .apply(write(dir));
     pipeline.run().waitUntilFinish();
     assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\nx,3,6,1,3,2\ny,1,5,5,5,5\n"));
     assertThat(read(dir.resolve("counts.properties")),

@@ -1,10 +1,11 @@
-package dev.parabeam.transforms;
+package dev.parabeam.transforms.engine;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
+import dev.parabeam.transforms.DeadLetter;
 import dev.parabeam.transforms.chunks.ChunkIO;
 import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.chunks.ChunkPlanner;
@@ -15,6 +16,8 @@ import dev.parabeam.transforms.csv.CsvHeader;
 import dev.parabeam.transforms.csv.CsvText;
 import dev.parabeam.transforms.io.StatsCsv;
 import dev.parabeam.transforms.stats.DecimalStats;
+import dev.parabeam.transforms.stats.KeyAndValue;
+import dev.parabeam.transforms.stats.StatsFns;
 import java.io.File;
 import java.io.IOException;
 import java.io.StringReader;
@@ -29,6 +32,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.BigDecimalCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -44,7 +49,12 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-public class ChunkedCsvStatsTest {
+public class ChunkedCsvTest {
+  /** The aggregate job's transform: statistics of a value column per key column. */
+  static ChunkedCsv<String, BigDecimal, DecimalStats> stats(String key, String value) {
+    return ChunkedCsv.of(new KeyAndValue(key, value), StringUtf8Coder.of(), BigDecimalCoder.of(), new StatsFns.OfValues());
+  }
+
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
   @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
 
@@ -67,21 +77,22 @@ public class ChunkedCsvStatsTest {
       try (ReadableByteChannel ch = ChunkIO.openAt(p, 0)) {
         h = CsvHeader.read(ch, CsvDialect.RFC4180, 1 << 20);
       }
-      files.add(new CsvFile(p, new File(p).length(), h.dataStart(), h.dataStartLine(),
-          h.columns().size(), h.indexOf(key), h.indexOf(value)));
+      files.add(new CsvFile(p, new File(p).length(), h.dataStart(), h.dataStartLine(), h.columns()));
     }
     return ChunkPlanner.plan(files, chunkBytes, parallelism);
   }
 
-  private static PCollection<String> rows(PCollectionTuple out, String name) {
-    return out.get(ChunkedCsvStats.REPORTS)
-        .apply(name + "PerKey", ChunkedCsvStats.perKey())
+  private static PCollection<String> rows(
+      ChunkedCsv<String, BigDecimal, DecimalStats> t, PCollectionTuple out, String name) {
+    return t.results(out)
+        .apply(name + "PerKey", t.perKey(new StatsFns.OfValues()))
         .apply(name + "Rows", MapElements.into(TypeDescriptors.strings())
             .via((KV<String, DecimalStats> kv) -> StatsCsv.row(kv.getKey(), kv.getValue())));
   }
 
-  private static PCollection<KV<String, Long>> counts(PCollectionTuple out, String name) {
-    return out.get(ChunkedCsvStats.REPORTS).apply(name + "Counts", ChunkedCsvStats.counts());
+  private static PCollection<KV<String, Long>> counts(
+      ChunkedCsv<String, BigDecimal, DecimalStats> t, PCollectionTuple out, String name) {
+    return t.results(out).apply(name + "Counts", ChunkedCsv.counts());
   }
 
   private static final String FILE_A =
@@ -159,9 +170,9 @@ public class ChunkedCsvStatsTest {
     };
     // 16 records in a, 4 in b; 6 dead letters
     List<KV<String, Long>> expectedCounts = List.of(
-        KV.of(ChunkedCsvStats.RECORDS_READ, 20L),
-        KV.of(ChunkedCsvStats.RECORDS_OK, 14L),
-        KV.of(ChunkedCsvStats.DEAD_LETTER_COUNT, 6L));
+        KV.of(ChunkedCsv.RECORDS_READ, 20L),
+        KV.of(ChunkedCsv.RECORDS_OK, 14L),
+        KV.of(ChunkedCsv.DEAD_LETTER_COUNT, 6L));
 
     // chunk size, parallelism: 1-byte chunks, chunks smaller than a record, larger, whole files, automatic
     long[][] chunkings = {{1, 1}, {7, 2}, {64, 3}, {100_000, 1}, {0, 4}};
@@ -174,7 +185,7 @@ public class ChunkedCsvStatsTest {
       // located by the pipeline's own scan pass, and by the launcher before the pipeline
       for (boolean onLauncher : new boolean[] {false, true}) {
         String name = "Chunks" + c[0] + "x" + c[1] + (onLauncher ? "Launcher" : "Pipeline");
-        ChunkedCsvStats stats = ChunkedCsvStats.of("amount");
+        ChunkedCsv<String, BigDecimal, DecimalStats> stats = stats("key", "amount");
         List<CsvChunk> input = chunks;
         if (onLauncher) {
           input = ChunkLocator.scanAndLocate(chunks, CsvDialect.RFC4180);
@@ -182,9 +193,9 @@ public class ChunkedCsvStatsTest {
         }
         PCollectionTuple out =
             pipeline.apply(name, Create.of(input).withCoder(CsvChunk.Coder.of())).apply(name + "Stats", stats);
-        PAssert.that(name + " results", rows(out, name)).containsInAnyOrder(expectedRows);
-        PAssert.that(name + " dead letters", out.get(ChunkedCsvStats.DEAD_LETTERS)).containsInAnyOrder(expectedDead);
-        PAssert.that(name + " counts", counts(out, name)).containsInAnyOrder(expectedCounts);
+        PAssert.that(name + " results", rows(stats, out, name)).containsInAnyOrder(expectedRows);
+        PAssert.that(name + " dead letters", out.get(ChunkedCsv.DEAD_LETTERS)).containsInAnyOrder(expectedDead);
+        PAssert.that(name + " counts", counts(stats, out, name)).containsInAnyOrder(expectedCounts);
       }
     }
     pipeline.run().waitUntilFinish();
@@ -195,7 +206,7 @@ public class ChunkedCsvStatsTest {
     String c = file("plain.csv", "k,v\na,1\nb,2\n");
     pipeline
         .apply(Create.of(plan(List.of(c), "k", "v", 4, 2)).withCoder(CsvChunk.Coder.of()))
-        .apply(ChunkedCsvStats.of("v").withLocatedChunks());
+        .apply(stats("k", "v").withLocatedChunks());
     Pipeline.PipelineExecutionException e =
         assertThrows(Pipeline.PipelineExecutionException.class, () -> pipeline.run().waitUntilFinish());
     assertThat(e.getCause().getMessage(), containsString("was not located before parsing"));
@@ -211,12 +222,13 @@ public class ChunkedCsvStatsTest {
             + "\"unterminated and long, very long\n");
     for (long size : new long[] {1, 5, 0}) {
       String name = "Long" + size;
+      ChunkedCsv<String, BigDecimal, DecimalStats> t = stats("k", "v").withMaxRecordBytes(24);
       PCollectionTuple out =
           pipeline
               .apply(name, Create.of(plan(List.of(c), "k", "v", size, 3)).withCoder(CsvChunk.Coder.of()))
-              .apply(name + "Stats", ChunkedCsvStats.of("v").withMaxRecordBytes(24));
-      PAssert.that(rows(out, name)).containsInAnyOrder("a,1,1,1,1,1", "b,1,3,3,3,3");
-      PAssert.that(out.get(ChunkedCsvStats.DEAD_LETTERS))
+              .apply(name + "Stats", t);
+      PAssert.that(rows(t, out, name)).containsInAnyOrder("a,1,1,1,1,1", "b,1,3,3,3,3");
+      PAssert.that(out.get(ChunkedCsv.DEAD_LETTERS))
           .containsInAnyOrder(
               new DeadLetter(c, 3,
                   "record longer than the maximum of 24 bytes (45 bytes over 2 lines; a quoted field opened on line 3"
@@ -226,10 +238,10 @@ public class ChunkedCsvStatsTest {
                   "unterminated quoted field: the quote opened on line 6 is never closed, so the record runs to the"
                       + " end of the file (34 bytes); the record column holds its first 24 bytes",
                   "\"unterminated and long, "));
-      PAssert.that(counts(out, name)).containsInAnyOrder(
-          KV.of(ChunkedCsvStats.RECORDS_READ, 4L),
-          KV.of(ChunkedCsvStats.RECORDS_OK, 2L),
-          KV.of(ChunkedCsvStats.DEAD_LETTER_COUNT, 2L));
+      PAssert.that(counts(t, out, name)).containsInAnyOrder(
+          KV.of(ChunkedCsv.RECORDS_READ, 4L),
+          KV.of(ChunkedCsv.RECORDS_OK, 2L),
+          KV.of(ChunkedCsv.DEAD_LETTER_COUNT, 2L));
     }
     pipeline.run().waitUntilFinish();
   }
@@ -282,15 +294,16 @@ public class ChunkedCsvStatsTest {
 
     for (long size : new long[] {29, 0}) {
       String name = "Gen" + size;
+      ChunkedCsv<String, BigDecimal, DecimalStats> t = stats("key", "value");
       PCollectionTuple out =
           pipeline
               .apply(name, Create.of(plan(List.of(path), "key", "value", size, 4)).withCoder(CsvChunk.Coder.of()))
-              .apply(name + "Stats", ChunkedCsvStats.of("value"));
-      PAssert.that(rows(out, name)).containsInAnyOrder(expected);
-      PAssert.that(counts(out, name)).containsInAnyOrder(
-          KV.of(ChunkedCsvStats.RECORDS_READ, read),
-          KV.of(ChunkedCsvStats.RECORDS_OK, read - dead),
-          KV.of(ChunkedCsvStats.DEAD_LETTER_COUNT, dead));
+              .apply(name + "Stats", t);
+      PAssert.that(rows(t, out, name)).containsInAnyOrder(expected);
+      PAssert.that(counts(t, out, name)).containsInAnyOrder(
+          KV.of(ChunkedCsv.RECORDS_READ, read),
+          KV.of(ChunkedCsv.RECORDS_OK, read - dead),
+          KV.of(ChunkedCsv.DEAD_LETTER_COUNT, dead));
     }
     pipeline.run().waitUntilFinish();
   }
