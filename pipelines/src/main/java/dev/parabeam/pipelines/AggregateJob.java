@@ -63,6 +63,13 @@ public final class AggregateJob {
 
   private AggregateJob() {}
 
+  /**
+   * A seam for tests: called with the staging directory after the plan and the launcher's scan,
+   * just before the pipeline runs, so that a test can change the world in between (truncate or
+   * remove an input file, put something in staging's way) and see the job fail as it would.
+   */
+  static volatile java.util.function.Consumer<Path> beforePipelineRun = staging -> {};
+
   /** Adds the job to {@code p}; outputs go under {@code staging}. */
   public static void build(Pipeline p, AggregateOptions o, AggregatePlan plan, String staging) {
     PCollection<CsvChunk> chunks =
@@ -159,6 +166,7 @@ public final class AggregateJob {
       Pipeline p = Pipeline.create(o);
       build(p, o, plan, staging.toString());
       long constructionNanos = System.nanoTime() - r0 - launcherScanNanos;
+      beforePipelineRun.accept(staging);
       PipelineResult result = p.run();
       state = result.waitUntilFinish();
       pipelineNanos = System.nanoTime() - r0 - constructionNanos;

@@ -250,9 +250,13 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
     @ProcessElement
     public void process(@Element CsvChunk chunk, OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
         throws IOException {
+      ChunkTransitions summary;
       try (ReadableByteChannel ch = ChunkIO.openAt(chunk.file().path(), chunk.start())) {
-        out.output(KV.of(0, KV.of(chunk, ChunkTransitions.scan(ch, chunk.length(), states))));
+        summary = ChunkTransitions.scan(ch, chunk.length(), states);
+      } catch (IOException | RuntimeException e) {
+        throw chunkFailure(chunk, e);
       }
+      out.output(KV.of(0, KV.of(chunk, summary)));
     }
   }
 
@@ -321,6 +325,22 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
     return "record longer than the maximum of " + maxRecordBytes + " bytes (" + extent + quoted + ")" + kept;
   }
 
+  /**
+   * The failure of one chunk, named by its file, index and byte range, with the cause's type and
+   * message in its own message: the runners wrap it (and Flink may ship it as a serialized copy),
+   * and whoever reports the failure in one line finds everything in the innermost message. The
+   * cause is attached as a suppressed exception, so its stack trace still reaches the logs.
+   */
+  static IOException chunkFailure(CsvChunk chunk, Exception cause) {
+    String why = cause.getMessage() == null || cause.getMessage().isBlank()
+        ? cause.getClass().getSimpleName()
+        : cause.getClass().getSimpleName() + ": " + cause.getMessage().strip().replace('\n', ' ');
+    IOException e = new IOException("chunk " + chunk.index() + " of " + chunk.file().path()
+        + " (bytes " + chunk.start() + "-" + chunk.end() + "): " + why);
+    e.addSuppressed(cause);
+    return e;
+  }
+
   /** Parses the records of each chunk, does the work and pre-aggregates per key. */
   static final class ParseChunkFn extends DoFn<KV<Integer, Iterable<CsvChunk>>, ChunkReport> {
     private static final long serialVersionUID = 1L;
@@ -356,7 +376,11 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<CsvChunk>> chunks, MultiOutputReceiver out) throws IOException {
       for (CsvChunk chunk : chunks.getValue()) {
-        parse(chunk, out);
+        try {
+          parse(chunk, out);
+        } catch (IOException | RuntimeException e) {
+          throw chunkFailure(chunk, e);
+        }
       }
     }
 
@@ -422,6 +446,12 @@ public final class ChunkedCsvStats extends PTransform<PCollection<CsvChunk>, PCo
               deadOut.output(letter);
             }
           }
+        }
+        if (reader.position() < chunk.end()) {
+          // the chunk was planned from the file's size: a file that ends early has shrunk since,
+          // and reading on would silently count fewer records
+          throw new java.io.EOFException(path + " ended at byte " + reader.position() + ", before byte "
+              + chunk.end() + " where the chunk was planned to end; the file shrank after the job planned its chunks");
         }
       } catch (IOException | RuntimeException e) {
         if (deadFile != null) {
