@@ -3,6 +3,7 @@
 
     python3 testdata/oracle.py KEY VALUE FILE...            > expected-results.csv
     python3 testdata/oracle.py --counts KEY VALUE FILE...   > expected-counts.properties
+    python3 testdata/oracle.py --delimiter=';' --quote="'" KEY VALUE FILE...   (the job's options)
 
 Python's csv module and decimal arithmetic, nothing shared with the Java code. It reads as the job
 does: a quote opens a quoted field only at the start of a field (elsewhere it is a literal, as in
@@ -19,9 +20,9 @@ def plain(d):
     d = d.normalize()
     return format(d, 'f') if d != 0 else '0'
 
-def records(f):
+def records(f, delimiter, quote):
     """Yields each record as a list of fields, or None for a record csv refuses."""
-    reader = csv.reader(f, strict=True)
+    reader = csv.reader(f, strict=True, delimiter=delimiter, quotechar=quote, doublequote=True)
     while True:
         try:
             row = next(reader)
@@ -38,7 +39,7 @@ def records(f):
 def invalid_utf8(row):
     return any('\udc80' <= ch <= '\udcff' for field in row for ch in field)
 
-def main(key, value, files, counts):
+def main(key, value, files, counts, delimiter=',', quote='"'):
     decimal.getcontext().prec = 10000
     stats = {}
     read = ok = 0
@@ -47,7 +48,7 @@ def main(key, value, files, counts):
             text = f.read()
         if text.startswith('\ufeff'):
             text = text[1:]
-        rows = records(io.StringIO(text, newline=''))
+        rows = records(io.StringIO(text, newline=''), delimiter, quote)
         header = next(rows)
         k, v = header.index(key), header.index(value)
         for r in rows:
@@ -77,4 +78,11 @@ if __name__ == '__main__':
     args = sys.argv[1:]
     counts = '--counts' in args
     args = [a for a in args if a != '--counts']
-    main(args[0], args[1], args[2:], counts)
+    dialect = {}
+    for name in ('delimiter', 'quote'):
+        given = [a for a in args if a.startswith('--%s=' % name)]
+        if given:
+            dialect[name] = given[-1].split('=', 1)[1]
+            assert len(dialect[name]) == 1, '--%s takes one character' % name
+    args = [a for a in args if not a.startswith('--delimiter=') and not a.startswith('--quote=')]
+    main(args[0], args[1], args[2:], counts, **dialect)

@@ -64,6 +64,13 @@ public final class Launcher {
   private Launcher() {}
 
   /**
+   * A seam for tests: called with the staging directory after the plan and the launcher's scan,
+   * just before the pipeline runs, so that a test can change the world in between (truncate or
+   * remove an input file, put something in staging's way) and see the job fail as it would.
+   */
+  static volatile java.util.function.Consumer<Path> beforePipelineRun = staging -> {};
+
+  /**
    * Adds {@code job} to {@code p} with the input of {@code plan}; the outputs go under {@code
    * staging}. The runner decides the worker keys of the chunks (Flink: keys that land on distinct
    * subtasks), not the job.
@@ -154,6 +161,7 @@ public final class Launcher {
       Pipeline p = Pipeline.create(o);
       build(job, p, o, plan, staging.toString());
       long constructionNanos = System.nanoTime() - r0 - launcherScanNanos;
+      beforePipelineRun.accept(staging);
       PipelineResult result = p.run();
       state = result.waitUntilFinish();
       pipelineNanos = System.nanoTime() - r0 - constructionNanos;

@@ -61,6 +61,21 @@ public class LocalFlinkClusterIT {
     port = LocalFlinkCluster.portFree(8081) ? 8081 : freePort();
     JarProcess.ok(work, "generate", 120, "generate", "--rows=200000", "--output=in.csv");
     JarProcess.ok(work, "direct", 300, aggregate("in.csv", "direct"));
+    // the fault test's input: the generated rows with bad ones in the middle and at the end, and
+    // testdata/multi-dead (bad records in each of its three files)
+    Path fault = Files.createDirectories(work.resolve("fault"));
+    List<String> rows = Files.readAllLines(work.resolve("in.csv"));
+    // after the header (a line inside the data may be part of a quoted line break)
+    rows.add(1, "999999999,north,widget,c1,not-a-number,\"bad at the start\"");
+    rows.add("1000000000,south,widget,c2");
+    rows.add("1000000001,east,widget,c3,1.5.5,\"bad at the end\"");
+    Files.write(fault.resolve("generated.csv"), rows);
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(JarProcess.repo().resolve("testdata/multi-dead"), "*.csv")) {
+      for (Path f : ds) {
+        Files.copy(f, fault.resolve(f.getFileName()));
+      }
+    }
+    JarProcess.ok(work, "direct-fault", 300, aggregate("fault/*.csv", "direct-fault"));
 
     JarProcess r = JarProcess.ok(work, "cluster-start", 240, "cluster", "start", "--dir=" + clusterDir, "--port=" + port);
     started = true;
@@ -125,7 +140,7 @@ public class LocalFlinkClusterIT {
     long t0 = System.nanoTime();
     Process submit =
         JarProcess.start(work, "submit-fault",
-            aggregate("in.csv", "cluster-fault", "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:" + port,
+            aggregate("fault/*.csv", "cluster-fault", "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:" + port,
                 "--parallelism=4", "--work=io", "--workMicros=300"));
     String jid = null;
     long deadline = System.nanoTime() + 180_000_000_000L;
@@ -159,7 +174,31 @@ public class LocalFlinkClusterIT {
     assertEquals("FINISHED", state(jid));
     JsonNode exceptions = cluster.get("/jobs/" + jid + "/exceptions").orElseThrow();
     assertThat("the job saw the lost TaskManager", exceptions.path("exceptionHistory").path("entries").size(), greaterThan(0));
-    assertSameBytes(work.resolve("direct/results.csv"), work.resolve("cluster-fault/results.csv"));
+    // no record lost or counted twice, and every dead letter once, in input order, from all 4 files
+    assertSameBytes(work.resolve("direct-fault/results.csv"), work.resolve("cluster-fault/results.csv"));
+    assertSameBytes(work.resolve("direct-fault/dead-letters.csv"), work.resolve("cluster-fault/dead-letters.csv"));
+    Map<String, String> direct = counts(work.resolve("direct-fault/summary.json"));
+    assertEquals(direct, counts(work.resolve("cluster-fault/summary.json")));
+    assertEquals("12", direct.get("dead_letters"));
+    List<String> deadLetters = Files.readAllLines(work.resolve("cluster-fault/dead-letters.csv"));
+    assertEquals("distinct dead-letter rows", deadLetters.size(), new HashSet<>(deadLetters).size());
+    for (String file : List.of("generated.csv", "part-a.csv", "part-b.csv", "part-c.csv")) {
+      assertTrue("dead letters of " + file, deadLetters.stream().anyMatch(l -> l.startsWith(work.resolve("fault/" + file) + ",")));
+    }
+  }
+
+  /** The figures of summary.json that must not depend on the runner or on a retry. */
+  private static Map<String, String> counts(Path summary) throws IOException {
+    Map<String, String> m = new java.util.TreeMap<>();
+    for (String line : Files.readAllLines(summary)) {
+      java.util.regex.Matcher x = java.util.regex.Pattern.compile("^\\s*\"([a-z_]+)\": (\\d+),?$").matcher(line);
+      if (x.matches() && List.of("files", "bytes", "records_read", "records_ok", "dead_letters", "dead_letter_bytes",
+          "unterminated_quotes", "keys").contains(x.group(1))) {
+        m.put(x.group(1), x.group(2));
+      }
+    }
+    assertEquals("figures in " + summary + ": " + m, 8, m.size());
+    return m;
   }
 
   @Test

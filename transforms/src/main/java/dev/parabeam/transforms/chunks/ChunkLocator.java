@@ -129,7 +129,9 @@ public final class ChunkLocator {
             bb.limit((int) Math.min(a.length, remaining));
             int n = ch.read(bb);
             if (n < 0) {
-              break;
+              throw new java.io.EOFException(c.file().path() + " ended at byte " + (c.end() - remaining)
+                  + ", before byte " + c.end() + " where chunk " + c.index() + " was planned to end;"
+                  + " the file shrank after the job planned its chunks");
             }
             int last = -1; // the last quote or LF stepped in this buffer (see CsvStates.afterRun)
             for (int i = 0; i < n; i++) {

@@ -73,7 +73,9 @@ public final class ChunkTransitions implements Serializable {
       }
       int n = channel.read(bb);
       if (n < 0) {
-        break;
+        // a chunk is planned from the file's size: a file that ends early has shrunk since
+        throw new java.io.EOFException("the input ended " + remaining + " bytes before the end of the chunk;"
+            + " the file shrank after the job planned its chunks");
       }
       int last = -1; // the last quote or LF stepped in this buffer; the states are exact just after it
       for (int i = 0; i < n; i++) {

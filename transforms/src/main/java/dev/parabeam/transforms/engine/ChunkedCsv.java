@@ -386,9 +386,13 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     @ProcessElement
     public void process(@Element CsvChunk chunk, OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
         throws IOException {
+      ChunkTransitions summary;
       try (ReadableByteChannel ch = ChunkIO.openAt(chunk.file().path(), chunk.start())) {
-        out.output(KV.of(0, KV.of(chunk, ChunkTransitions.scan(ch, chunk.length(), states))));
+        summary = ChunkTransitions.scan(ch, chunk.length(), states);
+      } catch (IOException | RuntimeException e) {
+        throw chunkFailure(chunk, e);
       }
+      out.output(KV.of(0, KV.of(chunk, summary)));
     }
   }
 
@@ -483,7 +487,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
         try {
           parse(chunk, out);
         } catch (IOException | RuntimeException e) {
-          throw new ChunkFailedException(chunk, e);
+          throw chunkFailure(chunk, e);
         }
       }
     }
@@ -548,6 +552,12 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
             }
           }
         }
+        if (reader.position() < chunk.end()) {
+          // the chunk was planned from the file's size: a file that ends early has shrunk since,
+          // and reading on would silently count fewer records
+          throw new java.io.EOFException(path + " ended at byte " + reader.position() + ", before byte "
+              + chunk.end() + " where the chunk was planned to end; the file shrank after the job planned its chunks");
+        }
       } catch (IOException | RuntimeException e) {
         if (deadFile != null) {
           deadFile.abandon();
@@ -597,18 +607,19 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     }
   }
 
-  /** A chunk that could not be read to the end: names the file, the chunk and its byte range. */
-  public static final class ChunkFailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    ChunkFailedException(CsvChunk chunk, Throwable cause) {
-      super("chunk " + chunk.index() + " of " + chunk.file().path() + " (bytes " + chunk.start() + "-" + chunk.end()
-          + "): " + describe(cause), cause);
-    }
-
-    private static String describe(Throwable e) {
-      String m = e.getMessage();
-      return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
-    }
+  /**
+   * The failure of one chunk, named by its file, index and byte range, with the cause's type and
+   * message in its own message: the runners wrap it (and Flink may ship it as a serialized copy),
+   * and whoever reports the failure in one line finds everything in the innermost message. The
+   * cause is attached as a suppressed exception, so its stack trace still reaches the logs.
+   */
+  static IOException chunkFailure(CsvChunk chunk, Exception cause) {
+    String why = cause.getMessage() == null || cause.getMessage().isBlank()
+        ? cause.getClass().getSimpleName()
+        : cause.getClass().getSimpleName() + ": " + cause.getMessage().strip().replace('\n', ' ');
+    IOException e = new IOException("chunk " + chunk.index() + " of " + chunk.file().path()
+        + " (bytes " + chunk.start() + "-" + chunk.end() + "): " + why);
+    e.addSuppressed(cause);
+    return e;
   }
 }

@@ -29,6 +29,27 @@ public class ChunkLocatorTest {
     return new CsvFile(f.getAbsolutePath(), b.length, dataStart, 2, List.of("k", "v"));
   }
 
+  /** A file cut short after planning is an error naming it and the chunk, not fewer records. */
+  @Test
+  public void aFileShorterThanPlannedIsAnError() throws IOException {
+    CsvFile f = file("shrunk.csv", "k,v\na,1\nb,2\nc,3\nd,4\n", 4);
+    List<CsvChunk> plan = ChunkPlanner.plan(List.of(f), 8, 1);
+    java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(java.nio.file.Paths.get(f.path()), java.nio.file.StandardOpenOption.WRITE);
+    ch.truncate(18);
+    ch.close();
+    for (boolean balance : new boolean[] {false, true}) {
+      IOException e = assertThrows(java.io.EOFException.class, () -> {
+        if (balance) {
+          ChunkLocator.scanAndBalanceByLines(plan, CsvDialect.RFC4180);
+        } else {
+          ChunkLocator.scanAndLocate(plan, CsvDialect.RFC4180);
+        }
+      });
+      assertThat(e.getMessage(), containsString(f.path() + " ended at byte 18, before byte 20 where chunk 1 was planned to end"));
+    }
+  }
+
   /** The state at every chunk's first byte, counted the slow way from the file's bytes. */
   private static void assertTrueState(CsvChunk c, byte[] data) {
     CsvStates states = CsvStates.of(CsvDialect.RFC4180);

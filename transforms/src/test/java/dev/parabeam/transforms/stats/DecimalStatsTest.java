@@ -96,6 +96,41 @@ public class DecimalStatsTest {
   }
 
   /**
+   * sum / n rounded half-even to 6 places, by integer arithmetic: q and r of (sum * 10^6) / n with
+   * the remainder compared against n / 2; independent of BigDecimal's rounding modes.
+   */
+  private static BigDecimal halfEvenMean(BigDecimal sum, long n) {
+    java.math.BigInteger scaled = sum.movePointRight(6 + Math.max(0, sum.scale())).toBigIntegerExact();
+    java.math.BigInteger den = java.math.BigInteger.valueOf(n).multiply(java.math.BigInteger.TEN.pow(Math.max(0, sum.scale())));
+    java.math.BigInteger[] qr = scaled.abs().divideAndRemainder(den);
+    java.math.BigInteger q = qr[0];
+    int half = qr[1].shiftLeft(1).compareTo(den);
+    if (half > 0 || (half == 0 && q.testBit(0))) {
+      q = q.add(java.math.BigInteger.ONE);
+    }
+    return new BigDecimal(sum.signum() < 0 ? q.negate() : q, 6);
+  }
+
+  /** Means that land exactly on a tie at the 7th place, worked out by hand. */
+  @Test
+  public void meanRoundsTiesToTheEvenNeighbour() {
+    String[][] cases = {
+      {"0.000002", "0.000003", "0.000002"}, // 0.0000025
+      {"0.000003", "0.000004", "0.000004"}, // 0.0000035
+      {"-0.000002", "-0.000003", "-0.000002"}, // -0.0000025
+      {"1000000.0000005", "1000000.0000005", "1000000.000000"}, // 1000000.0000005
+      {"0.0000015", "0.0000015", "0.000002"}, // 0.0000015
+    };
+    for (String[] c : cases) {
+      DecimalStats s = DecimalStats.of(d(c[0]), d(c[1]));
+      assertThat(c[0] + ", " + c[1], s.mean(), comparesEqualTo(d(c[2])));
+      assertThat(c[0] + ", " + c[1], halfEvenMean(s.sum(), 2), comparesEqualTo(d(c[2])));
+    }
+    // three values: 0.0000075 / 3 = 0.0000025
+    assertThat(DecimalStats.of(d("0.000001"), d("0.000002"), d("0.0000045")).mean(), comparesEqualTo(d("0.000002")));
+  }
+
+  /**
    * Merging partials in random groupings and orders (through the coder, as across a shuffle) gives
    * exactly what adding the values one by one gives, and what BigDecimal arithmetic says.
    */
@@ -153,7 +188,8 @@ public class DecimalStatsTest {
       assertThat("iteration " + iter, merged.max(), comparesEqualTo(sequential.max()));
       assertThat(Decimals.format(merged.min()), is(Decimals.format(min)));
       assertThat(Decimals.format(merged.max()), is(Decimals.format(max)));
-      assertThat(merged.mean(), equalTo(Decimals.mean(sum, n)));
+      // mean: sum / n to 6 places, ties to the even neighbour, worked out here with integers
+      assertThat(merged.mean(), equalTo(halfEvenMean(sum, n)));
       assertThat(merged, equalTo(sequential));
     }
   }
