@@ -86,6 +86,15 @@ public final class Launcher {
 
   /** Runs {@code job} for command-line {@code args}; returns the process exit code. */
   public static <O extends ChunkedJobOptions> int run(ChunkedJob<O> job, String[] args, PrintStream out, PrintStream err) {
+    return execute(job, args, out, err).exitCode();
+  }
+
+  /**
+   * Runs {@code job} for command-line {@code args}, printing as {@link #run} does; returns the exit
+   * code and, for a run that succeeded, its summary (what {@code summary.json} holds), typed.
+   */
+  public static <O extends ChunkedJobOptions> JobResult execute(
+      ChunkedJob<O> job, String[] args, PrintStream out, PrintStream err) {
     long t0 = System.nanoTime();
     PipelineOptionsFactory.register(job.optionsClass());
     O o;
@@ -100,10 +109,10 @@ public final class Launcher {
       dev.parabeam.pipelines.cluster.FlinkMasterCheck.requireReachable(o); // fail fast, before anything is written
     } catch (UsageException e) {
       err.println("error: " + firstLine(e.getMessage()));
-      return 2;
+      return JobResult.exit(2);
     } catch (IllegalArgumentException e) {
       err.println("error: " + firstLine(describeBadOption(job, args, e)));
-      return 2;
+      return JobResult.exit(2);
     }
 
     // From here on the run writes. First it takes the output directory's lock, so that no other
@@ -122,10 +131,10 @@ public final class Launcher {
       }
     } catch (UsageException e) {
       err.println("error: " + firstLine(e.getMessage()));
-      return 2;
+      return JobResult.exit(2);
     } catch (IOException e) {
       err.println("error: cannot use --output=" + o.getOutput() + ": " + firstLine(rootMessage(e)));
-      return 2;
+      return JobResult.exit(2);
     }
     try (lock) {
       try {
@@ -133,19 +142,19 @@ public final class Launcher {
         JobPlan.requireEmptyOrOverwrite(o, plan.output);
       } catch (UsageException e) {
         err.println("error: " + firstLine(e.getMessage()));
-        return 2;
+        return JobResult.exit(2);
       }
       removeLeftoverStaging(plan.output);
       return runLocked(job, o, plan, createdOutput, t0, out, err);
     } catch (IOException e) {
       // only closing the lock (removing its file) can get here; the results are in place
       err.println("error: cannot remove " + plan.output.resolve(OutputLock.FILE_NAME) + ": " + firstLine(rootMessage(e)));
-      return 1;
+      return JobResult.exit(1);
     }
   }
 
   /** The run itself, once this process holds the output directory's lock. */
-  private static <O extends ChunkedJobOptions> int runLocked(
+  private static <O extends ChunkedJobOptions> JobResult runLocked(
       ChunkedJob<O> job, O o, JobPlan plan, boolean createdOutput, long t0, PrintStream out, PrintStream err) {
     Path staging = plan.output.resolve(STAGING_PREFIX + UUID.randomUUID());
     PipelineResult.State state;
@@ -224,15 +233,15 @@ public final class Launcher {
             unterminated == 1 ? "its file is" : "each of their files is",
             plan.output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE)));
       }
-      return 0;
+      return JobResult.done(summary);
     } catch (DeadLetterLimitException e) {
       cleanUp(staging, createdOutput ? plan.output : null);
       err.println("error: job failed: " + e.getMessage());
-      return 1;
+      return JobResult.exit(1);
     } catch (Exception e) {
       cleanUp(staging, createdOutput ? plan.output : null);
       err.println("error: job failed: " + firstLine(rootMessage(e)));
-      return 1;
+      return JobResult.exit(1);
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.parabeam.pipelines.speedup;
 
 import dev.parabeam.pipelines.AggregateJob;
+import dev.parabeam.pipelines.JobResult;
+import dev.parabeam.pipelines.Launcher;
 import dev.parabeam.pipelines.UsageException;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.io.ByteArrayOutputStream;
@@ -387,18 +389,19 @@ public final class Speedup {
       ByteArrayOutputStream jobOut = new ByteArrayOutputStream();
       ByteArrayOutputStream jobErr = new ByteArrayOutputStream();
       long t0 = System.nanoTime();
-      int rc;
+      JobResult result;
       try (PrintStream po = new PrintStream(jobOut, true, StandardCharsets.UTF_8);
           PrintStream pe = new PrintStream(jobErr, true, StandardCharsets.UTF_8)) {
-        rc = AggregateJob.run(args.toArray(new String[0]), po, pe);
+        result = Launcher.execute(AggregateJob.INSTANCE, args.toArray(new String[0]), po, pe);
       }
+      int rc = result.exitCode();
       double jobSecs = (System.nanoTime() - t0) / 1e9;
       if (rc != 0) {
         String e = Startup.lastErrorLine(jobErr.toString(StandardCharsets.UTF_8));
         throw new IllegalStateException("aggregate failed (" + runner + ", " + workers + " workers, " + input.getFileName()
             + "): " + e.replaceFirst("^error: ", ""));
       }
-      double pipeline = pipelineSeconds(Files.readString(dir.resolve("summary.json"), StandardCharsets.UTF_8));
+      double pipeline = result.pipelineSeconds();
       return new double[] {pipeline, jobSecs};
     }
 

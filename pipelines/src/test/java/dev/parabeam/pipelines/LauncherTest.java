@@ -1,0 +1,64 @@
+package dev.parabeam.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.junit.Assert.assertThrows;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The shared launcher's typed result, and the command list every job is registered in. */
+public class LauncherTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private final Path td = JobRun.testdata();
+
+  private static JobResult execute(ChunkedJob<?> job, String... args) {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    return Launcher.execute(job, args, quiet, quiet);
+  }
+
+  @Test
+  public void executeReturnsTheSummaryItWrote() throws Exception {
+    Path out = tmp.getRoot().toPath().resolve("out");
+    JobResult r = execute(AggregateJob.INSTANCE, "--input=" + td.resolve("malformed/bad.csv"), "--keyColumn=region",
+        "--valueColumn=amount", "--maxRecordBytes=200", "--output=" + out);
+    assertThat(r.exitCode(), is(0));
+    Map<String, String> written = JobRun.summary(out);
+    assertThat(Long.toString(r.recordsRead()), equalTo(written.get("records_read")));
+    assertThat(Long.toString(r.recordsOk()), equalTo(written.get("records_ok")));
+    assertThat(Long.toString(r.deadLetters()), equalTo(written.get("dead_letters")));
+    assertThat(Long.toString(r.keys()), equalTo(written.get("keys")));
+    assertThat(r.recordsRead(), is(r.recordsOk() + r.deadLetters()));
+    assertThat(r.summary().get("work"), equalTo("none"));
+  }
+
+  @Test
+  public void aFailedRunHasAnExitCodeAndNoSummary() {
+    JobResult r = execute(GroupByJob.INSTANCE, "--input=" + td.resolve("sample/sales.csv"), "--keyColumns=region",
+        "--aggregations=count,median(amount)", "--output=" + tmp.getRoot().toPath().resolve("none"));
+    assertThat(r.exitCode(), is(2));
+    assertThrows(IllegalStateException.class, r::summary);
+  }
+
+  @Test
+  public void theUsageListsEveryRegisteredCommandAndOnlyThose() {
+    String usage = Main.usage();
+    for (Main.Command c : Main.COMMANDS) {
+      assertThat(usage, containsString("  " + c.name() + " "));
+      assertThat(usage, containsString(c.summary()));
+      assertThat(Main.command(c.name()).isPresent(), is(true));
+    }
+    assertThat(Main.command("notacommand").isPresent(), is(false));
+    long listed = usage.lines().filter(l -> l.matches("  [a-z]+ +\\S.*")).count();
+    assertThat(listed, is((long) Main.COMMANDS.size()));
+  }
+}
