@@ -1,6 +1,9 @@
 package dev.parabeam.pipelines;
 
 import dev.parabeam.pipelines.speedup.Stats;
+import dev.parabeam.transforms.stats.Aggregation;
+import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,19 +15,29 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 /**
- * {@code bench}: the aggregate job against its plain-Java baseline, side by side in one run. Every
- * cell is a fresh JVM started as a user would start it (the same -Xmx for all), timed from the
- * outside; each cell is the median of {@code --repeats} runs, the configurations interleaved so
- * that machine noise spreads evenly. All four result files must be byte-identical, or the command
- * fails.
+ * {@code bench}: the aggregate job against its plain-Java baseline, side by side in one run, and
+ * the groupby job ({@link #GROUPBY_KEYS} by {@link #GROUPBY_AGGREGATIONS}) at p{@code workers}
+ * against its plain-Java baseline ({@link PlainJavaGroupBy}) at {@code workers} threads, on the same
+ * data. Every cell is a fresh JVM started as a user would start it (the same -Xmx for all), timed
+ * from the outside; each cell is the median of {@code --repeats} runs, the configurations
+ * interleaved so that machine noise spreads evenly. All four aggregate result files must be
+ * byte-identical, and the groupby job's results must equal its baseline's byte for byte in every
+ * column but the percentiles (the job's are approximate, the baseline's exact; how many rows differ
+ * there is reported), or the command fails.
  */
 final class Bench {
+  static final String GROUPBY_KEYS = "region,product";
+  static final String GROUPBY_AGGREGATIONS = "count,sum(amount),mean(amount),p90(amount)";
+
   private Bench() {}
 
   static int main(String[] argv) throws Exception {
-    Args a = Args.parse(argv, Set.of("sizes", "repeats", "workers", "xmx", "dataDir", "output", "work", "workMicros"));
+    Args a = Args.parse(argv, Set.of("sizes", "repeats", "workers", "xmx", "dataDir", "output", "work", "workMicros", "jobs"));
     long[] sizes = Arrays.stream(a.get("sizes", "1000000,10000000").split(",")).mapToLong(s -> Long.parseLong(s.trim().replace("_", ""))).toArray();
     int repeats = (int) a.getLong("repeats", 3);
     int workers = (int) a.getLong("workers", 4);
@@ -33,16 +46,37 @@ final class Bench {
     Path outDir = Paths.get(a.get("output", "build/bench")).toAbsolutePath();
     String work = a.get("work", "none");
     long workMicros = a.getLong("workMicros", 0);
+    List<String> jobs = Arrays.asList(a.get("jobs", "aggregate,groupby").split(","));
+    for (String j : jobs) {
+      if (!j.equals("aggregate") && !j.equals("groupby")) {
+        throw new UsageException("--jobs=" + a.get("jobs", "") + ": unknown job '" + j + "' (known: aggregate, groupby)");
+      }
+    }
+    boolean aggregate = jobs.contains("aggregate");
+    boolean groupby = jobs.contains("groupby");
+    if (groupby && !work.equals("none")) {
+      throw new UsageException("--work is for the aggregate rows only (the groupby job has no simulated work): add --jobs=aggregate");
+    }
     Files.createDirectories(outDir);
 
     StringBuilder md = new StringBuilder();
+    List<String> percentileNotes = new ArrayList<>();
     md.append("| rows | plain Java 1 thread | plain Java ").append(workers).append(" threads | job p1 | job p").append(workers)
         .append(" | job p").append(workers).append(" / plain Java ").append(workers).append(" threads |\n");
     md.append("|---:|---:|---:|---:|---:|---:|\n");
     for (long rows : sizes) {
       Path data = Datasets.ensure(dataDir, rows, 42);
       Map<String, List<Double>> times = new LinkedHashMap<>();
-      String[] configs = {"baseline-1", "baseline-" + workers, "job-1", "job-" + workers};
+      String[] aggregateConfigs = {"baseline-1", "baseline-" + workers, "job-1", "job-" + workers};
+      String[] groupbyConfigs = {"groupby-baseline-" + workers, "groupby-job-" + workers};
+      List<String> all = new ArrayList<>();
+      if (aggregate) {
+        all.addAll(List.of(aggregateConfigs));
+      }
+      if (groupby) {
+        all.addAll(List.of(groupbyConfigs));
+      }
+      String[] configs = all.toArray(new String[0]);
       for (String c : configs) {
         times.put(c, new ArrayList<>());
       }
@@ -51,8 +85,15 @@ final class Bench {
           Path out = outDir.resolve(rows + "-" + c);
           Launcher.deleteTree(out);
           List<String> cmd = new ArrayList<>();
-          int n = Integer.parseInt(c.substring(c.indexOf('-') + 1));
-          if (c.startsWith("baseline")) {
+          int n = Integer.parseInt(c.substring(c.lastIndexOf('-') + 1));
+          if (c.startsWith("groupby-baseline")) {
+            Files.createDirectories(out);
+            cmd.addAll(List.of("baseline", "--job=groupby", "--input=" + data, "--keyColumns=" + GROUPBY_KEYS,
+                "--aggregations=" + GROUPBY_AGGREGATIONS, "--threads=" + n, "--output=" + out.resolve("results.csv")));
+          } else if (c.startsWith("groupby-job")) {
+            cmd.addAll(List.of("groupby", "--input=" + data, "--keyColumns=" + GROUPBY_KEYS,
+                "--aggregations=" + GROUPBY_AGGREGATIONS, "--output=" + out, "--targetParallelism=" + n));
+          } else if (c.startsWith("baseline")) {
             Files.createDirectories(out);
             cmd.addAll(List.of("baseline", "--input=" + data, "--keyColumn=product", "--valueColumn=amount",
                 "--threads=" + n, "--output=" + out.resolve("results.csv")));
@@ -66,32 +107,104 @@ final class Bench {
           }
           double secs = run.seconds;
           times.get(c).add(secs);
-          System.out.printf(Locale.ROOT, "  %,d rows  %-12s run %d: %.2f s%n", rows, c, r + 1, secs);
+          System.out.printf(Locale.ROOT, "  %,d rows  %-20s run %d: %.2f s%n", rows, c, r + 1, secs);
         }
       }
-      byte[] reference = Files.readAllBytes(outDir.resolve(rows + "-baseline-1").resolve("results.csv"));
-      for (String c : configs) {
-        byte[] other = Files.readAllBytes(outDir.resolve(rows + "-" + c).resolve("results.csv"));
-        if (!Arrays.equals(reference, other)) {
-          throw new IllegalStateException("results.csv of " + c + " differs from baseline-1 at " + rows + " rows");
+      if (aggregate) {
+        byte[] reference = Files.readAllBytes(outDir.resolve(rows + "-baseline-1").resolve("results.csv"));
+        for (String c : aggregateConfigs) {
+          byte[] other = Files.readAllBytes(outDir.resolve(rows + "-" + c).resolve("results.csv"));
+          if (!Arrays.equals(reference, other)) {
+            throw new IllegalStateException("results.csv of " + c + " differs from baseline-1 at " + rows + " rows");
+          }
         }
+        double b1 = Stats.median(times.get(aggregateConfigs[0]));
+        double bn = Stats.median(times.get(aggregateConfigs[1]));
+        double j1 = Stats.median(times.get(aggregateConfigs[2]));
+        double jn = Stats.median(times.get(aggregateConfigs[3]));
+        md.append(String.format(Locale.ROOT, "| %,d | %.2f s | %.2f s | %.2f s | %.2f s | %.2fx |%n", rows, b1, bn, j1, jn, jn / bn));
       }
-      double b1 = Stats.median(times.get(configs[0]));
-      double bn = Stats.median(times.get(configs[1]));
-      double j1 = Stats.median(times.get(configs[2]));
-      double jn = Stats.median(times.get(configs[3]));
-      md.append(String.format(Locale.ROOT, "| %,d | %.2f s | %.2f s | %.2f s | %.2f s | %.2fx |%n", rows, b1, bn, j1, jn, jn / bn));
+      if (groupby) {
+        long differ = compareGroupBy(
+            outDir.resolve(rows + "-" + groupbyConfigs[0]).resolve("results.csv"),
+            outDir.resolve(rows + "-" + groupbyConfigs[1]).resolve("results.csv"),
+            GroupByJob.aggregations(GROUPBY_AGGREGATIONS), GroupByJob.keyColumns(GROUPBY_KEYS).size());
+        percentileNotes.add(String.format(Locale.ROOT, "%,d rows: %,d", rows, differ));
+        double bn = Stats.median(times.get(groupbyConfigs[0]));
+        double jn = Stats.median(times.get(groupbyConfigs[1]));
+        md.append(String.format(Locale.ROOT, "| %,d groupby | – | %.2f s | – | %.2f s | %.2fx |%n", rows, bn, jn, jn / bn));
+      }
     }
     String caption = String.format(Locale.ROOT,
-        "Wall time of a fresh JVM (-Xmx%s) per run, median of %d, %d cores, Java %s, work=%s%s. "
-            + "All results.csv files byte-identical.%n",
+        "Wall time of a fresh JVM (-Xmx%s) per run, median of %d, %d cores, Java %s, work=%s%s.%s%n",
         xmx, repeats, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), work,
-        work.equals("none") ? "" : " " + workMicros + "µs");
+        work.equals("none") ? "" : " " + workMicros + "µs",
+        aggregate ? " All results.csv files byte-identical." : "");
+    if (groupby) {
+      caption += String.format(Locale.ROOT,
+          "groupby rows: keys %s, aggregations %s, the job at p%d against PlainJavaGroupBy at %d threads "
+              + "(its p90 exact, nearest rank; the job's approximate, Beam's ApproximateQuantiles); "
+              + "results.csv identical but for p90, rows whose p90 differs: %s.%n",
+          GROUPBY_KEYS, GROUPBY_AGGREGATIONS, workers, workers, String.join(", ", percentileNotes));
+      if (aggregate) {
+        caption = caption.replace(" All results.csv files byte-identical.",
+            " Aggregate rows (key product, value amount): all four results.csv byte-identical.");
+      }
+    }
     String report = md + "\n" + caption;
     Files.writeString(outDir.resolve("bench.md"), report, StandardCharsets.UTF_8);
     System.out.println();
     System.out.print(report);
     System.out.println("written: " + outDir.resolve("bench.md"));
     return 0;
+  }
+
+  /**
+   * Compares the groupby job's {@code results.csv} with its baseline's: the same header, the same
+   * keys in the same order, and byte-identical fields in every column but the percentiles (the
+   * job's are approximate). Returns how many rows differ in a percentile.
+   *
+   * @throws IllegalStateException naming the first difference in an exact column
+   */
+  static long compareGroupBy(Path baseline, Path job, List<Aggregation> aggregations, int keyColumns)
+      throws IOException {
+    List<CSVRecord> b = readCsv(baseline);
+    List<CSVRecord> j = readCsv(job);
+    if (b.size() != j.size()) {
+      throw new IllegalStateException("groupby: " + job + " has " + j.size() + " records, the baseline's "
+          + baseline + " " + b.size());
+    }
+    long differ = 0;
+    for (int r = 0; r < b.size(); r++) {
+      CSVRecord x = b.get(r);
+      CSVRecord y = j.get(r);
+      if (x.size() != y.size() || x.size() != keyColumns + aggregations.size()) {
+        throw new IllegalStateException("groupby: record " + (r + 1) + " of " + job + " has " + y.size()
+            + " fields, the baseline's " + x.size());
+      }
+      boolean percentileDiffers = false;
+      for (int f = 0; f < x.size(); f++) {
+        boolean percentile = r > 0 && f >= keyColumns && aggregations.get(f - keyColumns).kind().percentile() > 0;
+        if (x.get(f).equals(y.get(f))) {
+          continue;
+        }
+        if (!percentile) {
+          throw new IllegalStateException("groupby: record " + (r + 1) + " field " + (f + 1) + " of " + job + " is '"
+              + y.get(f) + "', the baseline's '" + x.get(f) + "'");
+        }
+        percentileDiffers = true;
+      }
+      if (percentileDiffers) {
+        differ++;
+      }
+    }
+    return differ;
+  }
+
+  private static List<CSVRecord> readCsv(Path file) throws IOException {
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        CSVParser p = CSVFormat.RFC4180.parse(r)) {
+      return p.getRecords();
+    }
   }
 }

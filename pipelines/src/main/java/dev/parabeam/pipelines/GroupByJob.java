@@ -85,10 +85,15 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
   }
 
   static List<String> keyColumns(GroupByOptions o) {
+    return keyColumns(o.getKeyColumns());
+  }
+
+  /** The names of {@code --keyColumns=a,b}, or a {@link UsageException}. */
+  static List<String> keyColumns(String list) {
     List<String> keys = new ArrayList<>();
-    for (String k : o.getKeyColumns().split(",", -1)) {
+    for (String k : list.split(",", -1)) {
       if (k.isEmpty()) {
-        throw new UsageException("--keyColumns=" + o.getKeyColumns() + ": an empty column name; write e.g. --keyColumns=region,product");
+        throw new UsageException("--keyColumns=" + list + ": an empty column name; write e.g. --keyColumns=region,product");
       }
       if (keys.contains(k)) {
         throw new UsageException("--keyColumns names '" + k + "' twice");
@@ -99,8 +104,13 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
   }
 
   static List<Aggregation> aggregations(GroupByOptions o) {
+    return aggregations(o.getAggregations());
+  }
+
+  /** The aggregations of {@code --aggregations=...}, or a {@link UsageException}. */
+  static List<Aggregation> aggregations(String list) {
     try {
-      return Aggregation.parseList(o.getAggregations());
+      return Aggregation.parseList(list);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--aggregations: " + e.getMessage());
     }

@@ -25,10 +25,12 @@ public final class Main {
       job(GroupByJob.INSTANCE),
       new Command("generate", "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]", List.of(),
           Generate::main),
-      new Command("baseline", "the aggregate computation in plain Java (commons-csv + HashMap): --input=FILE",
-          List.of("--keyColumn=K --valueColumn=V [--threads=N] [--output=results.csv]"), PlainJavaAggregate::main),
-      new Command("bench", "job vs plain-Java baseline, side by side: --sizes=1000000,10000000 [--repeats=3]",
-          List.of(), Bench::main),
+      new Command("baseline", "a job's computation in plain Java (commons-csv + HashMap): --input=FILE [--threads=N]",
+          List.of("[--output=results.csv] --keyColumn=K --valueColumn=V (the aggregate job)",
+              "or --job=groupby --keyColumns=a,b --aggregations=count,sum(c),p90(c),... (percentiles exact)"),
+          Main::baseline),
+      new Command("bench", "jobs vs plain-Java baselines, side by side: --sizes=1000000,10000000 [--repeats=3]",
+          List.of("[--workers=4] [--xmx=1g] [--jobs=aggregate,groupby] (groupby row: job p<workers> vs <workers> threads)"), Bench::main),
       new Command("speedup", "the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
           List.of("[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
           args -> dev.parabeam.pipelines.speedup.Speedup.run(args, System.out, System.err, Datasets::ensure)),
@@ -62,6 +64,28 @@ public final class Main {
       }
     }
     return Launcher.run(job, args, System.out, System.err);
+  }
+
+  /** {@code baseline [--job=aggregate|groupby] ...}: the plain-Java program of that job (aggregate when not named). */
+  static int baseline(String[] args) throws Exception {
+    String job = "aggregate";
+    List<String> rest = new ArrayList<>();
+    for (String a : args) {
+      if (a.startsWith("--job=")) {
+        job = a.substring("--job=".length());
+      } else {
+        rest.add(a);
+      }
+    }
+    String[] r = rest.toArray(new String[0]);
+    switch (job) {
+      case "aggregate":
+        return PlainJavaAggregate.main(r);
+      case "groupby":
+        return PlainJavaGroupBy.main(r);
+      default:
+        throw new UsageException("--job=" + job + ": no plain-Java baseline for it (known: aggregate, groupby)");
+    }
   }
 
   static String usage() {

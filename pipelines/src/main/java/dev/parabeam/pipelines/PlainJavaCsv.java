@@ -1,0 +1,246 @@
+package dev.parabeam.pipelines;
+
+import dev.parabeam.transforms.csv.ChunkTransitions;
+import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.csv.CsvHeader;
+import dev.parabeam.transforms.csv.CsvStates;
+import dev.parabeam.transforms.csv.RawRecord;
+import dev.parabeam.transforms.csv.RecordReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import org.apache.commons.csv.CSVException;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * What the plain-Java baselines ({@link PlainJavaAggregate}, {@link PlainJavaGroupBy}) share: read
+ * the header, cut the data into N byte ranges on record boundaries (found by the same CSV automaton
+ * the jobs use), and feed every record of each range, parsed by commons-csv, to a fresh {@link
+ * Part} on its own thread. The caller merges the parts. Well-formed input is the case they are
+ * written for; a record commons-csv refuses or with the wrong number of fields counts as bad.
+ */
+final class PlainJavaCsv {
+  private PlainJavaCsv() {}
+
+  /** One thread's state over one range: the per-record step of a baseline. */
+  interface Part {
+    /** Takes one record with the header's number of fields; false when it is bad (e.g. not a number). */
+    boolean add(CSVRecord record);
+  }
+
+  /** A part after its range, with the counts of good and bad records. */
+  static final class Parsed<P> {
+    final P part;
+    final long ok;
+    final long bad;
+
+    Parsed(P part, long ok, long bad) {
+      this.part = part;
+      this.ok = ok;
+      this.bad = bad;
+    }
+  }
+
+  /** The header of {@code input} (RFC 4180). */
+  static CsvHeader header(Path input) throws IOException {
+    try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
+      return CsvHeader.read(ch, CsvDialect.RFC4180, 1 << 20);
+    }
+  }
+
+  /** The header's index of each column, or a {@link UsageException} naming the first one missing. */
+  static int[] indexes(Path input, CsvHeader header, List<String> columns) {
+    int[] at = new int[columns.size()];
+    for (int i = 0; i < at.length; i++) {
+      at[i] = header.indexOf(columns.get(i));
+      if (at[i] < 0) {
+        throw new UsageException(input + " has no column '" + columns.get(i) + "'");
+      }
+    }
+    return at;
+  }
+
+  /**
+   * Parses the data of {@code input} on {@code threads} threads, one range and one new part each
+   * (on the calling thread when {@code threads} is 1), and returns the parts in file order.
+   */
+  static <P extends Part> List<Parsed<P>> parse(Path input, CsvHeader header, int threads, Supplier<P> newPart)
+      throws Exception {
+    int n = header.columns().size();
+    long size = Files.size(input);
+    if (threads == 1) {
+      return List.of(parseRange(input, header.dataStart(), size, n, newPart.get()));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      long[] recordStarts = recordStarts(input, header.dataStart(), size, threads, pool);
+      List<Future<Parsed<P>>> parts = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        final long s = recordStarts[i];
+        final long e = Math.max(s, recordStarts[i + 1]);
+        parts.add(pool.submit(() -> parseRange(input, s, e, n, newPart.get())));
+      }
+      List<Parsed<P>> out = new ArrayList<>();
+      for (Future<Parsed<P>> f : parts) {
+        out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * {@code threads + 1} offsets: the first record boundary at or after each of {@code threads}
+   * equal byte ranges of {@code [dataStart, size)}, then {@code size}. 1. summarise each range with
+   * the CSV automaton, in parallel; 2. find each range's first record from its true start state.
+   */
+  static long[] recordStarts(Path input, long dataStart, long size, int threads, ExecutorService pool)
+      throws Exception {
+    long data = size - dataStart;
+    long[] starts = new long[threads + 1];
+    for (int i = 0; i <= threads; i++) {
+      starts[i] = dataStart + data * i / threads;
+    }
+    CsvStates states = CsvStates.of(CsvDialect.RFC4180);
+    List<Future<ChunkTransitions>> counts = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      final long s = starts[i];
+      final long e = starts[i + 1];
+      counts.add(pool.submit(() -> {
+        try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
+          ch.position(s);
+          return ChunkTransitions.scan(ch, e - s, states);
+        }
+      }));
+    }
+    long[] recordStarts = new long[threads + 1];
+    recordStarts[threads] = size;
+    int state = CsvStates.RECORD_START;
+    List<Future<Long>> located = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      final long s = starts[i];
+      final int startState = state;
+      located.add(pool.submit(() -> {
+        try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
+          ch.position(s);
+          RecordReader r = new RecordReader(ch, s, 0, CsvDialect.RFC4180, 1 << 20);
+          r.skipToRecordStart(startState);
+          return r.position();
+        }
+      }));
+      state = counts.get(i).get().endState(state);
+    }
+    for (int i = 0; i < threads; i++) {
+      recordStarts[i] = located.get(i).get();
+    }
+    return recordStarts;
+  }
+
+  /**
+   * Parses the records in {@code [start, end)} (both record boundaries) with commons-csv into
+   * {@code part}. A record with other than {@code n} fields is bad. A record commons-csv refuses
+   * (text after a closing quote, a quoted field never closed) counts as bad, and parsing resumes
+   * with a new parser just after it, where the job's record reader says it ends; on well-formed
+   * input that costs nothing.
+   */
+  static <P extends Part> Parsed<P> parseRange(Path input, long start, long end, int n, P part) throws IOException {
+    long ok = 0;
+    long bad = 0;
+    long at = start;
+    while (at < end) {
+      long parsed = 0;
+      boolean refused = false;
+      try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
+        ch.position(at);
+        InputStream in = new BoundedInputStream(Channels.newInputStream(ch), end - at);
+        try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8);
+            CSVParser p = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).build().parse(r)) {
+          for (CSVRecord rec : p) {
+            parsed++;
+            if (rec.size() == n && part.add(rec)) {
+              ok++;
+            } else {
+              bad++;
+            }
+          }
+        } catch (UncheckedIOException e) {
+          if (!(e.getCause() instanceof CSVException)) {
+            throw e;
+          }
+          refused = true;
+        }
+      }
+      if (!refused) {
+        break;
+      }
+      bad++;
+      at = skipRecords(input, at, parsed + 1);
+    }
+    return new Parsed<>(part, ok, bad);
+  }
+
+  /** The offset just after the first {@code count} records from {@code at}, a record boundary. */
+  private static long skipRecords(Path input, long at, long count) throws IOException {
+    try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
+      ch.position(at);
+      RecordReader r = new RecordReader(ch, at, 0, CsvDialect.RFC4180, 1 << 20);
+      RawRecord rec = new RawRecord();
+      for (long i = 0; i < count && r.next(rec); i++) {
+        // each call moves past one record
+      }
+      return r.position();
+    }
+  }
+
+  /** Reads at most {@code limit} bytes of a stream. */
+  private static final class BoundedInputStream extends InputStream {
+    private final InputStream in;
+    private long left;
+
+    BoundedInputStream(InputStream in, long limit) {
+      this.in = new java.io.BufferedInputStream(in, 1 << 16);
+      this.left = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = in.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+  }
+}
