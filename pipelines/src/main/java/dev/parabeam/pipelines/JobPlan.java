@@ -142,7 +142,7 @@ final class JobPlan {
 
     List<CsvChunk> chunks;
     try {
-      chunks = ChunkPlanner.plan(files, o.getChunkBytes(), parallelism);
+      chunks = ChunkPlanner.planAndPack(files, o.getChunkBytes(), parallelism);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }

@@ -202,6 +202,7 @@ public final class Launcher {
       summary.put("files", plan.files.size());
       summary.put("bytes", plan.totalBytes);
       summary.put("chunks", plan.chunks.size());
+      summary.put("units", plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1);
       summary.put("records_read", read);
       summary.put("records_ok", ok);
       summary.put("dead_letters", dead);

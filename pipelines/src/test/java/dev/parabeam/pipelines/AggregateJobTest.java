@@ -239,6 +239,59 @@ public class AggregateJobTest {
     assertThat(s.get("dead_letter_bytes"), equalTo("460"));
   }
 
+  /**
+   * Hundreds of small files (two column orders, a bad record in every fifth, header-only and blank
+   * ones among them) pack into a few units of work and give the results of the same rows in one
+   * file, and the dead letters in file order with their true file names and lines, whatever the
+   * chunk size and parallelism.
+   */
+  @Test
+  public void manySmallFilesPackIntoFewUnitsAndLoseNothing() throws IOException {
+    Path dir = tmp.newFolder("parts").toPath();
+    StringBuilder one = new StringBuilder("region,amount\n");
+    List<List<String>> wantDead = new java.util.ArrayList<>();
+    java.util.Random rnd = new java.util.Random(9);
+    int files = 300;
+    for (int f = 0; f < files; f++) {
+      boolean swapped = f % 2 == 1;
+      StringBuilder part = new StringBuilder(swapped ? "amount,region\n" : "region,amount\n");
+      int rows = f % 50 == 7 ? 0 : 1 + rnd.nextInt(40); // some files are a header only
+      for (int r = 0; r < rows; r++) {
+        String region = "r" + rnd.nextInt(12) + (rnd.nextInt(9) == 0 ? " \"x\"" : "");
+        String amount = rnd.nextInt(1000) + "." + rnd.nextInt(100);
+        if (f % 5 == 0 && r == rows / 2) {
+          amount = "n/a";
+          wantDead.add(List.of(String.format("part-%04d.csv", f), Long.toString(r + 2),
+              "amount: not a number: 'n/a'", swapped ? "n/a," + region : region + ",n/a"));
+        } else {
+          one.append(region).append(',').append(amount).append('\n');
+        }
+        part.append(swapped ? amount + "," + region : region + "," + amount).append('\n');
+      }
+      Files.writeString(dir.resolve(String.format("part-%04d.csv", f)), part.toString(), StandardCharsets.UTF_8);
+    }
+    Path single = tmp.newFile("one.csv").toPath();
+    Files.writeString(single, one.toString(), StandardCharsets.UTF_8);
+    String want = JobRun.read(run(single.toString(), "region", "amount", 1, 0).resolve("results.csv"));
+    for (long chunk : new long[] {0, 4096}) {
+      for (int p : new int[] {1, 4}) {
+        for (String scan : SCANS) {
+          Path out = run(dir + "/*.csv", "region", "amount", p, chunk, scan);
+          String label = "chunkBytes=" + chunk + " p=" + p + " " + scan;
+          assertThat(label, JobRun.read(out.resolve("results.csv")), equalTo(want));
+          assertThat(label, JobRun.csvRows(out.resolve("dead-letters.csv"), "").stream()
+              .map(r -> List.of(Path.of(r.get(0)).getFileName().toString(), r.get(1), r.get(2), r.get(3)))
+              .collect(Collectors.toList()), equalTo(wantDead));
+          Map<String, String> s = JobRun.summary(out);
+          assertThat(label, s.get("files"), equalTo(Integer.toString(files)));
+          int units = Integer.parseInt(s.get("units"));
+          assertThat(label + " units " + units, units <= (chunk == 0 ? 2 * p : 300), is(true));
+          assertThat(label, Long.parseLong(s.get("chunks")) >= files - files / 50, is(true));
+        }
+      }
+    }
+  }
+
   @Test
   public void everyBadRecordKindBecomesADeadLetterAndNothingIsLost() throws IOException {
     List<List<String>> want =

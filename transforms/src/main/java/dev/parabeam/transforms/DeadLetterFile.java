@@ -1,14 +1,11 @@
 package dev.parabeam.transforms;
 
-import dev.parabeam.transforms.chunks.CsvChunk;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.io.FileSystems;
@@ -16,19 +13,20 @@ import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
- * The dead-letter rows of one chunk, written under a temporary name and renamed to a name fixed by
- * the chunk (file and index) when the chunk is done. Opened lazily: a chunk without bad records
+ * The dead-letter rows of one unit of work, written under a temporary name and renamed to a name
+ * fixed by the unit when the unit is done (a retried unit overwrites the same file). Opened lazily: a chunk without bad records
  * writes nothing.
  */
 public final class DeadLetterFile {
   private final String dir;
-  private final CsvChunk chunk;
+  private final int unit;
   private ResourceId temp;
   private Writer writer;
 
-  public DeadLetterFile(String dir, CsvChunk chunk) {
+  /** The dead letters of unit of work {@code unit} (see {@code CsvChunk#unit}). */
+  public DeadLetterFile(String dir, int unit) {
     this.dir = dir;
-    this.chunk = chunk;
+    this.unit = unit;
   }
 
   public void write(DeadLetter d) throws IOException {
@@ -66,23 +64,10 @@ public final class DeadLetterFile {
   }
 
   private String finalName() {
-    return "chunk-" + digest(chunk.file().path()) + "-" + String.format("%08d", chunk.index()) + ".csv";
+    return "unit-" + String.format("%08d", unit) + ".csv";
   }
 
   private ResourceId resource(String name) {
     return FileSystems.matchNewResource(dir, true).resolve(name, org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
-  }
-
-  private static String digest(String s) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-      StringBuilder sb = new StringBuilder();
-      for (int i = 0; i < 8; i++) {
-        sb.append(String.format("%02x", h[i]));
-      }
-      return sb.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

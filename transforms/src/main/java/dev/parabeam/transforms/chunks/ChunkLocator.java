@@ -214,7 +214,8 @@ public final class ChunkLocator {
         if (end <= start) {
           return null; // fewer line ends than chunks
         }
-        CsvChunk c = new CsvChunk(first.file(), fileChunks.get(k).ordinal(), k, start, end);
+        CsvChunk c = new CsvChunk(first.file(), fileChunks.get(k).ordinal(), k, start, end)
+            .inUnit(fileChunks.get(k).unit());
         out.add(c.locate(CsvStates.RECORD_START, startLine));
         start = end;
         startLine = endLine;

@@ -53,6 +53,54 @@ public final class ChunkPlanner {
     return chunks;
   }
 
+  /**
+   * What opening one more file costs a unit of work, counted as if it were this many bytes of data
+   * (as Spark's {@code openCostInBytes}): thousands of tiny files do not pack into one unit.
+   */
+  public static final long OPEN_COST_BYTES = 64L << 10;
+
+  /**
+   * Packs chunks into units of work of about {@code targetBytes} each, counting {@link
+   * #OPEN_COST_BYTES} for each chunk (a chunk is a file or a part of one), so that the number of
+   * units grows with the bytes, not with the number of files: 2,000 files of 20 KB make a few
+   * units, not 2,000. Units hold consecutive chunks in plan order, so unit order is input order. A
+   * chunk of {@code targetBytes} or more is a unit of its own.
+   *
+   * @return the chunks, in plan order, each with its unit
+   */
+  public static List<CsvChunk> pack(List<CsvChunk> chunks, long targetBytes) {
+    if (targetBytes < 1) {
+      throw new IllegalArgumentException("targetBytes must be positive, got " + targetBytes);
+    }
+    List<CsvChunk> out = new ArrayList<>(chunks.size());
+    int unit = 0;
+    long filled = 0;
+    for (CsvChunk c : chunks) {
+      long cost = c.length() + OPEN_COST_BYTES;
+      if (filled > 0 && filled + cost > targetBytes) {
+        unit++;
+        filled = 0;
+      }
+      out.add(c.inUnit(unit));
+      filled += cost;
+    }
+    return out;
+  }
+
+  /**
+   * Plans the chunks of {@code files} and packs them into units of about the chunk size ({@link
+   * #pack}): big files are cut into chunks, small ones share a unit.
+   */
+  public static List<CsvChunk> planAndPack(List<CsvFile> files, long chunkBytes, int parallelism) {
+    List<CsvChunk> chunks = plan(files, chunkBytes, parallelism);
+    long total = 0;
+    for (CsvFile f : files) {
+      total += dataBytes(f);
+    }
+    long size = chunkBytes > 0 ? chunkBytes : autoChunkBytes(total + OPEN_COST_BYTES * chunks.size(), parallelism);
+    return pack(chunks, size);
+  }
+
   private static long dataBytes(CsvFile f) {
     return Math.max(0, f.size() - f.dataStart());
   }

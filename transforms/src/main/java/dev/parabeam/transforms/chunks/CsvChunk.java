@@ -35,10 +35,11 @@ public final class CsvChunk implements Serializable {
   private final long end;
   private final boolean located;
   private final int startState;
+  private final int unit;
   private final long startLine;
 
   CsvChunk(CsvFile file, int ordinal, int index, long start, long end) {
-    this(file, ordinal, index, start, end, false, CsvStates.RECORD_START, 0);
+    this(file, ordinal, index, start, end, false, CsvStates.RECORD_START, 0, ordinal);
   }
 
   private CsvChunk(
@@ -49,7 +50,8 @@ public final class CsvChunk implements Serializable {
       long end,
       boolean located,
       int startState,
-      long startLine) {
+      long startLine,
+      int unit) {
     this.file = file;
     this.ordinal = ordinal;
     this.index = index;
@@ -57,6 +59,7 @@ public final class CsvChunk implements Serializable {
     this.end = end;
     this.located = located;
     this.startState = startState;
+    this.unit = unit;
     this.startLine = startLine;
   }
 
@@ -65,7 +68,26 @@ public final class CsvChunk implements Serializable {
     if (startState < 0 || startState >= CsvStates.COUNT) {
       throw new IllegalArgumentException("no such state: " + startState);
     }
-    return new CsvChunk(file, ordinal, index, start, end, true, startState, startLine);
+    return new CsvChunk(file, ordinal, index, start, end, true, startState, startLine, unit);
+  }
+
+  /**
+   * This chunk in unit of work {@code unit}: the chunks of one unit go to one worker together and
+   * are reported together ({@link ChunkPlanner#pack}).
+   */
+  public CsvChunk inUnit(int unit) {
+    if (unit < 0) {
+      throw new IllegalArgumentException("unit must be >= 0, got " + unit);
+    }
+    return new CsvChunk(file, ordinal, index, start, end, located, startState, startLine, unit);
+  }
+
+  /**
+   * The unit of work this chunk belongs to: units hold consecutive chunks in plan order, so unit
+   * order is input order. Unless packed, every chunk is its own unit, numbered by its ordinal.
+   */
+  public int unit() {
+    return unit;
   }
 
   public CsvFile file() {
@@ -123,13 +145,13 @@ public final class CsvChunk implements Serializable {
     }
     CsvChunk c = (CsvChunk) o;
     return ordinal == c.ordinal && index == c.index && start == c.start && end == c.end && located == c.located
-        && startState == c.startState
+        && startState == c.startState && unit == c.unit
         && startLine == c.startLine && file.equals(c.file);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(file, ordinal, index, start, end, located, startState, startLine);
+    return Objects.hash(file, ordinal, index, start, end, located, startState, startLine, unit);
   }
 
   /** Deterministic coder for {@link CsvChunk}. */
@@ -162,6 +184,7 @@ public final class CsvChunk implements Serializable {
       BOOL.encode(c.located, out);
       INT.encode(c.startState, out);
       LONG.encode(c.startLine, out);
+      INT.encode(c.unit, out);
     }
 
     @Override
@@ -177,7 +200,7 @@ public final class CsvChunk implements Serializable {
       }
       CsvFile f = new CsvFile(path, size, dataStart, dataStartLine, columns);
       return new CsvChunk(f, INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in), BOOL.decode(in),
-          INT.decode(in), LONG.decode(in));
+          INT.decode(in), LONG.decode(in), INT.decode(in));
     }
 
     @Override

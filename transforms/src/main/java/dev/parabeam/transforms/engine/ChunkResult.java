@@ -16,18 +16,20 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
- * What one chunk of a {@link ChunkedCsv} found: the accumulators of its good records per key
- * (pre-aggregated inside the chunk with the job's {@code CombineFn}), how many records it read,
- * how many were good, how many became dead letters (and their bytes, and how many of them are
- * quoted fields never closed), and the file that holds its dead letters ("" if none). One per
- * chunk; a retried chunk reports again with the same figures and overwrites the same dead-letter
- * file, so the totals stay exact. The runner moves one of these per chunk, not one per record.
+ * What one unit of work of a {@link ChunkedCsv} found (a unit is one chunk, or several small ones
+ * packed together, see {@code ChunkPlanner#pack}): the accumulators of its good records per key
+ * (pre-aggregated inside the unit with the job's {@code CombineFn}), how many records it read, how
+ * many were good, how many became dead letters (and their bytes, and how many of them are quoted
+ * fields never closed), and the file that holds its dead letters ("" if none). One per unit; a
+ * retried unit reports again with the same figures and overwrites the same dead-letter file, so
+ * the totals stay exact. The runner moves one of these per unit, not one per record nor per file.
  */
 public final class ChunkResult<K, A> {
-  /** File order, then chunk order: the order of the records in the input. */
-  public static final Comparator<ChunkResult<?, ?>> INPUT_ORDER =
-      Comparator.<ChunkResult<?, ?>, String>comparing(ChunkResult::file).thenComparingInt(ChunkResult::chunkIndex);
+  /** Unit order, which is the order of the records in the input (units hold consecutive chunks). */
+  public static final Comparator<ChunkResult<?, ?>> INPUT_ORDER = Comparator.comparingInt(ChunkResult::unit);
 
+  private final int unit;
+  private final int chunks;
   private final String file;
   private final int chunkIndex;
   private final long read;
@@ -38,9 +40,24 @@ public final class ChunkResult<K, A> {
   private final String deadLetterFile;
   private final Map<K, A> partials;
 
+  /** The result of a unit that is one chunk, numbered by {@code chunkIndex}. */
   public ChunkResult(
       String file, int chunkIndex, long read, long ok, long dead, long deadBytes, long unterminated,
       String deadLetterFile, Map<K, A> partials) {
+    this(chunkIndex, 1, file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile, partials);
+  }
+
+  /**
+   * @param unit the unit of work, which orders the results as the input is ordered
+   * @param chunks how many chunks the unit held
+   * @param file the file of the unit's first chunk
+   * @param chunkIndex the index of the unit's first chunk in its file
+   */
+  public ChunkResult(
+      int unit, int chunks, String file, int chunkIndex, long read, long ok, long dead, long deadBytes,
+      long unterminated, String deadLetterFile, Map<K, A> partials) {
+    this.unit = unit;
+    this.chunks = chunks;
     this.file = file;
     this.chunkIndex = chunkIndex;
     this.read = read;
@@ -54,7 +71,18 @@ public final class ChunkResult<K, A> {
 
   /** The same counts without the partials (once they are merged). */
   public ChunkResult<K, A> withoutPartials() {
-    return new ChunkResult<>(file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile, Map.of());
+    return new ChunkResult<>(
+        unit, chunks, file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile, Map.of());
+  }
+
+  /** The unit of work: results in unit order are in input order. */
+  public int unit() {
+    return unit;
+  }
+
+  /** How many chunks the unit held. */
+  public int chunks() {
+    return chunks;
   }
 
   public String file() {
@@ -103,19 +131,19 @@ public final class ChunkResult<K, A> {
       return false;
     }
     ChunkResult<?, ?> r = (ChunkResult<?, ?>) o;
-    return chunkIndex == r.chunkIndex && read == r.read && ok == r.ok && dead == r.dead && deadBytes == r.deadBytes
+    return unit == r.unit && chunks == r.chunks && chunkIndex == r.chunkIndex && read == r.read && ok == r.ok && dead == r.dead && deadBytes == r.deadBytes
         && unterminated == r.unterminated && file.equals(r.file) && deadLetterFile.equals(r.deadLetterFile)
         && partials.equals(r.partials);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile);
+    return Objects.hash(unit, chunks, file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile);
   }
 
   @Override
   public String toString() {
-    return file + "#" + chunkIndex + ": read " + read + ", ok " + ok + ", dead " + dead + ", " + partials.size() + " keys";
+    return "unit " + unit + " (" + chunks + " chunks from " + file + "#" + chunkIndex + "): read " + read + ", ok " + ok + ", dead " + dead + ", " + partials.size() + " keys";
   }
 
   /** Coder for {@link ChunkResult}, from the coders of the keys and of the accumulators. */
@@ -135,6 +163,8 @@ public final class ChunkResult<K, A> {
 
     @Override
     public void encode(ChunkResult<K, A> r, OutputStream out) throws IOException {
+      VarIntCoder.of().encode(r.unit, out);
+      VarIntCoder.of().encode(r.chunks, out);
       StringUtf8Coder.of().encode(r.file, out);
       VarIntCoder.of().encode(r.chunkIndex, out);
       VarLongCoder.of().encode(r.read, out);
@@ -152,6 +182,8 @@ public final class ChunkResult<K, A> {
 
     @Override
     public ChunkResult<K, A> decode(InputStream in) throws IOException {
+      int unit = VarIntCoder.of().decode(in);
+      int chunks = VarIntCoder.of().decode(in);
       String file = StringUtf8Coder.of().decode(in);
       int index = VarIntCoder.of().decode(in);
       long read = VarLongCoder.of().decode(in);
@@ -165,7 +197,7 @@ public final class ChunkResult<K, A> {
       for (int i = 0; i < n; i++) {
         partials.put(keyCoder.decode(in), accumulatorCoder.decode(in));
       }
-      return new ChunkResult<>(file, index, read, ok, dead, deadBytes, unterminated, deadFile, partials);
+      return new ChunkResult<>(unit, chunks, file, index, read, ok, dead, deadBytes, unterminated, deadFile, partials);
     }
 
     @Override

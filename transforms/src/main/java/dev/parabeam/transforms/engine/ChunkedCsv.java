@@ -34,7 +34,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
@@ -50,7 +49,7 @@ import org.apache.beam.sdk.values.TupleTagList;
  * (accumulators per key, counts, dead-letter file) and, unless written to files, the dead letters.
  *
  * <pre>
- * chunks ─► DistributeForScan ─► ScanStates ─► GatherScans ─► LocateRecords ─┐
+ * chunks ─► KeyForScan ─► DistributeForScan ─► ScanStates ─► GatherScans ─► LocateRecords ─┐
  *        (or, with {@link #withLocatedChunks()}: ─► KeyForWorkers) ─────────┤
  *   ┌───────────────────────────────────────────────────────────────────────┘
  *   └─► DistributeChunks ─► ParseRecords ─┬─► {@link #results}: one {@link ChunkResult} per chunk
@@ -235,7 +234,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     } else {
       keyed =
           chunks
-              .apply("DistributeForScan", Reshuffle.viaRandomKey())
+              .apply("KeyForScan", ParDo.of(new KeyForWorkersFn(distributionKeys))).setCoder(keyedCoder)
+              .apply("DistributeForScan", GroupByKey.create())
               .apply("ScanStates", ParDo.of(new ScanChunkFn(dialect)))
               .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(chunkCoder, ChunkTransitions.Coder.of())))
               .apply("GatherScans", GroupByKey.create())
@@ -255,9 +255,9 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     return parsed;
   }
 
-  /** The shuffle key of a chunk: its ordinal, or the distribution key its ordinal picks. */
+  /** The shuffle key of a chunk: its unit, or the distribution key its unit picks. */
   static int workerKey(CsvChunk c, int[] keys) {
-    return keys == null || keys.length == 0 ? c.ordinal() : keys[c.ordinal() % keys.length];
+    return keys == null || keys.length == 0 ? c.unit() : keys[c.unit() % keys.length];
   }
 
   /**
@@ -368,8 +368,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     return "record longer than the maximum of " + maxRecordBytes + " bytes (" + extent + quoted + ")" + kept;
   }
 
-  /** Summarises each chunk: its end state for every start state, and its LF count. */
-  static final class ScanChunkFn extends DoFn<CsvChunk, KV<Integer, KV<CsvChunk, ChunkTransitions>>> {
+  /** Summarises each chunk of a unit: its end state for every start state, and its LF count. */
+  static final class ScanChunkFn extends DoFn<KV<Integer, Iterable<CsvChunk>>, KV<Integer, KV<CsvChunk, ChunkTransitions>>> {
     private static final long serialVersionUID = 1L;
     private final CsvDialect dialect;
     private transient CsvStates states;
@@ -384,15 +384,18 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     }
 
     @ProcessElement
-    public void process(@Element CsvChunk chunk, OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
+    public void process(
+        @Element KV<Integer, Iterable<CsvChunk>> chunks, OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
         throws IOException {
-      ChunkTransitions summary;
-      try (ReadableByteChannel ch = ChunkIO.openAt(chunk.file().path(), chunk.start())) {
-        summary = ChunkTransitions.scan(ch, chunk.length(), states);
-      } catch (IOException | RuntimeException e) {
-        throw chunkFailure(chunk, e);
+      for (CsvChunk chunk : chunks.getValue()) {
+        ChunkTransitions summary;
+        try (ReadableByteChannel ch = ChunkIO.openAt(chunk.file().path(), chunk.start())) {
+          summary = ChunkTransitions.scan(ch, chunk.length(), states);
+        } catch (IOException | RuntimeException e) {
+          throw chunkFailure(chunk, e);
+        }
+        out.output(KV.of(0, KV.of(chunk, summary)));
       }
-      out.output(KV.of(0, KV.of(chunk, summary)));
     }
   }
 
@@ -483,30 +486,54 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<CsvChunk>> chunks, MultiOutputReceiver out) throws IOException {
-      for (CsvChunk chunk : chunks.getValue()) {
-        try {
-          parse(chunk, out);
-        } catch (IOException | RuntimeException e) {
-          throw chunkFailure(chunk, e);
+      // one key may carry several units (Flink's worker keys); each unit is read in plan order
+      List<CsvChunk> all = new ArrayList<>();
+      chunks.getValue().forEach(all::add);
+      all.sort(Comparator.comparingInt(CsvChunk::ordinal));
+      int from = 0;
+      for (int i = 1; i <= all.size(); i++) {
+        if (i == all.size() || all.get(i).unit() != all.get(from).unit()) {
+          parseUnit(all.subList(from, i), out);
+          from = i;
         }
       }
     }
 
-    private void parse(CsvChunk chunk, MultiOutputReceiver out) throws IOException {
+    /** Reads the chunks of one unit of work, in plan order, into one result. */
+    private void parseUnit(List<CsvChunk> unit, MultiOutputReceiver out) throws IOException {
+      CsvChunk first = unit.get(0);
+      Unit<K, A> u = new Unit<>(deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, first.unit()));
+      try {
+        for (CsvChunk chunk : unit) {
+          try {
+            parse(chunk, u, out.get(DEAD_LETTERS));
+          } catch (IOException | RuntimeException e) {
+            throw chunkFailure(chunk, e);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        if (u.deadFile != null) {
+          u.deadFile.abandon();
+        }
+        throw e;
+      }
+      String deadLetterPath = u.deadFile == null ? "" : u.deadFile.commit();
+      out.get(resultsTag).output(new ChunkResult<>(first.unit(), unit.size(), first.file().path(), first.index(),
+          u.read, u.ok, u.dead, u.deadBytes, u.unterminated, deadLetterPath, u.partial));
+      readCounter.inc(u.read);
+      okCounter.inc(u.ok);
+      deadCounter.inc(u.dead);
+      chunkCounter.inc(unit.size());
+    }
+
+    private void parse(CsvChunk chunk, Unit<K, A> u, OutputReceiver<DeadLetter> deadOut) throws IOException {
       if (!chunk.isLocated()) {
         throw new IllegalStateException("chunk " + chunk + " was not located before parsing");
       }
       String path = chunk.file().path();
       int fields = chunk.file().fieldCount();
       CsvRecord view = new CsvRecord(path, chunk.file().columns());
-      Map<K, A> partial = new HashMap<>();
-      long read = 0;
-      long ok = 0;
-      long dead = 0;
-      long deadBytes = 0;
-      long unterminated = 0;
-      OutputReceiver<DeadLetter> deadOut = out.get(DEAD_LETTERS);
-      DeadLetterFile deadFile = deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, chunk);
+      Map<K, A> partial = u.partial;
       try (ReadableByteChannel ch = ChunkIO.openAt(path, chunk.start())) {
         RecordReader reader = new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
         reader.skipToRecordStart(chunk.startState());
@@ -515,11 +542,11 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
           if (rec.fileOffset() >= chunk.end()) {
             break; // blank lines led past the end: the record belongs to the next chunk
           }
-          read++;
+          u.read++;
           String reason = null;
           if (rec.hasUnterminatedQuote() || rec.isTooLong()) {
             reason = framingError(rec, maxRecordBytes);
-            unterminated += rec.hasUnterminatedQuote() ? 1 : 0;
+            u.unterminated += rec.hasUnterminatedQuote() ? 1 : 0;
           } else if (!splitter.split(rec.bytes(), rec.offset(), rec.length())) {
             reason = splitter.error();
           } else if (splitter.fieldCount() != fields) {
@@ -537,16 +564,16 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
                   partial.put(key, next);
                 }
               }
-              ok++;
+              u.ok++;
             }
           }
           if (reason != null) {
-            dead++;
-            deadBytes += rec.fullLength();
+            u.dead++;
+            u.deadBytes += rec.fullLength();
             String text = rec.hasUnterminatedQuote() || rec.isTooLong() ? rec.text(TOO_LONG_KEEP_BYTES) : rec.text();
             DeadLetter letter = new DeadLetter(path, rec.line(), reason, text);
-            if (deadFile != null) {
-              deadFile.write(letter);
+            if (u.deadFile != null) {
+              u.deadFile.write(letter);
             } else {
               deadOut.output(letter);
             }
@@ -558,19 +585,22 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
           throw new java.io.EOFException(path + " ended at byte " + reader.position() + ", before byte "
               + chunk.end() + " where the chunk was planned to end; the file shrank after the job planned its chunks");
         }
-      } catch (IOException | RuntimeException e) {
-        if (deadFile != null) {
-          deadFile.abandon();
-        }
-        throw e;
       }
-      String deadLetterPath = deadFile == null ? "" : deadFile.commit();
-      out.get(resultsTag).output(new ChunkResult<>(
-          path, chunk.index(), read, ok, dead, deadBytes, unterminated, deadLetterPath, partial));
-      readCounter.inc(read);
-      okCounter.inc(ok);
-      deadCounter.inc(dead);
-      chunkCounter.inc();
+    }
+  }
+
+  /** What the chunks of one unit of work have found so far. */
+  static final class Unit<K, A> {
+    final Map<K, A> partial = new HashMap<>();
+    final DeadLetterFile deadFile;
+    long read;
+    long ok;
+    long dead;
+    long deadBytes;
+    long unterminated;
+
+    Unit(DeadLetterFile deadFile) {
+      this.deadFile = deadFile;
     }
   }
 

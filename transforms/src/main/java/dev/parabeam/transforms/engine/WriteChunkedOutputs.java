@@ -39,7 +39,7 @@ import org.apache.beam.sdk.values.TupleTag;
  * results.csv} (rows from a {@link ResultTable}, in its order), {@code dead-letters.csv} (the
  * per-chunk dead-letter files joined in input order: by file, then line) and {@code
  * counts.properties} (records_read, records_ok, dead_letters, dead_letter_bytes,
- * unterminated_quotes, keys, chunks). Its memory holds one accumulator per key; the runner moves
+ * unterminated_quotes, keys, chunks, units). Its memory holds one accumulator per key; the runner moves
  * one element per chunk.
  *
  * <p>The files are written even when no result arrives at all (every input file is a header and
@@ -152,7 +152,8 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
       counts.put("dead_letter_bytes", deadBytes);
       counts.put("unterminated_quotes", unterminated);
       counts.put("keys", (long) merged.size());
-      counts.put("chunks", (long) chunks.size());
+      counts.put("units", (long) chunks.size());
+      counts.put("chunks", chunks.stream().mapToLong(ChunkResult::chunks).sum());
       try (Writer w = writer(COUNTS_FILE)) {
         for (Map.Entry<String, Long> e : counts.entrySet()) {
           w.write(e.getKey() + "=" + e.getValue() + "\n");

@@ -117,4 +117,74 @@ public class ChunkPlannerTest {
       assertThat(ranges(chunks), everyItem(org.hamcrest.Matchers.startsWith("f")));
     }
   }
+
+  /** Units hold consecutive chunks in plan order, and each holds at most the target but for a big chunk alone. */
+  private static void assertWellPacked(List<CsvChunk> packed, long target) {
+    long filled = 0;
+    int unit = 0;
+    int chunksInUnit = 0;
+    for (int i = 0; i < packed.size(); i++) {
+      CsvChunk c = packed.get(i);
+      assertThat(c.ordinal(), is(i));
+      assertThat("units are consecutive", c.unit() == unit || c.unit() == unit + 1, is(true));
+      if (c.unit() != unit) {
+        unit = c.unit();
+        filled = 0;
+        chunksInUnit = 0;
+      }
+      filled += c.length() + ChunkPlanner.OPEN_COST_BYTES;
+      chunksInUnit++;
+      assertThat("unit " + unit + " holds " + filled, chunksInUnit == 1 || filled <= target, is(true));
+    }
+  }
+
+  @Test
+  public void thousandsOfSmallFilesPackIntoAFewUnits() {
+    List<CsvFile> files = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      files.add(file(String.format("part-%05d.csv", i), 20_040, 40)); // 20,000 data bytes each
+    }
+    List<CsvChunk> packed = ChunkPlanner.planAndPack(files, 0, 4);
+    assertThat(packed.size(), is(2000));
+    int units = packed.get(packed.size() - 1).unit() + 1;
+    assertThat("units " + units, units >= 4 && units <= 8, is(true));
+    long total = 2000L * (20_000 + ChunkPlanner.OPEN_COST_BYTES);
+    assertWellPacked(packed, ChunkPlanner.autoChunkBytes(total, 4));
+  }
+
+  @Test
+  public void bigFilesAreStillSplitAndEachPieceIsAUnit() {
+    List<CsvChunk> packed = ChunkPlanner.planAndPack(List.of(file("big", 400_000_040, 40)), 0, 4);
+    assertThat(packed.size(), is(4));
+    for (int i = 0; i < 4; i++) {
+      assertThat(packed.get(i).unit(), is(i));
+    }
+  }
+
+  @Test
+  public void packingMixesSmallFilesAndTheTailsOfBigOnes() {
+    Random rnd = new Random(3);
+    for (int iter = 0; iter < 200; iter++) {
+      List<CsvFile> files = new ArrayList<>();
+      for (int i = rnd.nextInt(30); i >= 0; i--) {
+        long data = rnd.nextInt(4) == 0 ? rnd.nextInt(2_000_000) : rnd.nextInt(5_000);
+        files.add(file("f" + i, data + 10, 10));
+      }
+      long chunkBytes = rnd.nextBoolean() ? 0 : 1 + rnd.nextInt(300_000);
+      List<CsvChunk> plain = ChunkPlanner.plan(files, chunkBytes, 1 + rnd.nextInt(4));
+      long target = 1 + rnd.nextInt(1_000_000);
+      List<CsvChunk> packed = ChunkPlanner.pack(plain, target);
+      assertThat(ranges(packed), is(ranges(plain)));
+      assertWellPacked(packed, target);
+    }
+    assertThrows(IllegalArgumentException.class, () -> ChunkPlanner.pack(List.of(), 0));
+  }
+
+  @Test
+  public void aTargetOfOneByteLeavesEveryChunkAUnitOfItsOwn() {
+    List<CsvChunk> packed = ChunkPlanner.planAndPack(List.of(file("a", 30, 10), file("b", 30, 10)), 1, 2);
+    for (CsvChunk c : packed) {
+      assertThat(c.unit(), is(c.ordinal()));
+    }
+  }
 }
