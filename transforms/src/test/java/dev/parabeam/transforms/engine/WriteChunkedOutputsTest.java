@@ -49,7 +49,7 @@ public class WriteChunkedOutputsTest {
     assertThat(read(dir.resolve("dead-letters.csv")), is("file,line,reason,record\n"));
     assertThat(read(dir.resolve("counts.properties")),
         is("chunks=0\ndead_letter_bytes=0\ndead_letters=0\nkeys=0\nrecords_ok=0\nrecords_read=0\n"
-            + "unterminated_quotes=0\n"));
+            + "units=0\nunterminated_quotes=0\n"));
   }
 
   @Test
@@ -70,7 +70,7 @@ public class WriteChunkedOutputsTest {
     assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\nx,3,6,1,3,2\ny,1,5,5,5,5\n"));
     assertThat(read(dir.resolve("counts.properties")),
         is("chunks=2\ndead_letter_bytes=49\ndead_letters=3\nkeys=2\nrecords_ok=4\nrecords_read=7\n"
-            + "unterminated_quotes=1\n"));
+            + "units=2\nunterminated_quotes=1\n"));
   }
 
   private static DecimalStats stats(String... values) {
