@@ -1,6 +1,5 @@
 package dev.parabeam.pipelines;
 
-import dev.parabeam.transforms.csv.CsvHeader;
 import dev.parabeam.transforms.io.StatsCsv;
 import dev.parabeam.transforms.stats.DecimalStats;
 import dev.parabeam.transforms.stats.Decimals;
@@ -42,10 +41,7 @@ public final class PlainJavaAggregate {
 
   static int main(String[] argv) throws Exception {
     Args a = Args.parse(argv, Set.of("input", "keyColumn", "valueColumn", "threads", "output"));
-    Path input = Paths.get(a.required("input"));
-    if (!Files.isRegularFile(input)) {
-      throw new UsageException("--input=" + input + " is not a file");
-    }
+    List<Path> input = PlainJavaCsv.files(a.required("input"));
     int threads = (int) a.getLong("threads", 1);
     if (threads < 1) {
       throw new UsageException("--threads must be >= 1");
@@ -65,24 +61,30 @@ public final class PlainJavaAggregate {
   }
 
   static Outcome run(Path input, String keyColumn, String valueColumn, int threads) throws Exception {
+    return run(List.of(input), keyColumn, valueColumn, threads, SimulatedWork.none());
+  }
+
+  static Outcome run(List<Path> input, String keyColumn, String valueColumn, int threads) throws Exception {
     return run(input, keyColumn, valueColumn, threads, SimulatedWork.none());
+  }
+
+  public static Outcome run(Path input, String keyColumn, String valueColumn, int threads, SimulatedWork work)
+      throws Exception {
+    return run(List.of(input), keyColumn, valueColumn, threads, work);
   }
 
   /**
    * Like the job, with {@code work} done for every good record (after its value parsed, before
    * it is added), the same kind and µs as the job's {@code --work}.
    */
-  public static Outcome run(Path input, String keyColumn, String valueColumn, int threads, SimulatedWork work)
+  public static Outcome run(List<Path> input, String keyColumn, String valueColumn, int threads, SimulatedWork work)
       throws Exception {
     work.prepare();
-    CsvHeader header = PlainJavaCsv.header(input);
-    int[] at = PlainJavaCsv.indexes(input, header, List.of(keyColumn, valueColumn));
-    int k = at[0];
-    int v = at[1];
     Map<String, DecimalStats> merged = new HashMap<>();
     long ok = 0;
     long bad = 0;
-    for (PlainJavaCsv.Parsed<Part> p : PlainJavaCsv.parse(input, header, threads, () -> new Part(k, v, work))) {
+    for (PlainJavaCsv.Parsed<Part> p
+        : PlainJavaCsv.parse(input, List.of(keyColumn, valueColumn), threads, at -> new Part(at[0], at[1], work))) {
       p.part.map.forEach((key, st) -> merged.merge(key, st, DecimalStats::merge));
       ok += p.ok;
       bad += p.bad;

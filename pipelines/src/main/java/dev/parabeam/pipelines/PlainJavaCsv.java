@@ -14,14 +14,17 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
@@ -61,6 +64,8 @@ final class PlainJavaCsv {
   static CsvHeader header(Path input) throws IOException {
     try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
       return CsvHeader.read(ch, CsvDialect.RFC4180, 1 << 20);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(input + ": " + e.getMessage());
     }
   }
 
@@ -99,6 +104,73 @@ final class PlainJavaCsv {
       List<Parsed<P>> out = new ArrayList<>();
       for (Future<Parsed<P>> f : parts) {
         out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The files {@code input} names, sorted: one file, or a glob over the files of one directory
+   * ({@code dir/*.csv}, as the job's {@code --input} takes).
+   */
+  static List<Path> files(String input) throws IOException {
+    Path path = Paths.get(input).toAbsolutePath();
+    String name = path.getFileName() == null ? "" : path.getFileName().toString();
+    if (!name.contains("*") && !name.contains("?") && !name.contains("[") && !name.contains("{")) {
+      if (!Files.isRegularFile(path)) {
+        throw new UsageException("--input=" + input + " is not a file");
+      }
+      return List.of(path);
+    }
+    List<Path> out = new ArrayList<>();
+    if (Files.isDirectory(path.getParent())) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(path.getParent(), name)) {
+        for (Path p : ds) {
+          if (Files.isRegularFile(p)) {
+            out.add(p);
+          }
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new UsageException("--input=" + input + " matches no file");
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /**
+   * Parses every file of {@code files}: a single file on {@code threads} threads over byte ranges,
+   * several files one whole file per task on {@code threads} threads. Each part is made for its
+   * file's header: {@code newPart} gets the index of each of {@code columns} in that file.
+   */
+  static <P extends Part> List<Parsed<P>> parse(
+      List<Path> files, List<String> columns, int threads, Function<int[], P> newPart) throws Exception {
+    if (files.size() == 1) {
+      Path f = files.get(0);
+      CsvHeader h = header(f);
+      int[] at = indexes(f, h, columns);
+      return parse(f, h, threads, () -> newPart.apply(at));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Parsed<P>>> parts = new ArrayList<>();
+      for (Path f : files) {
+        parts.add(pool.submit(() -> {
+          CsvHeader h = header(f);
+          int[] at = indexes(f, h, columns);
+          return parseRange(f, h.dataStart(), Files.size(f), h.columns().size(), newPart.apply(at));
+        }));
+      }
+      List<Parsed<P>> out = new ArrayList<>();
+      for (Future<Parsed<P>> p : parts) {
+        try {
+          out.add(p.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+        }
       }
       return out;
     } finally {

@@ -1,6 +1,5 @@
 package dev.parabeam.pipelines;
 
-import dev.parabeam.transforms.csv.CsvHeader;
 import dev.parabeam.transforms.csv.CsvText;
 import dev.parabeam.transforms.engine.Utf8Order;
 import dev.parabeam.transforms.stats.Aggregation;
@@ -55,10 +54,7 @@ public final class PlainJavaGroupBy {
 
   static int main(String[] argv) throws Exception {
     Args a = Args.parse(argv, Set.of("input", "keyColumns", "aggregations", "threads", "output"));
-    Path input = Paths.get(a.required("input"));
-    if (!Files.isRegularFile(input)) {
-      throw new UsageException("--input=" + input + " is not a file");
-    }
+    List<Path> input = PlainJavaCsv.files(a.required("input"));
     int threads = (int) a.getLong("threads", 1);
     if (threads < 1) {
       throw new UsageException("--threads must be >= 1");
@@ -82,16 +78,24 @@ public final class PlainJavaGroupBy {
   /** Groups {@code input} by {@code keyColumns} on {@code threads} threads. */
   public static Outcome run(Path input, List<String> keyColumns, List<Aggregation> aggregations, int threads)
       throws Exception {
+    return run(List.of(input), keyColumns, aggregations, threads);
+  }
+
+  /** Groups the files of {@code input} (columns found by name in each file's header). */
+  public static Outcome run(List<Path> input, List<String> keyColumns, List<Aggregation> aggregations, int threads)
+      throws Exception {
     Plan plan = new Plan(aggregations);
-    CsvHeader header = PlainJavaCsv.header(input);
-    int[] keys = PlainJavaCsv.indexes(input, header, keyColumns);
-    int[] numeric = PlainJavaCsv.indexes(input, header, plan.numericColumns);
-    int[] texts = PlainJavaCsv.indexes(input, header, plan.textColumns);
+    List<String> columns = new ArrayList<>(keyColumns);
+    columns.addAll(plan.numericColumns);
+    columns.addAll(plan.textColumns);
+    int nk = keyColumns.size();
+    int nn = plan.numericColumns.size();
     Map<List<String>, Acc> merged = new HashMap<>();
     long ok = 0;
     long bad = 0;
     for (PlainJavaCsv.Parsed<Part> p
-        : PlainJavaCsv.parse(input, header, threads, () -> new Part(plan, keys, numeric, texts))) {
+        : PlainJavaCsv.parse(input, columns, threads, at -> new Part(plan, java.util.Arrays.copyOfRange(at, 0, nk),
+            java.util.Arrays.copyOfRange(at, nk, nk + nn), java.util.Arrays.copyOfRange(at, nk + nn, at.length)))) {
       p.part.map.forEach((key, acc) -> merged.merge(key, acc, Acc::merge));
       ok += p.ok;
       bad += p.bad;

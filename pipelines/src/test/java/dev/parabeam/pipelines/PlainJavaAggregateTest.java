@@ -37,4 +37,19 @@ public class PlainJavaAggregateTest {
       }
     }
   }
+
+  /** A glob of files with their own headers and column orders gives what the job gives for it. */
+  @Test
+  public void takesTheSameGlobsAsTheJob() throws Exception {
+    java.util.List<java.nio.file.Path> files = PlainJavaCsv.files(td.resolve("multi") + "/*.csv");
+    assertThat(files.size(), is(2));
+    for (int threads : new int[] {1, 3}) {
+      PlainJavaAggregate.Outcome o = PlainJavaAggregate.run(files, "region", "amount", threads);
+      StringWriter w = new StringWriter();
+      StatsCsv.write(o.results, w);
+      assertThat(w.toString(), equalTo(JobRun.read(td.resolve("expected/multi-results.csv"))));
+    }
+    org.junit.Assert.assertThrows(UsageException.class, () -> PlainJavaCsv.files(td.resolve("multi") + "/*.tsv"));
+    org.junit.Assert.assertThrows(UsageException.class, () -> PlainJavaCsv.files(td.resolve("nothing.csv").toString()));
+  }
 }
