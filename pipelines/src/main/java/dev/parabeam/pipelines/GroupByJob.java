@@ -122,9 +122,24 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
     private final List<String> keyColumns;
     private final List<Aggregation> aggregations;
 
+    // sameAs[i]: the first aggregation that reads aggregation i's column the same way (number or text)
+    private final int[] sameAs;
+
     KeysAndValues(List<String> keyColumns, List<Aggregation> aggregations) {
       this.keyColumns = keyColumns;
       this.aggregations = aggregations;
+      this.sameAs = new int[aggregations.size()];
+      for (int i = 0; i < sameAs.length; i++) {
+        Aggregation a = aggregations.get(i);
+        sameAs[i] = i;
+        for (int j = 0; j < i && a.column() != null; j++) {
+          Aggregation b = aggregations.get(j);
+          if (a.column().equals(b.column()) && a.numeric() == b.numeric()) {
+            sameAs[i] = j;
+            break;
+          }
+        }
+      }
     }
 
     @Override
@@ -133,6 +148,11 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
       for (int i = 0; i < values.length; i++) {
         Aggregation a = aggregations.get(i);
         if (a.column() == null) {
+          continue;
+        }
+        int same = sameAs[i];
+        if (same < i) {
+          values[i] = values[same]; // sum(x), mean(x), p90(x): the column is parsed once per record
           continue;
         }
         String text = r.get(a.column());
