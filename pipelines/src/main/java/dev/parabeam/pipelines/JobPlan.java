@@ -125,6 +125,11 @@ final class JobPlan {
       throw new UsageException("--output must be a local directory, got " + o.getOutput());
     }
     Path out = Paths.get(o.getOutput()).toAbsolutePath().normalize();
+    for (Path up = out.getParent(); up != null; up = up.getParent()) {
+      if (Files.isRegularFile(up)) {
+        throw new UsageException("--output=" + o.getOutput() + " is under " + up + ", which is a file");
+      }
+    }
     boolean exists = Files.exists(out);
     if (exists && !Files.isDirectory(out)) {
       throw new UsageException("--output=" + o.getOutput() + " exists and is not a directory");

@@ -100,6 +100,7 @@ public final class Launcher {
     O o;
     JobPlan plan;
     try {
+      OptionsCheck.check(job.optionsClass(), args);
       o = PipelineOptionsFactory.fromArgs(args).withValidation().as(job.optionsClass());
       FileSystems.setDefaultPipelineOptions(o);
       applyRunnerDefaults(o, args);

@@ -133,4 +133,33 @@ public class MisuseTest {
         "empty");
     assertThat(Files.readString(input), equalTo("k,v\na,1\n"));
   }
+
+  /** Option mistakes in the job's words: every missing option at once, the nearest known name, the bad value. */
+  @Test
+  public void optionMistakesAreNamedInTheJobsWords() throws IOException {
+    List<String> before = tree(tmp.getRoot().toPath());
+    assertMisuse(JobRun.aggregate(), "missing --input, --keyColumn, --output, --valueColumn");
+    String[] ok = {"--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out};
+    assertMisuse(JobRun.aggregate(with(ok, "--valueColum=v")), "unknown option --valueColum (did you mean --valueColumn?)");
+    assertMisuse(JobRun.aggregate(with(ok, "--frobnicate=1")), "unknown option --frobnicate");
+    assertMisuse(JobRun.aggregate(with(ok, "--targetParallelism=abc")), "--targetParallelism: not an integer: 'abc'");
+    assertMisuse(JobRun.aggregate(with(ok, "--targetParallelism=0")), "--targetParallelism must be at least 1, got 0");
+    assertMisuse(JobRun.aggregate(with(ok, "--targetParallelism=-1")), "--targetParallelism must be at least 1, got -1");
+    assertMisuse(JobRun.aggregate(with(ok, "--maxDeadLetterFraction=lots")), "--maxDeadLetterFraction: not a number: 'lots'");
+    assertMisuse(JobRun.aggregate(with(ok, "--overwrite=yes")), "--overwrite: not true or false: 'yes'");
+    assertMisuse(JobRun.aggregate(with(ok, "--runner=FlinkRunner", "--parallelism=0")), "--parallelism must be at least 1");
+    assertThat(tree(tmp.getRoot().toPath()), equalTo(before));
+  }
+
+  @Test
+  public void outputUnderARegularFile() throws IOException {
+    List<String> before = tree(tmp.getRoot().toPath());
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v",
+        "--output=" + input.resolve("sub/out")), "is under " + input + ", which is a file");
+    assertThat(tree(tmp.getRoot().toPath()), equalTo(before));
+  }
+
+  private static String[] with(String[] base, String... more) {
+    return Stream.concat(Stream.of(base), Stream.of(more)).toArray(String[]::new);
+  }
 }
