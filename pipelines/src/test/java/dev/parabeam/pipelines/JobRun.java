@@ -15,7 +15,7 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
-/** Runs the aggregate job in this JVM and captures what it prints; helpers to read its files. */
+/** Runs a job (aggregate, groupby) in this JVM and captures what it prints; helpers to read its files. */
 final class JobRun {
   final int exitCode;
   final String out;
@@ -28,12 +28,20 @@ final class JobRun {
   }
 
   static JobRun aggregate(String... args) {
+    return run(AggregateJob.INSTANCE, args);
+  }
+
+  static JobRun groupby(String... args) {
+    return run(GroupByJob.INSTANCE, args);
+  }
+
+  private static <O extends ChunkedJobOptions> JobRun run(ChunkedJob<O> job, String[] args) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     ByteArrayOutputStream e = new ByteArrayOutputStream();
     int code;
     try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
         PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
-      code = AggregateJob.run(args, po, pe);
+      code = Launcher.run(job, args, po, pe);
     }
     return new JobRun(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
   }

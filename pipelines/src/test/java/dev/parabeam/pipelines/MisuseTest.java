@@ -162,4 +162,51 @@ public class MisuseTest {
   private static String[] with(String[] base, String... more) {
     return Stream.concat(Stream.of(base), Stream.of(more)).toArray(String[]::new);
   }
+
+  private JobRun groupby(String keyColumns, String aggregations) {
+    return JobRun.groupby("--input=" + groupByInput, "--keyColumns=" + keyColumns, "--aggregations=" + aggregations,
+        "--output=" + out);
+  }
+
+  private Path groupByInput;
+
+  /** groupby: a column it names is not in the file: the message names it and lists the file's columns. */
+  @Test
+  public void groupByUnknownKeyOrAggregationColumn() throws IOException {
+    groupByInput = tmp.newFile("sales.csv").toPath();
+    Files.writeString(groupByInput, "region,product,amount\nnorth,w,1\n");
+    List<String> before = tree(tmp.getRoot().toPath());
+    assertMisuse(groupby("region,colour", "count"), "has no column 'colour' (its columns: region, product, amount)");
+    assertMisuse(groupby("region", "count,sum(price)"), "has no column 'price' (its columns: region, product, amount)");
+    assertMisuse(groupby("region", "countDistinct(customer)"), "has no column 'customer'");
+    assertThat(tree(tmp.getRoot().toPath()), equalTo(before));
+  }
+
+  /** groupby: every malformed --aggregations and --keyColumns is one line naming what is wrong. */
+  @Test
+  public void groupByMalformedLists() throws IOException {
+    groupByInput = tmp.newFile("sales.csv").toPath();
+    Files.writeString(groupByInput, "region,product,amount\nnorth,w,1\n");
+    List<String> before = tree(tmp.getRoot().toPath());
+    assertMisuse(groupby("region", "median(amount)"), "--aggregations: unknown aggregation 'median(amount)' (known: count,");
+    assertMisuse(groupby("region", "Sum(amount)"), "unknown aggregation 'Sum(amount)'");
+    assertMisuse(groupby("region", "sum("), "--aggregations: unbalanced '(' in 'sum('");
+    assertMisuse(groupby("region", "sum(amount))"), "unbalanced ')'");
+    assertMisuse(groupby("region", "count(x)"), "'count(x)' takes no column: write count");
+    assertMisuse(groupby("region", "count()"), "'count()' takes no column");
+    assertMisuse(groupby("region", "sum()"), "'sum()' needs a column: sum(column)");
+    assertMisuse(groupby("region", "sum"), "'sum' needs a column");
+    assertMisuse(groupby("region", "count,,sum(amount)"), "an empty item in the list of aggregations");
+    assertMisuse(groupby("region", "count,"), "an empty item");
+    assertMisuse(groupby("region", "count,sum(amount),count"), "aggregation 'count' is listed twice");
+    assertMisuse(groupby("region", "sum(amount), sum(amount)"), "aggregation 'sum(amount)' is listed twice");
+    assertMisuse(groupby("region", ""), "the list of aggregations is empty");
+    assertMisuse(groupby("", "count"), "--keyColumns=: an empty column name");
+    assertMisuse(groupby("region,,product", "count"), "--keyColumns=region,,product: an empty column name");
+    assertMisuse(groupby("region,", "count"), "an empty column name");
+    assertMisuse(groupby("region,region", "count"), "--keyColumns names 'region' twice");
+    assertMisuse(JobRun.groupby("--input=" + groupByInput, "--aggregations=count", "--output=" + out), "keyColumns");
+    assertMisuse(JobRun.groupby("--input=" + groupByInput, "--keyColumns=region", "--output=" + out), "aggregations");
+    assertThat(tree(tmp.getRoot().toPath()), equalTo(before));
+  }
 }

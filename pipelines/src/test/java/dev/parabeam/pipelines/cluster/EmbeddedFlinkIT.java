@@ -93,4 +93,64 @@ public class EmbeddedFlinkIT {
       }
     }
   }
+
+  /** The aggregations of the groupby comparisons: every kind. */
+  private static final String ALL_AGGREGATIONS = "--aggregations=count,sum(amount),min(amount),max(amount),"
+      + "mean(amount),countDistinct(customer),p50(amount),p90(amount),p99(amount)";
+
+  /**
+   * groupby with two key columns and every aggregation kind: the DirectRunner at parallelism 1 and
+   * 4 and embedded Flink at parallelism 4 (in 50,000-byte chunks, so other partials are merged)
+   * write the same results.csv, byte for byte. The 20,000
+   * generated rows over 50 products make 500 (region, product) keys of about 40 values each, so
+   * that the percentile sketches hold every value (exact) however the chunks are cut and merged:
+   * with keys of tens of thousands of values they are approximate, and the merge order (which
+   * chunk's sketch meets which) can legitimately change them between chunkings and runners.
+   */
+  @Test
+  public void groupByWithEveryAggregationIsTheSameOnDirectAndFlink() throws Exception {
+    JarProcess.ok(work, "generate-groupby", 120, "generate", "--rows=20000", "--products=50", "--output=gb.csv");
+    String[] groupby = {"groupby", "--input=gb.csv", "--keyColumns=region,product", ALL_AGGREGATIONS};
+    List<String> outs = List.of("gb-direct-p1", "gb-direct-p4", "gb-flink-p4");
+    List<String[]> runner = List.of(
+        new String[] {"--targetParallelism=1"},
+        new String[] {"--targetParallelism=4"},
+        new String[] {"--runner=FlinkRunner", "--parallelism=4", "--chunkBytes=50000"});
+    for (int i = 0; i < outs.size(); i++) {
+      List<String> args = new java.util.ArrayList<>(List.of(groupby));
+      args.add("--output=" + outs.get(i));
+      args.addAll(List.of(runner.get(i)));
+      JarProcess r = JarProcess.ok(work, outs.get(i), 300, args.toArray(new String[0]));
+      assertThat(r.out, containsString("\"records_read\": 20000,"));
+      assertThat(r.out, containsString("\"dead_letters\": 0,"));
+    }
+    java.util.regex.Matcher chunks = java.util.regex.Pattern.compile("\"chunks\": (\\d+)")
+        .matcher(Files.readString(work.resolve("gb-flink-p4/summary.json")));
+    assertThat("Flink's chunks", chunks.find() && Integer.parseInt(chunks.group(1)) > 4, equalTo(true));
+    Path reference = work.resolve("gb-direct-p1/results.csv");
+    List<String> lines = Files.readAllLines(reference);
+    assertThat(lines.get(0), equalTo("region,product,count,sum(amount),min(amount),max(amount),mean(amount),"
+        + "countDistinct(customer),p50(amount),p90(amount),p99(amount)"));
+    assertThat("(region, product) keys", lines.size() > 400, equalTo(true));
+    assertSameBytes(reference, work.resolve("gb-direct-p4/results.csv"));
+    assertSameBytes(reference, work.resolve("gb-flink-p4/results.csv"));
+  }
+
+  /**
+   * groupby on Flink over testdata/groupby (keys with commas, quotes, a line break, non-ASCII
+   * text; dead letters, one of them for a bad value of the second numeric column) in 7-byte
+   * chunks: the results testdata/oracle.py wrote, and its counts.
+   */
+  @Test
+  public void groupByOnFlinkMatchesTheOracle() throws Exception {
+    Path td = JarProcess.repo().resolve("testdata");
+    String out = "gb-flink-oracle";
+    JarProcess r = JarProcess.ok(work, out, 300, "groupby", "--input=" + td.resolve("groupby") + "/*.csv",
+        "--keyColumns=customer", "--aggregations=countDistinct(region),sum(qty),p50(amount),p90(amount),p99(amount)",
+        "--output=" + out, "--runner=FlinkRunner", "--parallelism=4", "--chunkBytes=7");
+    assertThat(r.out, containsString("\"runner\": \"FlinkRunner\""));
+    assertThat(r.out, containsString("\"records_read\": 24,"));
+    assertThat(r.out, containsString("\"dead_letters\": 5,"));
+    assertSameBytes(td.resolve("expected/groupby-customer-results.csv"), work.resolve(out).resolve("results.csv"));
+  }
 }

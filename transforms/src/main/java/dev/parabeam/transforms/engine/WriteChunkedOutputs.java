@@ -104,15 +104,21 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
 
     @ProcessElement
     public void process(@Element KV<Integer, CoGbkResult> all) throws IOException {
-      Map<K, A> merged = new HashMap<>();
+      // Merged in input order, not in the order the runner delivers the chunks: a CombineFn whose
+      // merge depends on order (an approximate quantile sketch) then gives the same result on
+      // every run of the same chunks.
       List<ChunkResult<K, A>> chunks = new ArrayList<>();
       for (ChunkResult<K, A> r : all.getValue().getAll(resultsTag)) {
-        for (Map.Entry<K, A> e : r.partials().entrySet()) {
-          merged.merge(e.getKey(), e.getValue(), (x, y) -> combineFn.mergeAccumulators(List.of(x, y)));
-        }
-        chunks.add(r.withoutPartials()); // keep the counts and file names, drop what is merged
+        chunks.add(r);
       }
       chunks.sort(ChunkResult.INPUT_ORDER);
+      Map<K, A> merged = new HashMap<>();
+      for (int i = 0; i < chunks.size(); i++) {
+        for (Map.Entry<K, A> e : chunks.get(i).partials().entrySet()) {
+          merged.merge(e.getKey(), e.getValue(), (x, y) -> combineFn.mergeAccumulators(List.of(x, y)));
+        }
+        chunks.set(i, chunks.get(i).withoutPartials()); // keep the counts and file names, drop what is merged
+      }
 
       List<K> keys = new ArrayList<>(merged.keySet());
       keys.sort(table.order());

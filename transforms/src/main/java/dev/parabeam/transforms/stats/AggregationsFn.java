@@ -26,7 +26,11 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * {@code mean} keep exact decimals ({@link DecimalStats}), {@code countDistinct} the set of distinct
  * texts, {@code p50/p90/p99} Beam's {@link ApproximateQuantilesCombineFn} (101 quantiles, epsilon
  * {@value #EPSILON}: the value returned has a rank within {@code EPSILON * n} of the requested rank
- * among the key's n values; exact while a key has at most a few thousand values).
+ * among the key's n values; exact, by nearest rank, while a key has fewer than about 20,000 values,
+ * which the sketch holds in 21 buffers of 953 before it collapses any). Past that a percentile
+ * depends on the order in which partial sketches merge: the job merges the chunks in input order,
+ * so the same chunks give the same bytes, but another chunking may give another value within the
+ * bound.
  */
 public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]> {
   private static final long serialVersionUID = 1L;
