@@ -198,8 +198,8 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
     @Override
     public List<String> row(List<String> key, Object[] results) {
       List<String> row = new ArrayList<>(key);
-      for (int i = 0; i < results.length; i++) {
-        row.add(fn.format(i, results[i]));
+      for (int i = 0; i < fn.aggregations().size(); i++) {
+        row.add(fn.format(i, results));
       }
       return row;
     }

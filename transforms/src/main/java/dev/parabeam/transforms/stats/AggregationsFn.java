@@ -38,30 +38,63 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
   public static final double EPSILON = 0.01;
 
   private final List<Aggregation> aggregations;
-  private final List<CombineFn<Object, Object, Object>> fns;
+  // One accumulator per slot: sum, min, max and mean of one column share one DecimalStats, the
+  // percentiles of one column one sketch (101 quantiles give them all), so each is kept once.
+  private final List<CombineFn<Object, Object, Object>> fns = new ArrayList<>();
+  private final List<Aggregation.Kind> slotKinds = new ArrayList<>();
+  private final int[] slotOf;
+  private final int[] inputOf;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   public AggregationsFn(List<Aggregation> aggregations) {
     this.aggregations = List.copyOf(aggregations);
-    this.fns = new ArrayList<>();
-    for (Aggregation a : aggregations) {
-      CombineFn fn;
-      switch (a.kind()) {
-        case COUNT:
-          fn = new CountFn();
-          break;
-        case COUNT_DISTINCT:
-          fn = new DistinctFn();
-          break;
-        case P50:
-        case P90:
-        case P99:
-          fn = ApproximateQuantilesCombineFn.<BigDecimal>create(101).withEpsilon(EPSILON);
-          break;
-        default:
-          fn = new StatsFns.OfValues();
+    this.slotOf = new int[aggregations.size()];
+    List<String> slotNames = new ArrayList<>();
+    List<Integer> inputs = new ArrayList<>();
+    for (int i = 0; i < aggregations.size(); i++) {
+      Aggregation a = aggregations.get(i);
+      String slot = slotName(a);
+      int at = slotNames.indexOf(slot);
+      if (at < 0) {
+        at = slotNames.size();
+        slotNames.add(slot);
+        inputs.add(i);
+        slotKinds.add(a.kind());
+        CombineFn fn;
+        switch (a.kind()) {
+          case COUNT:
+            fn = new CountFn();
+            break;
+          case COUNT_DISTINCT:
+            fn = new DistinctFn();
+            break;
+          case P50:
+          case P90:
+          case P99:
+            fn = ApproximateQuantilesCombineFn.<BigDecimal>create(101).withEpsilon(EPSILON);
+            break;
+          default:
+            fn = new StatsFns.OfValues();
+        }
+        fns.add(fn);
       }
-      fns.add(fn);
+      slotOf[i] = at;
+    }
+    this.inputOf = inputs.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static String slotName(Aggregation a) {
+    switch (a.kind()) {
+      case COUNT:
+        return "count";
+      case COUNT_DISTINCT:
+        return "distinct:" + a.column();
+      case P50:
+      case P90:
+      case P99:
+        return "quantiles:" + a.column();
+      default:
+        return "stats:" + a.column();
     }
   }
 
@@ -78,10 +111,11 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     return acc;
   }
 
+  /** {@code input} holds one value per aggregation (as {@link #aggregations} lists them). */
   @Override
   public Object[] addInput(Object[] acc, Object[] input) {
-    for (int i = 0; i < acc.length; i++) {
-      acc[i] = fns.get(i).addInput(acc[i], input[i]);
+    for (int s = 0; s < acc.length; s++) {
+      acc[s] = fns.get(s).addInput(acc[s], input[inputOf[s]]);
     }
     return acc;
   }
@@ -89,34 +123,36 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
   @Override
   public Object[] mergeAccumulators(Iterable<Object[]> accumulators) {
     List<List<Object>> each = new ArrayList<>();
-    for (int i = 0; i < fns.size(); i++) {
+    for (int s = 0; s < fns.size(); s++) {
       each.add(new ArrayList<>());
     }
     for (Object[] a : accumulators) {
-      for (int i = 0; i < a.length; i++) {
-        each.get(i).add(a[i]);
+      for (int s = 0; s < a.length; s++) {
+        each.get(s).add(a[s]);
       }
     }
     Object[] merged = new Object[fns.size()];
-    for (int i = 0; i < merged.length; i++) {
-      merged[i] = fns.get(i).mergeAccumulators(each.get(i));
+    for (int s = 0; s < merged.length; s++) {
+      merged[s] = fns.get(s).mergeAccumulators(each.get(s));
     }
     return merged;
   }
 
+  /** One output per slot; {@link #format} prints aggregation i from them. */
   @Override
   public Object[] extractOutput(Object[] acc) {
     Object[] out = new Object[acc.length];
-    for (int i = 0; i < acc.length; i++) {
-      out[i] = fns.get(i).extractOutput(acc[i]);
+    for (int s = 0; s < acc.length; s++) {
+      out[s] = fns.get(s).extractOutput(acc[s]);
     }
     return out;
   }
 
-  /** The printed form of result {@code i} of {@link #extractOutput}. */
+  /** The printed form of aggregation {@code i} from {@code outputs}, what {@link #extractOutput} returned. */
   @SuppressWarnings("unchecked")
-  public String format(int i, Object result) {
+  public String format(int i, Object[] outputs) {
     Aggregation a = aggregations.get(i);
+    Object result = outputs[slotOf[i]];
     switch (a.kind()) {
       case COUNT:
       case COUNT_DISTINCT:
@@ -139,11 +175,11 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
   public Coder<Object[]> getAccumulatorCoder(CoderRegistry registry, Coder<Object[]> inputCoder)
       throws CannotProvideCoderException {
     List<Coder<Object>> coders = new ArrayList<>();
-    for (int i = 0; i < fns.size(); i++) {
-      Aggregation.Kind k = aggregations.get(i).kind();
+    for (int s = 0; s < fns.size(); s++) {
+      Aggregation.Kind k = slotKinds.get(s);
       Coder in = k == Aggregation.Kind.COUNT_DISTINCT ? StringUtf8Coder.of()
           : k == Aggregation.Kind.COUNT ? VarLongCoder.of() : org.apache.beam.sdk.coders.BigDecimalCoder.of();
-      coders.add(fns.get(i).getAccumulatorCoder(registry, in));
+      coders.add(fns.get(s).getAccumulatorCoder(registry, in));
     }
     return new ArrayCoder(coders);
   }
@@ -210,9 +246,18 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
 
     @Override
     public Set<String> mergeAccumulators(Iterable<Set<String>> accumulators) {
-      Set<String> m = new HashSet<>();
+      // into the largest set, so that merging chunk after chunk does not copy what is merged already
+      Set<String> largest = null;
       for (Set<String> a : accumulators) {
-        m.addAll(a);
+        if (largest == null || a.size() > largest.size()) {
+          largest = a;
+        }
+      }
+      Set<String> m = largest == null ? new HashSet<>() : largest;
+      for (Set<String> a : accumulators) {
+        if (a != m) {
+          m.addAll(a);
+        }
       }
       return m;
     }
