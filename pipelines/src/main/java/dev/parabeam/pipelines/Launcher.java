@@ -446,7 +446,8 @@ public final class Launcher {
     }
   }
 
-  static void deleteTree(Path root) throws IOException {
+  /** Deletes a directory and everything under it; nothing if it does not exist. */
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }
@@ -472,7 +473,8 @@ public final class Launcher {
     return msg == null ? e.getClass().getName() : msg;
   }
 
-  static String firstLine(String s) {
+  /** The first line of a message, trimmed; "unknown error" for none. */
+  public static String firstLine(String s) {
     if (s == null) {
       return "unknown error";
     }

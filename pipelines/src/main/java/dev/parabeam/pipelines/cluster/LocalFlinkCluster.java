@@ -2,6 +2,7 @@ package dev.parabeam.pipelines.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parabeam.pipelines.Launcher;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -371,13 +372,13 @@ public final class LocalFlinkCluster {
     if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
       p.destroyForcibly();
       throw new ClusterException(
-          "Flink's BashJavaUtils " + command + " failed: " + firstLine(output) + " (config " + conf().resolve("config.yaml") + ")");
+          "Flink's BashJavaUtils " + command + " failed: " + Launcher.firstLine(output.strip()) + " (config " + conf().resolve("config.yaml") + ")");
     }
     List<String> results =
         output.lines().filter(l -> l.startsWith(RESULT_PREFIX)).map(l -> l.substring(RESULT_PREFIX.length()).trim())
             .collect(Collectors.toList());
     if (results.size() < 2) {
-      throw new ClusterException("Flink's BashJavaUtils " + command + " printed no resource parameters: " + firstLine(output));
+      throw new ClusterException("Flink's BashJavaUtils " + command + " printed no resource parameters: " + Launcher.firstLine(output.strip()));
     }
     String jvm = results.get(results.size() - 2);
     String dyn = results.get(results.size() - 1);
@@ -627,18 +628,7 @@ public final class LocalFlinkCluster {
         if ((keepLogs && n.equals("log")) || n.equals(MARKER)) {
           continue;
         }
-        deleteTree(p);
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
+        Launcher.deleteTree(p);
       }
     }
   }
@@ -661,11 +651,5 @@ public final class LocalFlinkCluster {
 
   private static String pidList(Map<String, ProcessHandle> live) {
     return live.values().stream().map(h -> Long.toString(h.pid())).collect(Collectors.joining(", "));
-  }
-
-  private static String firstLine(String s) {
-    String t = s == null ? "" : s.strip();
-    int i = t.indexOf('\n');
-    return i < 0 ? t : t.substring(0, i);
   }
 }

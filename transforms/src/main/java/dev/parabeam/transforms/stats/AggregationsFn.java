@@ -24,7 +24,8 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * nothing for {@code count}), the accumulator one accumulator per aggregation, the output one
  * result per aggregation. Exact but for the percentiles: {@code sum}, {@code min}, {@code max} and
  * {@code mean} keep exact decimals ({@link DecimalStats}), {@code countDistinct} the set of distinct
- * texts, {@code p50/p90/p99} Beam's {@link ApproximateQuantilesCombineFn} (101 quantiles, epsilon
+ * texts, {@code p50/p90/p99} Beam's {@link ApproximateQuantilesCombineFn} over the values as
+ * doubles (so a value of more than 15 significant digits comes back rounded; 101 quantiles, epsilon
  * {@value #EPSILON}: the value returned has a rank within {@code EPSILON * n} of the requested rank
  * among the key's n values; exact, by nearest rank, while a key has fewer than about 20,000 values,
  * which the sketch holds in 21 buffers of 953 before it collapses any). Past that a percentile
@@ -71,7 +72,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
           case P50:
           case P90:
           case P99:
-            fn = ApproximateQuantilesCombineFn.<BigDecimal>create(101).withEpsilon(EPSILON);
+            fn = ApproximateQuantilesCombineFn.<Double>create(101).withEpsilon(EPSILON);
             break;
           default:
             fn = new StatsFns.OfValues();
@@ -81,6 +82,10 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
       slotOf[i] = at;
     }
     this.inputOf = inputs.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static boolean quantiles(Aggregation.Kind k) {
+    return k == Aggregation.Kind.P50 || k == Aggregation.Kind.P90 || k == Aggregation.Kind.P99;
   }
 
   private static String slotName(Aggregation a) {
@@ -115,7 +120,11 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
   @Override
   public Object[] addInput(Object[] acc, Object[] input) {
     for (int s = 0; s < acc.length; s++) {
-      acc[s] = fns.get(s).addInput(acc[s], input[inputOf[s]]);
+      Object in = input[inputOf[s]];
+      if (quantiles(slotKinds.get(s))) {
+        in = ((BigDecimal) in).doubleValue(); // a Double takes a third of a BigDecimal's memory in the sketch
+      }
+      acc[s] = fns.get(s).addInput(acc[s], in);
     }
     return acc;
   }
@@ -166,7 +175,9 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
       case MEAN:
         return Decimals.format(((DecimalStats) result).mean());
       default:
-        return Decimals.format(((List<BigDecimal>) result).get(a.kind().percentile()));
+        // the shortest decimal that reads back as the double: the input's own text for numbers of
+        // up to 15 significant digits
+        return Decimals.format(new BigDecimal(Double.toString(((List<Double>) result).get(a.kind().percentile()))));
     }
   }
 
@@ -178,7 +189,8 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     for (int s = 0; s < fns.size(); s++) {
       Aggregation.Kind k = slotKinds.get(s);
       Coder in = k == Aggregation.Kind.COUNT_DISTINCT ? StringUtf8Coder.of()
-          : k == Aggregation.Kind.COUNT ? VarLongCoder.of() : org.apache.beam.sdk.coders.BigDecimalCoder.of();
+          : k == Aggregation.Kind.COUNT ? VarLongCoder.of()
+          : quantiles(k) ? org.apache.beam.sdk.coders.DoubleCoder.of() : org.apache.beam.sdk.coders.BigDecimalCoder.of();
       coders.add(fns.get(s).getAccumulatorCoder(registry, in));
     }
     return new ArrayCoder(coders);
