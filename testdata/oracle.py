@@ -4,11 +4,13 @@
     python3 testdata/oracle.py KEY VALUE FILE...            > expected-results.csv
     python3 testdata/oracle.py --counts KEY VALUE FILE...   > expected-counts.properties
     python3 testdata/oracle.py --delimiter=';' --quote="'" KEY VALUE FILE...   (the job's options)
+    python3 testdata/oracle.py --encoding=cp1252 KEY VALUE FILE...   (Python's codec for the job's --encoding)
 
 Python's csv module and decimal arithmetic, nothing shared with the Java code. It reads as the job
 does: a quote opens a quoted field only at the start of a field (elsewhere it is a literal, as in
 `5" screen`), and it skips the records the job turns into dead letters: text after a closing quote
-(csv's strict mode), a quoted field never closed before the end of the file, invalid UTF-8, a wrong
+(csv's strict mode), a quoted field never closed before the end of the file, invalid UTF-8 (or a
+byte that --encoding's codec does not define, e.g. 0x81 in cp1252), a wrong
 number of fields, a value that is not a number. Records longer than --maxRecordBytes are not
 modelled: do not use it on files that have them. --counts prints records_read, records_ok and
 dead_letters instead of the results.
@@ -47,30 +49,30 @@ def records(f, delimiter, quote):
         if row:
             yield row
 
-def invalid_utf8(row):
+def invalid_text(row):
     return any('\udc80' <= ch <= '\udcff' for field in row for ch in field)
 
-def file_records(files, delimiter, quote):
+def file_records(files, delimiter, quote, encoding='utf-8'):
     """Yields (header, record) for every record of every file; record is None for one that is
-    malformed (refused by csv, invalid UTF-8, a wrong number of fields)."""
+    malformed (refused by csv, invalid text for the encoding, a wrong number of fields)."""
     for name in files:
-        with open(name, newline='', encoding='utf-8', errors='surrogateescape') as f:
+        with open(name, newline='', encoding=encoding, errors='surrogateescape') as f:
             text = f.read()
-        if text.startswith('\ufeff'):
+        if encoding.replace('-', '').replace('_', '').lower() == 'utf8' and text.startswith('\ufeff'):
             text = text[1:]
         rows = records(io.StringIO(text, newline=''), delimiter, quote)
         header = next(rows)
         for r in rows:
-            if r is None or invalid_utf8(r) or len(r) != len(header):
+            if r is None or invalid_text(r) or len(r) != len(header):
                 yield header, None
             else:
                 yield header, r
 
-def main(key, value, files, counts, delimiter=',', quote='"'):
+def main(key, value, files, counts, delimiter=',', quote='"', encoding='utf-8'):
     decimal.getcontext().prec = 10000
     stats = {}
     read = ok = 0
-    for header, r in file_records(files, delimiter, quote):
+    for header, r in file_records(files, delimiter, quote, encoding):
         read += 1
         if r is None:
             continue
@@ -119,12 +121,12 @@ def nearest_rank(values, q):
     ordered = sorted(values)
     return ordered[-(-q * len(ordered) // 100) - 1]
 
-def groupby(keys, aggregations, files, counts, delimiter=',', quote='"'):
+def groupby(keys, aggregations, files, counts, delimiter=',', quote='"', encoding='utf-8'):
     decimal.getcontext().prec = 10000
     aggs = split_aggregations(aggregations)
     groups = {}  # key tuple -> one list of the record's values per aggregation
     read = ok = 0
-    for header, r in file_records(files, delimiter, quote):
+    for header, r in file_records(files, delimiter, quote, encoding):
         read += 1
         if r is None:
             continue
@@ -176,12 +178,12 @@ if __name__ == '__main__':
     counts = '--counts' in args
     args = [a for a in args if a != '--counts']
     dialect = {}
-    for name in ('delimiter', 'quote'):
+    for name in ('delimiter', 'quote', 'encoding'):
         given = [a for a in args if a.startswith('--%s=' % name)]
         if given:
             dialect[name] = given[-1].split('=', 1)[1]
-            assert len(dialect[name]) == 1, '--%s takes one character' % name
-    args = [a for a in args if not a.startswith('--delimiter=') and not a.startswith('--quote=')]
+            assert name == 'encoding' or len(dialect[name]) == 1, '--%s takes one character' % name
+    args = [a for a in args if not a.split('=', 1)[0] in ('--delimiter', '--quote', '--encoding')]
     grouping = [a for a in args if a.startswith('--groupby=') or a.startswith('--aggregations=')]
     if grouping:
         opts = dict(a[2:].split('=', 1) for a in grouping)

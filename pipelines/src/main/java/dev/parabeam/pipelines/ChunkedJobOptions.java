@@ -42,6 +42,22 @@ public interface ChunkedJobOptions extends PipelineOptions {
 
   void setQuote(String value);
 
+  @Description("How the input files are compressed: AUTO (from each file's name, as Beam's Compression.detect: "
+      + ".gz, .bz2, .zip, .deflate, .zst; any other name is plain text), UNCOMPRESSED, GZIP, BZIP2, ZIP, DEFLATE "
+      + "or ZSTD. A compressed file cannot be cut into byte ranges: it is read whole by one worker.")
+  @Default.String("AUTO")
+  String getCompression();
+
+  void setCompression(String value);
+
+  @Description("Encoding of the input text: UTF-8 (a byte order mark is skipped) or a single-byte charset whose "
+      + "bytes 0x00-0x7F are ASCII (ISO-8859-1, windows-1252, ...). Outputs are UTF-8; a byte the charset does "
+      + "not define makes its record a dead letter.")
+  @Default.String("UTF-8")
+  String getEncoding();
+
+  void setEncoding(String value);
+
   @Description("Longest record accepted, in bytes; a longer one becomes a dead letter (memory stays bounded).")
   @Default.Integer(1 << 20)
   Integer getMaxRecordBytes();

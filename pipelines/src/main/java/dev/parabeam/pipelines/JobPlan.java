@@ -12,8 +12,11 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import org.apache.beam.sdk.io.Compression;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -61,10 +64,11 @@ final class JobPlan {
   static JobPlan make(ChunkedJobOptions o, List<String> requiredColumns, int parallelism) {
     CsvDialect dialect;
     try {
-      dialect = CsvDialect.of(o.getDelimiter(), o.getQuote());
+      dialect = CsvDialect.of(o.getDelimiter(), o.getQuote()).withEncoding(o.getEncoding());
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
+    Compression compression = compressionOption(o.getCompression());
     if (o.getMaxRecordBytes() == null || o.getMaxRecordBytes() < 1) {
       throw new UsageException("--maxRecordBytes must be a positive number of bytes");
     }
@@ -103,13 +107,15 @@ final class JobPlan {
     long total = 0;
     for (MatchResult.Metadata md : regular) {
       String path = md.resourceId().toString();
+      Compression fileCompression = compressionOf(path, compression);
       CsvHeader header;
-      try (ReadableByteChannel ch = ChunkIO.openAt(path, 0)) {
+      try (ReadableByteChannel ch = ChunkIO.openAt(path, fileCompression, 0)) {
         header = CsvHeader.read(ch, dialect, o.getMaxRecordBytes());
       } catch (IllegalArgumentException e) {
         throw new UsageException(path + ": " + e.getMessage());
-      } catch (IOException e) {
-        throw new UsageException("cannot read " + path + ": " + e.getMessage());
+      } catch (IOException | UncheckedIOException e) {
+        String why = rootIoMessage(e);
+        throw new UsageException(why.startsWith(path) ? why : "cannot read " + path + ": " + why);
       }
       for (String column : requiredColumns) {
         if (header.indexOf(column) < 0) {
@@ -117,7 +123,8 @@ final class JobPlan {
               path + " has no column '" + column + "' (its columns: " + String.join(", ", header.columns()) + ")");
         }
       }
-      files.add(new CsvFile(path, md.sizeBytes(), header.dataStart(), header.dataStartLine(), header.columns()));
+      files.add(new CsvFile(path, md.sizeBytes(), header.dataStart(), header.dataStartLine(), header.columns(),
+          fileCompression));
       total += md.sizeBytes();
     }
 
@@ -152,6 +159,51 @@ final class JobPlan {
       throw new UsageException(e.getMessage());
     }
     return new JobPlan(input, out, exists, dialect, files, chunks, false, parallelism, total);
+  }
+
+  /** The codecs a file can be read with; AUTO picks one of them (or none) from the name. */
+  static final List<Compression> READABLE = List.of(Compression.UNCOMPRESSED, Compression.GZIP, Compression.BZIP2,
+      Compression.ZIP, Compression.DEFLATE, Compression.ZSTD);
+
+  /** {@code --compression}: AUTO or one of {@link #READABLE}, case-insensitive. */
+  static Compression compressionOption(String value) {
+    String v = value == null ? "" : value.strip().toUpperCase(Locale.ROOT);
+    if (v.equals("AUTO")) {
+      return Compression.AUTO;
+    }
+    for (Compression c : READABLE) {
+      if (c.name().equals(v)) {
+        return c;
+      }
+    }
+    StringBuilder names = new StringBuilder("AUTO");
+    READABLE.forEach(c -> names.append(", ").append(c.name()));
+    throw new UsageException("--compression=" + value + " is not one of " + names);
+  }
+
+  /**
+   * How {@code path} is read: as {@code option} says, or with AUTO as Beam's {@code
+   * Compression.detect} finds from its name (a name with none of the known suffixes is plain text).
+   */
+  static Compression compressionOf(String path, Compression option) {
+    Compression c = option == Compression.AUTO ? Compression.detect(path) : option;
+    if (!READABLE.contains(c)) {
+      throw new UsageException(path + ": " + c + " compression (from its name) is not supported; give "
+          + "--compression=UNCOMPRESSED to read it as plain text");
+    }
+    if (c == Compression.ZSTD) {
+      try {
+        Class.forName("com.github.luben.zstd.ZstdInputStream");
+      } catch (ClassNotFoundException | LinkageError e) {
+        throw new UsageException(path + ": ZSTD needs the zstd-jni library, which is not on the class path");
+      }
+    }
+    return c;
+  }
+
+  private static String rootIoMessage(Exception e) {
+    Throwable t = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   /** Whether the launcher should scan the input itself ({@code --launcherScanMaxBytes}). */

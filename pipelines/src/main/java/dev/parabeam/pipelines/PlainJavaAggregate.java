@@ -40,14 +40,15 @@ public final class PlainJavaAggregate {
   }
 
   static int main(String[] argv) throws Exception {
-    Args a = Args.parse(argv, Set.of("input", "keyColumn", "valueColumn", "threads", "output"));
+    Args a = Args.parse(argv, Set.of("input", "keyColumn", "valueColumn", "threads", "output", "compression", "encoding"));
     List<Path> input = PlainJavaCsv.files(a.required("input"));
     int threads = (int) a.getLong("threads", 1);
     if (threads < 1) {
       throw new UsageException("--threads must be >= 1");
     }
+    PlainJavaCsv.Reading reading = PlainJavaCsv.Reading.of(a);
     long t0 = System.nanoTime();
-    Outcome o = run(input, a.required("keyColumn"), a.required("valueColumn"), threads);
+    Outcome o = run(input, a.required("keyColumn"), a.required("valueColumn"), threads, SimulatedWork.none(), reading);
     double secs = (System.nanoTime() - t0) / 1e9;
     if (a.has("output")) {
       try (Writer w = Files.newBufferedWriter(Paths.get(a.get("output", "")), StandardCharsets.UTF_8)) {
@@ -79,12 +80,18 @@ public final class PlainJavaAggregate {
    */
   public static Outcome run(List<Path> input, String keyColumn, String valueColumn, int threads, SimulatedWork work)
       throws Exception {
+    return run(input, keyColumn, valueColumn, threads, work, PlainJavaCsv.Reading.DEFAULT);
+  }
+
+  static Outcome run(List<Path> input, String keyColumn, String valueColumn, int threads, SimulatedWork work,
+      PlainJavaCsv.Reading reading) throws Exception {
     work.prepare();
     Map<String, DecimalStats> merged = new HashMap<>();
     long ok = 0;
     long bad = 0;
     for (PlainJavaCsv.Parsed<Part> p
-        : PlainJavaCsv.parse(input, List.of(keyColumn, valueColumn), threads, at -> new Part(at[0], at[1], work))) {
+        : PlainJavaCsv.parse(input, List.of(keyColumn, valueColumn), threads, at -> new Part(at[0], at[1], work),
+            reading)) {
       p.part.map.forEach((key, st) -> merged.merge(key, st, DecimalStats::merge));
       ok += p.ok;
       bad += p.bad;

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.transforms.chunks.ChunkIO;
 import dev.parabeam.transforms.csv.ChunkTransitions;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvHeader;
@@ -26,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -60,10 +62,48 @@ final class PlainJavaCsv {
     }
   }
 
-  /** The header of {@code input} (RFC 4180). */
-  static CsvHeader header(Path input) throws IOException {
-    try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
-      return CsvHeader.read(ch, CsvDialect.RFC4180, 1 << 20);
+  /**
+   * How the files are read, as the job's {@code --compression} and {@code --encoding} say: a
+   * compressed file is decompressed by one thread from its start; fields are decoded with the
+   * charset (commons-csv reads the decoded text; a byte the charset does not define becomes U+FFFD
+   * here, where the job makes its record a dead letter).
+   */
+  static final class Reading {
+    static final Reading DEFAULT = new Reading(Compression.AUTO, CsvDialect.RFC4180);
+
+    final Compression compression;
+    final CsvDialect dialect;
+
+    Reading(Compression compression, CsvDialect dialect) {
+      this.compression = compression;
+      this.dialect = dialect;
+    }
+
+    /** From {@code --compression} and {@code --encoding} of the command line; misuse as the job's. */
+    static Reading of(Args a) {
+      CsvDialect d;
+      try {
+        d = CsvDialect.RFC4180.withEncoding(a.get("encoding", "UTF-8"));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      return new Reading(JobPlan.compressionOption(a.get("compression", "AUTO")), d);
+    }
+
+    Compression of(Path file) {
+      return JobPlan.compressionOf(file.toString(), compression);
+    }
+
+    /** The text of {@code file} from {@code offset} (an offset in the decompressed text if compressed). */
+    java.nio.channels.ReadableByteChannel open(Path file, long offset) throws IOException {
+      return ChunkIO.openAt(file.toString(), of(file), offset);
+    }
+  }
+
+  /** The header of {@code input}. */
+  static CsvHeader header(Path input, Reading reading) throws IOException {
+    try (java.nio.channels.ReadableByteChannel ch = reading.open(input, 0)) {
+      return CsvHeader.read(ch, reading.dialect, 1 << 20);
     } catch (IllegalArgumentException e) {
       throw new UsageException(input + ": " + e.getMessage());
     }
@@ -85,12 +125,16 @@ final class PlainJavaCsv {
    * Parses the data of {@code input} on {@code threads} threads, one range and one new part each
    * (on the calling thread when {@code threads} is 1), and returns the parts in file order.
    */
-  static <P extends Part> List<Parsed<P>> parse(Path input, CsvHeader header, int threads, Supplier<P> newPart)
-      throws Exception {
+  static <P extends Part> List<Parsed<P>> parse(
+      Path input, CsvHeader header, int threads, Supplier<P> newPart, Reading reading) throws Exception {
     int n = header.columns().size();
+    if (reading.of(input) != Compression.UNCOMPRESSED) {
+      // a compressed file cannot be cut into byte ranges: one thread reads it whole
+      return List.of(parseRange(input, header.dataStart(), Long.MAX_VALUE, n, newPart.get(), reading));
+    }
     long size = Files.size(input);
     if (threads == 1) {
-      return List.of(parseRange(input, header.dataStart(), size, n, newPart.get()));
+      return List.of(parseRange(input, header.dataStart(), size, n, newPart.get(), reading));
     }
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
@@ -99,7 +143,7 @@ final class PlainJavaCsv {
       for (int i = 0; i < threads; i++) {
         final long s = recordStarts[i];
         final long e = Math.max(s, recordStarts[i + 1]);
-        parts.add(pool.submit(() -> parseRange(input, s, e, n, newPart.get())));
+        parts.add(pool.submit(() -> parseRange(input, s, e, n, newPart.get(), reading)));
       }
       List<Parsed<P>> out = new ArrayList<>();
       for (Future<Parsed<P>> f : parts) {
@@ -147,21 +191,23 @@ final class PlainJavaCsv {
    * file's header: {@code newPart} gets the index of each of {@code columns} in that file.
    */
   static <P extends Part> List<Parsed<P>> parse(
-      List<Path> files, List<String> columns, int threads, Function<int[], P> newPart) throws Exception {
+      List<Path> files, List<String> columns, int threads, Function<int[], P> newPart, Reading reading)
+      throws Exception {
     if (files.size() == 1) {
       Path f = files.get(0);
-      CsvHeader h = header(f);
+      CsvHeader h = header(f, reading);
       int[] at = indexes(f, h, columns);
-      return parse(f, h, threads, () -> newPart.apply(at));
+      return parse(f, h, threads, () -> newPart.apply(at), reading);
     }
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<Parsed<P>>> parts = new ArrayList<>();
       for (Path f : files) {
         parts.add(pool.submit(() -> {
-          CsvHeader h = header(f);
+          CsvHeader h = header(f, reading);
           int[] at = indexes(f, h, columns);
-          return parseRange(f, h.dataStart(), Files.size(f), h.columns().size(), newPart.apply(at));
+          long end = reading.of(f) == Compression.UNCOMPRESSED ? Files.size(f) : Long.MAX_VALUE;
+          return parseRange(f, h.dataStart(), end, h.columns().size(), newPart.apply(at), reading);
         }));
       }
       List<Parsed<P>> out = new ArrayList<>();
@@ -232,17 +278,17 @@ final class PlainJavaCsv {
    * with a new parser just after it, where the job's record reader says it ends; on well-formed
    * input that costs nothing.
    */
-  static <P extends Part> Parsed<P> parseRange(Path input, long start, long end, int n, P part) throws IOException {
+  static <P extends Part> Parsed<P> parseRange(Path input, long start, long end, int n, P part, Reading reading)
+      throws IOException {
     long ok = 0;
     long bad = 0;
     long at = start;
     while (at < end) {
       long parsed = 0;
       boolean refused = false;
-      try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
-        ch.position(at);
+      try (java.nio.channels.ReadableByteChannel ch = reading.open(input, at)) {
         InputStream in = new BoundedInputStream(Channels.newInputStream(ch), end - at);
-        try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8);
+        try (Reader r = new InputStreamReader(in, reading.dialect.charset());
             CSVParser p = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).build().parse(r)) {
           for (CSVRecord rec : p) {
             parsed++;
@@ -263,15 +309,14 @@ final class PlainJavaCsv {
         break;
       }
       bad++;
-      at = skipRecords(input, at, parsed + 1);
+      at = skipRecords(input, at, parsed + 1, reading);
     }
     return new Parsed<>(part, ok, bad);
   }
 
   /** The offset just after the first {@code count} records from {@code at}, a record boundary. */
-  private static long skipRecords(Path input, long at, long count) throws IOException {
-    try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
-      ch.position(at);
+  private static long skipRecords(Path input, long at, long count, Reading reading) throws IOException {
+    try (java.nio.channels.ReadableByteChannel ch = reading.open(input, at)) {
       RecordReader r = new RecordReader(ch, at, 0, CsvDialect.RFC4180, 1 << 20);
       RawRecord rec = new RawRecord();
       for (long i = 0; i < count && r.next(rec); i++) {

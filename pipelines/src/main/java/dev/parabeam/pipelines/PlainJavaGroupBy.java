@@ -53,7 +53,7 @@ public final class PlainJavaGroupBy {
   }
 
   static int main(String[] argv) throws Exception {
-    Args a = Args.parse(argv, Set.of("input", "keyColumns", "aggregations", "threads", "output"));
+    Args a = Args.parse(argv, Set.of("input", "keyColumns", "aggregations", "threads", "output", "compression", "encoding"));
     List<Path> input = PlainJavaCsv.files(a.required("input"));
     int threads = (int) a.getLong("threads", 1);
     if (threads < 1) {
@@ -62,7 +62,7 @@ public final class PlainJavaGroupBy {
     List<String> keyColumns = GroupByJob.keyColumns(a.required("keyColumns"));
     List<Aggregation> aggregations = GroupByJob.aggregations(a.required("aggregations"));
     long t0 = System.nanoTime();
-    Outcome o = run(input, keyColumns, aggregations, threads);
+    Outcome o = run(input, keyColumns, aggregations, threads, PlainJavaCsv.Reading.of(a));
     double secs = (System.nanoTime() - t0) / 1e9;
     if (a.has("output")) {
       try (Writer w = Files.newBufferedWriter(Paths.get(a.get("output", "")), StandardCharsets.UTF_8)) {
@@ -84,6 +84,11 @@ public final class PlainJavaGroupBy {
   /** Groups the files of {@code input} (columns found by name in each file's header). */
   public static Outcome run(List<Path> input, List<String> keyColumns, List<Aggregation> aggregations, int threads)
       throws Exception {
+    return run(input, keyColumns, aggregations, threads, PlainJavaCsv.Reading.DEFAULT);
+  }
+
+  static Outcome run(List<Path> input, List<String> keyColumns, List<Aggregation> aggregations, int threads,
+      PlainJavaCsv.Reading reading) throws Exception {
     Plan plan = new Plan(aggregations);
     List<String> columns = new ArrayList<>(keyColumns);
     columns.addAll(plan.numericColumns);
@@ -95,7 +100,8 @@ public final class PlainJavaGroupBy {
     long bad = 0;
     for (PlainJavaCsv.Parsed<Part> p
         : PlainJavaCsv.parse(input, columns, threads, at -> new Part(plan, java.util.Arrays.copyOfRange(at, 0, nk),
-            java.util.Arrays.copyOfRange(at, nk, nk + nn), java.util.Arrays.copyOfRange(at, nk + nn, at.length)))) {
+            java.util.Arrays.copyOfRange(at, nk, nk + nn), java.util.Arrays.copyOfRange(at, nk + nn, at.length)),
+            reading)) {
       p.part.map.forEach((key, acc) -> merged.merge(key, acc, Acc::merge));
       ok += p.ok;
       bad += p.bad;

@@ -124,6 +124,31 @@ public class MisuseTest {
     assertThat(Files.exists(out), is(false));
   }
 
+  /** --compression and --encoding take only what the reader can read; the message says what it can. */
+  @Test
+  public void badCompressionAndEncoding() throws IOException {
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--compression=RAR"), "--compression=RAR is not one of AUTO, UNCOMPRESSED, GZIP, BZIP2, ZIP, DEFLATE, ZSTD");
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--compression=SNAPPY"), "--compression=SNAPPY is not one of");
+    for (String multi : new String[] {"UTF-16", "UTF-16LE", "UTF-32", "Shift_JIS", "GBK"}) {
+      assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+          "--encoding=" + multi), "--encoding=" + multi + " (");
+      assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+          "--encoding=" + multi), "is a multi-byte charset; only UTF-8 and single-byte charsets");
+    }
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--encoding=klingon"), "--encoding=klingon is not a charset this Java knows");
+    assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out,
+        "--encoding=IBM037"), "does not keep ASCII");
+    // a name that Beam's Compression.detect maps to a codec the job does not read
+    Path lzo = tmp.newFile("in.csv.lzo").toPath();
+    Files.writeString(lzo, "k,v\na,1\n");
+    assertMisuse(JobRun.aggregate("--input=" + lzo, "--keyColumn=k", "--valueColumn=v", "--output=" + out),
+        "in.csv.lzo: LZOP compression (from its name) is not supported; give --compression=UNCOMPRESSED");
+    assertThat(Files.exists(out), is(false));
+  }
+
   @Test
   public void outputThatIsAFileAndEmptyInputFile() throws IOException {
     assertMisuse(JobRun.aggregate("--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + input),

@@ -38,6 +38,72 @@ public class PlainJavaAggregateTest {
     }
   }
 
+  /**
+   * --compression and --encoding as the job takes them: gzipped and bzip2ed parts (one thread per
+   * compressed file, whatever --threads says) and a windows-1252 file give the job's results.
+   */
+  @Test
+  public void readsCompressedFilesAndSingleByteEncodings() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("baseline-compressed");
+    try {
+      Compressed.copy(td.resolve("multi-dead/part-a.csv"), dir, org.apache.beam.sdk.io.Compression.GZIP);
+      Compressed.copy(td.resolve("multi-dead/part-b.csv"), dir, org.apache.beam.sdk.io.Compression.BZIP2);
+      java.nio.file.Files.copy(td.resolve("multi-dead/part-c.csv"), dir.resolve("part-c.csv"));
+      java.util.List<java.nio.file.Path> files = PlainJavaCsv.files(dir + "/*");
+      for (int threads : new int[] {1, 4}) {
+        PlainJavaAggregate.Outcome o = PlainJavaAggregate.run(files, "region", "amount", threads,
+            dev.parabeam.transforms.work.SimulatedWork.none(), PlainJavaCsv.Reading.DEFAULT);
+        StringWriter w = new StringWriter();
+        StatsCsv.write(o.results, w);
+        assertThat(w.toString(), equalTo(JobRun.read(td.resolve("expected/multi-dead-results.csv"))));
+      }
+      java.nio.file.Path gz = Compressed.copy(td.resolve("sample/sales.csv"), dir, org.apache.beam.sdk.io.Compression.GZIP);
+      PlainJavaAggregate.Outcome one = PlainJavaAggregate.run(java.util.List.of(gz), "region", "amount", 4,
+          dev.parabeam.transforms.work.SimulatedWork.none(), PlainJavaCsv.Reading.DEFAULT);
+      StringWriter w1 = new StringWriter();
+      StatsCsv.write(one.results, w1);
+      assertThat(w1.toString(), equalTo(JobRun.read(td.resolve("expected/sample-results.csv"))));
+    } finally {
+      try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(dir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    // the baseline is written for well-formed input and does not check the encoding (an unassigned
+    // byte becomes U+FFFD): it reads the file without the two records that hold one, which the job
+    // makes dead letters, so the results are the same
+    byte[] all = java.nio.file.Files.readAllBytes(td.resolve("encoding/cp1252.csv"));
+    java.io.ByteArrayOutputStream valid = new java.io.ByteArrayOutputStream();
+    int from = 0;
+    for (int i = 0; i < all.length; i++) {
+      if (all[i] == '\n') {
+        byte[] line = java.util.Arrays.copyOfRange(all, from, i + 1);
+        boolean unassigned = false;
+        for (byte b : line) {
+          unassigned |= b == (byte) 0x81 || b == (byte) 0x9D;
+        }
+        if (!unassigned) {
+          valid.write(line);
+        }
+        from = i + 1;
+      }
+    }
+    java.nio.file.Path wellFormed = java.nio.file.Files.createTempFile("cp1252-", ".csv");
+    java.nio.file.Files.write(wellFormed, valid.toByteArray());
+    PlainJavaCsv.Reading cp1252 = new PlainJavaCsv.Reading(org.apache.beam.sdk.io.Compression.AUTO,
+        dev.parabeam.transforms.csv.CsvDialect.RFC4180.withEncoding("windows-1252"));
+    PlainJavaAggregate.Outcome o;
+    try {
+      o = PlainJavaAggregate.run(java.util.List.of(wellFormed), "region", "amount", 2,
+          dev.parabeam.transforms.work.SimulatedWork.none(), cp1252);
+    } finally {
+      java.nio.file.Files.delete(wellFormed);
+    }
+    assertThat(o.ok, is(8L));
+    StringWriter w = new StringWriter();
+    StatsCsv.write(o.results, w);
+    assertThat(w.toString(), equalTo(JobRun.read(td.resolve("expected/encoding-cp1252-results.csv"))));
+  }
+
   /** A glob of files with their own headers and column orders gives what the job gives for it. */
   @Test
   public void takesTheSameGlobsAsTheJob() throws Exception {

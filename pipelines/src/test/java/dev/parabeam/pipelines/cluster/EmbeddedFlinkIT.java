@@ -6,12 +6,14 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.parabeam.pipelines.Compressed;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.io.Compression;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -60,6 +62,47 @@ public class EmbeddedFlinkIT {
     assertThat(r.out, containsString("\"records_read\": 59"));
     assertThat(r.out, containsString("\"dead_letters\": 5"));
     assertSameBytes(td.resolve("expected/dirty-all-results.csv"), work.resolve(out).resolve("results.csv"));
+  }
+
+  /**
+   * The generated file gzipped, bzip2ed and zipped (detected from the name): the DirectRunner's
+   * results for the plain file, at parallelism 1 and 4.
+   */
+  @Test
+  public void compressedCopiesOfTheGeneratedData() throws Exception {
+    for (Compression c : List.of(Compression.GZIP, Compression.BZIP2, Compression.ZIP)) {
+      Path copy = Compressed.copy(work.resolve("gen.csv"), work.resolve("compressed"), c);
+      for (int p : new int[] {1, 4}) {
+        String out = "flink-p" + p + "-" + c;
+        JarProcess r = JarProcess.ok(work, out, 300,
+            aggregate(copy.toString(), out, "--runner=FlinkRunner", "--parallelism=" + p));
+        assertThat(r.out, containsString("\"records_ok\": 100000"));
+        assertSameBytes(work.resolve("direct-gen").resolve("results.csv"), work.resolve(out).resolve("results.csv"));
+      }
+    }
+  }
+
+  /**
+   * Three parts with bad records, one gzipped, one bzip2ed, one zipped, in one glob, and a
+   * windows-1252 file: the oracle's results, and dead letters that name the compressed files.
+   */
+  @Test
+  public void compressedPartsAndWindows1252MatchTheOracle() throws Exception {
+    Path td = JarProcess.repo().resolve("testdata");
+    Path dir = work.resolve("mixed");
+    Compressed.copy(td.resolve("multi-dead/part-a.csv"), dir, Compression.GZIP);
+    Compressed.copy(td.resolve("multi-dead/part-b.csv"), dir, Compression.BZIP2);
+    Compressed.copy(td.resolve("multi-dead/part-c.csv"), dir, Compression.ZIP);
+    JarProcess r = JarProcess.ok(work, "flink-mixed", 300,
+        aggregate(dir + "/*", "flink-mixed", "--runner=FlinkRunner", "--parallelism=4"));
+    assertThat(r.out, containsString("\"chunks\": 3"));
+    assertSameBytes(td.resolve("expected/multi-dead-results.csv"), work.resolve("flink-mixed/results.csv"));
+    String dead = Files.readString(work.resolve("flink-mixed/dead-letters.csv"));
+    assertThat(dead, containsString(dir + "/part-a.csv.gz,"));
+    assertThat(dead, containsString(dir + "/part-c.csv.zip,"));
+    JarProcess.ok(work, "flink-cp1252", 300, aggregate(td.resolve("encoding/cp1252.csv").toString(), "flink-cp1252",
+        "--runner=FlinkRunner", "--parallelism=4", "--encoding=windows-1252", "--chunkBytes=9"));
+    assertSameBytes(td.resolve("expected/encoding-cp1252-results.csv"), work.resolve("flink-cp1252/results.csv"));
   }
 
   @Test

@@ -81,6 +81,13 @@ public final class ChunkLocator {
     List<CsvChunk> located = new ArrayList<>(chunks.size());
     for (List<CsvChunk> fileChunks : byFile.values()) {
       fileChunks.sort(Comparator.comparingInt(CsvChunk::index));
+      if (fileChunks.size() == 1 && fileChunks.get(0).toEnd()) {
+        // a compressed file is one chunk that starts at the data start: nothing to learn by reading
+        // it here (its damage, if any, is found when it is parsed)
+        CsvChunk only = fileChunks.get(0);
+        located.add(only.locate(CsvStates.RECORD_START, only.file().dataStartLine()));
+        continue;
+      }
       FileScan scan = FileScan.read(fileChunks, states);
       List<CsvChunk> balanced = balance ? scan.cutByLines(fileChunks) : null;
       located.addAll(balanced != null ? balanced : scan.located);
@@ -116,7 +123,7 @@ public final class ChunkLocator {
       long lf = 0;
       long firstLine = first.file().dataStartLine();
       // the chunks of a file are adjacent: one channel reads them all, front to back
-      try (ReadableByteChannel ch = ChunkIO.openAt(first.file().path(), first.start())) {
+      try (ReadableByteChannel ch = ChunkIO.open(first.file(), first.start())) {
         long position = first.start();
         for (CsvChunk c : fileChunks) {
           if (c.start() != position) {

@@ -8,6 +8,11 @@ import java.util.List;
  * chosen so that the total work splits into a multiple of {@code parallelism} chunks of at most
  * {@link #MAX_AUTO_CHUNK_BYTES}: equal shares keep every worker busy until the end, and a few large
  * chunks cost far less runner overhead than many small ones.
+ *
+ * <p>A compressed file cannot be cut: it is one chunk from its data start to the end of its
+ * decompressed text ({@link CsvChunk#TO_END}), which weighs its stored size in the plan and the
+ * packing. A single big compressed file is therefore read by one worker; many compressed parts
+ * spread over all of them.
  */
 public final class ChunkPlanner {
   public static final long MAX_AUTO_CHUNK_BYTES = 64L << 20;
@@ -38,6 +43,10 @@ public final class ChunkPlanner {
     long size = chunkBytes > 0 ? chunkBytes : autoChunkBytes(total, parallelism);
     List<CsvChunk> chunks = new ArrayList<>();
     for (CsvFile f : files) {
+      if (f.isCompressed()) {
+        chunks.add(new CsvChunk(f, chunks.size(), 0, f.dataStart(), CsvChunk.TO_END));
+        continue;
+      }
       long data = dataBytes(f);
       if (data == 0) {
         continue;
@@ -76,7 +85,7 @@ public final class ChunkPlanner {
     int unit = 0;
     long filled = 0;
     for (CsvChunk c : chunks) {
-      long cost = c.length() + OPEN_COST_BYTES;
+      long cost = c.weight() + OPEN_COST_BYTES;
       if (filled > 0 && filled + cost > targetBytes) {
         unit++;
         filled = 0;
@@ -102,6 +111,9 @@ public final class ChunkPlanner {
   }
 
   private static long dataBytes(CsvFile f) {
+    if (f.isCompressed()) {
+      return Math.max(0, f.size());
+    }
     return Math.max(0, f.size() - f.dataStart());
   }
 

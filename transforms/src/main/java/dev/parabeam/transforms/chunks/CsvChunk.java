@@ -14,6 +14,7 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.Compression;
 
 /**
  * A byte range {@code [start, end)} of one file: the unit of parallel work. The chunk owns the
@@ -27,6 +28,12 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 @DefaultCoder(CsvChunk.Coder.class)
 public final class CsvChunk implements Serializable {
   private static final long serialVersionUID = 1L;
+
+  /**
+   * The end of the chunk of a compressed file: it runs to the end of the decompressed text, whose
+   * length is not known when the chunk is planned.
+   */
+  public static final long TO_END = Long.MAX_VALUE;
 
   private final CsvFile file;
   private final int ordinal;
@@ -112,8 +119,29 @@ public final class CsvChunk implements Serializable {
     return end;
   }
 
+  /** Bytes in the range; {@link #TO_END} for a chunk that runs to the end of a compressed file. */
   public long length() {
-    return end - start;
+    return end == TO_END ? TO_END : end - start;
+  }
+
+  /** Whether this chunk runs to the end of its (compressed) file rather than to a planned byte. */
+  public boolean toEnd() {
+    return end == TO_END;
+  }
+
+  /**
+   * What this chunk weighs when chunks are packed into units: its length, or for a compressed file
+   * the file's stored size (the decompressed size is not known before reading).
+   */
+  public long weight() {
+    return toEnd() ? Math.max(0, file.size()) : end - start;
+  }
+
+  /** Its byte range for messages: {@code bytes 57-84}, or the decompressed text of a compressed file. */
+  public String describeRange() {
+    return toEnd()
+        ? file.compression() + "-compressed, decompressed bytes " + start + " to the end"
+        : "bytes " + start + "-" + end;
   }
 
   public boolean isLocated() {
@@ -135,7 +163,7 @@ public final class CsvChunk implements Serializable {
 
   @Override
   public String toString() {
-    return file.path() + "#" + index + "[" + start + "," + end + ")";
+    return file.path() + "#" + index + "[" + start + "," + (toEnd() ? "end" : String.valueOf(end)) + ")";
   }
 
   @Override
@@ -170,6 +198,7 @@ public final class CsvChunk implements Serializable {
     public void encode(CsvChunk c, OutputStream out) throws IOException {
       CsvFile f = c.file;
       STRING.encode(f.path(), out);
+      STRING.encode(f.compression().name(), out);
       LONG.encode(f.size(), out);
       LONG.encode(f.dataStart(), out);
       LONG.encode(f.dataStartLine(), out);
@@ -190,6 +219,7 @@ public final class CsvChunk implements Serializable {
     @Override
     public CsvChunk decode(InputStream in) throws IOException {
       String path = STRING.decode(in);
+      Compression compression = Compression.valueOf(STRING.decode(in));
       long size = LONG.decode(in);
       long dataStart = LONG.decode(in);
       long dataStartLine = LONG.decode(in);
@@ -198,7 +228,7 @@ public final class CsvChunk implements Serializable {
       for (int i = 0; i < n; i++) {
         columns.add(STRING.decode(in));
       }
-      CsvFile f = new CsvFile(path, size, dataStart, dataStartLine, columns);
+      CsvFile f = new CsvFile(path, size, dataStart, dataStartLine, columns, compression);
       return new CsvChunk(f, INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in), BOOL.decode(in),
           INT.decode(in), LONG.decode(in), INT.decode(in));
     }

@@ -34,6 +34,19 @@ public final class ChunkTransitions implements Serializable {
     this.lineFeeds = lineFeeds;
   }
 
+  /**
+   * The summary of a range that nothing follows in its file (the one chunk of a compressed file):
+   * the chunks after it are what a summary is for, so it need not be read. Every state maps to
+   * itself and it counts no line feeds.
+   */
+  public static ChunkTransitions ofLastChunk() {
+    byte[] same = new byte[CsvStates.COUNT];
+    for (int i = 0; i < same.length; i++) {
+      same[i] = (byte) i;
+    }
+    return new ChunkTransitions(same, 0);
+  }
+
   /** The state after this range for a range that starts in {@code startState}. */
   public int endState(int startState) {
     return endState[startState];

@@ -7,7 +7,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The header of a CSV file (its first non-empty record, after an optional UTF-8 byte order mark)
+ * The header of a CSV file (its first non-empty record, after an optional byte order mark when the
+ * encoding is UTF-8)
  * and where the data after it starts.
  */
 public final class CsvHeader {
@@ -49,7 +50,9 @@ public final class CsvHeader {
   public static CsvHeader read(ReadableByteChannel channel, CsvDialect dialect, int maxRecordBytes)
       throws IOException {
     RecordReader reader = new RecordReader(channel, 0, 1, dialect, maxRecordBytes);
-    reader.skipByteOrderMark();
+    if (dialect.isUtf8()) {
+      reader.skipByteOrderMark();
+    }
     RawRecord rec = new RawRecord();
     if (!reader.next(rec)) {
       throw new IllegalArgumentException("the file is empty (no header line)");

@@ -2,6 +2,7 @@ package dev.parabeam.transforms.csv;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,9 @@ import java.util.Arrays;
  * that starts with a quote runs to the matching closing quote, with {@code ""} standing for one
  * quote, and the closing quote must be followed by a delimiter or the end of the record; a quote
  * anywhere else is an ordinary character, as in {@code 5" screen}) and checks that the record is
- * valid UTF-8. Only the fields a caller asks for are decoded
+ * valid text in the dialect's encoding (UTF-8 unless {@link CsvDialect#withEncoding} says
+ * otherwise; in a single-byte charset, a byte the charset leaves unassigned, such as 0x81 in
+ * windows-1252, is invalid). Only the fields a caller asks for are decoded
  * into strings, so a wide record costs little more than a narrow one.
  *
  * <p>Not thread-safe: one instance per thread, reused from record to record.
@@ -20,6 +23,10 @@ import java.util.Arrays;
 public final class FieldSplitter {
   private final byte delimiter;
   private final byte quote;
+  private final Charset charset;
+  /** For a single-byte charset: which bytes it does not map to a character; null for UTF-8. */
+  private final boolean[] unmapped;
+  private final String invalidReason;
   private final CharsetDecoder utf8 =
       StandardCharsets.UTF_8
           .newDecoder()
@@ -37,6 +44,25 @@ public final class FieldSplitter {
   public FieldSplitter(CsvDialect dialect) {
     this.delimiter = dialect.delimiter();
     this.quote = dialect.quote();
+    this.charset = dialect.charset();
+    this.unmapped = dialect.isUtf8() ? null : unmappedBytes(charset);
+    this.invalidReason = "invalid " + charset.name();
+  }
+
+  private static boolean[] unmappedBytes(Charset charset) {
+    boolean[] out = new boolean[256];
+    CharsetDecoder d = charset.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    for (int b = 0; b < 256; b++) {
+      try {
+        d.reset();
+        d.decode(ByteBuffer.wrap(new byte[] {(byte) b}));
+      } catch (CharacterCodingException e) {
+        out[b] = true;
+      }
+    }
+    return out;
   }
 
   /**
@@ -49,8 +75,8 @@ public final class FieldSplitter {
     this.count = 0;
     this.error = null;
     int end = offset + length;
-    if (!isValidUtf8(a, offset, length)) {
-      error = "invalid UTF-8";
+    if (!(unmapped == null ? isValidUtf8(a, offset, length) : isValidSingleByte(a, offset, length))) {
+      error = invalidReason;
       return false;
     }
     int i = offset;
@@ -119,7 +145,7 @@ public final class FieldSplitter {
     int s = starts[i];
     int e = ends[i];
     if (!escaped[i]) {
-      return new String(bytes, s, e - s, StandardCharsets.UTF_8);
+      return new String(bytes, s, e - s, charset);
     }
     if (unescapeBuffer.length < e - s) {
       unescapeBuffer = new byte[Math.max(e - s, unescapeBuffer.length * 2)];
@@ -132,7 +158,7 @@ public final class FieldSplitter {
         j++; // skip the second quote of a doubled pair
       }
     }
-    return new String(unescapeBuffer, 0, n, StandardCharsets.UTF_8);
+    return new String(unescapeBuffer, 0, n, charset);
   }
 
   private void grow() {
@@ -140,6 +166,16 @@ public final class FieldSplitter {
     starts = Arrays.copyOf(starts, n);
     ends = Arrays.copyOf(ends, n);
     escaped = Arrays.copyOf(escaped, n);
+  }
+
+  private boolean isValidSingleByte(byte[] a, int offset, int length) {
+    int end = offset + length;
+    for (int i = offset; i < end; i++) {
+      if (a[i] < 0 && unmapped[a[i] & 0xff]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private boolean isValidUtf8(byte[] a, int offset, int length) {

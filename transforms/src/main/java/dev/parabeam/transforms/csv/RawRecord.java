@@ -82,6 +82,16 @@ public final class RawRecord {
     return new String(bytes, offset, length, StandardCharsets.UTF_8);
   }
 
+  /** The held bytes decoded with {@code charset} (bytes it does not define become U+FFFD). */
+  public String text(java.nio.charset.Charset charset) {
+    return new String(bytes, offset, length, charset);
+  }
+
+  /** At most {@code maxBytes} of the held bytes decoded with {@code charset}. */
+  public String text(int maxBytes, java.nio.charset.Charset charset) {
+    return new String(bytes, offset, Math.min(length, maxBytes), charset);
+  }
+
   /** At most {@code maxBytes} of the held bytes as text (cut on a byte, so possibly mid-character). */
   public String text(int maxBytes) {
     return new String(bytes, offset, Math.min(length, maxBytes), StandardCharsets.UTF_8);

@@ -388,8 +388,14 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
         @Element KV<Integer, Iterable<CsvChunk>> chunks, OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
         throws IOException {
       for (CsvChunk chunk : chunks.getValue()) {
+        if (chunk.toEnd()) {
+          // the one chunk of a compressed file: nothing after it needs its summary, so it is not
+          // read twice (decompressing is the costly part); damage is found when it is parsed
+          out.output(KV.of(0, KV.of(chunk, ChunkTransitions.ofLastChunk())));
+          continue;
+        }
         ChunkTransitions summary;
-        try (ReadableByteChannel ch = ChunkIO.openAt(chunk.file().path(), chunk.start())) {
+        try (ReadableByteChannel ch = ChunkIO.open(chunk.file(), chunk.start())) {
           summary = ChunkTransitions.scan(ch, chunk.length(), states);
         } catch (IOException | RuntimeException e) {
           throw chunkFailure(chunk, e);
@@ -534,7 +540,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
       int fields = chunk.file().fieldCount();
       CsvRecord view = new CsvRecord(path, chunk.file().columns());
       Map<K, A> partial = u.partial;
-      try (ReadableByteChannel ch = ChunkIO.openAt(path, chunk.start())) {
+      try (ReadableByteChannel ch = ChunkIO.open(chunk.file(), chunk.start())) {
         RecordReader reader = new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
         reader.skipToRecordStart(chunk.startState());
         RawRecord rec = new RawRecord();
@@ -570,7 +576,10 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
           if (reason != null) {
             u.dead++;
             u.deadBytes += rec.fullLength();
-            String text = rec.hasUnterminatedQuote() || rec.isTooLong() ? rec.text(TOO_LONG_KEEP_BYTES) : rec.text();
+            // the record as text in its own encoding, so that dead-letters.csv is UTF-8 like every output
+            String text = rec.hasUnterminatedQuote() || rec.isTooLong()
+                ? rec.text(TOO_LONG_KEEP_BYTES, dialect.charset())
+                : rec.text(dialect.charset());
             DeadLetter letter = new DeadLetter(path, rec.line(), reason, text);
             if (u.deadFile != null) {
               u.deadFile.write(letter);
@@ -579,9 +588,10 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
             }
           }
         }
-        if (reader.position() < chunk.end()) {
+        if (!chunk.toEnd() && reader.position() < chunk.end()) {
           // the chunk was planned from the file's size: a file that ends early has shrunk since,
-          // and reading on would silently count fewer records
+          // and reading on would silently count fewer records (a compressed file's one chunk runs
+          // to the end of its text, whose length is unknown: its decompressor finds a truncation)
           throw new java.io.EOFException(path + " ended at byte " + reader.position() + ", before byte "
               + chunk.end() + " where the chunk was planned to end; the file shrank after the job planned its chunks");
         }
@@ -643,12 +653,16 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    * and whoever reports the failure in one line finds everything in the innermost message. The
    * cause is attached as a suppressed exception, so its stack trace still reaches the logs.
    */
-  static IOException chunkFailure(CsvChunk chunk, Exception cause) {
+  static IOException chunkFailure(CsvChunk chunk, Exception failure) {
+    // the record reader wraps its channel's IOException (e.g. a damaged compressed file)
+    Exception cause = failure instanceof java.io.UncheckedIOException && failure.getCause() != null
+        ? (Exception) failure.getCause()
+        : failure;
     String why = cause.getMessage() == null || cause.getMessage().isBlank()
         ? cause.getClass().getSimpleName()
         : cause.getClass().getSimpleName() + ": " + cause.getMessage().strip().replace('\n', ' ');
     IOException e = new IOException("chunk " + chunk.index() + " of " + chunk.file().path()
-        + " (bytes " + chunk.start() + "-" + chunk.end() + "): " + why);
+        + " (" + chunk.describeRange() + "): " + why);
     e.addSuppressed(cause);
     return e;
   }
