@@ -80,7 +80,10 @@ public final class ChunkResult<K, A> {
     return unit;
   }
 
-  /** How many chunks the unit held. */
+  /**
+   * How many chunks the unit held; 0 for a further result of a unit with more keys than one
+   * result carries, which holds keys only (the unit's first result has its counts).
+   */
   public int chunks() {
     return chunks;
   }

@@ -79,6 +79,9 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
   public static final String RECORDS_OK = "records_ok";
   public static final String DEAD_LETTER_COUNT = "dead_letters";
 
+  /** The most keys one {@link ChunkResult} carries; a unit with more sends several. */
+  public static final int MAX_KEYS_PER_RESULT = 1000;
+
   /** How many bytes of an over-long or unterminated record a dead letter keeps. */
   public static final int TOO_LONG_KEEP_BYTES = 1024;
 
@@ -524,12 +527,34 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
         throw e;
       }
       String deadLetterPath = u.deadFile == null ? "" : u.deadFile.commit();
-      out.get(resultsTag).output(new ChunkResult<>(first.unit(), unit.size(), first.file().path(), first.index(),
-          u.read, u.ok, u.dead, u.deadBytes, u.unterminated, deadLetterPath, u.partial));
+      // A unit's keys travel in results of at most MAX_KEYS_PER_RESULT keys: one element of many
+      // thousand keys (each with a sketch, say) outgrows what a runner moves in one piece (Flink's
+      // sort buffer takes 8 MiB). The first carries the counts; each key is in exactly one.
+      Map<K, A> piece = new HashMap<>();
+      boolean firstPiece = true;
+      for (Map.Entry<K, A> e : u.partial.entrySet()) {
+        piece.put(e.getKey(), e.getValue());
+        if (piece.size() == MAX_KEYS_PER_RESULT) {
+          emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece);
+          piece = new HashMap<>();
+          firstPiece = false;
+        }
+      }
+      if (firstPiece || !piece.isEmpty()) {
+        emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece);
+      }
       readCounter.inc(u.read);
       okCounter.inc(u.ok);
       deadCounter.inc(u.dead);
       chunkCounter.inc(unit.size());
+    }
+
+    private void emit(MultiOutputReceiver out, CsvChunk first, int chunks, Unit<K, A> u, String deadLetterPath,
+        Map<K, A> partials, boolean withCounts) {
+      out.get(resultsTag).output(withCounts
+          ? new ChunkResult<>(first.unit(), chunks, first.file().path(), first.index(), u.read, u.ok, u.dead,
+              u.deadBytes, u.unterminated, deadLetterPath, partials)
+          : new ChunkResult<>(first.unit(), 0, first.file().path(), first.index(), 0, 0, 0, 0, 0, "", partials));
     }
 
     private void parse(CsvChunk chunk, Unit<K, A> u, OutputReceiver<DeadLetter> deadOut) throws IOException {

@@ -158,7 +158,7 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
       counts.put("dead_letter_bytes", deadBytes);
       counts.put("unterminated_quotes", unterminated);
       counts.put("keys", (long) merged.size());
-      counts.put("units", (long) chunks.size());
+      counts.put("units", chunks.stream().filter(c -> c.chunks() > 0).count()); // more results carry its other keys
       counts.put("chunks", chunks.stream().mapToLong(ChunkResult::chunks).sum());
       try (Writer w = writer(COUNTS_FILE)) {
         for (Map.Entry<String, Long> e : counts.entrySet()) {

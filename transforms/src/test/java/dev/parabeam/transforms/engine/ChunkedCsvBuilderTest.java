@@ -194,4 +194,37 @@ public class ChunkedCsvBuilderTest {
         KV.of(ChunkedCsv.RECORDS_READ, 3L), KV.of(ChunkedCsv.RECORDS_OK, 2L), KV.of(ChunkedCsv.DEAD_LETTER_COUNT, 1L));
     pipeline.run().waitUntilFinish();
   }
+
+  /** A unit with more keys than one result carries sends several; every key and count arrives once. */
+  @Test
+  public void aUnitWithManyKeysSendsSeveralResults() throws IOException {
+    int keys = ChunkedCsv.MAX_KEYS_PER_RESULT * 2 + 17;
+    StringBuilder sb = new StringBuilder("k,v\n");
+    for (int i = 0; i < keys; i++) {
+      sb.append("key").append(i).append(",1\n").append("key").append(i).append(",2\n");
+    }
+    sb.append("bad,x\n");
+    List<CsvChunk> chunks = ChunkLocator.scanAndLocate(plan(sb.toString(), CsvDialect.RFC4180, 1 << 30), CsvDialect.RFC4180);
+    assertThat(chunks.size(), is(1));
+    ChunkedCsv<String, BigDecimal, DecimalStats> t = stats().withLocatedChunks();
+    PCollectionTuple out = pipeline.apply(Create.of(chunks).withCoder(CsvChunk.Coder.of())).apply(t);
+    PCollection<ChunkResult<String, DecimalStats>> results = t.results(out);
+    PAssert.that(results.apply("Sizes", MapElements.into(TypeDescriptors.strings())
+            .via((ChunkResult<String, DecimalStats> r) -> r.partials().size() + "/" + r.chunks() + "/" + r.read())))
+        .satisfies(sizes -> {
+          List<String> all = new ArrayList<>();
+          sizes.forEach(all::add);
+          all.sort(null);
+          assertThat(all.toString(), all.size(), is(3));
+          long withCounts = all.stream().filter(x -> x.endsWith("/1/" + (2 * keys + 1))).count();
+          assertThat(all.toString(), withCounts, is(1L));
+          return null;
+        });
+    PAssert.that(results.apply("PerKey", t.perKey(new StatsFns.OfValues())).apply("Count", Count.globally()))
+        .containsInAnyOrder((long) keys);
+    PAssert.that(results.apply("Counts", ChunkedCsv.counts())).containsInAnyOrder(
+        KV.of(ChunkedCsv.RECORDS_READ, 2L * keys + 1), KV.of(ChunkedCsv.RECORDS_OK, 2L * keys),
+        KV.of(ChunkedCsv.DEAD_LETTER_COUNT, 1L));
+    pipeline.run().waitUntilFinish();
+  }
 }
