@@ -45,14 +45,15 @@ import org.apache.beam.sdk.values.TupleTagList;
 /**
  * The chunked CSV engine: reads CSV chunks in parallel, hands every well-formed record to a {@link
  * RecordFn} that turns it into {@code (key, value)} pairs, and pre-aggregates the values per key
- * inside each chunk with a {@link CombineFn}; what leaves is one {@link ChunkResult} per chunk
+ * inside each unit of work (a chunk, or small chunks packed together: {@code CsvChunk#unit}) with a
+ * {@link CombineFn}; what leaves is one {@link ChunkResult} per unit (per 1,000 keys of a unit)
  * (accumulators per key, counts, dead-letter file) and, unless written to files, the dead letters.
  *
  * <pre>
  * chunks ─► KeyForScan ─► DistributeForScan ─► ScanStates ─► GatherScans ─► LocateRecords ─┐
  *        (or, with {@link #withLocatedChunks()}: ─► KeyForWorkers) ─────────┤
  *   ┌───────────────────────────────────────────────────────────────────────┘
- *   └─► DistributeChunks ─► ParseRecords ─┬─► {@link #results}: one {@link ChunkResult} per chunk
+ *   └─► DistributeChunks ─► ParseRecords ─┬─► {@link #results}: one {@link ChunkResult} per unit
  *                                         └─► {@link #DEAD_LETTERS} (unless written to files)
  * </pre>
  *
@@ -148,7 +149,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
   }
 
   /**
-   * Writes dead letters straight to one CSV file per chunk (rows only, no header) under {@code dir}
+   * Writes dead letters straight to one CSV file per unit (rows only, no header) under {@code dir}
    * instead of emitting them on {@link #DEAD_LETTERS}; each {@link ChunkResult} names its file. A
    * chunk writes to a temporary name and renames at the end, and a retried chunk overwrites the
    * same file, so no dead letter is lost or doubled, and memory stays bounded however many are bad.
@@ -508,7 +509,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
       }
     }
 
-    /** Reads the chunks of one unit of work, in plan order, into one result. */
+    /** Reads the chunks of one unit of work, in plan order, into its results (one per 1,000 keys). */
     private void parseUnit(List<CsvChunk> unit, MultiOutputReceiver out) throws IOException {
       CsvChunk first = unit.get(0);
       Unit<K, A> u = new Unit<>(deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, first.unit()));

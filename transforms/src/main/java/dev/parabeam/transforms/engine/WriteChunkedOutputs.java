@@ -40,7 +40,7 @@ import org.apache.beam.sdk.values.TupleTag;
  * per-chunk dead-letter files joined in input order: by file, then line) and {@code
  * counts.properties} (records_read, records_ok, dead_letters, dead_letter_bytes,
  * unterminated_quotes, keys, chunks, units). Its memory holds one accumulator per key; the runner moves
- * one element per chunk.
+ * one element per unit of work.
  *
  * <p>The files are written even when no result arrives at all (every input file is a header and
  * nothing else, so no chunk was planned): a GroupByKey over nothing emits no group, so the results
