@@ -18,7 +18,15 @@ public final class Main {
     int run(String[] args) throws Exception;
   }
 
-  record Command(String name, String summary, List<String> more, Entry entry) {}
+  /**
+   * A command: its name, one line for the list, more lines, its entry, and whether it answers
+   * {@code --help} itself (a job, with its options; the others print their lines of the list).
+   */
+  record Command(String name, String summary, List<String> more, Entry entry, boolean ownHelp) {
+    Command(String name, String summary, List<String> more, Entry entry) {
+      this(name, summary, more, entry, false);
+    }
+  }
 
   static final List<Command> COMMANDS = List.of(
       job(AggregateJob.INSTANCE),
@@ -33,17 +41,17 @@ public final class Main {
           List.of("[--workers=4] [--xmx=1g] [--jobs=aggregate,groupby] (groupby row: job p<workers> vs <workers> threads)"), Bench::main),
       new Command("speedup", "the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
           List.of("[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
-          args -> dev.parabeam.pipelines.speedup.Speedup.run(args, System.out, System.err, Datasets::ensure)),
+          args -> dev.parabeam.pipelines.speedup.Speedup.run(args, System.out, System.err, Datasets::ensure), true),
       new Command("cluster", "a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
           List.of("| status | stop | add-taskmanager (web UI http://127.0.0.1:8081)"),
-          dev.parabeam.pipelines.cluster.ClusterCommand::main));
+          dev.parabeam.pipelines.cluster.ClusterCommand::main, true));
 
   private Main() {}
 
   /** A chunked job as a command: {@code --help} prints its options, anything else runs it. */
   static <O extends ChunkedJobOptions> Command job(ChunkedJob<O> job) {
     return new Command(job.name(), job.summary(), List.of("(run.sh " + job.name() + " --help lists its options)"),
-        args -> jobMain(job, args));
+        args -> jobMain(job, args), true);
   }
 
   static <O extends ChunkedJobOptions> int jobMain(ChunkedJob<O> job, String[] args) {
@@ -120,6 +128,12 @@ public final class Main {
       System.err.println("error: unknown command '" + cmd + "' (commands: "
           + String.join(", ", COMMANDS.stream().map(Command::name).toList()) + ")");
       return 2;
+    }
+    if (Arrays.asList(rest).contains("--help") && !c.get().ownHelp()) {
+      // the commands whose options Args reads: their line of the command list is their help
+      System.out.println("usage: run.sh " + cmd + " [--option=value ...]: " + c.get().summary());
+      c.get().more().forEach(m -> System.out.println("    " + m));
+      return 0;
     }
     try {
       return c.get().entry().run(rest);

@@ -51,7 +51,9 @@ public final class PlainJavaAggregate {
     Outcome o = run(input, a.required("keyColumn"), a.required("valueColumn"), threads, SimulatedWork.none(), reading);
     double secs = (System.nanoTime() - t0) / 1e9;
     if (a.has("output")) {
-      try (Writer w = Files.newBufferedWriter(Paths.get(a.get("output", "")), StandardCharsets.UTF_8)) {
+      java.nio.file.Path output = Paths.get(a.get("output", "")).toAbsolutePath();
+      Files.createDirectories(output.getParent());
+      try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
         StatsCsv.write(o.results, w);
       }
     }

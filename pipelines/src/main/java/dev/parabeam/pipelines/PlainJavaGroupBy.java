@@ -65,7 +65,9 @@ public final class PlainJavaGroupBy {
     Outcome o = run(input, keyColumns, aggregations, threads, PlainJavaCsv.Reading.of(a));
     double secs = (System.nanoTime() - t0) / 1e9;
     if (a.has("output")) {
-      try (Writer w = Files.newBufferedWriter(Paths.get(a.get("output", "")), StandardCharsets.UTF_8)) {
+      java.nio.file.Path output = Paths.get(a.get("output", "")).toAbsolutePath();
+      Files.createDirectories(output.getParent());
+      try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
         write(keyColumns, aggregations, o.results, w);
       }
     }

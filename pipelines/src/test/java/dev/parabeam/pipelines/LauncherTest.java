@@ -61,4 +61,23 @@ public class LauncherTest {
     long listed = usage.lines().filter(l -> l.matches("  [a-z]+ +\\S.*")).count();
     assertThat(listed, is((long) Main.COMMANDS.size()));
   }
+
+  /** Every command answers --help with exit 0: jobs with their options, the others with their lines of the list. */
+  @Test
+  public void everyCommandAnswersHelp() {
+    java.io.PrintStream saved = System.out;
+    for (Main.Command c : Main.COMMANDS) {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+      int rc;
+      try {
+        rc = c.name().equals("cluster") ? Main.run(new String[] {c.name(), "start", "--help"})
+            : Main.run(new String[] {c.name(), "--help"});
+      } finally {
+        System.setOut(saved);
+      }
+      assertThat(c.name(), rc, is(0));
+      assertThat(c.name(), buf.toString(StandardCharsets.UTF_8), containsString("usage: run.sh " + c.name()));
+    }
+  }
 }

@@ -34,7 +34,8 @@ public final class ClusterCommand {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("help") || args[0].equals("-h")) {
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("-h")
+        || java.util.Arrays.asList(args).contains("--help")) {
       out.print(USAGE);
       return args.length == 0 ? 2 : 0;
     }
