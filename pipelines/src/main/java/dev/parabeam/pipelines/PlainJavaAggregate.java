@@ -5,11 +5,9 @@ import dev.parabeam.transforms.stats.DecimalStats;
 import dev.parabeam.transforms.stats.Decimals;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.math.BigDecimal;
+import java.io.IOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +25,30 @@ public final class PlainJavaAggregate {
   private PlainJavaAggregate() {}
 
   /** What a run found. */
-  public static final class Outcome {
+  public static final class Outcome implements PlainJavaCsv.Computed {
     public final Map<String, DecimalStats> results;
     public final long ok;
     public final long bad;
+
+    @Override
+    public long ok() {
+      return ok;
+    }
+
+    @Override
+    public long bad() {
+      return bad;
+    }
+
+    @Override
+    public int keys() {
+      return results.size();
+    }
+
+    @Override
+    public void write(Writer w) throws IOException {
+      StatsCsv.write(results, w);
+    }
 
     Outcome(Map<String, DecimalStats> results, long ok, long bad) {
       this.results = results;
@@ -41,26 +59,8 @@ public final class PlainJavaAggregate {
 
   static int main(String[] argv) throws Exception {
     Args a = Args.parse(argv, Set.of("input", "keyColumn", "valueColumn", "threads", "output", "compression", "encoding"));
-    List<Path> input = PlainJavaCsv.files(a.required("input"));
-    int threads = (int) a.getLong("threads", 1);
-    if (threads < 1) {
-      throw new UsageException("--threads must be >= 1");
-    }
-    PlainJavaCsv.Reading reading = PlainJavaCsv.Reading.of(a);
-    long t0 = System.nanoTime();
-    Outcome o = run(input, a.required("keyColumn"), a.required("valueColumn"), threads, SimulatedWork.none(), reading);
-    double secs = (System.nanoTime() - t0) / 1e9;
-    if (a.has("output")) {
-      java.nio.file.Path output = Paths.get(a.get("output", "")).toAbsolutePath();
-      Files.createDirectories(output.getParent());
-      try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
-        StatsCsv.write(o.results, w);
-      }
-    }
-    System.out.printf(
-        "{\"threads\": %d, \"records_ok\": %d, \"bad_records\": %d, \"keys\": %d, \"seconds\": %.3f}%n",
-        threads, o.ok, o.bad, o.results.size(), secs);
-    return 0;
+    return PlainJavaCsv.command(a, (input, threads, reading) ->
+        run(input, a.required("keyColumn"), a.required("valueColumn"), threads, SimulatedWork.none(), reading));
   }
 
   static Outcome run(Path input, String keyColumn, String valueColumn, int threads) throws Exception {

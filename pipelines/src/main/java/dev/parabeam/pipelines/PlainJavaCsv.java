@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -153,6 +154,50 @@ final class PlainJavaCsv {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** What a baseline computed: its counts, and how to write its results.csv. */
+  interface Computed {
+    long ok();
+
+    long bad();
+
+    int keys();
+
+    void write(Writer w) throws IOException;
+  }
+
+  /** A baseline's computation over the files of {@code --input}. */
+  interface Computation {
+    Computed run(List<Path> input, int threads, Reading reading) throws Exception;
+  }
+
+  /**
+   * The part every baseline command shares around its computation: {@code --input} (file or glob),
+   * {@code --threads}, the reading options, the timing, {@code --output} (its directories made) and
+   * the one-line JSON report.
+   */
+  static int command(Args a, Computation computation) throws Exception {
+    List<Path> input = files(a.required("input"));
+    int threads = (int) a.getLong("threads", 1);
+    if (threads < 1) {
+      throw new UsageException("--threads must be >= 1");
+    }
+    Reading reading = Reading.of(a);
+    long t0 = System.nanoTime();
+    Computed o = computation.run(input, threads, reading);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    if (a.has("output")) {
+      Path output = Paths.get(a.get("output", "")).toAbsolutePath();
+      Files.createDirectories(output.getParent());
+      try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+        o.write(w);
+      }
+    }
+    System.out.printf(
+        "{\"threads\": %d, \"records_ok\": %d, \"bad_records\": %d, \"keys\": %d, \"seconds\": %.3f}%n",
+        threads, o.ok(), o.bad(), o.keys(), secs);
+    return 0;
   }
 
   /**

@@ -8,10 +8,7 @@ import dev.parabeam.transforms.stats.Decimals;
 import java.io.IOException;
 import java.io.Writer;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -40,10 +37,36 @@ public final class PlainJavaGroupBy {
   private PlainJavaGroupBy() {}
 
   /** What a run found: the results per key tuple, and the counts. */
-  public static final class Outcome {
+  public static final class Outcome implements PlainJavaCsv.Computed {
     public final Map<List<String>, Acc> results;
     public final long ok;
     public final long bad;
+    /** Writes results.csv; set by the command, which knows the key columns and aggregations. */
+    Printer print;
+
+    interface Printer {
+      void write(Writer w) throws IOException;
+    }
+
+    @Override
+    public long ok() {
+      return ok;
+    }
+
+    @Override
+    public long bad() {
+      return bad;
+    }
+
+    @Override
+    public int keys() {
+      return results.size();
+    }
+
+    @Override
+    public void write(Writer w) throws IOException {
+      print.write(w);
+    }
 
     Outcome(Map<List<String>, Acc> results, long ok, long bad) {
       this.results = results;
@@ -54,27 +77,13 @@ public final class PlainJavaGroupBy {
 
   static int main(String[] argv) throws Exception {
     Args a = Args.parse(argv, Set.of("input", "keyColumns", "aggregations", "threads", "output", "compression", "encoding"));
-    List<Path> input = PlainJavaCsv.files(a.required("input"));
-    int threads = (int) a.getLong("threads", 1);
-    if (threads < 1) {
-      throw new UsageException("--threads must be >= 1");
-    }
     List<String> keyColumns = GroupByJob.keyColumns(a.required("keyColumns"));
     List<Aggregation> aggregations = GroupByJob.aggregations(a.required("aggregations"));
-    long t0 = System.nanoTime();
-    Outcome o = run(input, keyColumns, aggregations, threads, PlainJavaCsv.Reading.of(a));
-    double secs = (System.nanoTime() - t0) / 1e9;
-    if (a.has("output")) {
-      java.nio.file.Path output = Paths.get(a.get("output", "")).toAbsolutePath();
-      Files.createDirectories(output.getParent());
-      try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
-        write(keyColumns, aggregations, o.results, w);
-      }
-    }
-    System.out.printf(
-        "{\"threads\": %d, \"records_ok\": %d, \"bad_records\": %d, \"keys\": %d, \"seconds\": %.3f}%n",
-        threads, o.ok, o.bad, o.results.size(), secs);
-    return 0;
+    return PlainJavaCsv.command(a, (input, threads, reading) -> {
+      Outcome o = run(input, keyColumns, aggregations, threads, reading);
+      o.print = w -> write(keyColumns, aggregations, o.results, w);
+      return o;
+    });
   }
 
   /** Groups {@code input} by {@code keyColumns} on {@code threads} threads. */
