@@ -25,35 +25,14 @@ public final class PlainJavaAggregate {
   private PlainJavaAggregate() {}
 
   /** What a run found. */
-  public static final class Outcome implements PlainJavaCsv.Computed {
-    public final Map<String, DecimalStats> results;
-    public final long ok;
-    public final long bad;
-
-    @Override
-    public long ok() {
-      return ok;
-    }
-
-    @Override
-    public long bad() {
-      return bad;
-    }
-
-    @Override
-    public int keys() {
-      return results.size();
-    }
-
-    @Override
-    public void write(Writer w) throws IOException {
-      StatsCsv.write(results, w);
-    }
-
+  public static final class Outcome extends PlainJavaCsv.Computed<String, DecimalStats> {
     Outcome(Map<String, DecimalStats> results, long ok, long bad) {
-      this.results = results;
-      this.ok = ok;
-      this.bad = bad;
+      super(results, ok, bad);
+    }
+
+    @Override
+    void write(Writer w) throws IOException {
+      StatsCsv.write(results, w);
     }
   }
 

@@ -23,6 +23,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -156,20 +157,24 @@ final class PlainJavaCsv {
     }
   }
 
-  /** What a baseline computed: its counts, and how to write its results.csv. */
-  interface Computed {
-    long ok();
+  /** What a baseline computed: its results by key, its counts, and how to write its results.csv. */
+  abstract static class Computed<K, R> {
+    public final Map<K, R> results;
+    public final long ok;
+    public final long bad;
 
-    long bad();
+    Computed(Map<K, R> results, long ok, long bad) {
+      this.results = results;
+      this.ok = ok;
+      this.bad = bad;
+    }
 
-    int keys();
-
-    void write(Writer w) throws IOException;
+    abstract void write(Writer w) throws IOException;
   }
 
   /** A baseline's computation over the files of {@code --input}. */
   interface Computation {
-    Computed run(List<Path> input, int threads, Reading reading) throws Exception;
+    Computed<?, ?> run(List<Path> input, int threads, Reading reading) throws Exception;
   }
 
   /**
@@ -185,7 +190,7 @@ final class PlainJavaCsv {
     }
     Reading reading = Reading.of(a);
     long t0 = System.nanoTime();
-    Computed o = computation.run(input, threads, reading);
+    Computed<?, ?> o = computation.run(input, threads, reading);
     double secs = (System.nanoTime() - t0) / 1e9;
     if (a.has("output")) {
       Path output = Paths.get(a.get("output", "")).toAbsolutePath();
@@ -196,7 +201,7 @@ final class PlainJavaCsv {
     }
     System.out.printf(
         "{\"threads\": %d, \"records_ok\": %d, \"bad_records\": %d, \"keys\": %d, \"seconds\": %.3f}%n",
-        threads, o.ok(), o.bad(), o.keys(), secs);
+        threads, o.ok, o.bad, o.results.size(), secs);
     return 0;
   }
 

@@ -37,10 +37,7 @@ public final class PlainJavaGroupBy {
   private PlainJavaGroupBy() {}
 
   /** What a run found: the results per key tuple, and the counts. */
-  public static final class Outcome implements PlainJavaCsv.Computed {
-    public final Map<List<String>, Acc> results;
-    public final long ok;
-    public final long bad;
+  public static final class Outcome extends PlainJavaCsv.Computed<List<String>, Acc> {
     /** Writes results.csv; set by the command, which knows the key columns and aggregations. */
     Printer print;
 
@@ -48,30 +45,13 @@ public final class PlainJavaGroupBy {
       void write(Writer w) throws IOException;
     }
 
-    @Override
-    public long ok() {
-      return ok;
-    }
-
-    @Override
-    public long bad() {
-      return bad;
-    }
-
-    @Override
-    public int keys() {
-      return results.size();
-    }
-
-    @Override
-    public void write(Writer w) throws IOException {
-      print.write(w);
-    }
-
     Outcome(Map<List<String>, Acc> results, long ok, long bad) {
-      this.results = results;
-      this.ok = ok;
-      this.bad = bad;
+      super(results, ok, bad);
+    }
+
+    @Override
+    void write(Writer w) throws IOException {
+      print.write(w);
     }
   }
 
