@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
 
 /**
@@ -93,10 +94,15 @@ final class OptionsCheck {
     }
   }
 
-  /** Every option the job takes: its own, the runners' (DirectRunner, Flink) and Beam's common ones. */
+  /**
+   * Every option the job takes: its own, the runners' (DirectRunner, Flink) and every options
+   * interface registered with Beam on this classpath (what Beam itself would accept).
+   */
   static Map<String, Class<?>> properties(Class<? extends PipelineOptions> options) {
     Map<String, Class<?>> out = new LinkedHashMap<>();
-    for (Class<?> c : List.of(options, DirectOptions.class, FlinkPipelineOptions.class)) {
+    List<Class<?>> interfaces = new ArrayList<>(List.of(options, DirectOptions.class, FlinkPipelineOptions.class));
+    interfaces.addAll(PipelineOptionsFactory.getRegisteredOptions());
+    for (Class<?> c : interfaces) {
       for (Method m : c.getMethods()) {
         String name = property(m);
         if (name != null) {

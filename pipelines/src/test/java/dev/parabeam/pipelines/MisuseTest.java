@@ -167,6 +167,9 @@ public class MisuseTest {
     String[] ok = {"--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out};
     assertMisuse(JobRun.aggregate(with(ok, "--valueColum=v")), "unknown option --valueColum (did you mean --valueColumn?)");
     assertMisuse(JobRun.aggregate(with(ok, "--frobnicate=1")), "unknown option --frobnicate");
+    // an option of any options interface Beam has registered is not "unknown" (it may still be bad)
+    assertThat(OptionsCheck.properties(AggregateOptions.class).keySet().containsAll(
+        List.of("experiments", "tempLocation", "jobName", "enforceImmutability", "flinkMaster", "keyColumn")), is(true));
     assertMisuse(JobRun.aggregate(with(ok, "--targetParallelism=abc")), "--targetParallelism: not an integer: 'abc'");
     assertMisuse(JobRun.aggregate(with(ok, "--targetParallelism=0")), "--targetParallelism must be at least 1, got 0");
     assertMisuse(JobRun.aggregate(with(ok, "--targetParallelism=-1")), "--targetParallelism must be at least 1, got -1");
