@@ -1,7 +1,7 @@
 package dev.parabeam.pipelines;
 
-import dev.parabeam.transforms.engine.ChunkedCsv;
 import dev.parabeam.transforms.chunks.ChunkLocator;
+import dev.parabeam.transforms.engine.ChunkedCsv;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
 import java.io.IOException;
 import java.io.PrintStream;
