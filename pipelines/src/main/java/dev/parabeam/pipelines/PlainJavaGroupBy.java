@@ -38,20 +38,18 @@ public final class PlainJavaGroupBy {
 
   /** What a run found: the results per key tuple, and the counts. */
   public static final class Outcome extends PlainJavaCsv.Computed<List<String>, Acc> {
-    /** Writes results.csv; set by the command, which knows the key columns and aggregations. */
-    Printer print;
+    private final List<String> keyColumns;
+    private final List<Aggregation> aggregations;
 
-    interface Printer {
-      void write(Writer w) throws IOException;
-    }
-
-    Outcome(Map<List<String>, Acc> results, long ok, long bad) {
+    Outcome(List<String> keyColumns, List<Aggregation> aggregations, Map<List<String>, Acc> results, long ok, long bad) {
       super(results, ok, bad);
+      this.keyColumns = keyColumns;
+      this.aggregations = aggregations;
     }
 
     @Override
     void write(Writer w) throws IOException {
-      print.write(w);
+      PlainJavaGroupBy.write(keyColumns, aggregations, results, w);
     }
   }
 
@@ -59,11 +57,7 @@ public final class PlainJavaGroupBy {
     Args a = Args.parse(argv, Set.of("input", "keyColumns", "aggregations", "threads", "output", "compression", "encoding"));
     List<String> keyColumns = GroupByJob.keyColumns(a.required("keyColumns"));
     List<Aggregation> aggregations = GroupByJob.aggregations(a.required("aggregations"));
-    return PlainJavaCsv.command(a, (input, threads, reading) -> {
-      Outcome o = run(input, keyColumns, aggregations, threads, reading);
-      o.print = w -> write(keyColumns, aggregations, o.results, w);
-      return o;
-    });
+    return PlainJavaCsv.command(a, (input, threads, reading) -> run(input, keyColumns, aggregations, threads, reading));
   }
 
   /** Groups {@code input} by {@code keyColumns} on {@code threads} threads. */
@@ -97,7 +91,7 @@ public final class PlainJavaGroupBy {
       ok += p.ok;
       bad += p.bad;
     }
-    return new Outcome(merged, ok, bad);
+    return new Outcome(keyColumns, aggregations, merged, ok, bad);
   }
 
   /** Writes {@code results.csv} as the job does: key columns, then one column per aggregation; rows in UTF-8 byte order of the key fields. */
