@@ -17,7 +17,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.ListCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -80,7 +79,7 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
     AggregationsFn fn = new AggregationsFn(aggregations(o));
     PCollection<ChunkResult<List<String>, Object[]>> results = input.read(p, "ReadChunks",
         ChunkedCsv.of(new KeysAndValues(keys, fn.aggregations()), ListCoder.of(StringUtf8Coder.of()),
-            SerializableCoder.of(Object[].class), fn));
+            fn.inputCoder(), fn));
     return new JobOutputs<>(results, fn, new Table(keys, fn));
   }
 

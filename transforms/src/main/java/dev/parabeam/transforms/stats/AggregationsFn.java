@@ -196,6 +196,26 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     return new ArrayCoder(coders);
   }
 
+  /**
+   * The coder of this function's input: one value per aggregation, nothing for {@code count}, the
+   * text for {@code countDistinct}, the exact number for the others.
+   */
+  public Coder<Object[]> inputCoder() {
+    List<Coder<Object>> coders = new ArrayList<>();
+    for (Aggregation a : aggregations) {
+      coders.add(valueCoder(a.kind()));
+    }
+    return new ArrayCoder(coders);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Coder<Object> valueCoder(Aggregation.Kind k) {
+    Coder c = k == Aggregation.Kind.COUNT ? org.apache.beam.sdk.coders.NullableCoder.of(VarLongCoder.of())
+        : k == Aggregation.Kind.COUNT_DISTINCT ? StringUtf8Coder.of()
+        : org.apache.beam.sdk.coders.BigDecimalCoder.of();
+    return c;
+  }
+
   /** {@code count}: the number of records. */
   static final class CountFn extends CombineFn<Object, long[], Long> {
     private static final long serialVersionUID = 1L;
