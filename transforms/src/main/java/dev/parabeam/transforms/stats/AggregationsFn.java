@@ -25,7 +25,7 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * result per aggregation. Exact but for the percentiles: {@code sum}, {@code min}, {@code max} and
  * {@code mean} keep exact decimals ({@link DecimalStats}), {@code countDistinct} the set of distinct
  * texts, {@code p50/p90/p99} Beam's {@link ApproximateQuantilesCombineFn} over the values as
- * doubles (so a value of more than 15 significant digits comes back rounded; 101 quantiles, epsilon
+ * doubles, behind a plain array while a key has few values ({@link QuantilesFn}) (so a value of more than 15 significant digits comes back rounded; 101 quantiles, epsilon
  * {@value #EPSILON}: the value returned has a rank within {@code EPSILON * n} of the requested rank
  * among the key's n values; exact, by nearest rank, while a key has fewer than about 20,000 values,
  * which the sketch holds in 21 buffers of 953 before it collapses any). Past that a percentile
@@ -36,7 +36,7 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
 public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]> {
   private static final long serialVersionUID = 1L;
 
-  public static final double EPSILON = 0.01;
+  public static final double EPSILON = QuantilesFn.EPSILON;
 
   private final List<Aggregation> aggregations;
   // One accumulator per slot: sum, min, max and mean of one column share one DecimalStats, the
@@ -72,7 +72,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
           case P50:
           case P90:
           case P99:
-            fn = ApproximateQuantilesCombineFn.<Double>create(101).withEpsilon(EPSILON);
+            fn = new QuantilesFn();
             break;
           default:
             fn = new StatsFns.OfValues();

@@ -1,0 +1,119 @@
+package dev.parabeam.transforms.stats;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.testing.CombineFnTester;
+import org.apache.beam.sdk.transforms.ApproximateQuantiles.ApproximateQuantilesCombineFn;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.junit.Test;
+
+public class QuantilesFnTest {
+  private static List<Double> values(int n, long seed) {
+    Random rnd = new Random(seed);
+    List<Double> v = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      v.add(Math.round(rnd.nextGaussian() * 100_000) / 100.0);
+    }
+    return v;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static List<Double> beams(List<Double> in) {
+    CombineFn<Double, Object, List<Double>> beam =
+        (CombineFn) ApproximateQuantilesCombineFn.<Double>create(101).withEpsilon(QuantilesFn.EPSILON);
+    Object acc = beam.createAccumulator();
+    for (Double d : in) {
+      acc = beam.addInput(acc, d);
+    }
+    return beam.extractOutput(acc);
+  }
+
+  @Test
+  public void whileBufferedTheQuantilesAreBeamsUnderEveryShardingTheTesterTries() {
+    List<Double> in = values(3_000, 1L);
+    CombineFnTester.testCombineFn(new QuantilesFn(), in, equalTo(beams(in)));
+  }
+
+  @Test
+  public void nothingGivesWhatBeamGivesForNothing() {
+    assertThat(new QuantilesFn().extractOutput(new QuantilesFn().createAccumulator()), equalTo(beams(List.of())));
+  }
+
+  @Test
+  public void aKeyThatOutgrowsTheBufferBecomesTheSketchAndStaysWithinItsBound() {
+    QuantilesFn fn = new QuantilesFn();
+    List<Double> in = values(5 * QuantilesFn.BUFFERED, 2L);
+    // in parts of uneven size, merged in order, as a job's units are
+    List<QuantilesFn.Acc> parts = new ArrayList<>();
+    int from = 0;
+    for (int size : new int[] {10, QuantilesFn.BUFFERED - 5, 3 * QuantilesFn.BUFFERED, 7}) {
+      QuantilesFn.Acc a = fn.createAccumulator();
+      for (Double d : in.subList(from, from + size)) {
+        a = fn.addInput(a, d);
+      }
+      parts.add(a);
+      from += size;
+    }
+    QuantilesFn.Acc rest = fn.createAccumulator();
+    for (Double d : in.subList(from, in.size())) {
+      rest = fn.addInput(rest, d);
+    }
+    assertThat(parts.get(1).buffered(), is(true));
+    assertThat(parts.get(2).buffered(), is(false)); // more than BUFFERED values in one accumulator
+    parts.add(rest);
+    QuantilesFn.Acc merged = fn.mergeAccumulators(parts);
+    assertThat(merged.buffered(), is(false));
+
+    List<Double> q = fn.extractOutput(merged);
+    List<Double> sorted = new ArrayList<>(in);
+    Collections.sort(sorted);
+    int n = in.size();
+    for (int p : new int[] {0, 1, 50, 90, 99, 100}) {
+      int wanted = (int) Math.ceil(p / 100.0 * n);
+      // the ranks the returned value occupies among the inputs
+      int low = Collections.binarySearch(sorted, q.get(p));
+      assertThat("p" + p + " is an input value", low >= 0, is(true));
+      int first = low;
+      while (first > 0 && sorted.get(first - 1).equals(q.get(p))) {
+        first--;
+      }
+      int last = low;
+      while (last < n - 1 && sorted.get(last + 1).equals(q.get(p))) {
+        last++;
+      }
+      int distance = wanted < first + 1 ? first + 1 - wanted : Math.max(0, wanted - (last + 1));
+      assertThat("p" + p + " rank distance", (double) distance, lessThanOrEqualTo(QuantilesFn.EPSILON * n));
+    }
+  }
+
+  @Test
+  public void theCoderKeepsBothForms() throws Exception {
+    QuantilesFn fn = new QuantilesFn();
+    Coder<QuantilesFn.Acc> coder = fn.getAccumulatorCoder(CoderRegistry.createDefault(), DoubleCoder.of());
+    for (int n : new int[] {0, 1, 100, QuantilesFn.BUFFERED, QuantilesFn.BUFFERED + 1}) {
+      QuantilesFn.Acc a = fn.createAccumulator();
+      List<Double> in = values(n, n);
+      for (Double d : in) {
+        a = fn.addInput(a, d);
+      }
+      QuantilesFn.Acc back = CoderUtils.clone(coder, a);
+      assertThat(back.buffered(), is(a.buffered()));
+      assertThat(fn.extractOutput(back), equalTo(fn.extractOutput(a)));
+      // a decoded buffer still takes more values
+      back = fn.addInput(back, 1.5);
+      a = fn.addInput(a, 1.5);
+      assertThat(fn.extractOutput(back), equalTo(fn.extractOutput(a)));
+    }
+  }
+}
