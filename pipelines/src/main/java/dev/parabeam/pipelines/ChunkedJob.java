@@ -2,6 +2,7 @@ package dev.parabeam.pipelines;
 
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
+import java.util.Map;
 
 /**
  * A chunked CSV job as the {@link Launcher} runs it: its name and options, the columns it needs,
@@ -31,8 +32,8 @@ public interface ChunkedJob<O extends ChunkedJobOptions> {
   default void validate(O options) {}
 
   /** Fields of the job's own for {@code summary.json} (after the counts), e.g. its simulated work. */
-  default java.util.Map<String, Object> summaryFields(O options) {
-    return java.util.Map.of();
+  default Map<String, Object> summaryFields(O options) {
+    return Map.of();
   }
 
   /** Columns every input file must have; the launcher checks each file's header for them. */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.SplittableRandom;
+import java.util.Set;
 
 /**
  * {@code generate}: writes a deterministic sales-like CSV dataset with columns {@code
@@ -30,7 +31,7 @@ final class Generate {
   private Generate() {}
 
   static int main(String[] argv) throws IOException {
-    Args a = Args.parse(argv, java.util.Set.of("rows", "output", "seed", "products"));
+    Args a = Args.parse(argv, Set.of("rows", "output", "seed", "products"));
     long rows = a.getLong("rows", -1);
     if (rows < 0) {
       throw new UsageException("--rows must be given as a number >= 0");

@@ -30,6 +30,8 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import dev.parabeam.pipelines.cluster.FlinkMasterCheck;
+import java.util.function.Consumer;
 
 /**
  * Runs a {@link ChunkedJob} from the command line: what every job needs, once.
@@ -68,7 +70,7 @@ public final class Launcher {
    * just before the pipeline runs, so that a test can change the world in between (truncate or
    * remove an input file, put something in staging's way) and see the job fail as it would.
    */
-  static volatile java.util.function.Consumer<Path> beforePipelineRun = staging -> {};
+  static volatile Consumer<Path> beforePipelineRun = staging -> {};
 
   /**
    * Adds {@code job} to {@code p} with the input of {@code plan}; the outputs go under {@code
@@ -107,7 +109,7 @@ public final class Launcher {
       job.validate(o);
       int parallelism = resolveParallelism(o);
       plan = JobPlan.make(o, job.requiredColumns(o), parallelism);
-      dev.parabeam.pipelines.cluster.FlinkMasterCheck.requireReachable(o); // fail fast, before anything is written
+      FlinkMasterCheck.requireReachable(o); // fail fast, before anything is written
     } catch (UsageException e) {
       err.println("error: " + firstLine(e.getMessage()));
       return JobResult.exit(2);

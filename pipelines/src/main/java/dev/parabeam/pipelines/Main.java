@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import dev.parabeam.pipelines.cluster.ClusterCommand;
+import dev.parabeam.pipelines.speedup.Speedup;
 
 /**
  * Entry point of the bundled jar: {@code java -jar parabeam-pipelines-bundled.jar <command> [options]}.
@@ -41,10 +43,10 @@ public final class Main {
           List.of("[--workers=4] [--xmx=1g] [--jobs=aggregate,groupby] (groupby row: job p<workers> vs <workers> threads)"), Bench::main),
       new Command("speedup", "the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
           List.of("[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
-          args -> dev.parabeam.pipelines.speedup.Speedup.run(args, System.out, System.err, Datasets::ensure), true),
+          args -> Speedup.run(args, System.out, System.err, Datasets::ensure), true),
       new Command("cluster", "a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
           List.of("| status | stop | add-taskmanager (web UI http://127.0.0.1:8081)"),
-          dev.parabeam.pipelines.cluster.ClusterCommand::main, true));
+          ClusterCommand::main, true));
 
   private Main() {}
 

@@ -12,6 +12,10 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
+import java.lang.annotation.Annotation;
+import java.util.Collection;
+import java.util.Locale;
+import org.apache.beam.sdk.options.Default;
 
 /**
  * Checks a command line against a job's options before Beam parses it, so that misuse reads in the
@@ -79,8 +83,8 @@ final class OptionsCheck {
   }
 
   private static boolean hasDefault(Method m) {
-    for (java.lang.annotation.Annotation a : m.getAnnotations()) {
-      if (a.annotationType().getEnclosingClass() == org.apache.beam.sdk.options.Default.class) {
+    for (Annotation a : m.getAnnotations()) {
+      if (a.annotationType().getEnclosingClass() == Default.class) {
         return true;
       }
     }
@@ -126,11 +130,11 @@ final class OptionsCheck {
   }
 
   /** The known name nearest {@code name} by edit distance, if it is near enough to be a typo. */
-  static String closest(String name, java.util.Collection<String> known) {
+  static String closest(String name, Collection<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String k : new TreeSet<>(known)) {
-      int d = distance(name.toLowerCase(java.util.Locale.ROOT), k.toLowerCase(java.util.Locale.ROOT));
+      int d = distance(name.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
       if (d < bestDistance) {
         best = k;
         bestDistance = d;

@@ -34,6 +34,9 @@ import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import java.io.BufferedInputStream;
+import java.nio.channels.ReadableByteChannel;
+import java.util.concurrent.ExecutionException;
 
 /**
  * What the plain-Java baselines ({@link PlainJavaAggregate}, {@link PlainJavaGroupBy}) share: read
@@ -97,14 +100,14 @@ final class PlainJavaCsv {
     }
 
     /** The text of {@code file} from {@code offset} (an offset in the decompressed text if compressed). */
-    java.nio.channels.ReadableByteChannel open(Path file, long offset) throws IOException {
+    ReadableByteChannel open(Path file, long offset) throws IOException {
       return ChunkIO.openAt(file.toString(), of(file), offset);
     }
   }
 
   /** The header of {@code input}. */
   static CsvHeader header(Path input, Reading reading) throws IOException {
-    try (java.nio.channels.ReadableByteChannel ch = reading.open(input, 0)) {
+    try (ReadableByteChannel ch = reading.open(input, 0)) {
       return CsvHeader.read(ch, reading.dialect, 1 << 20);
     } catch (IllegalArgumentException e) {
       throw new UsageException(input + ": " + e.getMessage());
@@ -264,7 +267,7 @@ final class PlainJavaCsv {
       for (Future<Parsed<P>> p : parts) {
         try {
           out.add(p.get());
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
         }
       }
@@ -336,7 +339,7 @@ final class PlainJavaCsv {
     while (at < end) {
       long parsed = 0;
       boolean refused = false;
-      try (java.nio.channels.ReadableByteChannel ch = reading.open(input, at)) {
+      try (ReadableByteChannel ch = reading.open(input, at)) {
         InputStream in = new BoundedInputStream(Channels.newInputStream(ch), end - at);
         try (Reader r = new InputStreamReader(in, reading.dialect.charset());
             CSVParser p = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).build().parse(r)) {
@@ -366,7 +369,7 @@ final class PlainJavaCsv {
 
   /** The offset just after the first {@code count} records from {@code at}, a record boundary. */
   private static long skipRecords(Path input, long at, long count, Reading reading) throws IOException {
-    try (java.nio.channels.ReadableByteChannel ch = reading.open(input, at)) {
+    try (ReadableByteChannel ch = reading.open(input, at)) {
       RecordReader r = new RecordReader(ch, at, 0, CsvDialect.RFC4180, 1 << 20);
       RawRecord rec = new RawRecord();
       for (long i = 0; i < count && r.next(rec); i++) {
@@ -382,7 +385,7 @@ final class PlainJavaCsv {
     private long left;
 
     BoundedInputStream(InputStream in, long limit) {
-      this.in = new java.io.BufferedInputStream(in, 1 << 16);
+      this.in = new BufferedInputStream(in, 1 << 16);
       this.left = limit;
     }
 

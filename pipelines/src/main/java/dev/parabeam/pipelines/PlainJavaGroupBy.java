@@ -84,8 +84,8 @@ public final class PlainJavaGroupBy {
     long ok = 0;
     long bad = 0;
     for (PlainJavaCsv.Parsed<Part> p
-        : PlainJavaCsv.parse(input, columns, threads, at -> new Part(plan, java.util.Arrays.copyOfRange(at, 0, nk),
-            java.util.Arrays.copyOfRange(at, nk, nk + nn), java.util.Arrays.copyOfRange(at, nk + nn, at.length)),
+        : PlainJavaCsv.parse(input, columns, threads, at -> new Part(plan, Arrays.copyOfRange(at, 0, nk),
+            Arrays.copyOfRange(at, nk, nk + nn), Arrays.copyOfRange(at, nk + nn, at.length)),
             reading)) {
       p.part.map.forEach((key, acc) -> merged.merge(key, acc, Acc::merge));
       ok += p.ok;

@@ -21,6 +21,13 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import dev.parabeam.transforms.io.StatsCsv;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
 
 /**
  * The aggregate job end to end in this JVM on the DirectRunner: every output file against the
@@ -113,7 +120,7 @@ public class AggregateJobTest {
   };
 
   static Map<String, String> properties(Path f) throws IOException {
-    Map<String, String> m = new java.util.TreeMap<>();
+    Map<String, String> m = new TreeMap<>();
     for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
       int eq = line.indexOf('=');
       if (eq > 0) {
@@ -250,8 +257,8 @@ public class AggregateJobTest {
   public void manySmallFilesPackIntoFewUnitsAndLoseNothing() throws Exception {
     Path dir = tmp.newFolder("parts").toPath();
     StringBuilder one = new StringBuilder("region,amount\n");
-    List<List<String>> wantDead = new java.util.ArrayList<>();
-    java.util.Random rnd = new java.util.Random(9);
+    List<List<String>> wantDead = new ArrayList<>();
+    Random rnd = new Random(9);
     int files = 1000;
     for (int f = 0; f < files; f++) {
       boolean swapped = f % 2 == 1;
@@ -280,8 +287,8 @@ public class AggregateJobTest {
     Files.writeString(single, one.toString(), StandardCharsets.UTF_8);
     String want = JobRun.read(run(single.toString(), "region", "amount", 1, 0).resolve("results.csv"));
     PlainJavaAggregate.Outcome baseline = PlainJavaAggregate.run(PlainJavaCsv.files(dir + "/*.csv"), "region", "amount", 4);
-    java.io.StringWriter baselineCsv = new java.io.StringWriter();
-    dev.parabeam.transforms.io.StatsCsv.write(baseline.results, baselineCsv);
+    StringWriter baselineCsv = new StringWriter();
+    StatsCsv.write(baseline.results, baselineCsv);
     assertThat("the baseline reads the glob as the job does", baselineCsv.toString(), equalTo(want));
     for (long chunk : new long[] {0, 1 << 20}) {
       for (int p : new int[] {1, 4}) {
@@ -416,8 +423,8 @@ public class AggregateJobTest {
     Files.writeString(in, "k,v\n\uD83D\uDE00,1\n\uFF21,2\na,3\nZ,4\n\u00e9,5\n\"x\"\"\ny,z\",6\n", StandardCharsets.UTF_8);
     Path out = run(in.toString(), "k", "v", 2, 0);
     List<String> keys =
-        org.apache.commons.csv.CSVParser.parse(out.resolve("results.csv"), StandardCharsets.UTF_8,
-                org.apache.commons.csv.CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())
+        CSVParser.parse(out.resolve("results.csv"), StandardCharsets.UTF_8,
+                CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())
             .getRecords().stream().map(r -> r.get("key")).collect(Collectors.toList());
     assertThat(keys, equalTo(List.of("Z", "a", "x\"\ny,z", "\u00e9", "\uFF21", "\uD83D\uDE00")));
   }

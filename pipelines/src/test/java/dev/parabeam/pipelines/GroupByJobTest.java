@@ -18,6 +18,17 @@ import java.util.stream.Stream;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 /** The groupby job end to end in this JVM on the DirectRunner. */
 public class GroupByJobTest {
@@ -168,7 +179,7 @@ public class GroupByJobTest {
         }
         assertThat(label, s.get("files"), equalTo("2"));
         List<String> reasons = JobRun.deadLetterRows(out).stream().map(r -> r.get(0) + ":" + r.get(1) + " " + r.get(2))
-            .collect(java.util.stream.Collectors.toList());
+            .collect(Collectors.toList());
         List<String> wantReasons = new ArrayList<>(List.of(
             "groupby/part-1.csv:12 amount: not a number: 'abc'",
             "groupby/part-1.csv:14 qty: not a number: 'x'",
@@ -228,10 +239,10 @@ public class GroupByJobTest {
    */
   @Test
   public void percentilesAreWithinTheDocumentedRankBound() throws IOException {
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
-    Map<String, List<BigDecimal>> values = new java.util.TreeMap<>();
+    SplittableRandom rnd = new SplittableRandom(11);
+    Map<String, List<BigDecimal>> values = new TreeMap<>();
     List<String[]> rows = new ArrayList<>();
-    java.util.function.BiConsumer<String, BigDecimal> add = (k, v) -> {
+    BiConsumer<String, BigDecimal> add = (k, v) -> {
       values.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
       rows.add(new String[] {k, v.toPlainString()});
     };
@@ -250,15 +261,15 @@ public class GroupByJobTest {
     }
     // shuffled, so that every chunk holds values from the whole range of every key
     for (int i = rows.size() - 1; i > 0; i--) {
-      java.util.Collections.swap(rows, i, rnd.nextInt(i + 1));
+      Collections.swap(rows, i, rnd.nextInt(i + 1));
     }
     Path in = tmp.newFile("percentiles.csv").toPath();
     StringBuilder sb = new StringBuilder("key,v\n");
     for (String[] r : rows) {
       sb.append(r[0]).append(',').append(r[1]).append('\n');
     }
-    java.nio.file.Files.writeString(in, sb);
-    values.values().forEach(java.util.Collections::sort);
+    Files.writeString(in, sb);
+    values.values().forEach(Collections::sort);
 
     for (long[] run : new long[][] {{1, 0}, {4, 1 << 16}}) {
       Path out = out();
@@ -267,12 +278,12 @@ public class GroupByJobTest {
       if (run[0] == 4) {
         assertThat("partial sketches to merge", Integer.parseInt(JobRun.summary(out).get("chunks")), greaterThan(4));
       }
-      Map<String, Map<String, String>> got = new java.util.HashMap<>();
-      try (org.apache.commons.csv.CSVParser csv = org.apache.commons.csv.CSVParser.parse(out.resolve("results.csv"),
-          java.nio.charset.StandardCharsets.UTF_8,
-          org.apache.commons.csv.CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())) {
+      Map<String, Map<String, String>> got = new HashMap<>();
+      try (CSVParser csv = CSVParser.parse(out.resolve("results.csv"),
+          StandardCharsets.UTF_8,
+          CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())) {
         assertThat(csv.getHeaderNames(), equalTo(List.of("key", "count", "p50(v)", "p90(v)", "p99(v)")));
-        for (org.apache.commons.csv.CSVRecord r : csv) {
+        for (CSVRecord r : csv) {
           got.put(r.get("key"), r.toMap());
         }
       }
@@ -309,13 +320,13 @@ public class GroupByJobTest {
    */
   @Test
   public void approximatePercentilesAreTheSameOnEveryRunOfTheSameChunks() throws IOException {
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+    SplittableRandom rnd = new SplittableRandom(3);
     StringBuilder sb = new StringBuilder("key,v\n");
     for (int i = 0; i < 60_000; i++) {
       sb.append(i % 2 == 0 ? "a" : "b").append(',').append(rnd.nextInt(1_000_000)).append('\n');
     }
     Path in = tmp.newFile("big-keys.csv").toPath();
-    java.nio.file.Files.writeString(in, sb);
+    Files.writeString(in, sb);
     String first = null;
     for (int p : new int[] {4, 4, 1}) {
       Path out = out();

@@ -26,6 +26,7 @@ import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import java.util.TreeSet;
 
 /**
  * A job that fails while it runs, on the DirectRunner and on an embedded Flink: exit 1, one
@@ -180,7 +181,7 @@ public class JobFailureTest {
     assertThat(first.err, first.exitCode, is(0));
     Files.writeString(out.resolve("notes.txt"), "mine");
     Map<String, String> before = tree(out);
-    assertThat(before.keySet(), equalTo(new java.util.TreeSet<>(
+    assertThat(before.keySet(), equalTo(new TreeSet<>(
         List.of("dead-letters.csv", "notes.txt", "results.csv", "summary.json"))));
 
     JobRun r = runFailing(in, out, staging -> {

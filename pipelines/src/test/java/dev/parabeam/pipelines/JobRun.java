@@ -14,6 +14,10 @@ import java.util.stream.Stream;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Runs a job (aggregate, groupby) in this JVM and captures what it prints; helpers to read its files. */
 final class JobRun {
@@ -95,10 +99,10 @@ final class JobRun {
   }
 
   /** Summary fields as strings, from the flat JSON object the job writes. */
-  static java.util.Map<String, String> summary(Path dir) throws IOException {
-    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+  static Map<String, String> summary(Path dir) throws IOException {
+    Map<String, String> m = new LinkedHashMap<>();
     for (String line : read(dir.resolve("summary.json")).split("\n")) {
-      java.util.regex.Matcher x = java.util.regex.Pattern.compile("^\\s*\"([^\"]+)\": \"?(.*?)\"?,?$").matcher(line);
+      Matcher x = Pattern.compile("^\\s*\"([^\"]+)\": \"?(.*?)\"?,?$").matcher(line);
       if (x.matches()) {
         m.put(x.group(1), x.group(2));
       }

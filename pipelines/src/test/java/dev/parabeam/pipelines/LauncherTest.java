@@ -65,7 +65,7 @@ public class LauncherTest {
   /** Every command answers --help with exit 0: jobs with their options, the others with their lines of the list. */
   @Test
   public void everyCommandAnswersHelp() {
-    java.io.PrintStream saved = System.out;
+    PrintStream saved = System.out;
     for (Main.Command c : Main.COMMANDS) {
       ByteArrayOutputStream buf = new ByteArrayOutputStream();
       System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));

@@ -9,6 +9,16 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.Test;
+import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.work.SimulatedWork;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.io.Compression;
+import org.junit.Assert;
 
 /**
  * The plain-Java baseline (commons-csv) is the yardstick for every input the job accepts: on files
@@ -44,39 +54,39 @@ public class PlainJavaAggregateTest {
    */
   @Test
   public void readsCompressedFilesAndSingleByteEncodings() throws Exception {
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("baseline-compressed");
+    Path dir = Files.createTempDirectory("baseline-compressed");
     try {
-      Compressed.copy(td.resolve("multi-dead/part-a.csv"), dir, org.apache.beam.sdk.io.Compression.GZIP);
-      Compressed.copy(td.resolve("multi-dead/part-b.csv"), dir, org.apache.beam.sdk.io.Compression.BZIP2);
-      java.nio.file.Files.copy(td.resolve("multi-dead/part-c.csv"), dir.resolve("part-c.csv"));
-      java.util.List<java.nio.file.Path> files = PlainJavaCsv.files(dir + "/*");
+      Compressed.copy(td.resolve("multi-dead/part-a.csv"), dir, Compression.GZIP);
+      Compressed.copy(td.resolve("multi-dead/part-b.csv"), dir, Compression.BZIP2);
+      Files.copy(td.resolve("multi-dead/part-c.csv"), dir.resolve("part-c.csv"));
+      List<Path> files = PlainJavaCsv.files(dir + "/*");
       for (int threads : new int[] {1, 4}) {
         PlainJavaAggregate.Outcome o = PlainJavaAggregate.run(files, "region", "amount", threads,
-            dev.parabeam.transforms.work.SimulatedWork.none(), PlainJavaCsv.Reading.DEFAULT);
+            SimulatedWork.none(), PlainJavaCsv.Reading.DEFAULT);
         StringWriter w = new StringWriter();
         StatsCsv.write(o.results, w);
         assertThat(w.toString(), equalTo(JobRun.read(td.resolve("expected/multi-dead-results.csv"))));
       }
-      java.nio.file.Path gz = Compressed.copy(td.resolve("sample/sales.csv"), dir, org.apache.beam.sdk.io.Compression.GZIP);
-      PlainJavaAggregate.Outcome one = PlainJavaAggregate.run(java.util.List.of(gz), "region", "amount", 4,
-          dev.parabeam.transforms.work.SimulatedWork.none(), PlainJavaCsv.Reading.DEFAULT);
+      Path gz = Compressed.copy(td.resolve("sample/sales.csv"), dir, Compression.GZIP);
+      PlainJavaAggregate.Outcome one = PlainJavaAggregate.run(List.of(gz), "region", "amount", 4,
+          SimulatedWork.none(), PlainJavaCsv.Reading.DEFAULT);
       StringWriter w1 = new StringWriter();
       StatsCsv.write(one.results, w1);
       assertThat(w1.toString(), equalTo(JobRun.read(td.resolve("expected/sample-results.csv"))));
     } finally {
-      try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(dir)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
     // the baseline is written for well-formed input and does not check the encoding (an unassigned
     // byte becomes U+FFFD): it reads the file without the two records that hold one, which the job
     // makes dead letters, so the results are the same
-    byte[] all = java.nio.file.Files.readAllBytes(td.resolve("encoding/cp1252.csv"));
-    java.io.ByteArrayOutputStream valid = new java.io.ByteArrayOutputStream();
+    byte[] all = Files.readAllBytes(td.resolve("encoding/cp1252.csv"));
+    ByteArrayOutputStream valid = new ByteArrayOutputStream();
     int from = 0;
     for (int i = 0; i < all.length; i++) {
       if (all[i] == '\n') {
-        byte[] line = java.util.Arrays.copyOfRange(all, from, i + 1);
+        byte[] line = Arrays.copyOfRange(all, from, i + 1);
         boolean unassigned = false;
         for (byte b : line) {
           unassigned |= b == (byte) 0x81 || b == (byte) 0x9D;
@@ -87,16 +97,16 @@ public class PlainJavaAggregateTest {
         from = i + 1;
       }
     }
-    java.nio.file.Path wellFormed = java.nio.file.Files.createTempFile("cp1252-", ".csv");
-    java.nio.file.Files.write(wellFormed, valid.toByteArray());
-    PlainJavaCsv.Reading cp1252 = new PlainJavaCsv.Reading(org.apache.beam.sdk.io.Compression.AUTO,
-        dev.parabeam.transforms.csv.CsvDialect.RFC4180.withEncoding("windows-1252"));
+    Path wellFormed = Files.createTempFile("cp1252-", ".csv");
+    Files.write(wellFormed, valid.toByteArray());
+    PlainJavaCsv.Reading cp1252 = new PlainJavaCsv.Reading(Compression.AUTO,
+        CsvDialect.RFC4180.withEncoding("windows-1252"));
     PlainJavaAggregate.Outcome o;
     try {
-      o = PlainJavaAggregate.run(java.util.List.of(wellFormed), "region", "amount", 2,
-          dev.parabeam.transforms.work.SimulatedWork.none(), cp1252);
+      o = PlainJavaAggregate.run(List.of(wellFormed), "region", "amount", 2,
+          SimulatedWork.none(), cp1252);
     } finally {
-      java.nio.file.Files.delete(wellFormed);
+      Files.delete(wellFormed);
     }
     assertThat(o.ok, is(8L));
     StringWriter w = new StringWriter();
@@ -107,7 +117,7 @@ public class PlainJavaAggregateTest {
   /** A glob of files with their own headers and column orders gives what the job gives for it. */
   @Test
   public void takesTheSameGlobsAsTheJob() throws Exception {
-    java.util.List<java.nio.file.Path> files = PlainJavaCsv.files(td.resolve("multi") + "/*.csv");
+    List<Path> files = PlainJavaCsv.files(td.resolve("multi") + "/*.csv");
     assertThat(files.size(), is(2));
     for (int threads : new int[] {1, 3}) {
       PlainJavaAggregate.Outcome o = PlainJavaAggregate.run(files, "region", "amount", threads);
@@ -115,7 +125,7 @@ public class PlainJavaAggregateTest {
       StatsCsv.write(o.results, w);
       assertThat(w.toString(), equalTo(JobRun.read(td.resolve("expected/multi-results.csv"))));
     }
-    org.junit.Assert.assertThrows(UsageException.class, () -> PlainJavaCsv.files(td.resolve("multi") + "/*.tsv"));
-    org.junit.Assert.assertThrows(UsageException.class, () -> PlainJavaCsv.files(td.resolve("nothing.csv").toString()));
+    Assert.assertThrows(UsageException.class, () -> PlainJavaCsv.files(td.resolve("multi") + "/*.tsv"));
+    Assert.assertThrows(UsageException.class, () -> PlainJavaCsv.files(td.resolve("nothing.csv").toString()));
   }
 }

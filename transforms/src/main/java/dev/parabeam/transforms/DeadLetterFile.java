@@ -11,6 +11,7 @@ import java.util.UUID;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.io.fs.ResolveOptions;
 
 /**
  * The dead-letter rows of one unit of work, written under a temporary name and renamed to a name
@@ -68,6 +69,6 @@ public final class DeadLetterFile {
   }
 
   private ResourceId resource(String name) {
-    return FileSystems.matchNewResource(dir, true).resolve(name, org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+    return FileSystems.matchNewResource(dir, true).resolve(name, ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.Arrays;
 
 /**
  * {@code run.sh cluster start|stop|status|add-taskmanager}: the command-line face of {@link
@@ -35,7 +36,7 @@ public final class ClusterCommand {
 
   static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0 || args[0].equals("help") || args[0].equals("-h")
-        || java.util.Arrays.asList(args).contains("--help")) {
+        || Arrays.asList(args).contains("--help")) {
       out.print(USAGE);
       return args.length == 0 ? 2 : 0;
     }

@@ -35,6 +35,8 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A local Flink session cluster (one JobManager, one or more TaskManagers, each its own JVM) started
@@ -488,9 +490,9 @@ public final class LocalFlinkCluster {
     try {
       h.onExit().get(nanos, TimeUnit.NANOSECONDS);
       return true;
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       return !h.isAlive();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       return !h.isAlive();
     }
   }

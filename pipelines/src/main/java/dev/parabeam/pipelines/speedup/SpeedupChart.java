@@ -14,6 +14,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import java.awt.Color;
 
 /** {@code speedup.png}: speedup against dataset size (log x), one line per runner and work, and the ideal lines. */
 public final class SpeedupChart {
@@ -34,7 +35,7 @@ public final class SpeedupChart {
     chart.getStyler().setYAxisMin(0.0);
     chart.getStyler().setXAxisDecimalPattern("#,###");
     chart.getStyler().setYAxisDecimalPattern("0.0");
-    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
 
     Map<String, List<Cell>> series = new LinkedHashMap<>();
     Map<String, Integer> ideals = new TreeMap<>();
@@ -71,7 +72,7 @@ public final class SpeedupChart {
       XYSeries s = chart.addSeries(e.getKey(), List.of(lo, hi), List.of((double) e.getValue(), (double) e.getValue()));
       s.setMarker(SeriesMarkers.NONE);
       s.setLineStyle(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f));
-      s.setLineColor(java.awt.Color.GRAY);
+      s.setLineColor(Color.GRAY);
     }
     return chart;
   }

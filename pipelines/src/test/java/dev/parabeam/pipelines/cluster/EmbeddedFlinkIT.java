@@ -16,6 +16,9 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.io.Compression;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import java.util.ArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The real jar on an embedded Flink ({@code --flinkMaster=[local]}) gives the DirectRunner's bytes. */
 public class EmbeddedFlinkIT {
@@ -160,14 +163,14 @@ public class EmbeddedFlinkIT {
         new String[] {"--targetParallelism=4"},
         new String[] {"--runner=FlinkRunner", "--parallelism=4", "--chunkBytes=50000"});
     for (int i = 0; i < outs.size(); i++) {
-      List<String> args = new java.util.ArrayList<>(List.of(groupby));
+      List<String> args = new ArrayList<>(List.of(groupby));
       args.add("--output=" + outs.get(i));
       args.addAll(List.of(runner.get(i)));
       JarProcess r = JarProcess.ok(work, outs.get(i), 300, args.toArray(new String[0]));
       assertThat(r.out, containsString("\"records_read\": 20000,"));
       assertThat(r.out, containsString("\"dead_letters\": 0,"));
     }
-    java.util.regex.Matcher chunks = java.util.regex.Pattern.compile("\"chunks\": (\\d+)")
+    Matcher chunks = Pattern.compile("\"chunks\": (\\d+)")
         .matcher(Files.readString(work.resolve("gb-flink-p4/summary.json")));
     assertThat("Flink's chunks", chunks.find() && Integer.parseInt(chunks.group(1)) > 4, equalTo(true));
     Path reference = work.resolve("gb-direct-p1/results.csv");

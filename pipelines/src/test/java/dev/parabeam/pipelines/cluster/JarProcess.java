@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.Comparator;
 
 /**
  * Runs the real shaded jar as a user does: {@code java -cp <jar> dev.parabeam.pipelines.Main ...}
@@ -106,7 +107,7 @@ final class JarProcess {
       return;
     }
     try (var s = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
         Files.deleteIfExists(p);
       }
     }

@@ -28,6 +28,11 @@ import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runners.MethodSorters;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real local Flink session cluster started with {@code Main cluster start}: submission of the
@@ -189,9 +194,9 @@ public class LocalFlinkClusterIT {
 
   /** The figures of summary.json that must not depend on the runner or on a retry. */
   private static Map<String, String> counts(Path summary) throws IOException {
-    Map<String, String> m = new java.util.TreeMap<>();
+    Map<String, String> m = new TreeMap<>();
     for (String line : Files.readAllLines(summary)) {
-      java.util.regex.Matcher x = java.util.regex.Pattern.compile("^\\s*\"([a-z_]+)\": (\\d+),?$").matcher(line);
+      Matcher x = Pattern.compile("^\\s*\"([a-z_]+)\": (\\d+),?$").matcher(line);
       if (x.matches() && List.of("files", "bytes", "records_read", "records_ok", "dead_letters", "dead_letter_bytes",
           "unterminated_quotes", "keys").contains(x.group(1))) {
         m.put(x.group(1), x.group(2));
@@ -241,7 +246,7 @@ public class LocalFlinkClusterIT {
   }
 
   private static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       return s.getLocalPort();
     }
   }

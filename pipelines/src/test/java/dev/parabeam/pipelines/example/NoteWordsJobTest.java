@@ -21,6 +21,7 @@ import org.apache.commons.csv.CSVRecord;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import java.util.Arrays;
 
 /** The README's example job runs through the shared launcher and counts what commons-csv counts. */
 public class NoteWordsJobTest {
@@ -44,7 +45,7 @@ public class NoteWordsJobTest {
 
     // the same count, written another way: commons-csv, a regex split, a TreeMap in code point order
     Map<String, Long> want =
-        new TreeMap<>((a, b) -> java.util.Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray()));
+        new TreeMap<>((a, b) -> Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray()));
     try (Reader r = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
       for (CSVRecord rec : CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build().parse(r)) {
         for (String w : rec.get("note").toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {

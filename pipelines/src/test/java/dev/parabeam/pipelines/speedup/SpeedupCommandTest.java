@@ -21,6 +21,8 @@ import javax.imageio.ImageIO;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 public class SpeedupCommandTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -113,7 +115,7 @@ public class SpeedupCommandTest {
     assertThat(md, containsString("Parallel Processing (4 workers)"));
     assertThat(md, containsString("Fixed start-up"));
     // the table shows the speedup to 2 decimals, the CSV to 3: equal to within rounding
-    java.util.regex.Matcher shown = java.util.regex.Pattern.compile("\\| ([0-9.]+)x \\|").matcher(md);
+    Matcher shown = Pattern.compile("\\| ([0-9.]+)x \\|").matcher(md);
     assertThat(md, shown.find(), is(true));
     assertThat(Double.parseDouble(shown.group(1)), closeTo(speedup, 0.0051));
 

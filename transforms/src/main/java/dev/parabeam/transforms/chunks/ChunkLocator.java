@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.io.EOFException;
 
 /**
  * Tells chunks where their records start. A chunk learns the CSV automaton's state ({@link
@@ -136,7 +137,7 @@ public final class ChunkLocator {
             bb.limit((int) Math.min(a.length, remaining));
             int n = ch.read(bb);
             if (n < 0) {
-              throw new java.io.EOFException(c.file().path() + " ended at byte " + (c.end() - remaining)
+              throw new EOFException(c.file().path() + " ended at byte " + (c.end() - remaining)
                   + ", before byte " + c.end() + " where chunk " + c.index() + " was planned to end;"
                   + " the file shrank after the job planned its chunks");
             }

@@ -11,6 +11,7 @@ import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import java.io.EOFException;
 
 /**
  * What a byte range does to the CSV automaton ({@link CsvStates}): for every state the range might
@@ -87,7 +88,7 @@ public final class ChunkTransitions implements Serializable {
       int n = channel.read(bb);
       if (n < 0) {
         // a chunk is planned from the file's size: a file that ends early has shrunk since
-        throw new java.io.EOFException("the input ended " + remaining + " bytes before the end of the chunk;"
+        throw new EOFException("the input ended " + remaining + " bytes before the end of the chunk;"
             + " the file shrank after the job planned its chunks");
       }
       int last = -1; // the last quote or LF stepped in this buffer; the states are exact just after it

@@ -1,6 +1,7 @@
 package dev.parabeam.transforms.csv;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.Charset;
 
 /**
  * One record as it was found in a file, before its fields are split: the bytes between its first
@@ -83,12 +84,12 @@ public final class RawRecord {
   }
 
   /** The held bytes decoded with {@code charset} (bytes it does not define become U+FFFD). */
-  public String text(java.nio.charset.Charset charset) {
+  public String text(Charset charset) {
     return new String(bytes, offset, length, charset);
   }
 
   /** At most {@code maxBytes} of the held bytes decoded with {@code charset}. */
-  public String text(int maxBytes, java.nio.charset.Charset charset) {
+  public String text(int maxBytes, Charset charset) {
     return new String(bytes, offset, Math.min(length, maxBytes), charset);
   }
 

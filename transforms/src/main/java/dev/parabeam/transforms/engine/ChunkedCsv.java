@@ -41,6 +41,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import java.io.EOFException;
+import java.io.UncheckedIOException;
+import org.apache.beam.sdk.coders.CoderRegistry;
 
 /**
  * The chunked CSV engine: reads CSV chunks in parallel, hands every well-formed record to a {@link
@@ -205,7 +208,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
   }
 
   /** The accumulator coder of the combine function for this transform's value coder. */
-  public Coder<A> accumulatorCoder(org.apache.beam.sdk.coders.CoderRegistry registry) {
+  public Coder<A> accumulatorCoder(CoderRegistry registry) {
     try {
       return combineFn.getAccumulatorCoder(registry, valueCoder);
     } catch (CannotProvideCoderException e) {
@@ -323,7 +326,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     }
 
     @Override
-    public Coder<R> getDefaultOutputCoder(org.apache.beam.sdk.coders.CoderRegistry registry, Coder<A> in)
+    public Coder<R> getDefaultOutputCoder(CoderRegistry registry, Coder<A> in)
         throws CannotProvideCoderException {
       return fn.getDefaultOutputCoder(registry, valueCoder);
     }
@@ -349,7 +352,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     }
 
     @Override
-    public Coder<A> getAccumulatorCoder(org.apache.beam.sdk.coders.CoderRegistry registry, Coder<A> in) {
+    public Coder<A> getAccumulatorCoder(CoderRegistry registry, Coder<A> in) {
       return accumulatorCoder;
     }
   }
@@ -618,7 +621,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
           // the chunk was planned from the file's size: a file that ends early has shrunk since,
           // and reading on would silently count fewer records (a compressed file's one chunk runs
           // to the end of its text, whose length is unknown: its decompressor finds a truncation)
-          throw new java.io.EOFException(path + " ended at byte " + reader.position() + ", before byte "
+          throw new EOFException(path + " ended at byte " + reader.position() + ", before byte "
               + chunk.end() + " where the chunk was planned to end; the file shrank after the job planned its chunks");
         }
       }
@@ -681,7 +684,7 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    */
   static IOException chunkFailure(CsvChunk chunk, Exception failure) {
     // the record reader wraps its channel's IOException (e.g. a damaged compressed file)
-    Exception cause = failure instanceof java.io.UncheckedIOException && failure.getCause() != null
+    Exception cause = failure instanceof UncheckedIOException && failure.getCause() != null
         ? (Exception) failure.getCause()
         : failure;
     String why = cause.getMessage() == null || cause.getMessage().isBlank()

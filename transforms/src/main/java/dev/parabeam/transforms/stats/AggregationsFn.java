@@ -17,6 +17,9 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.ApproximateQuantiles.ApproximateQuantilesCombineFn;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
+import org.apache.beam.sdk.coders.BigDecimalCoder;
+import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
 
 /**
  * Several {@link Aggregation}s of one record at once, as one {@code CombineFn}: the input is one
@@ -190,7 +193,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
       Aggregation.Kind k = slotKinds.get(s);
       Coder in = k == Aggregation.Kind.COUNT_DISTINCT ? StringUtf8Coder.of()
           : k == Aggregation.Kind.COUNT ? VarLongCoder.of()
-          : quantiles(k) ? org.apache.beam.sdk.coders.DoubleCoder.of() : org.apache.beam.sdk.coders.BigDecimalCoder.of();
+          : quantiles(k) ? DoubleCoder.of() : BigDecimalCoder.of();
       coders.add(fns.get(s).getAccumulatorCoder(registry, in));
     }
     return new ArrayCoder(coders);
@@ -210,9 +213,9 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static Coder<Object> valueCoder(Aggregation.Kind k) {
-    Coder c = k == Aggregation.Kind.COUNT ? org.apache.beam.sdk.coders.NullableCoder.of(VarLongCoder.of())
+    Coder c = k == Aggregation.Kind.COUNT ? NullableCoder.of(VarLongCoder.of())
         : k == Aggregation.Kind.COUNT_DISTINCT ? StringUtf8Coder.of()
-        : org.apache.beam.sdk.coders.BigDecimalCoder.of();
+        : BigDecimalCoder.of();
     return c;
   }
 

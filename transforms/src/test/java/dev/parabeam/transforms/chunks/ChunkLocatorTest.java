@@ -18,6 +18,10 @@ import java.util.List;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import java.io.EOFException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 
 public class ChunkLocatorTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -34,12 +38,12 @@ public class ChunkLocatorTest {
   public void aFileShorterThanPlannedIsAnError() throws IOException {
     CsvFile f = file("shrunk.csv", "k,v\na,1\nb,2\nc,3\nd,4\n", 4);
     List<CsvChunk> plan = ChunkPlanner.plan(List.of(f), 8, 1);
-    java.nio.channels.FileChannel ch =
-        java.nio.channels.FileChannel.open(java.nio.file.Paths.get(f.path()), java.nio.file.StandardOpenOption.WRITE);
+    FileChannel ch =
+        FileChannel.open(Paths.get(f.path()), StandardOpenOption.WRITE);
     ch.truncate(18);
     ch.close();
     for (boolean balance : new boolean[] {false, true}) {
-      IOException e = assertThrows(java.io.EOFException.class, () -> {
+      IOException e = assertThrows(EOFException.class, () -> {
         if (balance) {
           ChunkLocator.scanAndBalanceByLines(plan, CsvDialect.RFC4180);
         } else {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.Test;
+import org.hamcrest.Matchers;
 
 public class ChunkPlannerTest {
   private static CsvFile file(String path, long size, long dataStart) {
@@ -114,7 +115,7 @@ public class ChunkPlannerTest {
         assertThat(pos, is(data == 0 ? f.dataStart() : f.size()));
       }
       assertThat(k, is(chunks.size()));
-      assertThat(ranges(chunks), everyItem(org.hamcrest.Matchers.startsWith("f")));
+      assertThat(ranges(chunks), everyItem(Matchers.startsWith("f")));
     }
   }
 

@@ -21,6 +21,10 @@ import org.apache.beam.sdk.io.Compression;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import dev.parabeam.transforms.csv.CsvDialect;
+import java.io.ByteArrayInputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 /** Compressed files: read through their decompressor, planned as one chunk, damage reported. */
 public class CompressedInputTest {
@@ -40,8 +44,8 @@ public class CompressedInputTest {
   static Path write(Path dir, String name, Compression c, byte[] text) throws IOException {
     Path p = dir.resolve(name);
     if (c == Compression.ZIP) { // Beam reads zip but does not write it
-      try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(p))) {
-        z.putNextEntry(new java.util.zip.ZipEntry("data.csv"));
+      try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(p))) {
+        z.putNextEntry(new ZipEntry("data.csv"));
         z.write(text);
         z.closeEntry();
       }
@@ -136,7 +140,7 @@ public class CompressedInputTest {
     CsvChunk c = ChunkPlanner.plan(List.of(gz), 0, 1).get(0).locate(0, 2);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CsvChunk.Coder.of().encode(c, out);
-    CsvChunk back = CsvChunk.Coder.of().decode(new java.io.ByteArrayInputStream(out.toByteArray()));
+    CsvChunk back = CsvChunk.Coder.of().decode(new ByteArrayInputStream(out.toByteArray()));
     assertThat(back, equalTo(c));
     assertThat(back.file().compression(), is(Compression.BZIP2));
     assertThat(back.toEnd(), is(true));
@@ -146,7 +150,7 @@ public class CompressedInputTest {
   public void theLauncherScanLocatesACompressedFileWithoutReadingIt() throws IOException {
     CsvFile missing = new CsvFile(tmp.getRoot() + "/not-there.csv.gz", 1000, 17, 2, List.of("x"), Compression.GZIP);
     List<CsvChunk> located = ChunkLocator.scanAndBalanceByLines(
-        ChunkPlanner.plan(List.of(missing), 0, 4), dev.parabeam.transforms.csv.CsvDialect.RFC4180);
+        ChunkPlanner.plan(List.of(missing), 0, 4), CsvDialect.RFC4180);
     assertThat(located.size(), is(1));
     assertThat(located.get(0).isLocated(), is(true));
     assertThat(located.get(0).startLine(), is(2L));

@@ -10,6 +10,7 @@ import java.nio.channels.Channels;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.Charset;
 import org.junit.Test;
+import java.nio.charset.StandardCharsets;
 
 /** Fields in a single-byte charset: byte-level structure, decoded text, unassigned bytes invalid. */
 public class EncodingTest {
@@ -52,7 +53,7 @@ public class EncodingTest {
   @Test
   public void utf8BytesReadAsLatin1AreNotInvalid() {
     FieldSplitter s = new FieldSplitter(CsvDialect.RFC4180.withEncoding("ISO-8859-1"));
-    byte[] rec = "é".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] rec = "é".getBytes(StandardCharsets.UTF_8);
     assertThat(s.split(rec, 0, rec.length), is(true));
     assertThat(s.field(0), equalTo("Ã©"));
     // the same bytes are one character in UTF-8, and a lone 0xE9 is invalid there

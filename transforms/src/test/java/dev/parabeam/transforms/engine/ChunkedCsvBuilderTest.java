@@ -42,6 +42,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.apache.beam.sdk.transforms.Sum;
 
 /** Every {@code withX} of {@link ChunkedCsv}: its check, its effect, and that it leaves the original alone. */
 public class ChunkedCsvBuilderTest {
@@ -139,7 +140,7 @@ public class ChunkedCsvBuilderTest {
     PAssert.that(out.get(ChunkedCsv.DEAD_LETTERS)).empty();
     PAssert.that(t.results(out).apply(MapElements.into(TypeDescriptors.longs())
             .via((ChunkResult<String, DecimalStats> r) -> r.deadLetterFile().isEmpty() ? 0L : r.dead()))
-            .apply(org.apache.beam.sdk.transforms.Sum.longsGlobally()))
+            .apply(Sum.longsGlobally()))
         .containsInAnyOrder(2L);
     pipeline.run().waitUntilFinish();
     List<String> lines = new ArrayList<>();
@@ -183,9 +184,9 @@ public class ChunkedCsvBuilderTest {
       out.emit("b", b);
     };
     ChunkedCsv<String, Long, long[]> t =
-        ChunkedCsv.of(both, StringUtf8Coder.of(), VarLongCoder.of(), org.apache.beam.sdk.transforms.Sum.ofLongs());
+        ChunkedCsv.of(both, StringUtf8Coder.of(), VarLongCoder.of(), Sum.ofLongs());
     PCollectionTuple out = pipeline.apply(Create.of(chunks).withCoder(CsvChunk.Coder.of())).apply(t);
-    PAssert.that(t.results(out).apply("PerKey", t.perKey(org.apache.beam.sdk.transforms.Sum.ofLongs())))
+    PAssert.that(t.results(out).apply("PerKey", t.perKey(Sum.ofLongs())))
         .containsInAnyOrder(KV.of("a", 6L), KV.of("b", 8L));
     PAssert.that(out.get(ChunkedCsv.DEAD_LETTERS).apply(MapElements.into(TypeDescriptors.strings())
             .via((DeadLetter d) -> d.line() + ":" + d.reason().substring(0, 17) + ":" + d.record())))

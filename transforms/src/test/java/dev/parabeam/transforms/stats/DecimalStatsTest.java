@@ -16,6 +16,7 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.junit.Test;
+import java.math.BigInteger;
 
 public class DecimalStatsTest {
   private static BigDecimal d(String s) {
@@ -100,13 +101,13 @@ public class DecimalStatsTest {
    * the remainder compared against n / 2; independent of BigDecimal's rounding modes.
    */
   private static BigDecimal halfEvenMean(BigDecimal sum, long n) {
-    java.math.BigInteger scaled = sum.movePointRight(6 + Math.max(0, sum.scale())).toBigIntegerExact();
-    java.math.BigInteger den = java.math.BigInteger.valueOf(n).multiply(java.math.BigInteger.TEN.pow(Math.max(0, sum.scale())));
-    java.math.BigInteger[] qr = scaled.abs().divideAndRemainder(den);
-    java.math.BigInteger q = qr[0];
+    BigInteger scaled = sum.movePointRight(6 + Math.max(0, sum.scale())).toBigIntegerExact();
+    BigInteger den = BigInteger.valueOf(n).multiply(BigInteger.TEN.pow(Math.max(0, sum.scale())));
+    BigInteger[] qr = scaled.abs().divideAndRemainder(den);
+    BigInteger q = qr[0];
     int half = qr[1].shiftLeft(1).compareTo(den);
     if (half > 0 || (half == 0 && q.testBit(0))) {
-      q = q.add(java.math.BigInteger.ONE);
+      q = q.add(BigInteger.ONE);
     }
     return new BigDecimal(sum.signum() < 0 ? q.negate() : q, 6);
   }
