@@ -16,8 +16,8 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * The {@code aggregate} job: count, exact sum, min, max and mean of a value column per key of a
- * CSV dataset, with dead letters for bad records.
+ * The {@code aggregate} job: count, exact sum, min, max and mean of a value column per key of a CSV
+ * dataset, with dead letters for bad records.
  *
  * <pre>
  * PlanChunks ─► ReadChunks (ChunkedCsv: scan, locate, parse, key and value per record,
@@ -29,7 +29,10 @@ public final class AggregateJob implements ChunkedJob<AggregateOptions> {
 
   private AggregateJob() {}
 
-  /** Runs the job for command-line {@code args} with the shared {@link Launcher}; returns the exit code. */
+  /**
+   * Runs the job for command-line {@code args} with the shared {@link Launcher}; returns the exit
+   * code.
+   */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     return Launcher.run(INSTANCE, args, out, err);
   }
@@ -70,11 +73,18 @@ public final class AggregateJob implements ChunkedJob<AggregateOptions> {
   }
 
   @Override
-  public JobOutputs<String, DecimalStats, DecimalStats> build(Pipeline p, AggregateOptions o, JobInput input) {
+  public JobOutputs<String, DecimalStats, DecimalStats> build(
+      Pipeline p, AggregateOptions o, JobInput input) {
     StatsFns.OfValues stats = new StatsFns.OfValues();
-    PCollection<ChunkResult<String, DecimalStats>> results = input.read(p, "ReadChunks",
-        ChunkedCsv.of(new KeyAndValue(o.getKeyColumn(), o.getValueColumn(), work(o)), StringUtf8Coder.of(),
-            BigDecimalCoder.of(), stats));
+    PCollection<ChunkResult<String, DecimalStats>> results =
+        input.read(
+            p,
+            "ReadChunks",
+            ChunkedCsv.of(
+                new KeyAndValue(o.getKeyColumn(), o.getValueColumn(), work(o)),
+                StringUtf8Coder.of(),
+                BigDecimalCoder.of(),
+                stats));
     return new JobOutputs<>(results, stats, new StatsTable());
   }
 
@@ -82,7 +92,8 @@ public final class AggregateJob implements ChunkedJob<AggregateOptions> {
     try {
       return new SimulatedWork(SimulatedWork.Kind.parse(o.getWork()), o.getWorkMicros());
     } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage().replace("work must", "--work must").replace("workMicros", "--workMicros"));
+      throw new UsageException(
+          e.getMessage().replace("work must", "--work must").replace("workMicros", "--workMicros"));
     }
   }
 }

@@ -18,7 +18,8 @@ public interface AggregateOptions extends ChunkedJobOptions {
 
   void setValueColumn(String value);
 
-  @Description("Simulated per-record work: none, cpu (a compute loop) or io (a blocking wait). Never changes results.")
+  @Description(
+      "Simulated per-record work: none, cpu (a compute loop) or io (a blocking wait). Never changes results.")
   @Default.String("none")
   String getWork();
 

@@ -14,13 +14,15 @@ final class Args {
     Args a = new Args();
     for (String arg : args) {
       if (!arg.startsWith("--")) {
-        throw new UsageException("unexpected argument '" + arg + "' (options look like --name=value)");
+        throw new UsageException(
+            "unexpected argument '" + arg + "' (options look like --name=value)");
       }
       int eq = arg.indexOf('=');
       String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
       String value = eq < 0 ? "true" : arg.substring(eq + 1);
       if (!known.contains(name)) {
-        throw new UsageException("unknown option --" + name + " (known: --" + String.join(", --", known) + ")");
+        throw new UsageException(
+            "unknown option --" + name + " (known: --" + String.join(", --", known) + ")");
       }
       a.values.put(name, value);
     }

@@ -22,9 +22,9 @@ import org.apache.commons.csv.CSVRecord;
 /**
  * {@code bench}: the aggregate job against its plain-Java baseline, side by side in one run, and
  * the groupby job ({@link #GROUPBY_KEYS} by {@link #GROUPBY_AGGREGATIONS}) at p{@code workers}
- * against its plain-Java baseline ({@link PlainJavaGroupBy}) at {@code workers} threads, on the same
- * data. Every cell is a fresh JVM started as a user would start it (the same -Xmx for all), timed
- * from the outside; each cell is the median of {@code --repeats} runs, the configurations
+ * against its plain-Java baseline ({@link PlainJavaGroupBy}) at {@code workers} threads, on the
+ * same data. Every cell is a fresh JVM started as a user would start it (the same -Xmx for all),
+ * timed from the outside; each cell is the median of {@code --repeats} runs, the configurations
  * interleaved so that machine noise spreads evenly. All four aggregate result files must be
  * byte-identical, and the groupby job's results must equal its baseline's byte for byte in every
  * column but the percentiles (the job's are approximate, the baseline's exact; how many rows differ
@@ -37,8 +37,23 @@ final class Bench {
   private Bench() {}
 
   static int main(String[] argv) throws Exception {
-    Args a = Args.parse(argv, Set.of("sizes", "repeats", "workers", "xmx", "dataDir", "output", "work", "workMicros", "jobs"));
-    long[] sizes = Arrays.stream(a.get("sizes", "1000000,10000000").split(",")).mapToLong(s -> Long.parseLong(s.trim().replace("_", ""))).toArray();
+    Args a =
+        Args.parse(
+            argv,
+            Set.of(
+                "sizes",
+                "repeats",
+                "workers",
+                "xmx",
+                "dataDir",
+                "output",
+                "work",
+                "workMicros",
+                "jobs"));
+    long[] sizes =
+        Arrays.stream(a.get("sizes", "1000000,10000000").split(","))
+            .mapToLong(s -> Long.parseLong(s.trim().replace("_", "")))
+            .toArray();
     int repeats = (int) a.getLong("repeats", 3);
     int workers = (int) a.getLong("workers", 4);
     String xmx = a.get("xmx", "1g");
@@ -49,20 +64,33 @@ final class Bench {
     List<String> jobs = Arrays.asList(a.get("jobs", "aggregate,groupby").split(","));
     for (String j : jobs) {
       if (!j.equals("aggregate") && !j.equals("groupby")) {
-        throw new UsageException("--jobs=" + a.get("jobs", "") + ": unknown job '" + j + "' (known: aggregate, groupby)");
+        throw new UsageException(
+            "--jobs="
+                + a.get("jobs", "")
+                + ": unknown job '"
+                + j
+                + "' (known: aggregate, groupby)");
       }
     }
     boolean aggregate = jobs.contains("aggregate");
     boolean groupby = jobs.contains("groupby");
     if (groupby && !work.equals("none")) {
-      throw new UsageException("--work is for the aggregate rows only (the groupby job has no simulated work): add --jobs=aggregate");
+      throw new UsageException(
+          "--work is for the aggregate rows only (the groupby job has no simulated work): add --jobs=aggregate");
     }
     Files.createDirectories(outDir);
 
     StringBuilder md = new StringBuilder();
     List<String> percentileNotes = new ArrayList<>();
-    md.append("| rows | plain Java 1 thread | plain Java ").append(workers).append(" threads | job p1 | job p").append(workers)
-        .append(" | job p").append(workers).append(" / plain Java ").append(workers).append(" threads |\n");
+    md.append("| rows | plain Java 1 thread | plain Java ")
+        .append(workers)
+        .append(" threads | job p1 | job p")
+        .append(workers)
+        .append(" | job p")
+        .append(workers)
+        .append(" / plain Java ")
+        .append(workers)
+        .append(" threads |\n");
     md.append("|---:|---:|---:|---:|---:|---:|\n");
     for (long rows : sizes) {
       Path data = Datasets.ensure(dataDir, rows, 42);
@@ -88,67 +116,130 @@ final class Bench {
           int n = Integer.parseInt(c.substring(c.lastIndexOf('-') + 1));
           if (c.startsWith("groupby-baseline")) {
             Files.createDirectories(out);
-            cmd.addAll(List.of("baseline", "--job=groupby", "--input=" + data, "--keyColumns=" + GROUPBY_KEYS,
-                "--aggregations=" + GROUPBY_AGGREGATIONS, "--threads=" + n, "--output=" + out.resolve("results.csv")));
+            cmd.addAll(
+                List.of(
+                    "baseline",
+                    "--job=groupby",
+                    "--input=" + data,
+                    "--keyColumns=" + GROUPBY_KEYS,
+                    "--aggregations=" + GROUPBY_AGGREGATIONS,
+                    "--threads=" + n,
+                    "--output=" + out.resolve("results.csv")));
           } else if (c.startsWith("groupby-job")) {
-            cmd.addAll(List.of("groupby", "--input=" + data, "--keyColumns=" + GROUPBY_KEYS,
-                "--aggregations=" + GROUPBY_AGGREGATIONS, "--output=" + out, "--targetParallelism=" + n));
+            cmd.addAll(
+                List.of(
+                    "groupby",
+                    "--input=" + data,
+                    "--keyColumns=" + GROUPBY_KEYS,
+                    "--aggregations=" + GROUPBY_AGGREGATIONS,
+                    "--output=" + out,
+                    "--targetParallelism=" + n));
           } else if (c.startsWith("baseline")) {
             Files.createDirectories(out);
-            cmd.addAll(List.of("baseline", "--input=" + data, "--keyColumn=product", "--valueColumn=amount",
-                "--threads=" + n, "--output=" + out.resolve("results.csv")));
+            cmd.addAll(
+                List.of(
+                    "baseline",
+                    "--input=" + data,
+                    "--keyColumn=product",
+                    "--valueColumn=amount",
+                    "--threads=" + n,
+                    "--output=" + out.resolve("results.csv")));
           } else {
-            cmd.addAll(List.of("aggregate", "--input=" + data, "--keyColumn=product", "--valueColumn=amount",
-                "--output=" + out, "--targetParallelism=" + n, "--work=" + work, "--workMicros=" + workMicros));
+            cmd.addAll(
+                List.of(
+                    "aggregate",
+                    "--input=" + data,
+                    "--keyColumn=product",
+                    "--valueColumn=amount",
+                    "--output=" + out,
+                    "--targetParallelism=" + n,
+                    "--work=" + work,
+                    "--workMicros=" + workMicros));
           }
           FreshJvm.Run run = FreshJvm.run(List.of("-Xmx" + xmx), cmd);
           if (run.exit != 0) {
-            throw new IllegalStateException(c + " at " + rows + " rows failed (exit " + run.exit + "): " + run.output);
+            throw new IllegalStateException(
+                c + " at " + rows + " rows failed (exit " + run.exit + "): " + run.output);
           }
           double secs = run.seconds;
           times.get(c).add(secs);
-          System.out.printf(Locale.ROOT, "  %,d rows  %-20s run %d: %.2f s%n", rows, c, r + 1, secs);
+          System.out.printf(
+              Locale.ROOT, "  %,d rows  %-20s run %d: %.2f s%n", rows, c, r + 1, secs);
         }
       }
       if (aggregate) {
-        byte[] reference = Files.readAllBytes(outDir.resolve(rows + "-baseline-1").resolve("results.csv"));
+        byte[] reference =
+            Files.readAllBytes(outDir.resolve(rows + "-baseline-1").resolve("results.csv"));
         for (String c : aggregateConfigs) {
           byte[] other = Files.readAllBytes(outDir.resolve(rows + "-" + c).resolve("results.csv"));
           if (!Arrays.equals(reference, other)) {
-            throw new IllegalStateException("results.csv of " + c + " differs from baseline-1 at " + rows + " rows");
+            throw new IllegalStateException(
+                "results.csv of " + c + " differs from baseline-1 at " + rows + " rows");
           }
         }
         double b1 = Stats.median(times.get(aggregateConfigs[0]));
         double bn = Stats.median(times.get(aggregateConfigs[1]));
         double j1 = Stats.median(times.get(aggregateConfigs[2]));
         double jn = Stats.median(times.get(aggregateConfigs[3]));
-        md.append(String.format(Locale.ROOT, "| %,d | %.2f s | %.2f s | %.2f s | %.2f s | %.2fx |%n", rows, b1, bn, j1, jn, jn / bn));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %,d | %.2f s | %.2f s | %.2f s | %.2f s | %.2fx |%n",
+                rows,
+                b1,
+                bn,
+                j1,
+                jn,
+                jn / bn));
       }
       if (groupby) {
-        long differ = compareGroupBy(
-            outDir.resolve(rows + "-" + groupbyConfigs[0]).resolve("results.csv"),
-            outDir.resolve(rows + "-" + groupbyConfigs[1]).resolve("results.csv"),
-            GroupByJob.aggregations(GROUPBY_AGGREGATIONS), GroupByJob.keyColumns(GROUPBY_KEYS).size());
+        long differ =
+            compareGroupBy(
+                outDir.resolve(rows + "-" + groupbyConfigs[0]).resolve("results.csv"),
+                outDir.resolve(rows + "-" + groupbyConfigs[1]).resolve("results.csv"),
+                GroupByJob.aggregations(GROUPBY_AGGREGATIONS),
+                GroupByJob.keyColumns(GROUPBY_KEYS).size());
         percentileNotes.add(String.format(Locale.ROOT, "%,d rows: %,d", rows, differ));
         double bn = Stats.median(times.get(groupbyConfigs[0]));
         double jn = Stats.median(times.get(groupbyConfigs[1]));
-        md.append(String.format(Locale.ROOT, "| %,d groupby | – | %.2f s | – | %.2f s | %.2fx |%n", rows, bn, jn, jn / bn));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %,d groupby | – | %.2f s | – | %.2f s | %.2fx |%n",
+                rows,
+                bn,
+                jn,
+                jn / bn));
       }
     }
-    String caption = String.format(Locale.ROOT,
-        "Wall time of a fresh JVM (-Xmx%s) per run, median of %d, %d cores, Java %s, work=%s%s.%s%n",
-        xmx, repeats, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), work,
-        work.equals("none") ? "" : " " + workMicros + "µs",
-        aggregate ? " All results.csv files byte-identical." : "");
+    String caption =
+        String.format(
+            Locale.ROOT,
+            "Wall time of a fresh JVM (-Xmx%s) per run, median of %d, %d cores, Java %s, work=%s%s.%s%n",
+            xmx,
+            repeats,
+            Runtime.getRuntime().availableProcessors(),
+            System.getProperty("java.version"),
+            work,
+            work.equals("none") ? "" : " " + workMicros + "µs",
+            aggregate ? " All results.csv files byte-identical." : "");
     if (groupby) {
-      caption += String.format(Locale.ROOT,
-          "groupby rows: keys %s, aggregations %s, the job at p%d against PlainJavaGroupBy at %d threads "
-              + "(its p90 exact, nearest rank; the job's approximate, Beam's ApproximateQuantiles); "
-              + "results.csv identical but for p90, rows whose p90 differs: %s.%n",
-          GROUPBY_KEYS, GROUPBY_AGGREGATIONS, workers, workers, String.join(", ", percentileNotes));
+      caption +=
+          String.format(
+              Locale.ROOT,
+              "groupby rows: keys %s, aggregations %s, the job at p%d against PlainJavaGroupBy at %d threads "
+                  + "(its p90 exact, nearest rank; the job's approximate, Beam's ApproximateQuantiles); "
+                  + "results.csv identical but for p90, rows whose p90 differs: %s.%n",
+              GROUPBY_KEYS,
+              GROUPBY_AGGREGATIONS,
+              workers,
+              workers,
+              String.join(", ", percentileNotes));
       if (aggregate) {
-        caption = caption.replace(" All results.csv files byte-identical.",
-            " Aggregate rows (key product, value amount): all four results.csv byte-identical.");
+        caption =
+            caption.replace(
+                " All results.csv files byte-identical.",
+                " Aggregate rows (key product, value amount): all four results.csv byte-identical.");
       }
     }
     String report = md + "\n" + caption;
@@ -166,31 +257,56 @@ final class Bench {
    *
    * @throws IllegalStateException naming the first difference in an exact column
    */
-  static long compareGroupBy(Path baseline, Path job, List<Aggregation> aggregations, int keyColumns)
-      throws IOException {
+  static long compareGroupBy(
+      Path baseline, Path job, List<Aggregation> aggregations, int keyColumns) throws IOException {
     List<CSVRecord> b = readCsv(baseline);
     List<CSVRecord> j = readCsv(job);
     if (b.size() != j.size()) {
-      throw new IllegalStateException("groupby: " + job + " has " + j.size() + " records, the baseline's "
-          + baseline + " " + b.size());
+      throw new IllegalStateException(
+          "groupby: "
+              + job
+              + " has "
+              + j.size()
+              + " records, the baseline's "
+              + baseline
+              + " "
+              + b.size());
     }
     long differ = 0;
     for (int r = 0; r < b.size(); r++) {
       CSVRecord x = b.get(r);
       CSVRecord y = j.get(r);
       if (x.size() != y.size() || x.size() != keyColumns + aggregations.size()) {
-        throw new IllegalStateException("groupby: record " + (r + 1) + " of " + job + " has " + y.size()
-            + " fields, the baseline's " + x.size());
+        throw new IllegalStateException(
+            "groupby: record "
+                + (r + 1)
+                + " of "
+                + job
+                + " has "
+                + y.size()
+                + " fields, the baseline's "
+                + x.size());
       }
       boolean percentileDiffers = false;
       for (int f = 0; f < x.size(); f++) {
-        boolean percentile = r > 0 && f >= keyColumns && aggregations.get(f - keyColumns).kind().percentile() > 0;
+        boolean percentile =
+            r > 0 && f >= keyColumns && aggregations.get(f - keyColumns).kind().percentile() > 0;
         if (x.get(f).equals(y.get(f))) {
           continue;
         }
         if (!percentile) {
-          throw new IllegalStateException("groupby: record " + (r + 1) + " field " + (f + 1) + " of " + job + " is '"
-              + y.get(f) + "', the baseline's '" + x.get(f) + "'");
+          throw new IllegalStateException(
+              "groupby: record "
+                  + (r + 1)
+                  + " field "
+                  + (f + 1)
+                  + " of "
+                  + job
+                  + " is '"
+                  + y.get(f)
+                  + "', the baseline's '"
+                  + x.get(f)
+                  + "'");
         }
         percentileDiffers = true;
       }

@@ -1,14 +1,14 @@
 package dev.parabeam.pipelines;
 
 import java.util.List;
-import org.apache.beam.sdk.Pipeline;
 import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
 
 /**
  * A chunked CSV job as the {@link Launcher} runs it: its name and options, the columns it needs,
- * and its pipeline. Everything else every job needs (parsing and checking the options, planning
- * and locating chunks, the output lock, staging and publishing only on success, the count check,
- * {@code summary.json}, runner defaults such as Flink's worker keys) is the launcher's.
+ * and its pipeline. Everything else every job needs (parsing and checking the options, planning and
+ * locating chunks, the output lock, staging and publishing only on success, the count check, {@code
+ * summary.json}, runner defaults such as Flink's worker keys) is the launcher's.
  *
  * @param <O> the job's options
  */
@@ -31,7 +31,9 @@ public interface ChunkedJob<O extends ChunkedJobOptions> {
    */
   default void validate(O options) {}
 
-  /** Fields of the job's own for {@code summary.json} (after the counts), e.g. its simulated work. */
+  /**
+   * Fields of the job's own for {@code summary.json} (after the counts), e.g. its simulated work.
+   */
   default Map<String, Object> summaryFields(O options) {
     return Map.of();
   }

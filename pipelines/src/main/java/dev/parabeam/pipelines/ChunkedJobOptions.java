@@ -17,14 +17,16 @@ public interface ChunkedJobOptions extends PipelineOptions {
 
   void setInput(String value);
 
-  @Description("Output directory for results.csv, dead-letters.csv and summary.json. Must be empty or absent "
-      + "(what a killed run left there does not count). One run at a time: .parabeam.lock.")
+  @Description(
+      "Output directory for results.csv, dead-letters.csv and summary.json. Must be empty or absent "
+          + "(what a killed run left there does not count). One run at a time: .parabeam.lock.")
   @Validation.Required
   String getOutput();
 
   void setOutput(String value);
 
-  @Description("Replace results of an earlier run in a non-empty output directory. Input files can never be inside it.")
+  @Description(
+      "Replace results of an earlier run in a non-empty output directory. Input files can never be inside it.")
   @Default.Boolean(false)
   Boolean getOverwrite();
 
@@ -42,46 +44,51 @@ public interface ChunkedJobOptions extends PipelineOptions {
 
   void setQuote(String value);
 
-  @Description("How the input files are compressed: AUTO (from each file's name, as Beam's Compression.detect: "
-      + ".gz, .bz2, .zip, .deflate, .zst; any other name is plain text), UNCOMPRESSED, GZIP, BZIP2, ZIP, DEFLATE "
-      + "or ZSTD. A compressed file cannot be cut into byte ranges: it is read whole by one worker.")
+  @Description(
+      "How the input files are compressed: AUTO (from each file's name, as Beam's Compression.detect: "
+          + ".gz, .bz2, .zip, .deflate, .zst; any other name is plain text), UNCOMPRESSED, GZIP, BZIP2, ZIP, DEFLATE "
+          + "or ZSTD. A compressed file cannot be cut into byte ranges: it is read whole by one worker.")
   @Default.String("AUTO")
   String getCompression();
 
   void setCompression(String value);
 
-  @Description("Encoding of the input text: UTF-8 (a byte order mark is skipped) or a single-byte charset whose "
-      + "bytes 0x00-0x7F are ASCII (ISO-8859-1, windows-1252, ...). Outputs are UTF-8; a byte the charset does "
-      + "not define makes its record a dead letter.")
+  @Description(
+      "Encoding of the input text: UTF-8 (a byte order mark is skipped) or a single-byte charset whose "
+          + "bytes 0x00-0x7F are ASCII (ISO-8859-1, windows-1252, ...). Outputs are UTF-8; a byte the charset does "
+          + "not define makes its record a dead letter.")
   @Default.String("UTF-8")
   String getEncoding();
 
   void setEncoding(String value);
 
-  @Description("Longest record accepted, in bytes; a longer one becomes a dead letter (memory stays bounded).")
+  @Description(
+      "Longest record accepted, in bytes; a longer one becomes a dead letter (memory stays bounded).")
   @Default.Integer(1 << 20)
   Integer getMaxRecordBytes();
 
   void setMaxRecordBytes(Integer value);
 
-  @Description("Size of a chunk, the unit of parallel work, in bytes. 0 = choose from the data size and the parallelism.")
+  @Description(
+      "Size of a chunk, the unit of parallel work, in bytes. 0 = choose from the data size and the parallelism.")
   @Default.Long(0)
   Long getChunkBytes();
 
   void setChunkBytes(Long value);
 
-  @Description("Inputs of up to this many bytes in all are scanned for record boundaries by the launcher, in one "
-      + "sequential read before the pipeline starts, which spares the pipeline a parallel pass and two shuffles; "
-      + "larger inputs are scanned in parallel inside the pipeline. 0 = always inside the pipeline.")
+  @Description(
+      "Inputs of up to this many bytes in all are scanned for record boundaries by the launcher, in one "
+          + "sequential read before the pipeline starts, which spares the pipeline a parallel pass and two shuffles; "
+          + "larger inputs are scanned in parallel inside the pipeline. 0 = always inside the pipeline.")
   @Default.Long(64L << 20)
   Long getLauncherScanMaxBytes();
 
   void setLauncherScanMaxBytes(Long value);
 
-  @Description("Fail the job (exit 1, nothing published) when more than this fraction of the records read are "
-      + "dead letters, e.g. 0.01 for 1%. Between 0 and 1; no limit unless given.")
+  @Description(
+      "Fail the job (exit 1, nothing published) when more than this fraction of the records read are "
+          + "dead letters, e.g. 0.01 for 1%. Between 0 and 1; no limit unless given.")
   Double getMaxDeadLetterFraction();
 
   void setMaxDeadLetterFraction(Double value);
-
 }

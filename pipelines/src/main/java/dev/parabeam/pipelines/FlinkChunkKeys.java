@@ -9,13 +9,13 @@ import org.apache.flink.util.MathUtils;
 /**
  * Shuffle keys that the Flink runner sends to distinct subtasks, so that chunks spread evenly.
  *
- * <p>In batch mode, beam-runners-flink translates a keyed shuffle into a DataSet {@code groupBy}
- * on the coder-encoded key bytes; Flink hashes them ({@code Arrays.hashCode}, then {@code
+ * <p>In batch mode, beam-runners-flink translates a keyed shuffle into a DataSet {@code groupBy} on
+ * the coder-encoded key bytes; Flink hashes them ({@code Arrays.hashCode}, then {@code
  * MathUtils.murmurHash}) modulo the parallelism to pick the subtask. With random keys, four chunks
  * on four subtasks collide most of the time (all distinct with probability 4!/4^4 = 9%), and the
  * job waits for the subtask that got two. This class searches small integers until it has one key
- * per subtask. If a future runner hashes differently, the keys are still valid, only the balance
- * is lost.
+ * per subtask. If a future runner hashes differently, the keys are still valid, only the balance is
+ * lost.
  */
 final class FlinkChunkKeys {
   private FlinkChunkKeys() {}

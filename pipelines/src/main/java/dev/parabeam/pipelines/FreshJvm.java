@@ -27,7 +27,8 @@ public final class FreshJvm {
   private FreshJvm() {}
 
   /** {@code java <jvmOptions> -cp <this class path> dev.parabeam.pipelines.Main <mainArgs>}. */
-  public static Run run(List<String> jvmOptions, List<String> mainArgs) throws IOException, InterruptedException {
+  public static Run run(List<String> jvmOptions, List<String> mainArgs)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);

@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.util.SplittableRandom;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * {@code generate}: writes a deterministic sales-like CSV dataset with columns {@code
@@ -21,7 +21,15 @@ import java.util.Set;
 final class Generate {
   static final String HEADER = "id,region,product,customer,amount,note";
   private static final String[] REGIONS = {
-    "north", "south", "east", "west", "central", "Île-de-France", "Paris, FR", "Zürich", "São Paulo",
+    "north",
+    "south",
+    "east",
+    "west",
+    "central",
+    "Île-de-France",
+    "Paris, FR",
+    "Zürich",
+    "São Paulo",
     "\"Big\" Apple"
   };
   private static final String[] WORDS = {
@@ -46,11 +54,22 @@ final class Generate {
       Files.createDirectories(out.getParent());
     }
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-    try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(tmp), StandardCharsets.UTF_8), 1 << 16)) {
+    try (Writer w =
+        new BufferedWriter(
+            new OutputStreamWriter(Files.newOutputStream(tmp), StandardCharsets.UTF_8), 1 << 16)) {
       write(w, rows, seed, (int) products);
     }
     Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    System.out.println("wrote " + rows + " rows to " + out + " (" + Files.size(out) + " bytes, seed " + seed + ")");
+    System.out.println(
+        "wrote "
+            + rows
+            + " rows to "
+            + out
+            + " ("
+            + Files.size(out)
+            + " bytes, seed "
+            + seed
+            + ")");
     return 0;
   }
 

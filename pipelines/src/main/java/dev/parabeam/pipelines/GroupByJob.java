@@ -74,12 +74,19 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
   }
 
   @Override
-  public JobOutputs<List<String>, Object[], Object[]> build(Pipeline p, GroupByOptions o, JobInput input) {
+  public JobOutputs<List<String>, Object[], Object[]> build(
+      Pipeline p, GroupByOptions o, JobInput input) {
     List<String> keys = keyColumns(o);
     AggregationsFn fn = new AggregationsFn(aggregations(o));
-    PCollection<ChunkResult<List<String>, Object[]>> results = input.read(p, "ReadChunks",
-        ChunkedCsv.of(new KeysAndValues(keys, fn.aggregations()), ListCoder.of(StringUtf8Coder.of()),
-            fn.inputCoder(), fn));
+    PCollection<ChunkResult<List<String>, Object[]>> results =
+        input.read(
+            p,
+            "ReadChunks",
+            ChunkedCsv.of(
+                new KeysAndValues(keys, fn.aggregations()),
+                ListCoder.of(StringUtf8Coder.of()),
+                fn.inputCoder(),
+                fn));
     return new JobOutputs<>(results, fn, new Table(keys, fn));
   }
 
@@ -92,7 +99,10 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
     List<String> keys = new ArrayList<>();
     for (String k : list.split(",", -1)) {
       if (k.isEmpty()) {
-        throw new UsageException("--keyColumns=" + list + ": an empty column name; write e.g. --keyColumns=region,product");
+        throw new UsageException(
+            "--keyColumns="
+                + list
+                + ": an empty column name; write e.g. --keyColumns=region,product");
       }
       if (keys.contains(k)) {
         throw new UsageException("--keyColumns names '" + k + "' twice");
@@ -121,7 +131,8 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
     private final List<String> keyColumns;
     private final List<Aggregation> aggregations;
 
-    // sameAs[i]: the first aggregation that reads aggregation i's column the same way (number or text)
+    // sameAs[i]: the first aggregation that reads aggregation i's column the same way (number or
+    // text)
     private final int[] sameAs;
 
     KeysAndValues(List<String> keyColumns, List<Aggregation> aggregations) {
@@ -174,7 +185,10 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
     }
   }
 
-  /** Key columns, then one column per aggregation headed as written; rows by key fields in UTF-8 byte order. */
+  /**
+   * Key columns, then one column per aggregation headed as written; rows by key fields in UTF-8
+   * byte order.
+   */
   static final class Table implements ResultTable<List<String>, Object[]>, Serializable {
     private static final long serialVersionUID = 1L;
     private final List<String> keyColumns;

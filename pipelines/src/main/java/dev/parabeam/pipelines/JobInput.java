@@ -11,9 +11,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 
 /**
- * The input the launcher prepared for a job: the planned (and perhaps already located) chunks,
- * the dialect and record limit, where dead letters go, and the runner's worker keys. A job hands
- * its {@link ChunkedCsv} to {@link #read}, which configures it with all of that.
+ * The input the launcher prepared for a job: the planned (and perhaps already located) chunks, the
+ * dialect and record limit, where dead letters go, and the runner's worker keys. A job hands its
+ * {@link ChunkedCsv} to {@link #read}, which configures it with all of that.
  */
 public final class JobInput {
   private final List<CsvChunk> chunks;
@@ -23,7 +23,12 @@ public final class JobInput {
   private final String deadLetterDir;
   private final int[] distributionKeys;
 
-  JobInput(List<CsvChunk> chunks, CsvDialect dialect, int maxRecordBytes, boolean located, String deadLetterDir,
+  JobInput(
+      List<CsvChunk> chunks,
+      CsvDialect dialect,
+      int maxRecordBytes,
+      boolean located,
+      String deadLetterDir,
       int[] distributionKeys) {
     this.chunks = List.copyOf(chunks);
     this.dialect = dialect;
@@ -46,7 +51,8 @@ public final class JobInput {
    * Applies {@code transform}, configured for this input, to the chunks ({@code PlanChunks}, then a
    * step named {@code name}); returns its per-chunk results.
    */
-  public <K, V, A> PCollection<ChunkResult<K, A>> read(Pipeline p, String name, ChunkedCsv<K, V, A> transform) {
+  public <K, V, A> PCollection<ChunkResult<K, A>> read(
+      Pipeline p, String name, ChunkedCsv<K, V, A> transform) {
     ChunkedCsv<K, V, A> t = transform.withDialect(dialect).withMaxRecordBytes(maxRecordBytes);
     if (deadLetterDir != null) {
       t = t.withDeadLetterDirectory(deadLetterDir);

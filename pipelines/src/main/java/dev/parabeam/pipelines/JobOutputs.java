@@ -15,7 +15,10 @@ public final class JobOutputs<K, A, R> {
   private final CombineFn<?, A, R> combineFn;
   private final ResultTable<K, R> table;
 
-  public JobOutputs(PCollection<ChunkResult<K, A>> results, CombineFn<?, A, R> combineFn, ResultTable<K, R> table) {
+  public JobOutputs(
+      PCollection<ChunkResult<K, A>> results,
+      CombineFn<?, A, R> combineFn,
+      ResultTable<K, R> table) {
     this.results = results;
     this.combineFn = combineFn;
     this.table = table;
@@ -33,7 +36,10 @@ public final class JobOutputs<K, A, R> {
     return table;
   }
 
-  /** Merges the results in one place and writes results.csv, dead-letters.csv and counts into {@code dir}. */
+  /**
+   * Merges the results in one place and writes results.csv, dead-letters.csv and counts into {@code
+   * dir}.
+   */
   public void writeTo(String dir) {
     results.apply("WriteOutputs", WriteChunkedOutputs.to(dir, combineFn, table));
   }

@@ -8,16 +8,16 @@ import dev.parabeam.transforms.chunks.CsvFile;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvHeader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.beam.sdk.io.Compression;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -35,8 +35,10 @@ final class JobPlan {
   final CsvDialect dialect;
   final List<CsvFile> files;
   final List<CsvChunk> chunks;
+
   /** Whether {@link #chunks} were located (scanned for record boundaries) by the launcher. */
   final boolean chunksLocated;
+
   final int parallelism;
   final long totalBytes;
 
@@ -73,14 +75,16 @@ final class JobPlan {
       throw new UsageException("--maxRecordBytes must be a positive number of bytes");
     }
     if (o.getLauncherScanMaxBytes() == null || o.getLauncherScanMaxBytes() < 0) {
-      throw new UsageException("--launcherScanMaxBytes must be 0 (always scan inside the pipeline) or a positive number of bytes");
+      throw new UsageException(
+          "--launcherScanMaxBytes must be 0 (always scan inside the pipeline) or a positive number of bytes");
     }
     if (o.getChunkBytes() == null || o.getChunkBytes() < 0) {
       throw new UsageException("--chunkBytes must be 0 (automatic) or a positive number of bytes");
     }
     Double maxDead = o.getMaxDeadLetterFraction();
     if (maxDead != null && !(maxDead >= 0 && maxDead <= 1)) {
-      throw new UsageException("--maxDeadLetterFraction must be between 0 and 1 (0.01 = 1%), got " + maxDead);
+      throw new UsageException(
+          "--maxDeadLetterFraction must be between 0 and 1 (0.01 = 1%), got " + maxDead);
     }
 
     String input = absolute(o.getInput());
@@ -120,11 +124,22 @@ final class JobPlan {
       for (String column : requiredColumns) {
         if (header.indexOf(column) < 0) {
           throw new UsageException(
-              path + " has no column '" + column + "' (its columns: " + String.join(", ", header.columns()) + ")");
+              path
+                  + " has no column '"
+                  + column
+                  + "' (its columns: "
+                  + String.join(", ", header.columns())
+                  + ")");
         }
       }
-      files.add(new CsvFile(path, md.sizeBytes(), header.dataStart(), header.dataStartLine(), header.columns(),
-          fileCompression));
+      files.add(
+          new CsvFile(
+              path,
+              md.sizeBytes(),
+              header.dataStart(),
+              header.dataStartLine(),
+              header.columns(),
+              fileCompression));
       total += md.sizeBytes();
     }
 
@@ -134,7 +149,8 @@ final class JobPlan {
     Path out = Paths.get(o.getOutput()).toAbsolutePath().normalize();
     for (Path up = out.getParent(); up != null; up = up.getParent()) {
       if (Files.isRegularFile(up)) {
-        throw new UsageException("--output=" + o.getOutput() + " is under " + up + ", which is a file");
+        throw new UsageException(
+            "--output=" + o.getOutput() + " is under " + up + ", which is a file");
       }
     }
     boolean exists = Files.exists(out);
@@ -145,7 +161,11 @@ final class JobPlan {
     for (CsvFile f : files) {
       if (isLocal(f.path()) && realOrSelf(Paths.get(f.path())).startsWith(outReal)) {
         throw new UsageException(
-            "--output=" + o.getOutput() + " holds input file " + f.path() + "; choose another output directory");
+            "--output="
+                + o.getOutput()
+                + " holds input file "
+                + f.path()
+                + "; choose another output directory");
       }
     }
     if (exists) {
@@ -162,8 +182,14 @@ final class JobPlan {
   }
 
   /** The codecs a file can be read with; AUTO picks one of them (or none) from the name. */
-  static final List<Compression> READABLE = List.of(Compression.UNCOMPRESSED, Compression.GZIP, Compression.BZIP2,
-      Compression.ZIP, Compression.DEFLATE, Compression.ZSTD);
+  static final List<Compression> READABLE =
+      List.of(
+          Compression.UNCOMPRESSED,
+          Compression.GZIP,
+          Compression.BZIP2,
+          Compression.ZIP,
+          Compression.DEFLATE,
+          Compression.ZSTD);
 
   /** {@code --compression}: AUTO or one of {@link #READABLE}, case-insensitive. */
   static Compression compressionOption(String value) {
@@ -188,14 +214,19 @@ final class JobPlan {
   static Compression compressionOf(String path, Compression option) {
     Compression c = option == Compression.AUTO ? Compression.detect(path) : option;
     if (!READABLE.contains(c)) {
-      throw new UsageException(path + ": " + c + " compression (from its name) is not supported; give "
-          + "--compression=UNCOMPRESSED to read it as plain text");
+      throw new UsageException(
+          path
+              + ": "
+              + c
+              + " compression (from its name) is not supported; give "
+              + "--compression=UNCOMPRESSED to read it as plain text");
     }
     if (c == Compression.ZSTD) {
       try {
         Class.forName("com.github.luben.zstd.ZstdInputStream");
       } catch (ClassNotFoundException | LinkageError e) {
-        throw new UsageException(path + ": ZSTD needs the zstd-jni library, which is not on the class path");
+        throw new UsageException(
+            path + ": ZSTD needs the zstd-jni library, which is not on the class path");
       }
     }
     return c;
@@ -213,14 +244,16 @@ final class JobPlan {
 
   /**
    * This plan with its chunks located by one sequential read on this machine. Chunks sized
-   * automatically are re-cut to hold equal numbers of lines (equal records are equal work); a
-   * size given with {@code --chunkBytes} is kept as it is.
+   * automatically are re-cut to hold equal numbers of lines (equal records are equal work); a size
+   * given with {@code --chunkBytes} is kept as it is.
    */
   JobPlan locatedOnLauncher(ChunkedJobOptions o) throws IOException {
-    List<CsvChunk> located = o.getChunkBytes() == 0
-        ? ChunkLocator.scanAndBalanceByLines(chunks, dialect)
-        : ChunkLocator.scanAndLocate(chunks, dialect);
-    return new JobPlan(input, output, outputExists, dialect, files, located, true, parallelism, totalBytes);
+    List<CsvChunk> located =
+        o.getChunkBytes() == 0
+            ? ChunkLocator.scanAndBalanceByLines(chunks, dialect)
+            : ChunkLocator.scanAndLocate(chunks, dialect);
+    return new JobPlan(
+        input, output, outputExists, dialect, files, located, true, parallelism, totalBytes);
   }
 
   static boolean isLocal(String path) {
@@ -252,11 +285,15 @@ final class JobPlan {
   static void requireEmptyOrOverwrite(ChunkedJobOptions o, Path out) {
     if (!o.getOverwrite() && !isEmptyDir(out)) {
       throw new UsageException(
-          "--output=" + o.getOutput() + " is not empty; choose a new directory or add --overwrite=true");
+          "--output="
+              + o.getOutput()
+              + " is not empty; choose a new directory or add --overwrite=true");
     }
   }
 
-  /** Empty but for our lock file and staging directories (a killed run's leftovers do not count). */
+  /**
+   * Empty but for our lock file and staging directories (a killed run's leftovers do not count).
+   */
   private static boolean isEmptyDir(Path dir) {
     try (Stream<Path> s = Files.list(dir)) {
       return s.allMatch(p -> OutputLock.isOurs(p.getFileName().toString()));

@@ -14,7 +14,8 @@ public final class JobResult {
 
   private JobResult(int exitCode, Map<String, Object> summary) {
     this.exitCode = exitCode;
-    this.summary = summary == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(summary));
+    this.summary =
+        summary == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(summary));
   }
 
   static JobResult exit(int code) {
@@ -32,7 +33,8 @@ public final class JobResult {
   /** The summary of a run that succeeded; throws for one that did not. */
   public Map<String, Object> summary() {
     if (summary == null) {
-      throw new IllegalStateException("the run failed with exit code " + exitCode + ": it has no summary");
+      throw new IllegalStateException(
+          "the run failed with exit code " + exitCode + ": it has no summary");
     }
     return summary;
   }
@@ -57,7 +59,10 @@ public final class JobResult {
     return number("chunks").intValue();
   }
 
-  /** The launcher's scan for record boundaries (when it did it) plus {@code Pipeline.run()} to finish. */
+  /**
+   * The launcher's scan for record boundaries (when it did it) plus {@code Pipeline.run()} to
+   * finish.
+   */
   public double pipelineSeconds() {
     return number("pipeline_seconds").doubleValue();
   }

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.cluster.FlinkMasterCheck;
 import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.engine.ChunkedCsv;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
@@ -22,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -30,8 +32,6 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import dev.parabeam.pipelines.cluster.FlinkMasterCheck;
-import java.util.function.Consumer;
 
 /**
  * Runs a {@link ChunkedJob} from the command line: what every job needs, once.
@@ -43,14 +43,13 @@ import java.util.function.Consumer;
  *   ─► counts add up, dead-letter limit ─► publish ─► summary.json
  * </pre>
  *
- * <p>Misuse (a bad option, a missing column, an output directory in the way) is one {@code
- * error:} line and exit 2 before anything is written. The pipeline writes into a staging
- * directory inside the output directory; only a run that finished and whose counts add up moves
- * its files into place, so a failed run (exit 1, {@code error: job failed: …}) leaves no partial
- * output. For inputs up to {@code --launcherScanMaxBytes} the launcher scans for record
- * boundaries before the pipeline starts ({@link ChunkLocator}); the scan is timed with the run.
- * Runner-specific choices (the DirectRunner's checks, Flink's copies and worker keys) are made
- * here, never in a job.
+ * <p>Misuse (a bad option, a missing column, an output directory in the way) is one {@code error:}
+ * line and exit 2 before anything is written. The pipeline writes into a staging directory inside
+ * the output directory; only a run that finished and whose counts add up moves its files into
+ * place, so a failed run (exit 1, {@code error: job failed: …}) leaves no partial output. For
+ * inputs up to {@code --launcherScanMaxBytes} the launcher scans for record boundaries before the
+ * pipeline starts ({@link ChunkLocator}); the scan is timed with the run. Runner-specific choices
+ * (the DirectRunner's checks, Flink's copies and worker keys) are made here, never in a job.
  */
 public final class Launcher {
   static final String RESULTS = WriteChunkedOutputs.RESULTS_FILE;
@@ -59,8 +58,10 @@ public final class Launcher {
   static final String COUNTS_FILE = WriteChunkedOutputs.COUNTS_FILE;
   static final String DEAD_LETTER_PARTS = "dead-letter-parts";
   static final String STAGING_PREFIX = ".parabeam-staging-";
+
   /** Total bytes of the dead-letter records, in counts.properties when the fan-in counts them. */
   static final String DEAD_LETTER_BYTES = "dead_letter_bytes";
+
   static final String UNTERMINATED_QUOTES = "unterminated_quotes";
 
   private Launcher() {}
@@ -77,17 +78,26 @@ public final class Launcher {
    * staging}. The runner decides the worker keys of the chunks (Flink: keys that land on distinct
    * subtasks), not the job.
    */
-  static <O extends ChunkedJobOptions> void build(ChunkedJob<O> job, Pipeline p, O o, JobPlan plan, String staging) {
-    int[] keys = o.getRunner().getSimpleName().startsWith("Flink")
-        ? FlinkChunkKeys.forParallelism(plan.parallelism)
-        : null;
-    JobInput input = new JobInput(plan.chunks, plan.dialect, o.getMaxRecordBytes(), plan.chunksLocated,
-        staging + "/" + DEAD_LETTER_PARTS, keys);
+  static <O extends ChunkedJobOptions> void build(
+      ChunkedJob<O> job, Pipeline p, O o, JobPlan plan, String staging) {
+    int[] keys =
+        o.getRunner().getSimpleName().startsWith("Flink")
+            ? FlinkChunkKeys.forParallelism(plan.parallelism)
+            : null;
+    JobInput input =
+        new JobInput(
+            plan.chunks,
+            plan.dialect,
+            o.getMaxRecordBytes(),
+            plan.chunksLocated,
+            staging + "/" + DEAD_LETTER_PARTS,
+            keys);
     job.build(p, o, input).writeTo(staging);
   }
 
   /** Runs {@code job} for command-line {@code args}; returns the process exit code. */
-  public static <O extends ChunkedJobOptions> int run(ChunkedJob<O> job, String[] args, PrintStream out, PrintStream err) {
+  public static <O extends ChunkedJobOptions> int run(
+      ChunkedJob<O> job, String[] args, PrintStream out, PrintStream err) {
     return execute(job, args, out, err).exitCode();
   }
 
@@ -151,20 +161,31 @@ public final class Launcher {
       return runLocked(job, o, plan, createdOutput, t0, out, err);
     } catch (IOException e) {
       // only closing the lock (removing its file) can get here; the results are in place
-      err.println("error: cannot remove " + plan.output.resolve(OutputLock.FILE_NAME) + ": " + firstLine(rootMessage(e)));
+      err.println(
+          "error: cannot remove "
+              + plan.output.resolve(OutputLock.FILE_NAME)
+              + ": "
+              + firstLine(rootMessage(e)));
       return JobResult.exit(1);
     }
   }
 
   /** The run itself, once this process holds the output directory's lock. */
   private static <O extends ChunkedJobOptions> JobResult runLocked(
-      ChunkedJob<O> job, O o, JobPlan plan, boolean createdOutput, long t0, PrintStream out, PrintStream err) {
+      ChunkedJob<O> job,
+      O o,
+      JobPlan plan,
+      boolean createdOutput,
+      long t0,
+      PrintStream out,
+      PrintStream err) {
     Path staging = plan.output.resolve(STAGING_PREFIX + UUID.randomUUID());
     PipelineResult.State state;
     long pipelineNanos;
     try {
       Files.createDirectories(staging);
-      // The record-boundary scan is part of the run's work wherever it happens, so it is timed with it.
+      // The record-boundary scan is part of the run's work wherever it happens, so it is timed with
+      // it.
       long r0 = System.nanoTime();
       if (plan.scanOnLauncher(o)) {
         plan = plan.locatedOnLauncher(o);
@@ -188,16 +209,21 @@ public final class Launcher {
         throw new IllegalStateException(
             "records do not add up: read " + read + " != ok " + ok + " + dead letters " + dead);
       }
-      // written by the fan-in from the chunks' dead-letter sizes; absent (0) where it does not count them
+      // written by the fan-in from the chunks' dead-letter sizes; absent (0) where it does not
+      // count them
       long deadBytes = counts.getOrDefault(DEAD_LETTER_BYTES, 0L);
       Double limit = o.getMaxDeadLetterFraction();
       if (limit != null) {
         BigDecimal allowed = BigDecimal.valueOf(limit).multiply(BigDecimal.valueOf(read));
         if (BigDecimal.valueOf(dead).compareTo(allowed) > 0) {
-          throw new DeadLetterLimitException(deadLetterShare(dead, read) + ", more than --maxDeadLetterFraction="
-              + BigDecimal.valueOf(limit).stripTrailingZeros().toPlainString() + " allows (at most "
-              + String.format(Locale.ROOT, "%,d", allowed.setScale(0, RoundingMode.FLOOR).toBigInteger())
-              + "); nothing was published");
+          throw new DeadLetterLimitException(
+              deadLetterShare(dead, read)
+                  + ", more than --maxDeadLetterFraction="
+                  + BigDecimal.valueOf(limit).stripTrailingZeros().toPlainString()
+                  + " allows (at most "
+                  + String.format(
+                      Locale.ROOT, "%,d", allowed.setScale(0, RoundingMode.FLOOR).toBigInteger())
+                  + "); nothing was published");
         }
       }
       Map<String, Object> summary = new LinkedHashMap<>();
@@ -205,7 +231,8 @@ public final class Launcher {
       summary.put("files", plan.files.size());
       summary.put("bytes", plan.totalBytes);
       summary.put("chunks", plan.chunks.size());
-      summary.put("units", plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1);
+      summary.put(
+          "units", plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1);
       summary.put("records_read", read);
       summary.put("records_ok", ok);
       summary.put("dead_letters", dead);
@@ -226,16 +253,26 @@ public final class Launcher {
       Files.writeString(plan.output.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
       out.println(json);
       out.println("output: " + plan.output);
-      String warning = deadLetterWarning(dead, read, deadBytes, plan.totalBytes,
-          plan.output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE));
+      String warning =
+          deadLetterWarning(
+              dead,
+              read,
+              deadBytes,
+              plan.totalBytes,
+              plan.output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE));
       if (warning != null) {
         err.println(warning);
       }
       if (unterminated > 0) {
-        err.println(String.format(Locale.ROOT, "warning: %s never closed, so the rest of %s one dead letter; see %s",
-            unterminated == 1 ? "1 quoted field is" : String.format(Locale.ROOT, "%,d quoted fields are", unterminated),
-            unterminated == 1 ? "its file is" : "each of their files is",
-            plan.output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE)));
+        err.println(
+            String.format(
+                Locale.ROOT,
+                "warning: %s never closed, so the rest of %s one dead letter; see %s",
+                unterminated == 1
+                    ? "1 quoted field is"
+                    : String.format(Locale.ROOT, "%,d quoted fields are", unterminated),
+                unterminated == 1 ? "its file is" : "each of their files is",
+                plan.output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE)));
       }
       return JobResult.done(summary);
     } catch (DeadLetterLimitException e) {
@@ -262,21 +299,30 @@ public final class Launcher {
    * The warning line when dead letters are more than 1% of the records read, or their bytes more
    * than 1% of the input bytes; null otherwise.
    */
-  static String deadLetterWarning(long dead, long read, long deadBytes, long inputBytes, Path deadLetters) {
+  static String deadLetterWarning(
+      long dead, long read, long deadBytes, long inputBytes, Path deadLetters) {
     boolean manyRecords = dead * 100 > read;
     boolean manyBytes = deadBytes * 100 > inputBytes;
     if (!manyRecords && !manyBytes) {
       return null;
     }
-    String bytes = manyBytes
-        ? String.format(Locale.ROOT, ", %,d of %,d input bytes (%s)", deadBytes, inputBytes, percent(deadBytes, inputBytes))
-        : "";
+    String bytes =
+        manyBytes
+            ? String.format(
+                Locale.ROOT,
+                ", %,d of %,d input bytes (%s)",
+                deadBytes,
+                inputBytes,
+                percent(deadBytes, inputBytes))
+            : "";
     return "warning: " + deadLetterShare(dead, read) + bytes + "; see " + deadLetters;
   }
 
   /** "1,234 of 100,000 records (1.2%) are dead letters". */
   static String deadLetterShare(long dead, long read) {
-    return String.format(Locale.ROOT, "%,d of %,d", dead, read) + " records (" + percent(dead, read)
+    return String.format(Locale.ROOT, "%,d of %,d", dead, read)
+        + " records ("
+        + percent(dead, read)
         + ") are dead letters";
   }
 
@@ -285,30 +331,37 @@ public final class Launcher {
     if (read == 0) {
       return BigDecimal.ZERO;
     }
-    return BigDecimal.valueOf(dead).divide(BigDecimal.valueOf(read), 6, RoundingMode.HALF_EVEN).stripTrailingZeros();
+    return BigDecimal.valueOf(dead)
+        .divide(BigDecimal.valueOf(read), 6, RoundingMode.HALF_EVEN)
+        .stripTrailingZeros();
   }
 
   /**
-   * {@code part} as a percentage of {@code whole} with one decimal, or more where one would hide
-   * a part that is not zero or show exactly 1% (the warning's line) for a share that is not.
+   * {@code part} as a percentage of {@code whole} with one decimal, or more where one would hide a
+   * part that is not zero or show exactly 1% (the warning's line) for a share that is not.
    */
   static String percent(long part, long whole) {
     if (whole == 0) {
       return "0%";
     }
     BigDecimal exact =
-        BigDecimal.valueOf(part).multiply(BigDecimal.valueOf(100)).divide(BigDecimal.valueOf(whole), MathContext.DECIMAL64);
+        BigDecimal.valueOf(part)
+            .multiply(BigDecimal.valueOf(100))
+            .divide(BigDecimal.valueOf(whole), MathContext.DECIMAL64);
     for (int scale = 1; ; scale++) {
       BigDecimal shown = exact.setScale(scale, RoundingMode.HALF_UP);
-      boolean misleading = (part != 0 && shown.signum() == 0)
-          || (shown.compareTo(BigDecimal.ONE) == 0 && exact.compareTo(BigDecimal.ONE) != 0);
+      boolean misleading =
+          (part != 0 && shown.signum() == 0)
+              || (shown.compareTo(BigDecimal.ONE) == 0 && exact.compareTo(BigDecimal.ONE) != 0);
       if (!misleading || scale >= 8) {
         return shown.stripTrailingZeros().toPlainString() + "%";
       }
     }
   }
 
-  /** Beam's message for a bad option value does not name the option; find the argument that fails. */
+  /**
+   * Beam's message for a bad option value does not name the option; find the argument that fails.
+   */
   static String describeBadOption(ChunkedJob<?> job, String[] args, IllegalArgumentException e) {
     String msg = e.getMessage();
     if (msg != null && msg.contains("--")) {
@@ -328,10 +381,10 @@ public final class Launcher {
    * Runner settings the job chooses unless the command line gives them.
    *
    * <p>The DirectRunner's immutability and encodability checks encode and compare every element at
-   * every step. They exist to catch DoFns that mutate their inputs or hold unencodable values, which
-   * the transforms' tests (TestPipeline, checks on) already cover; in a job they only cost time:
-   * each chunk report holds the chunk's statistics for every key (about 15 ms per report of 1,000
-   * keys, measured). The job turns them off.
+   * every step. They exist to catch DoFns that mutate their inputs or hold unencodable values,
+   * which the transforms' tests (TestPipeline, checks on) already cover; in a job they only cost
+   * time: each chunk report holds the chunk's statistics for every key (about 15 ms per report of
+   * 1,000 keys, measured). The job turns them off.
    *
    * <p>The Flink runner, unless {@code --fasterCopy} is set, deep-copies every element between
    * chained operators by encoding and decoding it with its coder (and warns about it on every run).
@@ -384,22 +437,30 @@ public final class Launcher {
     return m;
   }
 
-  /** Moves staged results into the output directory, replacing earlier results, then drops staging. */
+  /**
+   * Moves staged results into the output directory, replacing earlier results, then drops staging.
+   */
   private static void publish(Path staging, Path output) throws IOException {
     // earlier results of ours go; anything else a user keeps there stays
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(output, DEAD_LETTERS_PREFIX + "*.csv")) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(output, DEAD_LETTERS_PREFIX + "*.csv")) {
       for (Path old : ds) {
         Files.delete(old);
       }
     }
     Files.deleteIfExists(output.resolve(SUMMARY));
-    Files.move(staging.resolve(RESULTS), output.resolve(RESULTS), StandardCopyOption.REPLACE_EXISTING);
-    Files.move(staging.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE),
-        output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE), StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        staging.resolve(RESULTS), output.resolve(RESULTS), StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        staging.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE),
+        output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE),
+        StandardCopyOption.REPLACE_EXISTING);
     deleteTree(staging);
   }
 
-  /** Creates {@code dir} (and its parents); returns whether this call created {@code dir} itself. */
+  /**
+   * Creates {@code dir} (and its parents); returns whether this call created {@code dir} itself.
+   */
   private static boolean createDirectory(Path dir) throws IOException {
     if (Files.isDirectory(dir)) {
       return false;

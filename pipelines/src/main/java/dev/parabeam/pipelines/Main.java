@@ -1,18 +1,18 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.cluster.ClusterCommand;
+import dev.parabeam.pipelines.speedup.Speedup;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import dev.parabeam.pipelines.cluster.ClusterCommand;
-import dev.parabeam.pipelines.speedup.Speedup;
 
 /**
- * Entry point of the bundled jar: {@code java -jar parabeam-pipelines-bundled.jar <command> [options]}.
- * Every command is registered once in {@link #COMMANDS} (name, one-line summary, entry), from which
- * the usage text and the dispatch are both made. Every command reports misuse as one {@code
- * error:} line with exit code 2 and never shows a stack trace to a user.
+ * Entry point of the bundled jar: {@code java -jar parabeam-pipelines-bundled.jar <command>
+ * [options]}. Every command is registered once in {@link #COMMANDS} (name, one-line summary,
+ * entry), from which the usage text and the dispatch are both made. Every command reports misuse as
+ * one {@code error:} line with exit code 2 and never shows a stack trace to a user.
  */
 public final class Main {
   /** A command: what {@code run.sh <name>} runs. */
@@ -30,53 +30,81 @@ public final class Main {
     }
   }
 
-  static final List<Command> COMMANDS = List.of(
-      job(AggregateJob.INSTANCE),
-      job(GroupByJob.INSTANCE),
-      new Command("generate", "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]", List.of(),
-          Generate::main),
-      new Command("baseline", "a job's computation in plain Java (commons-csv + HashMap): --input=FILE [--threads=N]",
-          List.of("[--output=results.csv] --keyColumn=K --valueColumn=V (the aggregate job)",
-              "or --job=groupby --keyColumns=a,b --aggregations=count,sum(c),p90(c),... (percentiles exact)"),
-          Main::baseline),
-      new Command("bench", "jobs vs plain-Java baselines, side by side: --sizes=1000000,10000000 [--repeats=3]",
-          List.of("[--workers=4] [--xmx=1g] [--jobs=aggregate,groupby] (groupby row: job p<workers> vs <workers> threads)"), Bench::main),
-      new Command("speedup", "the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
-          List.of("[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
-          args -> Speedup.run(args, System.out, System.err, Datasets::ensure), true),
-      new Command("cluster", "a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
-          List.of("| status | stop | add-taskmanager (web UI http://127.0.0.1:8081)"),
-          ClusterCommand::main, true));
+  static final List<Command> COMMANDS =
+      List.of(
+          job(AggregateJob.INSTANCE),
+          job(GroupByJob.INSTANCE),
+          new Command(
+              "generate",
+              "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]",
+              List.of(),
+              Generate::main),
+          new Command(
+              "baseline",
+              "a job's computation in plain Java (commons-csv + HashMap): --input=FILE [--threads=N]",
+              List.of(
+                  "[--output=results.csv] --keyColumn=K --valueColumn=V (the aggregate job)",
+                  "or --job=groupby --keyColumns=a,b --aggregations=count,sum(c),p90(c),... (percentiles exact)"),
+              Main::baseline),
+          new Command(
+              "bench",
+              "jobs vs plain-Java baselines, side by side: --sizes=1000000,10000000 [--repeats=3]",
+              List.of(
+                  "[--workers=4] [--xmx=1g] [--jobs=aggregate,groupby] (groupby row: job p<workers> vs <workers> threads)"),
+              Bench::main),
+          new Command(
+              "speedup",
+              "the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
+              List.of(
+                  "[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
+              args -> Speedup.run(args, System.out, System.err, Datasets::ensure),
+              true),
+          new Command(
+              "cluster",
+              "a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
+              List.of("| status | stop | add-taskmanager (web UI http://127.0.0.1:8081)"),
+              ClusterCommand::main,
+              true));
 
   private Main() {}
 
   /** A chunked job as a command: {@code --help} prints its options, anything else runs it. */
   static <O extends ChunkedJobOptions> Command job(ChunkedJob<O> job) {
-    return new Command(job.name(), job.summary(), List.of("(run.sh " + job.name() + " --help lists its options)"),
-        args -> jobMain(job, args), true);
+    return new Command(
+        job.name(),
+        job.summary(),
+        List.of("(run.sh " + job.name() + " --help lists its options)"),
+        args -> jobMain(job, args),
+        true);
   }
 
   static <O extends ChunkedJobOptions> int jobMain(ChunkedJob<O> job, String[] args) {
     if (Arrays.asList(args).contains("--help")) {
       PipelineOptionsFactory.register(job.optionsClass());
       System.out.println("usage: run.sh " + job.usage());
-      System.out.println("           [--targetParallelism=N] [--runner=DirectRunner|FlinkRunner] [options]");
+      System.out.println(
+          "           [--targetParallelism=N] [--runner=DirectRunner|FlinkRunner] [options]");
       System.out.println();
       PipelineOptionsFactory.printHelp(System.out, job.optionsClass());
-      System.out.println("Runner options: --help=DirectOptions, --help=FlinkPipelineOptions (e.g. --parallelism, --flinkMaster).");
+      System.out.println(
+          "Runner options: --help=DirectOptions, --help=FlinkPipelineOptions (e.g. --parallelism, --flinkMaster).");
       return 0;
     }
     for (String a : args) {
       if (a.startsWith("--help=")) {
         PipelineOptionsFactory.register(job.optionsClass());
-        PipelineOptionsFactory.fromArgs(a).create(); // prints the help of the named options and exits
+        PipelineOptionsFactory.fromArgs(a)
+            .create(); // prints the help of the named options and exits
         return 0;
       }
     }
     return Launcher.run(job, args, System.out, System.err);
   }
 
-  /** {@code baseline [--job=aggregate|groupby] ...}: the plain-Java program of that job (aggregate when not named). */
+  /**
+   * {@code baseline [--job=aggregate|groupby] ...}: the plain-Java program of that job (aggregate
+   * when not named).
+   */
   static int baseline(String[] args) throws Exception {
     String job = "aggregate";
     List<String> rest = new ArrayList<>();
@@ -94,12 +122,14 @@ public final class Main {
       case "groupby":
         return PlainJavaGroupBy.main(r);
       default:
-        throw new UsageException("--job=" + job + ": no plain-Java baseline for it (known: aggregate, groupby)");
+        throw new UsageException(
+            "--job=" + job + ": no plain-Java baseline for it (known: aggregate, groupby)");
     }
   }
 
   static String usage() {
-    List<String> lines = new ArrayList<>(List.of("usage: run.sh <command> [--option=value ...]", "", "commands:"));
+    List<String> lines =
+        new ArrayList<>(List.of("usage: run.sh <command> [--option=value ...]", "", "commands:"));
     for (Command c : COMMANDS) {
       lines.add(String.format("  %-10s  %s", c.name(), c.summary()));
       for (String more : c.more()) {
@@ -119,7 +149,10 @@ public final class Main {
   }
 
   static int run(String[] args) {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("help") || args[0].equals("-h")) {
+    if (args.length == 0
+        || args[0].equals("--help")
+        || args[0].equals("help")
+        || args[0].equals("-h")) {
       System.out.print(usage());
       return args.length == 0 ? 2 : 0;
     }
@@ -127,8 +160,12 @@ public final class Main {
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     Optional<Command> c = command(cmd);
     if (c.isEmpty()) {
-      System.err.println("error: unknown command '" + cmd + "' (commands: "
-          + String.join(", ", COMMANDS.stream().map(Command::name).toList()) + ")");
+      System.err.println(
+          "error: unknown command '"
+              + cmd
+              + "' (commands: "
+              + String.join(", ", COMMANDS.stream().map(Command::name).toList())
+              + ")");
       return 2;
     }
     if (Arrays.asList(rest).contains("--help") && !c.get().ownHelp()) {

@@ -1,21 +1,21 @@
 package dev.parabeam.pipelines;
 
+import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
-import java.lang.annotation.Annotation;
-import java.util.Collection;
-import java.util.Locale;
-import org.apache.beam.sdk.options.Default;
 
 /**
  * Checks a command line against a job's options before Beam parses it, so that misuse reads in the
@@ -39,14 +39,18 @@ final class OptionsCheck {
       String value = eq < 0 ? null : a.substring(eq + 1);
       if (!known.containsKey(name)) {
         String near = closest(name, known.keySet());
-        throw new UsageException("unknown option --" + name + (near == null ? "" : " (did you mean --" + near + "?)"));
+        throw new UsageException(
+            "unknown option --" + name + (near == null ? "" : " (did you mean --" + near + "?)"));
       }
       given.put(name, value);
     }
     List<String> missing = new ArrayList<>();
     for (Method m : options.getMethods()) {
       String name = property(m);
-      if (name != null && m.isAnnotationPresent(Validation.Required.class) && !hasDefault(m) && given.get(name) == null) {
+      if (name != null
+          && m.isAnnotationPresent(Validation.Required.class)
+          && !hasDefault(m)
+          && given.get(name) == null) {
         missing.add("--" + name);
       }
     }
@@ -104,7 +108,8 @@ final class OptionsCheck {
    */
   static Map<String, Class<?>> properties(Class<? extends PipelineOptions> options) {
     Map<String, Class<?>> out = new LinkedHashMap<>();
-    List<Class<?>> interfaces = new ArrayList<>(List.of(options, DirectOptions.class, FlinkPipelineOptions.class));
+    List<Class<?>> interfaces =
+        new ArrayList<>(List.of(options, DirectOptions.class, FlinkPipelineOptions.class));
     interfaces.addAll(PipelineOptionsFactory.getRegisteredOptions());
     for (Class<?> c : interfaces) {
       for (Method m : c.getMethods()) {

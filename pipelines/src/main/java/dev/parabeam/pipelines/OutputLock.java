@@ -17,29 +17,31 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The one run that may use an output directory: an exclusive lock on {@code <output>/.parabeam.lock}
- * ({@link FileChannel#tryLock}), held from before the run looks at the directory until it has
- * published. The file holds the pid of the run that holds it, for the message another run prints.
+ * The one run that may use an output directory: an exclusive lock on {@code
+ * <output>/.parabeam.lock} ({@link FileChannel#tryLock}), held from before the run looks at the
+ * directory until it has published. The file holds the pid of the run that holds it, for the
+ * message another run prints.
  *
- * <p>The operating system releases the lock when its process ends, however it ends ({@code kill
- * -9} included), so a lock file or a staging directory left by a run that is gone is recognised:
- * its lock can be taken. Whoever holds the lock owns every staging directory in the output.
+ * <p>The operating system releases the lock when its process ends, however it ends ({@code kill -9}
+ * included), so a lock file or a staging directory left by a run that is gone is recognised: its
+ * lock can be taken. Whoever holds the lock owns every staging directory in the output.
  *
  * <p>The holder removes the file before it releases the lock, so a finished run leaves nothing
  * behind. A run that opened the file just before it was removed could then lock the removed file;
  * so a run compares the file the path names before it opens it and after it has locked it, and
  * tries again when they differ.
  *
- * <p>Two things about these locks (POSIX record locks on Linux) shape the code: they belong to
- * the process, so a second lock in the same JVM throws {@link OverlappingFileLockException}
- * instead of failing; and closing <em>any</em> descriptor of the file releases the process's lock
- * on it. So this class never opens the file a second time while it holds the lock, and keeps the
- * directories this JVM holds in {@link #HELD}, to refuse a second run in the same JVM without
- * opening the file at all.
+ * <p>Two things about these locks (POSIX record locks on Linux) shape the code: they belong to the
+ * process, so a second lock in the same JVM throws {@link OverlappingFileLockException} instead of
+ * failing; and closing <em>any</em> descriptor of the file releases the process's lock on it. So
+ * this class never opens the file a second time while it holds the lock, and keeps the directories
+ * this JVM holds in {@link #HELD}, to refuse a second run in the same JVM without opening the file
+ * at all.
  */
 final class OutputLock implements AutoCloseable {
   static final String FILE_NAME = ".parabeam.lock";
   private static final int ATTEMPTS = 20;
+
   /** Lock files held by this JVM, with what they hold (pid, start), for the message. */
   private static final ConcurrentHashMap<Path, String> HELD = new ConcurrentHashMap<>();
 
@@ -57,12 +59,19 @@ final class OutputLock implements AutoCloseable {
    * Takes the lock of {@code output}, an existing directory.
    *
    * @param shown how to name the directory in the message
-   * @throws UsageException when another live run holds it (this JVM included); nothing is written then
+   * @throws UsageException when another live run holds it (this JVM included); nothing is written
+   *     then
    */
   static OutputLock acquire(Path output, String shown) throws IOException {
     Path file = output.toRealPath().resolve(FILE_NAME);
-    String token = "pid=" + ProcessHandle.current().pid() + "\nstarted="
-        + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\nrun=" + UUID.randomUUID() + "\n";
+    String token =
+        "pid="
+            + ProcessHandle.current().pid()
+            + "\nstarted="
+            + Instant.now().truncatedTo(ChronoUnit.SECONDS)
+            + "\nrun="
+            + UUID.randomUUID()
+            + "\n";
     String heldHere = HELD.putIfAbsent(file, token);
     if (heldHere != null) {
       throw inUse(shown, heldHere);
@@ -72,7 +81,8 @@ final class OutputLock implements AutoCloseable {
       for (int attempt = 1; ; attempt++) {
         Object before = fileKey(file);
         FileChannel ch =
-            FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
           FileLock lock;
           try {
@@ -109,8 +119,12 @@ final class OutputLock implements AutoCloseable {
   }
 
   private static UsageException inUse(String shown, String holderFile) {
-    return new UsageException("--output=" + shown + " is in use by another run" + holder(holderFile)
-        + "; wait for it to finish or choose another directory");
+    return new UsageException(
+        "--output="
+            + shown
+            + " is in use by another run"
+            + holder(holderFile)
+            + "; wait for it to finish or choose another directory");
   }
 
   private static Object fileKey(Path file) throws IOException {
@@ -132,7 +146,9 @@ final class OutputLock implements AutoCloseable {
     }
   }
 
-  /** " (pid N, started T)" from a lock file's contents, or "" if the holder has not written it yet. */
+  /**
+   * " (pid N, started T)" from a lock file's contents, or "" if the holder has not written it yet.
+   */
   private static String holder(String contents) {
     String pid = null;
     String started = null;
@@ -149,7 +165,10 @@ final class OutputLock implements AutoCloseable {
     return " (pid " + pid + (started == null ? "" : ", started " + started) + ")";
   }
 
-  /** Whether {@code name} is one of the files or directories a run keeps in an output directory while it runs. */
+  /**
+   * Whether {@code name} is one of the files or directories a run keeps in an output directory
+   * while it runs.
+   */
   static boolean isOurs(String name) {
     return name.equals(FILE_NAME) || name.startsWith(Launcher.STAGING_PREFIX);
   }

@@ -4,9 +4,9 @@ import dev.parabeam.transforms.io.StatsCsv;
 import dev.parabeam.transforms.stats.DecimalStats;
 import dev.parabeam.transforms.stats.Decimals;
 import dev.parabeam.transforms.work.SimulatedWork;
-import java.math.BigDecimal;
 import java.io.IOException;
 import java.io.Writer;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -16,10 +16,10 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * The plain-Java baseline of the {@code aggregate} job: commons-csv and a HashMap, on one thread or
- * on N threads over N byte ranges cut on record boundaries (found by the same CSV automaton the
- * job uses; {@link PlainJavaCsv}). It is what a competent programmer would write without a framework, and the yardstick
- * the job's speed is judged against. It handles well-formed input; bad records are counted, not
- * written out.
+ * on N threads over N byte ranges cut on record boundaries (found by the same CSV automaton the job
+ * uses; {@link PlainJavaCsv}). It is what a competent programmer would write without a framework,
+ * and the yardstick the job's speed is judged against. It handles well-formed input; bad records
+ * are counted, not written out.
  */
 public final class PlainJavaAggregate {
   private PlainJavaAggregate() {}
@@ -37,41 +37,73 @@ public final class PlainJavaAggregate {
   }
 
   static int main(String[] argv) throws Exception {
-    Args a = Args.parse(argv, Set.of("input", "keyColumn", "valueColumn", "threads", "output", "compression", "encoding"));
-    return PlainJavaCsv.command(a, (input, threads, reading) ->
-        run(input, a.required("keyColumn"), a.required("valueColumn"), threads, SimulatedWork.none(), reading));
+    Args a =
+        Args.parse(
+            argv,
+            Set.of(
+                "input",
+                "keyColumn",
+                "valueColumn",
+                "threads",
+                "output",
+                "compression",
+                "encoding"));
+    return PlainJavaCsv.command(
+        a,
+        (input, threads, reading) ->
+            run(
+                input,
+                a.required("keyColumn"),
+                a.required("valueColumn"),
+                threads,
+                SimulatedWork.none(),
+                reading));
   }
 
-  static Outcome run(Path input, String keyColumn, String valueColumn, int threads) throws Exception {
+  static Outcome run(Path input, String keyColumn, String valueColumn, int threads)
+      throws Exception {
     return run(List.of(input), keyColumn, valueColumn, threads, SimulatedWork.none());
   }
 
-  static Outcome run(List<Path> input, String keyColumn, String valueColumn, int threads) throws Exception {
+  static Outcome run(List<Path> input, String keyColumn, String valueColumn, int threads)
+      throws Exception {
     return run(input, keyColumn, valueColumn, threads, SimulatedWork.none());
   }
 
-  public static Outcome run(Path input, String keyColumn, String valueColumn, int threads, SimulatedWork work)
+  public static Outcome run(
+      Path input, String keyColumn, String valueColumn, int threads, SimulatedWork work)
       throws Exception {
     return run(List.of(input), keyColumn, valueColumn, threads, work);
   }
 
   /**
-   * Like the job, with {@code work} done for every good record (after its value parsed, before
-   * it is added), the same kind and µs as the job's {@code --work}.
+   * Like the job, with {@code work} done for every good record (after its value parsed, before it
+   * is added), the same kind and µs as the job's {@code --work}.
    */
-  public static Outcome run(List<Path> input, String keyColumn, String valueColumn, int threads, SimulatedWork work)
+  public static Outcome run(
+      List<Path> input, String keyColumn, String valueColumn, int threads, SimulatedWork work)
       throws Exception {
     return run(input, keyColumn, valueColumn, threads, work, PlainJavaCsv.Reading.DEFAULT);
   }
 
-  static Outcome run(List<Path> input, String keyColumn, String valueColumn, int threads, SimulatedWork work,
-      PlainJavaCsv.Reading reading) throws Exception {
+  static Outcome run(
+      List<Path> input,
+      String keyColumn,
+      String valueColumn,
+      int threads,
+      SimulatedWork work,
+      PlainJavaCsv.Reading reading)
+      throws Exception {
     work.prepare();
     Map<String, DecimalStats> merged = new HashMap<>();
     long ok = 0;
     long bad = 0;
-    for (PlainJavaCsv.Parsed<Part> p
-        : PlainJavaCsv.parse(input, List.of(keyColumn, valueColumn), threads, at -> new Part(at[0], at[1], work),
+    for (PlainJavaCsv.Parsed<Part> p :
+        PlainJavaCsv.parse(
+            input,
+            List.of(keyColumn, valueColumn),
+            threads,
+            at -> new Part(at[0], at[1], work),
             reading)) {
       p.part.map.forEach((key, st) -> merged.merge(key, st, DecimalStats::merge));
       ok += p.ok;

@@ -7,6 +7,7 @@ import dev.parabeam.transforms.csv.CsvHeader;
 import dev.parabeam.transforms.csv.CsvStates;
 import dev.parabeam.transforms.csv.RawRecord;
 import dev.parabeam.transforms.csv.RecordReader;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -24,6 +26,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -34,9 +37,6 @@ import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
-import java.io.BufferedInputStream;
-import java.nio.channels.ReadableByteChannel;
-import java.util.concurrent.ExecutionException;
 
 /**
  * What the plain-Java baselines ({@link PlainJavaAggregate}, {@link PlainJavaGroupBy}) share: read
@@ -50,7 +50,10 @@ final class PlainJavaCsv {
 
   /** One thread's state over one range: the per-record step of a baseline. */
   interface Part {
-    /** Takes one record with the header's number of fields; false when it is bad (e.g. not a number). */
+    /**
+     * Takes one record with the header's number of fields; false when it is bad (e.g. not a
+     * number).
+     */
     boolean add(CSVRecord record);
   }
 
@@ -84,7 +87,9 @@ final class PlainJavaCsv {
       this.dialect = dialect;
     }
 
-    /** From {@code --compression} and {@code --encoding} of the command line; misuse as the job's. */
+    /**
+     * From {@code --compression} and {@code --encoding} of the command line; misuse as the job's.
+     */
     static Reading of(Args a) {
       CsvDialect d;
       try {
@@ -99,7 +104,10 @@ final class PlainJavaCsv {
       return JobPlan.compressionOf(file.toString(), compression);
     }
 
-    /** The text of {@code file} from {@code offset} (an offset in the decompressed text if compressed). */
+    /**
+     * The text of {@code file} from {@code offset} (an offset in the decompressed text if
+     * compressed).
+     */
     ReadableByteChannel open(Path file, long offset) throws IOException {
       return ChunkIO.openAt(file.toString(), of(file), offset);
     }
@@ -114,7 +122,9 @@ final class PlainJavaCsv {
     }
   }
 
-  /** The header's index of each column, or a {@link UsageException} naming the first one missing. */
+  /**
+   * The header's index of each column, or a {@link UsageException} naming the first one missing.
+   */
   static int[] indexes(Path input, CsvHeader header, List<String> columns) {
     int[] at = new int[columns.size()];
     for (int i = 0; i < at.length; i++) {
@@ -131,11 +141,13 @@ final class PlainJavaCsv {
    * (on the calling thread when {@code threads} is 1), and returns the parts in file order.
    */
   static <P extends Part> List<Parsed<P>> parse(
-      Path input, CsvHeader header, int threads, Supplier<P> newPart, Reading reading) throws Exception {
+      Path input, CsvHeader header, int threads, Supplier<P> newPart, Reading reading)
+      throws Exception {
     int n = header.columns().size();
     if (reading.of(input) != Compression.UNCOMPRESSED) {
       // a compressed file cannot be cut into byte ranges: one thread reads it whole
-      return List.of(parseRange(input, header.dataStart(), Long.MAX_VALUE, n, newPart.get(), reading));
+      return List.of(
+          parseRange(input, header.dataStart(), Long.MAX_VALUE, n, newPart.get(), reading));
     }
     long size = Files.size(input);
     if (threads == 1) {
@@ -244,7 +256,11 @@ final class PlainJavaCsv {
    * file's header: {@code newPart} gets the index of each of {@code columns} in that file.
    */
   static <P extends Part> List<Parsed<P>> parse(
-      List<Path> files, List<String> columns, int threads, Function<int[], P> newPart, Reading reading)
+      List<Path> files,
+      List<String> columns,
+      int threads,
+      Function<int[], P> newPart,
+      Reading reading)
       throws Exception {
     if (files.size() == 1) {
       Path f = files.get(0);
@@ -256,12 +272,16 @@ final class PlainJavaCsv {
     try {
       List<Future<Parsed<P>>> parts = new ArrayList<>();
       for (Path f : files) {
-        parts.add(pool.submit(() -> {
-          CsvHeader h = header(f, reading);
-          int[] at = indexes(f, h, columns);
-          long end = reading.of(f) == Compression.UNCOMPRESSED ? Files.size(f) : Long.MAX_VALUE;
-          return parseRange(f, h.dataStart(), end, h.columns().size(), newPart.apply(at), reading);
-        }));
+        parts.add(
+            pool.submit(
+                () -> {
+                  CsvHeader h = header(f, reading);
+                  int[] at = indexes(f, h, columns);
+                  long end =
+                      reading.of(f) == Compression.UNCOMPRESSED ? Files.size(f) : Long.MAX_VALUE;
+                  return parseRange(
+                      f, h.dataStart(), end, h.columns().size(), newPart.apply(at), reading);
+                }));
       }
       List<Parsed<P>> out = new ArrayList<>();
       for (Future<Parsed<P>> p : parts) {
@@ -282,8 +302,8 @@ final class PlainJavaCsv {
    * equal byte ranges of {@code [dataStart, size)}, then {@code size}. 1. summarise each range with
    * the CSV automaton, in parallel; 2. find each range's first record from its true start state.
    */
-  static long[] recordStarts(Path input, long dataStart, long size, int threads, ExecutorService pool)
-      throws Exception {
+  static long[] recordStarts(
+      Path input, long dataStart, long size, int threads, ExecutorService pool) throws Exception {
     long data = size - dataStart;
     long[] starts = new long[threads + 1];
     for (int i = 0; i <= threads; i++) {
@@ -294,12 +314,14 @@ final class PlainJavaCsv {
     for (int i = 0; i < threads; i++) {
       final long s = starts[i];
       final long e = starts[i + 1];
-      counts.add(pool.submit(() -> {
-        try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
-          ch.position(s);
-          return ChunkTransitions.scan(ch, e - s, states);
-        }
-      }));
+      counts.add(
+          pool.submit(
+              () -> {
+                try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
+                  ch.position(s);
+                  return ChunkTransitions.scan(ch, e - s, states);
+                }
+              }));
     }
     long[] recordStarts = new long[threads + 1];
     recordStarts[threads] = size;
@@ -308,14 +330,16 @@ final class PlainJavaCsv {
     for (int i = 0; i < threads; i++) {
       final long s = starts[i];
       final int startState = state;
-      located.add(pool.submit(() -> {
-        try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
-          ch.position(s);
-          RecordReader r = new RecordReader(ch, s, 0, CsvDialect.RFC4180, 1 << 20);
-          r.skipToRecordStart(startState);
-          return r.position();
-        }
-      }));
+      located.add(
+          pool.submit(
+              () -> {
+                try (FileChannel ch = FileChannel.open(input, StandardOpenOption.READ)) {
+                  ch.position(s);
+                  RecordReader r = new RecordReader(ch, s, 0, CsvDialect.RFC4180, 1 << 20);
+                  r.skipToRecordStart(startState);
+                  return r.position();
+                }
+              }));
       state = counts.get(i).get().endState(state);
     }
     for (int i = 0; i < threads; i++) {
@@ -331,8 +355,8 @@ final class PlainJavaCsv {
    * with a new parser just after it, where the job's record reader says it ends; on well-formed
    * input that costs nothing.
    */
-  static <P extends Part> Parsed<P> parseRange(Path input, long start, long end, int n, P part, Reading reading)
-      throws IOException {
+  static <P extends Part> Parsed<P> parseRange(
+      Path input, long start, long end, int n, P part, Reading reading) throws IOException {
     long ok = 0;
     long bad = 0;
     long at = start;
@@ -368,7 +392,8 @@ final class PlainJavaCsv {
   }
 
   /** The offset just after the first {@code count} records from {@code at}, a record boundary. */
-  private static long skipRecords(Path input, long at, long count, Reading reading) throws IOException {
+  private static long skipRecords(Path input, long at, long count, Reading reading)
+      throws IOException {
     try (ReadableByteChannel ch = reading.open(input, at)) {
       RecordReader r = new RecordReader(ch, at, 0, CsvDialect.RFC4180, 1 << 20);
       RawRecord rec = new RawRecord();

@@ -41,7 +41,12 @@ public final class PlainJavaGroupBy {
     private final List<String> keyColumns;
     private final List<Aggregation> aggregations;
 
-    Outcome(List<String> keyColumns, List<Aggregation> aggregations, Map<List<String>, Acc> results, long ok, long bad) {
+    Outcome(
+        List<String> keyColumns,
+        List<Aggregation> aggregations,
+        Map<List<String>, Acc> results,
+        long ok,
+        long bad) {
       super(results, ok, bad);
       this.keyColumns = keyColumns;
       this.aggregations = aggregations;
@@ -54,26 +59,44 @@ public final class PlainJavaGroupBy {
   }
 
   static int main(String[] argv) throws Exception {
-    Args a = Args.parse(argv, Set.of("input", "keyColumns", "aggregations", "threads", "output", "compression", "encoding"));
+    Args a =
+        Args.parse(
+            argv,
+            Set.of(
+                "input",
+                "keyColumns",
+                "aggregations",
+                "threads",
+                "output",
+                "compression",
+                "encoding"));
     List<String> keyColumns = GroupByJob.keyColumns(a.required("keyColumns"));
     List<Aggregation> aggregations = GroupByJob.aggregations(a.required("aggregations"));
-    return PlainJavaCsv.command(a, (input, threads, reading) -> run(input, keyColumns, aggregations, threads, reading));
+    return PlainJavaCsv.command(
+        a, (input, threads, reading) -> run(input, keyColumns, aggregations, threads, reading));
   }
 
   /** Groups {@code input} by {@code keyColumns} on {@code threads} threads. */
-  public static Outcome run(Path input, List<String> keyColumns, List<Aggregation> aggregations, int threads)
+  public static Outcome run(
+      Path input, List<String> keyColumns, List<Aggregation> aggregations, int threads)
       throws Exception {
     return run(List.of(input), keyColumns, aggregations, threads);
   }
 
   /** Groups the files of {@code input} (columns found by name in each file's header). */
-  public static Outcome run(List<Path> input, List<String> keyColumns, List<Aggregation> aggregations, int threads)
+  public static Outcome run(
+      List<Path> input, List<String> keyColumns, List<Aggregation> aggregations, int threads)
       throws Exception {
     return run(input, keyColumns, aggregations, threads, PlainJavaCsv.Reading.DEFAULT);
   }
 
-  static Outcome run(List<Path> input, List<String> keyColumns, List<Aggregation> aggregations, int threads,
-      PlainJavaCsv.Reading reading) throws Exception {
+  static Outcome run(
+      List<Path> input,
+      List<String> keyColumns,
+      List<Aggregation> aggregations,
+      int threads,
+      PlainJavaCsv.Reading reading)
+      throws Exception {
     Plan plan = new Plan(aggregations);
     List<String> columns = new ArrayList<>(keyColumns);
     columns.addAll(plan.numericColumns);
@@ -83,9 +106,17 @@ public final class PlainJavaGroupBy {
     Map<List<String>, Acc> merged = new HashMap<>();
     long ok = 0;
     long bad = 0;
-    for (PlainJavaCsv.Parsed<Part> p
-        : PlainJavaCsv.parse(input, columns, threads, at -> new Part(plan, Arrays.copyOfRange(at, 0, nk),
-            Arrays.copyOfRange(at, nk, nk + nn), Arrays.copyOfRange(at, nk + nn, at.length)),
+    for (PlainJavaCsv.Parsed<Part> p :
+        PlainJavaCsv.parse(
+            input,
+            columns,
+            threads,
+            at ->
+                new Part(
+                    plan,
+                    Arrays.copyOfRange(at, 0, nk),
+                    Arrays.copyOfRange(at, nk, nk + nn),
+                    Arrays.copyOfRange(at, nk + nn, at.length)),
             reading)) {
       p.part.map.forEach((key, acc) -> merged.merge(key, acc, Acc::merge));
       ok += p.ok;
@@ -94,8 +125,15 @@ public final class PlainJavaGroupBy {
     return new Outcome(keyColumns, aggregations, merged, ok, bad);
   }
 
-  /** Writes {@code results.csv} as the job does: key columns, then one column per aggregation; rows in UTF-8 byte order of the key fields. */
-  static void write(List<String> keyColumns, List<Aggregation> aggregations, Map<List<String>, Acc> results, Writer w)
+  /**
+   * Writes {@code results.csv} as the job does: key columns, then one column per aggregation; rows
+   * in UTF-8 byte order of the key fields.
+   */
+  static void write(
+      List<String> keyColumns,
+      List<Aggregation> aggregations,
+      Map<List<String>, Acc> results,
+      Writer w)
       throws IOException {
     Plan plan = new Plan(aggregations);
     List<String> header = new ArrayList<>(keyColumns);
@@ -120,12 +158,16 @@ public final class PlainJavaGroupBy {
   /** Which columns the aggregations read, and where each aggregation finds its figure. */
   static final class Plan {
     final List<Aggregation> aggregations;
+
     /** Columns that must hold numbers (sum, min, max, mean, percentiles), each once. */
     final List<String> numericColumns = new ArrayList<>();
+
     /** Per numeric column, whether a percentile of it is asked for (then its values are kept). */
     final List<Boolean> keepValues = new ArrayList<>();
+
     /** Columns of countDistinct, each once. */
     final List<String> textColumns = new ArrayList<>();
+
     /** Per aggregation, its index in numericColumns or textColumns (-1 for count). */
     final int[] slot;
 

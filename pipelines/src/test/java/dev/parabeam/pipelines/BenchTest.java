@@ -14,12 +14,15 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** The bench's check of the groupby job's results against its baseline's (the timing is not tested). */
+/**
+ * The bench's check of the groupby job's results against its baseline's (the timing is not tested).
+ */
 public class BenchTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private static final List<Aggregation> AGGS = Aggregation.parseList(Bench.GROUPBY_AGGREGATIONS);
-  private static final String HEADER = "region,product,count,sum(amount),mean(amount),p90(amount)\n";
+  private static final String HEADER =
+      "region,product,count,sum(amount),mean(amount),p90(amount)\n";
 
   private Path file(String name, String text) throws Exception {
     Path f = tmp.getRoot().toPath().resolve(name);
@@ -29,8 +32,13 @@ public class BenchTest {
 
   @Test
   public void percentilesMayDifferAndAreCounted() throws Exception {
-    Path base = file("base.csv", HEADER + "\"Paris, FR\",P1,3,9,3,10\nnorth,P1,2,3,1.5,2\nnorth,P2,1,1,1,1\n");
-    Path job = file("job.csv", HEADER + "\"Paris, FR\",P1,3,9,3,9\nnorth,P1,2,3,1.5,2\nnorth,P2,1,1,1,1\n");
+    Path base =
+        file(
+            "base.csv",
+            HEADER + "\"Paris, FR\",P1,3,9,3,10\nnorth,P1,2,3,1.5,2\nnorth,P2,1,1,1,1\n");
+    Path job =
+        file(
+            "job.csv", HEADER + "\"Paris, FR\",P1,3,9,3,9\nnorth,P1,2,3,1.5,2\nnorth,P2,1,1,1,1\n");
     assertThat(Bench.compareGroupBy(base, base, AGGS, 2), is(0L));
     assertThat(Bench.compareGroupBy(base, job, AGGS, 2), is(1L));
   }
@@ -38,12 +46,14 @@ public class BenchTest {
   @Test
   public void everyOtherColumnMustBeIdentical() throws Exception {
     Path base = file("base.csv", HEADER + "north,P1,2,3,1.5,2\n");
-    for (String other : new String[] {
-        HEADER + "north,P1,2,3.0,1.5,2\n", // same number, other text: still a difference
-        HEADER + "north,P1,3,3,1.5,2\n",
-        HEADER + "north,P2,2,3,1.5,2\n",
-        HEADER + "north,P1,2,3,1.5,2\nsouth,P1,1,1,1,1\n",
-        HEADER.replace("p90", "p50") + "north,P1,2,3,1.5,2\n"}) {
+    for (String other :
+        new String[] {
+          HEADER + "north,P1,2,3.0,1.5,2\n", // same number, other text: still a difference
+          HEADER + "north,P1,3,3,1.5,2\n",
+          HEADER + "north,P2,2,3,1.5,2\n",
+          HEADER + "north,P1,2,3,1.5,2\nsouth,P1,1,1,1,1\n",
+          HEADER.replace("p90", "p50") + "north,P1,2,3,1.5,2\n"
+        }) {
       Path job = file("job.csv", other);
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> Bench.compareGroupBy(base, job, AGGS, 2));

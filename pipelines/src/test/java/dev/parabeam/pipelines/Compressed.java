@@ -16,16 +16,24 @@ public final class Compressed {
   /** The suffix Beam's {@code Compression.detect} knows for {@code c}. */
   public static String suffix(Compression c) {
     switch (c) {
-      case GZIP: return ".gz";
-      case BZIP2: return ".bz2";
-      case ZIP: return ".zip";
-      case DEFLATE: return ".deflate";
-      case ZSTD: return ".zst";
-      default: throw new IllegalArgumentException(c.toString());
+      case GZIP:
+        return ".gz";
+      case BZIP2:
+        return ".bz2";
+      case ZIP:
+        return ".zip";
+      case DEFLATE:
+        return ".deflate";
+      case ZSTD:
+        return ".zst";
+      default:
+        throw new IllegalArgumentException(c.toString());
     }
   }
 
-  /** Writes {@code plain} compressed with {@code c} to {@code dir}/name + suffix; returns that path. */
+  /**
+   * Writes {@code plain} compressed with {@code c} to {@code dir}/name + suffix; returns that path.
+   */
   public static Path copy(Path plain, Path dir, Compression c) throws IOException {
     Path p = dir.resolve(plain.getFileName() + suffix(c));
     write(Files.readAllBytes(plain), p, c);
@@ -44,7 +52,8 @@ public final class Compressed {
       return;
     }
     try (OutputStream out =
-        Channels.newOutputStream(c.writeCompressed(Channels.newChannel(Files.newOutputStream(p))))) {
+        Channels.newOutputStream(
+            c.writeCompressed(Channels.newChannel(Files.newOutputStream(p))))) {
       out.write(text);
     }
   }

@@ -26,7 +26,10 @@ public class DeadLetterShareTest {
   private Path input(int good, int bad) throws IOException {
     StringBuilder sb = new StringBuilder("k,v\n");
     for (int i = 0; i < good + bad; i++) {
-      sb.append(i % 3 == 0 ? "a" : "b").append(',').append(i < good ? Integer.toString(i) : "x").append('\n');
+      sb.append(i % 3 == 0 ? "a" : "b")
+          .append(',')
+          .append(i < good ? Integer.toString(i) : "x")
+          .append('\n');
     }
     Path in = tmp.getRoot().toPath().resolve("in-" + good + "-" + bad + ".csv");
     Files.writeString(in, sb.toString());
@@ -35,7 +38,8 @@ public class DeadLetterShareTest {
 
   private static JobRun aggregate(Path in, Path out, String... extra) {
     String[] base = {"--input=" + in, "--keyColumn=k", "--valueColumn=v", "--output=" + out};
-    return JobRun.aggregate(Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
+    return JobRun.aggregate(
+        Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
   }
 
   private static List<String> tree(Path root) throws IOException {
@@ -49,8 +53,12 @@ public class DeadLetterShareTest {
     Path out = tmp.getRoot().toPath().resolve("out");
     JobRun r = aggregate(input(8, 2), out);
     assertThat(r.err, r.exitCode, is(0));
-    assertThat(r.err, equalTo("warning: 2 of 10 records (20%) are dead letters, 6 of 44 input bytes (13.6%); see "
-        + out.resolve("dead-letters.csv") + "\n"));
+    assertThat(
+        r.err,
+        equalTo(
+            "warning: 2 of 10 records (20%) are dead letters, 6 of 44 input bytes (13.6%); see "
+                + out.resolve("dead-letters.csv")
+                + "\n"));
     assertThat(JobRun.summary(out).get("dead_letter_bytes"), equalTo("6"));
     assertThat(JobRun.summary(out).get("dead_letter_fraction"), equalTo("0.2"));
   }
@@ -64,22 +72,32 @@ public class DeadLetterShareTest {
       assertThat(gb[0] + " good, " + gb[1] + " bad", r.err, equalTo(""));
       assertThat(JobRun.summary(out).get("dead_letters"), equalTo(Integer.toString(gb[1])));
     }
-    assertThat(JobRun.summary(tmp.getRoot().toPath().resolve("out-99-1")).get("dead_letter_fraction"), equalTo("0.01"));
-    assertThat(JobRun.summary(tmp.getRoot().toPath().resolve("out-10-0")).get("dead_letter_fraction"), equalTo("0"));
+    assertThat(
+        JobRun.summary(tmp.getRoot().toPath().resolve("out-99-1")).get("dead_letter_fraction"),
+        equalTo("0.01"));
+    assertThat(
+        JobRun.summary(tmp.getRoot().toPath().resolve("out-10-0")).get("dead_letter_fraction"),
+        equalTo("0"));
   }
 
   @Test
   public void warningLine() {
     Path f = Paths.get("/o/dead-letters.csv");
-    assertThat(Launcher.deadLetterWarning(1234, 100_000, 0, 5_000_000, f),
-        equalTo("warning: 1,234 of 100,000 records (1.2%) are dead letters; see /o/dead-letters.csv"));
+    assertThat(
+        Launcher.deadLetterWarning(1234, 100_000, 0, 5_000_000, f),
+        equalTo(
+            "warning: 1,234 of 100,000 records (1.2%) are dead letters; see /o/dead-letters.csv"));
     assertThat(Launcher.deadLetterWarning(1000, 100_000, 0, 5_000_000, f), nullValue());
-    assertThat(Launcher.deadLetterWarning(1001, 100_000, 0, 5_000_000, f),
-        equalTo("warning: 1,001 of 100,000 records (1.001%) are dead letters; see /o/dead-letters.csv"));
+    assertThat(
+        Launcher.deadLetterWarning(1001, 100_000, 0, 5_000_000, f),
+        equalTo(
+            "warning: 1,001 of 100,000 records (1.001%) are dead letters; see /o/dead-letters.csv"));
     // few records but long ones: their bytes are more than 1% of the input
-    assertThat(Launcher.deadLetterWarning(3, 100_000, 60_000, 5_000_000, f),
-        equalTo("warning: 3 of 100,000 records (0.003%) are dead letters, 60,000 of 5,000,000 input bytes (1.2%);"
-            + " see /o/dead-letters.csv"));
+    assertThat(
+        Launcher.deadLetterWarning(3, 100_000, 60_000, 5_000_000, f),
+        equalTo(
+            "warning: 3 of 100,000 records (0.003%) are dead letters, 60,000 of 5,000,000 input bytes (1.2%);"
+                + " see /o/dead-letters.csv"));
     assertThat(Launcher.deadLetterWarning(3, 100_000, 50_000, 5_000_000, f), nullValue());
     assertThat(Launcher.deadLetterWarning(0, 0, 0, 4, f), nullValue());
   }
@@ -96,8 +114,11 @@ public class DeadLetterShareTest {
     List<String> before = tree(out);
     JobRun r = aggregate(in, out, "--overwrite=true", "--maxDeadLetterFraction=0.1");
     assertThat(r.exitCode, is(1));
-    assertThat(r.err, equalTo("error: job failed: 2 of 10 records (20%) are dead letters, more than "
-        + "--maxDeadLetterFraction=0.1 allows (at most 1); nothing was published\n"));
+    assertThat(
+        r.err,
+        equalTo(
+            "error: job failed: 2 of 10 records (20%) are dead letters, more than "
+                + "--maxDeadLetterFraction=0.1 allows (at most 1); nothing was published\n"));
     assertThat(r.out, equalTo(""));
     assertThat("no staging, no lock file left", tree(out), equalTo(before));
     assertThat(JobRun.read(out.resolve("results.csv")), equalTo("earlier results"));
@@ -106,8 +127,11 @@ public class DeadLetterShareTest {
     Path fresh = tmp.getRoot().toPath().resolve("fresh");
     JobRun f = aggregate(in, fresh, "--maxDeadLetterFraction=0");
     assertThat(f.exitCode, is(1));
-    assertThat(f.err, startsWith("error: job failed: 2 of 10 records (20%) are dead letters, more than "
-        + "--maxDeadLetterFraction=0 allows (at most 0)"));
+    assertThat(
+        f.err,
+        startsWith(
+            "error: job failed: 2 of 10 records (20%) are dead letters, more than "
+                + "--maxDeadLetterFraction=0 allows (at most 0)"));
     assertThat("the output directory the run created is gone", Files.exists(fresh), is(false));
   }
 

@@ -60,8 +60,11 @@ public class FlinkChunkKeysTest {
     o.setFasterCopy(true);
     Pipeline p = Pipeline.create(o);
     SUBTASK_OF_KEY.clear();
-    p.apply("Keys", Create.of(IntStream.range(0, 64).mapToObj(k -> KV.of(k, k)).collect(Collectors.toList()))
-            .withCoder(KvCoder.of(VarIntCoder.of(), VarIntCoder.of())))
+    p.apply(
+            "Keys",
+            Create.of(
+                    IntStream.range(0, 64).mapToObj(k -> KV.of(k, k)).collect(Collectors.toList()))
+                .withCoder(KvCoder.of(VarIntCoder.of(), VarIntCoder.of())))
         .apply("DistributeChunks", GroupByKey.create())
         .apply("RecordSubtask", ParDo.of(new RecordSubtask()));
     p.run().waitUntilFinish();
@@ -72,7 +75,10 @@ public class FlinkChunkKeysTest {
     for (int k : keys) {
       subtasks.add(SUBTASK_OF_KEY.get(k));
     }
-    assertThat("subtasks of the keys " + Arrays.toString(keys) + ": " + SUBTASK_OF_KEY, subtasks.size(), is(parallelism));
+    assertThat(
+        "subtasks of the keys " + Arrays.toString(keys) + ": " + SUBTASK_OF_KEY,
+        subtasks.size(),
+        is(parallelism));
     for (int k = 0; k < 64; k++) {
       assertThat("key " + k, SUBTASK_OF_KEY.get(k), is(FlinkChunkKeys.subtaskOf(k, parallelism)));
     }

@@ -7,8 +7,8 @@ import java.nio.file.Paths;
 /**
  * A second process for {@link OutputLockTest}: takes the lock of the output directory {@code
  * args[0]} as a run does, creates a staging directory there as a run does, prints {@code locked}
- * and holds both until its standard input closes (or it is killed). If another run holds the
- * lock it prints the message and exits with 3.
+ * and holds both until its standard input closes (or it is killed). If another run holds the lock
+ * it prints the message and exits with 3.
  */
 public final class HoldOutputLock {
   private HoldOutputLock() {}
@@ -25,7 +25,8 @@ public final class HoldOutputLock {
       return;
     }
     try (OutputLock lock = held) {
-      Path staging = Files.createDirectories(out.resolve(Launcher.STAGING_PREFIX + "held-by-child"));
+      Path staging =
+          Files.createDirectories(out.resolve(Launcher.STAGING_PREFIX + "held-by-child"));
       Files.writeString(staging.resolve("part-0.csv"), "a,b\n");
       System.out.println("locked");
       System.out.flush();

@@ -30,10 +30,14 @@ public class InputsAsTheyArriveTest {
   private JobRun job(String input, int parallelism, String... extra) {
     Path out = tmp.getRoot().toPath().resolve("out-" + System.nanoTime());
     String[] base = {
-      "--input=" + input, "--keyColumn=region", "--valueColumn=amount", "--output=" + out,
+      "--input=" + input,
+      "--keyColumn=region",
+      "--valueColumn=amount",
+      "--output=" + out,
       "--targetParallelism=" + parallelism
     };
-    return JobRun.aggregate(Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
+    return JobRun.aggregate(
+        Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
   }
 
   private Path run(String input, int parallelism, String... extra) {
@@ -56,24 +60,38 @@ public class InputsAsTheyArriveTest {
   public void compressedCopiesGiveTheResultsOfThePlainFiles() throws IOException {
     String results = expected("multi-dead-results.csv");
     String deadLetters = expected("multi-dead-dead-letters.csv");
-    Map<String, String> counts = AggregateJobTest.properties(td.resolve("expected/multi-dead-counts.properties"));
-    for (Compression c : new Compression[] {Compression.GZIP, Compression.BZIP2, Compression.ZIP,
-        Compression.DEFLATE, Compression.ZSTD}) {
+    Map<String, String> counts =
+        AggregateJobTest.properties(td.resolve("expected/multi-dead-counts.properties"));
+    for (Compression c :
+        new Compression[] {
+          Compression.GZIP,
+          Compression.BZIP2,
+          Compression.ZIP,
+          Compression.DEFLATE,
+          Compression.ZSTD
+        }) {
       Path dir = tmp.newFolder("multi-dead-" + c).toPath();
       for (String part : new String[] {"part-a.csv", "part-b.csv", "part-c.csv"}) {
         Compressed.copy(td.resolve("multi-dead").resolve(part), dir, c);
       }
       boolean required = c == Compression.GZIP || c == Compression.BZIP2 || c == Compression.ZIP;
       for (int p : required ? new int[] {1, 4} : new int[] {4}) {
-        for (String extra : required
-            ? new String[] {"--launcherScanMaxBytes=0", "--chunkBytes=7", "--launcherScanMaxBytes=1048576"}
-            : new String[] {"--chunkBytes=0"}) {
+        for (String extra :
+            required
+                ? new String[] {
+                  "--launcherScanMaxBytes=0", "--chunkBytes=7", "--launcherScanMaxBytes=1048576"
+                }
+                : new String[] {"--chunkBytes=0"}) {
           String label = c + " p=" + p + " " + extra;
           Path out = run(dir + "/*", p, extra);
           assertThat(label, JobRun.read(out.resolve("results.csv")), equalTo(results));
-          assertThat(label, JobRun.read(out.resolve("dead-letters.csv")),
-              equalTo(deadLetters.replace("multi-dead/part-", dir + "/part-").replaceAll(
-                  "(part-.\\.csv),", "$1" + Compressed.suffix(c) + ",")));
+          assertThat(
+              label,
+              JobRun.read(out.resolve("dead-letters.csv")),
+              equalTo(
+                  deadLetters
+                      .replace("multi-dead/part-", dir + "/part-")
+                      .replaceAll("(part-.\\.csv),", "$1" + Compressed.suffix(c) + ",")));
           Map<String, String> s = JobRun.summary(out);
           for (String k : counts.keySet()) {
             assertThat(label + " " + k, s.get(k), equalTo(counts.get(k)));
@@ -84,7 +102,9 @@ public class InputsAsTheyArriveTest {
     }
   }
 
-  /** Compressed and plain files in one glob: each read its own way, results as from the plain ones. */
+  /**
+   * Compressed and plain files in one glob: each read its own way, results as from the plain ones.
+   */
   @Test
   public void compressedAndPlainFilesMixInOneInput() throws IOException {
     Path dir = tmp.newFolder("mixed").toPath();
@@ -93,7 +113,8 @@ public class InputsAsTheyArriveTest {
     Compressed.copy(td.resolve("multi-dead/part-c.csv"), dir, Compression.BZIP2);
     for (int p : new int[] {1, 4}) {
       Path out = run(dir + "/*", p, "--chunkBytes=5");
-      assertThat(JobRun.read(out.resolve("results.csv")), equalTo(expected("multi-dead-results.csv")));
+      assertThat(
+          JobRun.read(out.resolve("results.csv")), equalTo(expected("multi-dead-results.csv")));
       // part-b is cut into many chunks, the compressed parts are one chunk each
       assertThat(Integer.parseInt(JobRun.summary(out).get("chunks")) > 3, is(true));
     }
@@ -106,8 +127,12 @@ public class InputsAsTheyArriveTest {
     Path sales = Compressed.copy(td.resolve("sample/sales.csv"), dir, Compression.GZIP);
     Path bom = Compressed.copy(td.resolve("quoting/crlf-bom.csv"), dir, Compression.GZIP);
     for (int p : new int[] {1, 4}) {
-      assertThat(JobRun.read(run(sales.toString(), p).resolve("results.csv")), equalTo(expected("sample-results.csv")));
-      assertThat(JobRun.read(run(bom.toString(), p).resolve("results.csv")), equalTo(expected("quoting-results.csv")));
+      assertThat(
+          JobRun.read(run(sales.toString(), p).resolve("results.csv")),
+          equalTo(expected("sample-results.csv")));
+      assertThat(
+          JobRun.read(run(bom.toString(), p).resolve("results.csv")),
+          equalTo(expected("quoting-results.csv")));
     }
   }
 
@@ -146,10 +171,17 @@ public class InputsAsTheyArriveTest {
     Path cut = dir.resolve("cut.csv.gz");
     Files.write(cut, Arrays.copyOf(gz, gz.length * 3 / 4));
     for (int p : new int[] {1, 4}) {
-      for (String scan : new String[] {"--launcherScanMaxBytes=0", "--launcherScanMaxBytes=1048576"}) {
+      for (String scan :
+          new String[] {"--launcherScanMaxBytes=0", "--launcherScanMaxBytes=1048576"}) {
         Path out = tmp.getRoot().toPath().resolve("out-cut-" + p + scan.length());
-        JobRun r = JobRun.aggregate("--input=" + cut, "--keyColumn=region", "--valueColumn=amount",
-            "--output=" + out, "--targetParallelism=" + p, scan);
+        JobRun r =
+            JobRun.aggregate(
+                "--input=" + cut,
+                "--keyColumn=region",
+                "--valueColumn=amount",
+                "--output=" + out,
+                "--targetParallelism=" + p,
+                scan);
         assertThat(r.err, r.exitCode, is(1));
         assertThat(r.err, startsWith("error: job failed: "));
         assertThat(r.err, containsString(cut + " is corrupt or truncated"));
@@ -159,7 +191,8 @@ public class InputsAsTheyArriveTest {
     }
     // damage within the first 64 KiB of text: found while reading the header, before anything runs
     Path small = dir.resolve("small.csv.gz");
-    byte[] sample = Files.readAllBytes(Compressed.copy(td.resolve("sample/sales.csv"), dir, Compression.GZIP));
+    byte[] sample =
+        Files.readAllBytes(Compressed.copy(td.resolve("sample/sales.csv"), dir, Compression.GZIP));
     Files.write(small, Arrays.copyOf(sample, sample.length - 4));
     JobRun r = job(small.toString(), 1);
     assertThat(r.err, r.exitCode, is(2));
@@ -177,24 +210,36 @@ public class InputsAsTheyArriveTest {
   @Test
   public void windows1252MatchesTheOracle() throws IOException {
     Path file = td.resolve("encoding/cp1252.csv");
-    Map<String, String> counts = AggregateJobTest.properties(td.resolve("expected/encoding-cp1252-counts.properties"));
+    Map<String, String> counts =
+        AggregateJobTest.properties(td.resolve("expected/encoding-cp1252-counts.properties"));
     Path gz = Compressed.copy(file, tmp.newFolder("cp1252").toPath(), Compression.GZIP);
     for (String input : new String[] {file.toString(), gz.toString()}) {
       for (int p : new int[] {1, 4}) {
         for (String chunk : new String[] {"--chunkBytes=0", "--chunkBytes=9"}) {
           String label = input + " p=" + p + " " + chunk;
           Path out = run(input, p, "--encoding=windows-1252", chunk);
-          assertThat(label, JobRun.read(out.resolve("results.csv")), equalTo(expected("encoding-cp1252-results.csv")));
+          assertThat(
+              label,
+              JobRun.read(out.resolve("results.csv")),
+              equalTo(expected("encoding-cp1252-results.csv")));
           Map<String, String> s = JobRun.summary(out);
           for (String k : counts.keySet()) {
             assertThat(label + " " + k, s.get(k), equalTo(counts.get(k)));
           }
           String dead = JobRun.read(out.resolve("dead-letters.csv"));
-          // the record decoded with the input's charset, written in UTF-8; an unassigned byte as U+FFFD
-          assertThat(label, dead, equalTo("file,line,reason,record\n"
-              + input + ",4,amount: not a number: '€5',\"3,Zürich,Bière,€5,price in euros is not a number\"\n"
-              + input + ",8,invalid windows-1252,\"7,Málaga,Turrón,8.10,byte \uFFFD is unassigned\"\n"
-              + input + ",11,invalid windows-1252,\"9,Málaga,Churros,4.00,byte \uFFFD too\"\n"));
+          // the record decoded with the input's charset, written in UTF-8; an unassigned byte as
+          // U+FFFD
+          assertThat(
+              label,
+              dead,
+              equalTo(
+                  "file,line,reason,record\n"
+                      + input
+                      + ",4,amount: not a number: '€5',\"3,Zürich,Bière,€5,price in euros is not a number\"\n"
+                      + input
+                      + ",8,invalid windows-1252,\"7,Málaga,Turrón,8.10,byte \uFFFD is unassigned\"\n"
+                      + input
+                      + ",11,invalid windows-1252,\"9,Málaga,Churros,4.00,byte \uFFFD too\"\n"));
         }
       }
     }

@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -26,16 +27,15 @@ import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import java.util.TreeSet;
 
 /**
- * A job that fails while it runs, on the DirectRunner and on an embedded Flink: exit 1, one
- * {@code error: job failed: ...} line naming what failed (the file and the chunk), no staging
- * directory and no partial output left, and with {@code --overwrite=true} the earlier results
- * untouched. The failures are real ones, made between planning and the pipeline through the
- * launcher's seam ({@link AggregateJob#beforePipelineRun}): an input file truncated or removed
- * after its chunks were planned, and staging paths taken by something that cannot be written
- * (a file where the dead-letter directory goes, a directory where results.csv goes).
+ * A job that fails while it runs, on the DirectRunner and on an embedded Flink: exit 1, one {@code
+ * error: job failed: ...} line naming what failed (the file and the chunk), no staging directory
+ * and no partial output left, and with {@code --overwrite=true} the earlier results untouched. The
+ * failures are real ones, made between planning and the pipeline through the launcher's seam
+ * ({@link AggregateJob#beforePipelineRun}): an input file truncated or removed after its chunks
+ * were planned, and staging paths taken by something that cannot be written (a file where the
+ * dead-letter directory goes, a directory where results.csv goes).
  */
 public class JobFailureTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -60,7 +60,8 @@ public class JobFailureTest {
     return f;
   }
 
-  private JobRun runFailing(Path in, Path out, Consumer<Path> seam, String[] runner, String... extra) {
+  private JobRun runFailing(
+      Path in, Path out, Consumer<Path> seam, String[] runner, String... extra) {
     Launcher.beforePipelineRun = seam;
     String[] base = {"--input=" + in, "--keyColumn=k", "--valueColumn=v", "--output=" + out};
     String[] args = Stream.of(base, runner, extra).flatMap(Stream::of).toArray(String[]::new);
@@ -77,7 +78,10 @@ public class JobFailureTest {
       System.setOut(stdout);
       System.setErr(stderr);
     }
-    assertThat("printed by the runner besides the job's error line", chatter.toString(StandardCharsets.UTF_8), equalTo(""));
+    assertThat(
+        "printed by the runner besides the job's error line",
+        chatter.toString(StandardCharsets.UTF_8),
+        equalTo(""));
     return r;
   }
 
@@ -104,7 +108,8 @@ public class JobFailureTest {
     Map<String, String> m = new TreeMap<>();
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.filter(p -> !p.equals(dir)).collect(Collectors.toList())) {
-        m.put(dir.relativize(p).toString() + (Files.isDirectory(p) ? "/" : ""),
+        m.put(
+            dir.relativize(p).toString() + (Files.isDirectory(p) ? "/" : ""),
             Files.isDirectory(p) ? "" : Files.readString(p, StandardCharsets.ISO_8859_1));
       }
     }
@@ -112,8 +117,8 @@ public class JobFailureTest {
   }
 
   /**
-   * A file cut short after planning: the chunk that ends at the planned end of the file fails,
-   * and the error names the file, the chunk and its byte range; fewer records are never counted
+   * A file cut short after planning: the chunk that ends at the planned end of the file fails, and
+   * the error names the file, the chunk and its byte range; fewer records are never counted
    * silently. The output directory the run created is gone again.
    */
   private void truncatedAfterPlanning(String[] runner, String scan) throws IOException {
@@ -121,7 +126,10 @@ public class JobFailureTest {
     Path out = tmp.getRoot().toPath().resolve("out");
     JobRun r = runFailing(in, out, staging -> truncate(in, 70), runner, "--chunkBytes=30", scan);
     String line = oneFailureLine(r);
-    assertThat(line, matchesPattern(".*chunk \\d+ of " + Pattern.quote(in.toString()) + " \\(bytes \\d+-84\\).*"));
+    assertThat(
+        line,
+        matchesPattern(
+            ".*chunk \\d+ of " + Pattern.quote(in.toString()) + " \\(bytes \\d+-84\\).*"));
     assertThat(line, containsString("the file shrank after the job planned its chunks"));
     assertThat("the output directory this run created", Files.exists(out), is(false));
   }
@@ -146,16 +154,27 @@ public class JobFailureTest {
     input("in/a.csv", 10);
     Path gone = input("in/b.csv", 10);
     Path out = tmp.getRoot().toPath().resolve("out");
-    JobRun r = runFailing(tmp.getRoot().toPath().resolve("in/*.csv"), out, staging -> {
-      try {
-        Files.delete(gone);
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-    }, runner, "--chunkBytes=16");
+    JobRun r =
+        runFailing(
+            tmp.getRoot().toPath().resolve("in/*.csv"),
+            out,
+            staging -> {
+              try {
+                Files.delete(gone);
+              } catch (IOException e) {
+                throw new AssertionError(e);
+              }
+            },
+            runner,
+            "--chunkBytes=16");
     String line = oneFailureLine(r);
-    assertThat(line, matchesPattern(".*chunk \\d+ of " + Pattern.quote(gone.toString()) + " \\(bytes \\d+-\\d+\\): "
-        + "(NoSuchFileException|FileNotFoundException).*"));
+    assertThat(
+        line,
+        matchesPattern(
+            ".*chunk \\d+ of "
+                + Pattern.quote(gone.toString())
+                + " \\(bytes \\d+-\\d+\\): "
+                + "(NoSuchFileException|FileNotFoundException).*"));
     assertThat(Files.exists(out), is(false));
   }
 
@@ -171,31 +190,51 @@ public class JobFailureTest {
 
   /**
    * A write error inside a worker: where the chunks' dead-letter files go, a plain file stands, so
-   * the chunk holding the bad records cannot write them. The earlier results of an
-   * {@code --overwrite=true} run stay byte for byte, and nothing of the failed run is left.
+   * the chunk holding the bad records cannot write them. The earlier results of an {@code
+   * --overwrite=true} run stay byte for byte, and nothing of the failed run is left.
    */
   private void writeErrorKeepsEarlierResults(String[] runner) throws IOException {
     Path in = input("in/data.csv", 20);
     Path out = tmp.getRoot().toPath().resolve("out");
-    JobRun first = JobRun.aggregate("--input=" + in, "--keyColumn=k", "--valueColumn=v", "--output=" + out);
+    JobRun first =
+        JobRun.aggregate("--input=" + in, "--keyColumn=k", "--valueColumn=v", "--output=" + out);
     assertThat(first.err, first.exitCode, is(0));
     Files.writeString(out.resolve("notes.txt"), "mine");
     Map<String, String> before = tree(out);
-    assertThat(before.keySet(), equalTo(new TreeSet<>(
-        List.of("dead-letters.csv", "notes.txt", "results.csv", "summary.json"))));
+    assertThat(
+        before.keySet(),
+        equalTo(
+            new TreeSet<>(
+                List.of("dead-letters.csv", "notes.txt", "results.csv", "summary.json"))));
 
-    JobRun r = runFailing(in, out, staging -> {
-      try {
-        Files.writeString(staging.resolve(Launcher.DEAD_LETTER_PARTS), "in the way");
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-    }, runner, "--overwrite=true", "--chunkBytes=40");
+    JobRun r =
+        runFailing(
+            in,
+            out,
+            staging -> {
+              try {
+                Files.writeString(staging.resolve(Launcher.DEAD_LETTER_PARTS), "in the way");
+              } catch (IOException e) {
+                throw new AssertionError(e);
+              }
+            },
+            runner,
+            "--overwrite=true",
+            "--chunkBytes=40");
     String line = oneFailureLine(r);
     // the 3 bad records are the last 12 bytes: the chunk that ends at byte 84 holds them
-    assertThat(line, matchesPattern(".*chunk \\d+ of " + Pattern.quote(in.toString()) + " \\(bytes \\d+-84\\): .*"
-        + Pattern.quote(Launcher.DEAD_LETTER_PARTS) + ".*"));
-    assertThat("earlier results, byte for byte, and no staging directory or lock", tree(out), equalTo(before));
+    assertThat(
+        line,
+        matchesPattern(
+            ".*chunk \\d+ of "
+                + Pattern.quote(in.toString())
+                + " \\(bytes \\d+-84\\): .*"
+                + Pattern.quote(Launcher.DEAD_LETTER_PARTS)
+                + ".*"));
+    assertThat(
+        "earlier results, byte for byte, and no staging directory or lock",
+        tree(out),
+        equalTo(before));
   }
 
   @Test
@@ -213,13 +252,18 @@ public class JobFailureTest {
   public void aWriteErrorInTheFanInFailsTheRun() throws IOException {
     Path in = input("in/data.csv", 20);
     Path out = tmp.newFolder("out").toPath();
-    JobRun r = runFailing(in, out, staging -> {
-      try {
-        Files.createDirectories(staging.resolve(Launcher.RESULTS).resolve("in-the-way"));
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-    }, DIRECT);
+    JobRun r =
+        runFailing(
+            in,
+            out,
+            staging -> {
+              try {
+                Files.createDirectories(staging.resolve(Launcher.RESULTS).resolve("in-the-way"));
+              } catch (IOException e) {
+                throw new AssertionError(e);
+              }
+            },
+            DIRECT);
     String line = oneFailureLine(r);
     assertThat(line, containsString(Launcher.RESULTS));
     assertThat("an existing, empty output directory stays, empty", tree(out), equalTo(Map.of()));

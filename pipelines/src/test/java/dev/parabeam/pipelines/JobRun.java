@@ -8,18 +8,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** Runs a job (aggregate, groupby) in this JVM and captures what it prints; helpers to read its files. */
+/**
+ * Runs a job (aggregate, groupby) in this JVM and captures what it prints; helpers to read its
+ * files.
+ */
 final class JobRun {
   final int exitCode;
   final String out;
@@ -57,7 +60,8 @@ final class JobRun {
       p = p.getParent();
     }
     if (p == null) {
-      throw new IllegalStateException("testdata/ not found above " + Paths.get("").toAbsolutePath());
+      throw new IllegalStateException(
+          "testdata/ not found above " + Paths.get("").toAbsolutePath());
     }
     return p.resolve("testdata");
   }
@@ -66,24 +70,35 @@ final class JobRun {
     return Files.readString(p, StandardCharsets.UTF_8);
   }
 
-  /** Every row of every dead-letters*.csv in {@code dir}, header excluded, paths made relative to testdata. */
+  /**
+   * Every row of every dead-letters*.csv in {@code dir}, header excluded, paths made relative to
+   * testdata.
+   */
   static List<List<String>> deadLetterRows(Path dir) throws IOException {
     List<List<String>> rows = new ArrayList<>();
     String prefix = testdata().toString() + "/";
     try (Stream<Path> s = Files.list(dir)) {
-      for (Path f : s.filter(x -> x.getFileName().toString().matches("dead-letters.*\\.csv")).collect(Collectors.toList())) {
+      for (Path f :
+          s.filter(x -> x.getFileName().toString().matches("dead-letters.*\\.csv"))
+              .collect(Collectors.toList())) {
         rows.addAll(csvRows(f, prefix));
       }
     }
-    rows.sort((a, b) -> (a.get(0) + "\u0000" + String.format("%012d", Long.parseLong(a.get(1))))
-        .compareTo(b.get(0) + "\u0000" + String.format("%012d", Long.parseLong(b.get(1)))));
+    rows.sort(
+        (a, b) ->
+            (a.get(0) + "\u0000" + String.format("%012d", Long.parseLong(a.get(1))))
+                .compareTo(b.get(0) + "\u0000" + String.format("%012d", Long.parseLong(b.get(1)))));
     return rows;
   }
 
   /** Rows of a CSV file after its header, with {@code prefix} removed from the first column. */
   static List<List<String>> csvRows(Path f, String prefix) throws IOException {
     List<List<String>> rows = new ArrayList<>();
-    try (CSVParser p = CSVParser.parse(f, StandardCharsets.UTF_8, CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())) {
+    try (CSVParser p =
+        CSVParser.parse(
+            f,
+            StandardCharsets.UTF_8,
+            CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())) {
       if (!p.getHeaderNames().equals(List.of("file", "line", "reason", "record"))) {
         throw new AssertionError(f + " has header " + p.getHeaderNames());
       }

@@ -29,8 +29,14 @@ public class LauncherTest {
   @Test
   public void executeReturnsTheSummaryItWrote() throws Exception {
     Path out = tmp.getRoot().toPath().resolve("out");
-    JobResult r = execute(AggregateJob.INSTANCE, "--input=" + td.resolve("malformed/bad.csv"), "--keyColumn=region",
-        "--valueColumn=amount", "--maxRecordBytes=200", "--output=" + out);
+    JobResult r =
+        execute(
+            AggregateJob.INSTANCE,
+            "--input=" + td.resolve("malformed/bad.csv"),
+            "--keyColumn=region",
+            "--valueColumn=amount",
+            "--maxRecordBytes=200",
+            "--output=" + out);
     assertThat(r.exitCode(), is(0));
     Map<String, String> written = JobRun.summary(out);
     assertThat(Long.toString(r.recordsRead()), equalTo(written.get("records_read")));
@@ -43,8 +49,13 @@ public class LauncherTest {
 
   @Test
   public void aFailedRunHasAnExitCodeAndNoSummary() {
-    JobResult r = execute(GroupByJob.INSTANCE, "--input=" + td.resolve("sample/sales.csv"), "--keyColumns=region",
-        "--aggregations=count,median(amount)", "--output=" + tmp.getRoot().toPath().resolve("none"));
+    JobResult r =
+        execute(
+            GroupByJob.INSTANCE,
+            "--input=" + td.resolve("sample/sales.csv"),
+            "--keyColumns=region",
+            "--aggregations=count,median(amount)",
+            "--output=" + tmp.getRoot().toPath().resolve("none"));
     assertThat(r.exitCode(), is(2));
     assertThrows(IllegalStateException.class, r::summary);
   }
@@ -62,7 +73,10 @@ public class LauncherTest {
     assertThat(listed, is((long) Main.COMMANDS.size()));
   }
 
-  /** Every command answers --help with exit 0: jobs with their options, the others with their lines of the list. */
+  /**
+   * Every command answers --help with exit 0: jobs with their options, the others with their lines
+   * of the list.
+   */
   @Test
   public void everyCommandAnswersHelp() {
     PrintStream saved = System.out;
@@ -71,13 +85,18 @@ public class LauncherTest {
       System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
       int rc;
       try {
-        rc = c.name().equals("cluster") ? Main.run(new String[] {c.name(), "start", "--help"})
-            : Main.run(new String[] {c.name(), "--help"});
+        rc =
+            c.name().equals("cluster")
+                ? Main.run(new String[] {c.name(), "start", "--help"})
+                : Main.run(new String[] {c.name(), "--help"});
       } finally {
         System.setOut(saved);
       }
       assertThat(c.name(), rc, is(0));
-      assertThat(c.name(), buf.toString(StandardCharsets.UTF_8), containsString("usage: run.sh " + c.name()));
+      assertThat(
+          c.name(),
+          buf.toString(StandardCharsets.UTF_8),
+          containsString("usage: run.sh " + c.name()));
     }
   }
 }

@@ -24,8 +24,8 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * One live run per output directory ({@code .parabeam.lock}); what a run that is gone leaves
- * behind (a staging directory, a lock file) never blocks the next one and is removed by it.
+ * One live run per output directory ({@code .parabeam.lock}); what a run that is gone leaves behind
+ * (a staging directory, a lock file) never blocks the next one and is removed by it.
  */
 public class OutputLockTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -47,8 +47,11 @@ public class OutputLockTest {
   }
 
   private JobRun aggregate(String... extra) {
-    String[] base = {"--input=" + sample, "--keyColumn=region", "--valueColumn=amount", "--output=" + out};
-    return JobRun.aggregate(Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
+    String[] base = {
+      "--input=" + sample, "--keyColumn=region", "--valueColumn=amount", "--output=" + out
+    };
+    return JobRun.aggregate(
+        Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
   }
 
   private List<String> tree(Path root) throws IOException {
@@ -59,10 +62,12 @@ public class OutputLockTest {
 
   private void assertOnlyOutputs() throws IOException {
     try (Stream<Path> s = Files.list(out)) {
-      assertThat(s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList()),
+      assertThat(
+          s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList()),
           equalTo(List.of("dead-letters.csv", "results.csv", "summary.json")));
     }
-    assertThat(JobRun.read(out.resolve("results.csv")),
+    assertThat(
+        JobRun.read(out.resolve("results.csv")),
         equalTo(JobRun.read(JobRun.testdata().resolve("expected/sample-results.csv"))));
   }
 
@@ -77,7 +82,8 @@ public class OutputLockTest {
   /** Starts {@link HoldOutputLock} in its own JVM and waits until it holds the lock. */
   private Process holdLockInAnotherProcess() throws IOException {
     Process p = startHolder();
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line = r.readLine();
     assertThat("the lock-holding process said", line, equalTo("locked"));
     return p;
@@ -86,7 +92,10 @@ public class OutputLockTest {
   private Process startHolder() throws IOException {
     return new ProcessBuilder(
             Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", System.getProperty("java.class.path"), HoldOutputLock.class.getName(), out.toString())
+            "-cp",
+            System.getProperty("java.class.path"),
+            HoldOutputLock.class.getName(),
+            out.toString())
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
   }
@@ -97,7 +106,8 @@ public class OutputLockTest {
     Files.createDirectories(leftover.resolve("dead-letter-parts"));
     Files.writeString(leftover.resolve("results.csv"), "partial");
     Files.writeString(leftover.resolve("dead-letter-parts/chunk-00000.csv"), "x,1,r,y\n");
-    Files.writeString(out.resolve(OutputLock.FILE_NAME), "pid=999999\n"); // its lock file, no longer locked
+    Files.writeString(
+        out.resolve(OutputLock.FILE_NAME), "pid=999999\n"); // its lock file, no longer locked
     JobRun r = aggregate(); // no --overwrite: the leftovers are not results
     assertThat(r.err, r.exitCode, is(0));
     assertThat(r.err, equalTo(""));
@@ -105,7 +115,8 @@ public class OutputLockTest {
   }
 
   @Test
-  public void aRunIsRefusedWhileAnotherProcessHoldsTheOutputAndProceedsOnceItIsKilled() throws Exception {
+  public void aRunIsRefusedWhileAnotherProcessHoldsTheOutputAndProceedsOnceItIsKilled()
+      throws Exception {
     child = holdLockInAnotherProcess();
     List<String> before = tree(out);
     assertInUse(aggregate(), Long.toString(child.pid()));
@@ -134,7 +145,8 @@ public class OutputLockTest {
       other.getOutputStream().close();
       String said = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(other.waitFor(), is(3));
-      assertThat(said, containsString("is in use by another run (pid " + ProcessHandle.current().pid()));
+      assertThat(
+          said, containsString("is in use by another run (pid " + ProcessHandle.current().pid()));
     }
     assertThat("closing the lock removes its file", tree(out), equalTo(List.of("")));
     JobRun r = aggregate();

@@ -4,21 +4,21 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
-import dev.parabeam.transforms.io.StatsCsv;
-import java.io.StringWriter;
-import java.nio.file.Path;
-import java.util.Map;
-import org.junit.Test;
 import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.io.StatsCsv;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.io.Compression;
 import org.junit.Assert;
+import org.junit.Test;
 
 /**
  * The plain-Java baseline (commons-csv) is the yardstick for every input the job accepts: on files
@@ -32,16 +32,23 @@ public class PlainJavaAggregateTest {
   public void agreesWithTheJobOnDirtyInput() throws Exception {
     // space-after-closing-quote is left out on purpose: commons-csv drops a space after a closing
     // quote, where the job (and Python's strict csv) make the record a dead letter
-    for (String name : new String[] {"stray-quotes", "unterminated-start", "unterminated-middle", "unterminated-end"}) {
+    for (String name :
+        new String[] {
+          "stray-quotes", "unterminated-start", "unterminated-middle", "unterminated-end"
+        }) {
       Map<String, String> counts =
           AggregateJobTest.properties(td.resolve("expected/dirty-" + name + "-counts.properties"));
       for (int threads : new int[] {1, 4}) {
         PlainJavaAggregate.Outcome o =
-            PlainJavaAggregate.run(td.resolve("dirty/" + name + ".csv"), "region", "amount", threads);
+            PlainJavaAggregate.run(
+                td.resolve("dirty/" + name + ".csv"), "region", "amount", threads);
         StringWriter w = new StringWriter();
         StatsCsv.write(o.results, w);
         String label = name + " threads=" + threads;
-        assertThat(label, w.toString(), equalTo(JobRun.read(td.resolve("expected/dirty-" + name + "-results.csv"))));
+        assertThat(
+            label,
+            w.toString(),
+            equalTo(JobRun.read(td.resolve("expected/dirty-" + name + "-results.csv"))));
         assertThat(label, Long.toString(o.ok), is(counts.get("records_ok")));
         assertThat(label, Long.toString(o.bad), is(counts.get("dead_letters")));
       }
@@ -61,15 +68,28 @@ public class PlainJavaAggregateTest {
       Files.copy(td.resolve("multi-dead/part-c.csv"), dir.resolve("part-c.csv"));
       List<Path> files = PlainJavaCsv.files(dir + "/*");
       for (int threads : new int[] {1, 4}) {
-        PlainJavaAggregate.Outcome o = PlainJavaAggregate.run(files, "region", "amount", threads,
-            SimulatedWork.none(), PlainJavaCsv.Reading.DEFAULT);
+        PlainJavaAggregate.Outcome o =
+            PlainJavaAggregate.run(
+                files,
+                "region",
+                "amount",
+                threads,
+                SimulatedWork.none(),
+                PlainJavaCsv.Reading.DEFAULT);
         StringWriter w = new StringWriter();
         StatsCsv.write(o.results, w);
-        assertThat(w.toString(), equalTo(JobRun.read(td.resolve("expected/multi-dead-results.csv"))));
+        assertThat(
+            w.toString(), equalTo(JobRun.read(td.resolve("expected/multi-dead-results.csv"))));
       }
       Path gz = Compressed.copy(td.resolve("sample/sales.csv"), dir, Compression.GZIP);
-      PlainJavaAggregate.Outcome one = PlainJavaAggregate.run(List.of(gz), "region", "amount", 4,
-          SimulatedWork.none(), PlainJavaCsv.Reading.DEFAULT);
+      PlainJavaAggregate.Outcome one =
+          PlainJavaAggregate.run(
+              List.of(gz),
+              "region",
+              "amount",
+              4,
+              SimulatedWork.none(),
+              PlainJavaCsv.Reading.DEFAULT);
       StringWriter w1 = new StringWriter();
       StatsCsv.write(one.results, w1);
       assertThat(w1.toString(), equalTo(JobRun.read(td.resolve("expected/sample-results.csv"))));
@@ -99,19 +119,21 @@ public class PlainJavaAggregateTest {
     }
     Path wellFormed = Files.createTempFile("cp1252-", ".csv");
     Files.write(wellFormed, valid.toByteArray());
-    PlainJavaCsv.Reading cp1252 = new PlainJavaCsv.Reading(Compression.AUTO,
-        CsvDialect.RFC4180.withEncoding("windows-1252"));
+    PlainJavaCsv.Reading cp1252 =
+        new PlainJavaCsv.Reading(Compression.AUTO, CsvDialect.RFC4180.withEncoding("windows-1252"));
     PlainJavaAggregate.Outcome o;
     try {
-      o = PlainJavaAggregate.run(List.of(wellFormed), "region", "amount", 2,
-          SimulatedWork.none(), cp1252);
+      o =
+          PlainJavaAggregate.run(
+              List.of(wellFormed), "region", "amount", 2, SimulatedWork.none(), cp1252);
     } finally {
       Files.delete(wellFormed);
     }
     assertThat(o.ok, is(8L));
     StringWriter w = new StringWriter();
     StatsCsv.write(o.results, w);
-    assertThat(w.toString(), equalTo(JobRun.read(td.resolve("expected/encoding-cp1252-results.csv"))));
+    assertThat(
+        w.toString(), equalTo(JobRun.read(td.resolve("expected/encoding-cp1252-results.csv"))));
   }
 
   /** A glob of files with their own headers and column orders gives what the job gives for it. */
@@ -125,7 +147,9 @@ public class PlainJavaAggregateTest {
       StatsCsv.write(o.results, w);
       assertThat(w.toString(), equalTo(JobRun.read(td.resolve("expected/multi-results.csv"))));
     }
-    Assert.assertThrows(UsageException.class, () -> PlainJavaCsv.files(td.resolve("multi") + "/*.tsv"));
-    Assert.assertThrows(UsageException.class, () -> PlainJavaCsv.files(td.resolve("nothing.csv").toString()));
+    Assert.assertThrows(
+        UsageException.class, () -> PlainJavaCsv.files(td.resolve("multi") + "/*.tsv"));
+    Assert.assertThrows(
+        UsageException.class, () -> PlainJavaCsv.files(td.resolve("nothing.csv").toString()));
   }
 }

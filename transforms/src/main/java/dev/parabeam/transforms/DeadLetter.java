@@ -57,7 +57,10 @@ public final class DeadLetter {
       return false;
     }
     DeadLetter d = (DeadLetter) o;
-    return line == d.line && file.equals(d.file) && reason.equals(d.reason) && record.equals(d.record);
+    return line == d.line
+        && file.equals(d.file)
+        && reason.equals(d.reason)
+        && record.equals(d.record);
   }
 
   @Override
@@ -90,7 +93,8 @@ public final class DeadLetter {
 
     @Override
     public DeadLetter decode(InputStream in) throws IOException {
-      return new DeadLetter(STRING.decode(in), LONG.decode(in), STRING.decode(in), STRING.decode(in));
+      return new DeadLetter(
+          STRING.decode(in), LONG.decode(in), STRING.decode(in), STRING.decode(in));
     }
 
     @Override

@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.io.fs.ResolveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
  * The dead-letter rows of one unit of work, written under a temporary name and renamed to a name
- * fixed by the unit when the unit is done (a retried unit overwrites the same file). Opened lazily: a chunk without bad records
- * writes nothing.
+ * fixed by the unit when the unit is done (a retried unit overwrites the same file). Opened lazily:
+ * a chunk without bad records writes nothing.
  */
 public final class DeadLetterFile {
   private final String dir;
@@ -33,9 +33,12 @@ public final class DeadLetterFile {
   public void write(DeadLetter d) throws IOException {
     if (writer == null) {
       temp = resource(".tmp-" + UUID.randomUUID() + ".csv");
-      writer = new BufferedWriter(
-          new OutputStreamWriter(Channels.newOutputStream(FileSystems.create(temp, "text/csv")), StandardCharsets.UTF_8),
-          1 << 16);
+      writer =
+          new BufferedWriter(
+              new OutputStreamWriter(
+                  Channels.newOutputStream(FileSystems.create(temp, "text/csv")),
+                  StandardCharsets.UTF_8),
+              1 << 16);
     }
     writer.write(d.toCsvRow());
     writer.write('\n');
@@ -69,6 +72,7 @@ public final class DeadLetterFile {
   }
 
   private ResourceId resource(String name) {
-    return FileSystems.matchNewResource(dir, true).resolve(name, ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+    return FileSystems.matchNewResource(dir, true)
+        .resolve(name, ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
   }
 }

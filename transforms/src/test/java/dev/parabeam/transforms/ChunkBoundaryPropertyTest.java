@@ -30,13 +30,15 @@ import org.junit.Test;
 
 /**
  * Cutting a file into chunks anywhere, counting each chunk, locating the chunks from the counts
- * (with {@link ChunkLocator#locate}, as the pipeline does) and reading each chunk's records
- * gives the same records as one reader over the whole file.
+ * (with {@link ChunkLocator#locate}, as the pipeline does) and reading each chunk's records gives
+ * the same records as one reader over the whole file.
  */
 public class ChunkBoundaryPropertyTest {
   private static final CsvDialect D = CsvDialect.RFC4180;
   private static final CsvStates STATES = CsvStates.of(D);
-  private static final String[] PIECES = {"a", "b", ",", "\"", "\n", "\r\n", " ", "é", "1", "5\" x"};
+  private static final String[] PIECES = {
+    "a", "b", ",", "\"", "\n", "\r\n", " ", "é", "1", "5\" x"
+  };
 
   private static void write(ByteArrayOutputStream out, String s) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
@@ -49,9 +51,14 @@ public class ChunkBoundaryPropertyTest {
       v.append(PIECES[rnd.nextInt(PIECES.length)]);
     }
     String s = v.toString();
-    // a quote inside an unquoted field is a literal (an inch mark, O"Brien): sometimes left unquoted
-    boolean special = s.contains(",") || s.startsWith("\"") || s.contains("\n") || s.contains("\r")
-        || (s.contains("\"") && rnd.nextBoolean());
+    // a quote inside an unquoted field is a literal (an inch mark, O"Brien): sometimes left
+    // unquoted
+    boolean special =
+        s.contains(",")
+            || s.startsWith("\"")
+            || s.contains("\n")
+            || s.contains("\r")
+            || (s.contains("\"") && rnd.nextBoolean());
     return special || rnd.nextInt(5) == 0 ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
   }
 
@@ -105,7 +112,8 @@ public class ChunkBoundaryPropertyTest {
     return out;
   }
 
-  private static RecordReader newReader(ReadableByteChannel ch, long offset, long line, int max, int buffer) {
+  private static RecordReader newReader(
+      ReadableByteChannel ch, long offset, long line, int max, int buffer) {
     return buffer == 0
         ? new RecordReader(ch, offset, line, D, max)
         : RecordReaderAccess.withBuffer(ch, offset, line, D, max, buffer);
@@ -118,18 +126,29 @@ public class ChunkBoundaryPropertyTest {
     for (int iter = 0; iter < 600; iter++) {
       byte[] data = randomFile(rnd);
       CsvHeader header = CsvHeader.read(TestChannels.from(data, 0), D, 1 << 20);
-      CsvFile file = new CsvFile("mem.csv", data.length, header.dataStart(), header.dataStartLine(), header.columns());
+      CsvFile file =
+          new CsvFile(
+              "mem.csv", data.length, header.dataStart(), header.dataStartLine(), header.columns());
       int max = rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(6) : 1 << 20;
 
       // one reader over the whole data region, checked against the naive oracle
-      RecordReader whole = new RecordReader(TestChannels.from(data, (int) file.dataStart()),
-          file.dataStart(), file.dataStartLine(), D, max);
+      RecordReader whole =
+          new RecordReader(
+              TestChannels.from(data, (int) file.dataStart()),
+              file.dataStart(),
+              file.dataStartLine(),
+              D,
+              max);
       RawRecord rec = new RawRecord();
       List<Rec> expected = new ArrayList<>();
       while (whole.next(rec)) {
         expected.add(Rec.of(rec));
       }
-      assertThat(expected, equalTo(RecordOracle.records(data, (int) file.dataStart(), file.dataStartLine(), max, (byte) '"')));
+      assertThat(
+          expected,
+          equalTo(
+              RecordOracle.records(
+                  data, (int) file.dataStart(), file.dataStartLine(), max, (byte) '"')));
 
       // random cut points over the data region; sometimes every byte is a chunk
       long ds = file.dataStart();
@@ -154,7 +173,8 @@ public class ChunkBoundaryPropertyTest {
         long s = points.get(i);
         long e = points.get(i + 1);
         CsvChunk c = TestChunks.chunk(file, i, s, e);
-        ChunkTransitions bc = ChunkTransitions.scan(TestChannels.range(data, (int) s, (int) e), e - s, STATES);
+        ChunkTransitions bc =
+            ChunkTransitions.scan(TestChannels.range(data, (int) s, (int) e), e - s, STATES);
         planned.add(c);
         counted.add(bc);
       }
@@ -184,7 +204,13 @@ public class ChunkBoundaryPropertyTest {
         nonTrivial++;
       }
       assertThat(
-          "iteration " + iter + " cuts " + points + " in [" + new String(data, StandardCharsets.UTF_8) + "]",
+          "iteration "
+              + iter
+              + " cuts "
+              + points
+              + " in ["
+              + new String(data, StandardCharsets.UTF_8)
+              + "]",
           got,
           equalTo(expected));
     }

@@ -21,12 +21,18 @@ public class DeadLetterTest {
 
   @Test
   public void csvRowQuotesWhatNeedsIt() throws Exception {
-    assertThat(d.toCsvRow(), is("\"/in/a,b.csv\",12,\"expected 3 fields, found 2\",\"x,\"\"y\nz\"\"\"\"\"\"\""));
-    try (CSVParser p = CSVParser.parse(new StringReader(DeadLetter.CSV_HEADER + "\n" + d.toCsvRow() + "\n"),
-        CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())) {
+    assertThat(
+        d.toCsvRow(),
+        is("\"/in/a,b.csv\",12,\"expected 3 fields, found 2\",\"x,\"\"y\nz\"\"\"\"\"\"\""));
+    try (CSVParser p =
+        CSVParser.parse(
+            new StringReader(DeadLetter.CSV_HEADER + "\n" + d.toCsvRow() + "\n"),
+            CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build())) {
       List<CSVRecord> recs = p.getRecords();
       assertThat(recs.size(), is(1));
-      assertThat(recs.get(0).toList(), contains("/in/a,b.csv", "12", "expected 3 fields, found 2", "x,\"y\nz\"\"\""));
+      assertThat(
+          recs.get(0).toList(),
+          contains("/in/a,b.csv", "12", "expected 3 fields, found 2", "x,\"y\nz\"\"\""));
       assertThat(p.getHeaderNames(), contains("file", "line", "reason", "record"));
     }
     assertThat(new DeadLetter("f", 1, "invalid UTF-8", "a").toCsvRow(), is("f,1,invalid UTF-8,a"));
@@ -34,14 +40,27 @@ public class DeadLetterTest {
 
   @Test
   public void valueSemanticsAndCoder() throws Exception {
-    assertThat(d, equalTo(new DeadLetter("/in/a,b.csv", 12, "expected 3 fields, found 2", "x,\"y\nz\"\"\"")));
-    assertThat(d.hashCode(), is(new DeadLetter("/in/a,b.csv", 12, "expected 3 fields, found 2", "x,\"y\nz\"\"\"").hashCode()));
-    assertThat(d, not(equalTo(new DeadLetter("/in/a,b.csv", 13, "expected 3 fields, found 2", "x,\"y\nz\"\"\""))));
+    assertThat(
+        d,
+        equalTo(new DeadLetter("/in/a,b.csv", 12, "expected 3 fields, found 2", "x,\"y\nz\"\"\"")));
+    assertThat(
+        d.hashCode(),
+        is(
+            new DeadLetter("/in/a,b.csv", 12, "expected 3 fields, found 2", "x,\"y\nz\"\"\"")
+                .hashCode()));
+    assertThat(
+        d,
+        not(
+            equalTo(
+                new DeadLetter(
+                    "/in/a,b.csv", 13, "expected 3 fields, found 2", "x,\"y\nz\"\"\""))));
     assertThat(d, not(equalTo(new DeadLetter("/in/a,b.csv", 12, "other", "x,\"y\nz\"\"\""))));
-    assertThat(d, not(equalTo(new DeadLetter("/in/a,b.csv", 12, "expected 3 fields, found 2", ""))));
+    assertThat(
+        d, not(equalTo(new DeadLetter("/in/a,b.csv", 12, "expected 3 fields, found 2", ""))));
     assertThat(d.toString(), is("/in/a,b.csv:12: expected 3 fields, found 2"));
     CoderProperties.coderDecodeEncodeEqual(DeadLetter.Coder.of(), d);
-    CoderProperties.coderDecodeEncodeEqual(DeadLetter.Coder.of(), new DeadLetter("", 1L << 40, "", "ü\uFFFD"));
+    CoderProperties.coderDecodeEncodeEqual(
+        DeadLetter.Coder.of(), new DeadLetter("", 1L << 40, "", "ü\uFFFD"));
     CoderProperties.coderSerializable(DeadLetter.Coder.of());
     DeadLetter back = CoderUtils.clone(DeadLetter.Coder.of(), d);
     assertThat(back.file(), is(d.file()));

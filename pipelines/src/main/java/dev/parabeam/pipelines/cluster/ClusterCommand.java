@@ -5,10 +5,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.Arrays;
 
 /**
  * {@code run.sh cluster start|stop|status|add-taskmanager}: the command-line face of {@link
@@ -19,8 +19,11 @@ public final class ClusterCommand {
   static final String USAGE =
       String.join(
           "\n",
-          "usage: run.sh cluster start [--slots=" + LocalFlinkCluster.DEFAULT_SLOTS + "] [--port="
-              + LocalFlinkCluster.DEFAULT_REST_PORT + "] [--dir=build/flink-cluster]",
+          "usage: run.sh cluster start [--slots="
+              + LocalFlinkCluster.DEFAULT_SLOTS
+              + "] [--port="
+              + LocalFlinkCluster.DEFAULT_REST_PORT
+              + "] [--dir=build/flink-cluster]",
           "       run.sh cluster status|stop|add-taskmanager [--dir=build/flink-cluster]",
           "",
           "A local Flink session cluster (1 JobManager + TaskManagers, one JVM each) bound to 127.0.0.1,",
@@ -35,13 +38,16 @@ public final class ClusterCommand {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0 || args[0].equals("help") || args[0].equals("-h")
+    if (args.length == 0
+        || args[0].equals("help")
+        || args[0].equals("-h")
         || Arrays.asList(args).contains("--help")) {
       out.print(USAGE);
       return args.length == 0 ? 2 : 0;
     }
     String sub = args[0];
-    Map<String, String> opts = parse(args, sub.equals("start") ? Set.of("slots", "port", "dir") : Set.of("dir"));
+    Map<String, String> opts =
+        parse(args, sub.equals("start") ? Set.of("slots", "port", "dir") : Set.of("dir"));
     Path repo = LocalFlinkCluster.defaultRepo();
     LocalFlinkCluster cluster =
         opts.containsKey("dir")
@@ -64,7 +70,8 @@ public final class ClusterCommand {
           cluster.addTaskManager(out);
           return 0;
         default:
-          throw new UsageException("unknown cluster command '" + sub + "' (start, stop, status, add-taskmanager)");
+          throw new UsageException(
+              "unknown cluster command '" + sub + "' (start, stop, status, add-taskmanager)");
       }
     } catch (ClusterException e) {
       err.println("error: " + e.getMessage());
@@ -85,12 +92,18 @@ public final class ClusterCommand {
       String a = args[i];
       int eq = a.indexOf('=');
       if (!a.startsWith("--") || eq < 0) {
-        throw new UsageException("unexpected argument '" + a + "' (options look like --name=value)");
+        throw new UsageException(
+            "unexpected argument '" + a + "' (options look like --name=value)");
       }
       String name = a.substring(2, eq);
       if (!known.contains(name)) {
         throw new UsageException(
-            "unknown option --" + name + " for 'cluster " + args[0] + "'" + (known.isEmpty() ? "" : " (known: --" + String.join(", --", known) + ")"));
+            "unknown option --"
+                + name
+                + " for 'cluster "
+                + args[0]
+                + "'"
+                + (known.isEmpty() ? "" : " (known: --" + String.join(", --", known) + ")"));
       }
       m.put(name, a.substring(eq + 1));
     }
@@ -109,7 +122,14 @@ public final class ClusterCommand {
       }
       return n;
     } catch (NumberFormatException e) {
-      throw new UsageException("--" + name + " must be a positive whole number" + (name.equals("port") ? " up to 65535" : "") + ", got '" + v + "'");
+      throw new UsageException(
+          "--"
+              + name
+              + " must be a positive whole number"
+              + (name.equals("port") ? " up to 65535" : "")
+              + ", got '"
+              + v
+              + "'");
     }
   }
 }

@@ -23,7 +23,8 @@ public final class FlinkMasterCheck {
   /**
    * Does nothing unless the runner is a Flink runner with a remote {@code --flinkMaster} (anything
    * but {@code [local]}, {@code [auto]}, {@code [collection]} or unset); then asks the address's
-   * REST endpoint for {@code /config} and throws a {@link UsageException} if nothing (Flink) answers.
+   * REST endpoint for {@code /config} and throws a {@link UsageException} if nothing (Flink)
+   * answers.
    */
   public static void requireReachable(PipelineOptions options) {
     if (options.getRunner() == null || !options.getRunner().getSimpleName().startsWith("Flink")) {
@@ -47,27 +48,42 @@ public final class FlinkMasterCheck {
     }
     if (host.isEmpty() || port < 1 || port > 65535) {
       throw new UsageException(
-          "--flinkMaster=" + master + " is not host:port, [local] or [auto] (e.g. --flinkMaster=127.0.0.1:8081)");
+          "--flinkMaster="
+              + master
+              + " is not host:port, [local] or [auto] (e.g. --flinkMaster=127.0.0.1:8081)");
     }
     String shown = host + ":" + port;
     String problem = probe(host, port);
     if (problem != null) {
       throw new UsageException(
-          problem + " at " + shown + " (--flinkMaster); start a local cluster with ./run.sh cluster start,"
+          problem
+              + " at "
+              + shown
+              + " (--flinkMaster); start a local cluster with ./run.sh cluster start,"
               + " or leave out --flinkMaster to run on an embedded Flink");
     }
   }
 
   /** Null if a Flink REST endpoint answers at host:port, else what went wrong. */
   static String probe(String host, int port) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .connectTimeout(CONNECT_TIMEOUT)
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
     try {
-      HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/config")).timeout(REQUEST_TIMEOUT).GET().build();
+      HttpRequest req =
+          HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/config"))
+              .timeout(REQUEST_TIMEOUT)
+              .GET()
+              .build();
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
       if (resp.statusCode() == 200 && resp.body().contains("flink-version")) {
         return null;
       }
-      return "something answers but it is not a Flink REST endpoint (HTTP " + resp.statusCode() + ")";
+      return "something answers but it is not a Flink REST endpoint (HTTP "
+          + resp.statusCode()
+          + ")";
     } catch (IllegalArgumentException e) {
       return "cannot make an address of it";
     } catch (IOException e) {

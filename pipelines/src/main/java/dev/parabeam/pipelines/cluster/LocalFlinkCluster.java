@@ -32,23 +32,23 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 
 /**
- * A local Flink session cluster (one JobManager, one or more TaskManagers, each its own JVM) started
- * from the Maven-resolved Flink jars in {@code pipelines/flink-cluster/target/lib}, because
+ * A local Flink session cluster (one JobManager, one or more TaskManagers, each its own JVM)
+ * started from the Maven-resolved Flink jars in {@code pipelines/flink-cluster/target/lib}, because
  * flink-dist is not available here. It does what Flink's {@code start-cluster.sh} does: writes a
  * {@code config.yaml}, asks {@code BashJavaUtils} for each daemon's memory flags and dynamic
  * properties, and starts the daemons.
  *
  * <p>Every server binds to 127.0.0.1. All working files live under one directory ({@link #dir()},
- * by default {@code <repo>/build/flink-cluster}): {@code conf/}, {@code pids/}, {@code tmp/} (Flink's
- * {@code io.tmp.dirs}, blobs, web uploads) and {@code log/}. {@link #start} wipes the directory
- * first; {@link #stop} wipes it again but keeps {@code log/}.
+ * by default {@code <repo>/build/flink-cluster}): {@code conf/}, {@code pids/}, {@code tmp/}
+ * (Flink's {@code io.tmp.dirs}, blobs, web uploads) and {@code log/}. {@link #start} wipes the
+ * directory first; {@link #stop} wipes it again but keeps {@code log/}.
  */
 public final class LocalFlinkCluster {
   public static final String HOST = "127.0.0.1";
@@ -63,7 +63,10 @@ public final class LocalFlinkCluster {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
-  /** What flink-dist's config.yaml passes to every Flink JVM on Java 17 (Kryo and friends need them). */
+  /**
+   * What flink-dist's config.yaml passes to every Flink JVM on Java 17 (Kryo and friends need
+   * them).
+   */
   private static final List<String> JAVA17_OPTS =
       List.of(
           "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
@@ -85,7 +88,10 @@ public final class LocalFlinkCluster {
   private final Path dir;
   private final Path lib;
   private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(2))
+          .version(HttpClient.Version.HTTP_1_1)
+          .build();
   private final ObjectMapper json = new ObjectMapper();
 
   public LocalFlinkCluster(Path dir, Path lib) {
@@ -108,7 +114,9 @@ public final class LocalFlinkCluster {
       return Paths.get(prop).toAbsolutePath().normalize();
     }
     try {
-      Path p = Paths.get(LocalFlinkCluster.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path p =
+          Paths.get(
+              LocalFlinkCluster.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       for (Path c = p; c != null; c = c.getParent()) {
         if (Files.isRegularFile(c.resolve("pipelines/flink-cluster/pom.xml"))) {
           return c;
@@ -120,7 +128,10 @@ public final class LocalFlinkCluster {
     return Paths.get("").toAbsolutePath();
   }
 
-  /** The Flink runtime jars: system property {@code parabeam.flink.lib}, else the flink-cluster module's target/lib. */
+  /**
+   * The Flink runtime jars: system property {@code parabeam.flink.lib}, else the flink-cluster
+   * module's target/lib.
+   */
   public static Path defaultLib(Path repo) {
     String prop = System.getProperty("parabeam.flink.lib");
     if (prop != null && !prop.isBlank()) {
@@ -163,7 +174,8 @@ public final class LocalFlinkCluster {
   // start
 
   /** Starts a JobManager and one TaskManager with {@code slots} slots; a no-op if already up. */
-  public void start(int slots, int restPort, PrintStream out) throws IOException, InterruptedException {
+  public void start(int slots, int restPort, PrintStream out)
+      throws IOException, InterruptedException {
     if (slots < 1) {
       throw new ClusterException("--slots must be at least 1, got " + slots);
     }
@@ -174,17 +186,35 @@ public final class LocalFlinkCluster {
       Optional<JsonNode> ov = port > 0 ? get(port, "/overview") : Optional.empty();
       if (ov.isPresent()) {
         out.println(
-            "Flink cluster already up at " + webUrl() + " (" + ov.get().path("taskmanagers").asInt() + " TaskManager(s), "
-                + ov.get().path("slots-total").asInt() + " slots; pids " + pidList(live) + ")");
+            "Flink cluster already up at "
+                + webUrl()
+                + " ("
+                + ov.get().path("taskmanagers").asInt()
+                + " TaskManager(s), "
+                + ov.get().path("slots-total").asInt()
+                + " slots; pids "
+                + pidList(live)
+                + ")");
         return;
       }
       throw new ClusterException(
-          "a Flink cluster from " + dir + " is running (pids " + pidList(live) + ") but does not answer at "
-              + webUrl() + "; see " + logDir() + " or stop it with ./run.sh cluster stop");
+          "a Flink cluster from "
+              + dir
+              + " is running (pids "
+              + pidList(live)
+              + ") but does not answer at "
+              + webUrl()
+              + "; see "
+              + logDir()
+              + " or stop it with ./run.sh cluster stop");
     }
     if (!portFree(restPort)) {
       throw new ClusterException(
-          HOST + ":" + restPort + " is already in use by another program (not a cluster started from " + dir
+          HOST
+              + ":"
+              + restPort
+              + " is already in use by another program (not a cluster started from "
+              + dir
               + "); stop that program or choose another port with --port=N");
     }
 
@@ -192,7 +222,8 @@ public final class LocalFlinkCluster {
     for (Path d : List.of(conf(), pidDir(), tmp(), logDir())) {
       Files.createDirectories(d);
     }
-    Files.writeString(dir.resolve(MARKER), "working directory of ./run.sh cluster; wiped on start and stop\n");
+    Files.writeString(
+        dir.resolve(MARKER), "working directory of ./run.sh cluster; wiped on start and stop\n");
     int rpcPort = freePort();
     Properties st = new Properties();
     st.setProperty("rest.port", Integer.toString(restPort));
@@ -204,14 +235,18 @@ public final class LocalFlinkCluster {
     writeConfig(slots, restPort, rpcPort);
 
     List<String[]> jmParams = resourceParams("GET_JM_RESOURCE_PARAMS");
-    List<String> jmArgs = new ArrayList<>(List.of("--configDir", conf().toString(), "--executionMode", "cluster"));
+    List<String> jmArgs =
+        new ArrayList<>(List.of("--configDir", conf().toString(), "--executionMode", "cluster"));
     jmArgs.addAll(Arrays.asList(jmParams.get(1)));
     Map<String, Process> started = new LinkedHashMap<>();
     try {
       started.put(
           JOBMANAGER,
-          launch(JOBMANAGER, "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-              Arrays.asList(jmParams.get(0)), jmArgs));
+          launch(
+              JOBMANAGER,
+              "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+              Arrays.asList(jmParams.get(0)),
+              jmArgs));
       String tm = TASKMANAGER + "-1";
       started.put(tm, launchTaskManager(tm));
       awaitUp(started, 1, slots, tm);
@@ -226,20 +261,33 @@ public final class LocalFlinkCluster {
       throw e;
     }
     out.println(
-        "Flink cluster up: 1 JobManager (pid " + started.get(JOBMANAGER).pid() + "), 1 TaskManager (pid "
-            + started.get(TASKMANAGER + "-1").pid() + ") with " + slots + " slots");
+        "Flink cluster up: 1 JobManager (pid "
+            + started.get(JOBMANAGER).pid()
+            + "), 1 TaskManager (pid "
+            + started.get(TASKMANAGER + "-1").pid()
+            + ") with "
+            + slots
+            + " slots");
     out.println("web UI:  " + webUrl());
-    out.println("submit:  ./run.sh aggregate ... --runner=FlinkRunner --flinkMaster=" + HOST + ":" + restPort);
+    out.println(
+        "submit:  ./run.sh aggregate ... --runner=FlinkRunner --flinkMaster="
+            + HOST
+            + ":"
+            + restPort);
     out.println("logs:    " + logDir());
     out.println("stop:    ./run.sh cluster stop");
   }
 
-  /** Starts one more TaskManager (same configuration) and waits until it has registered; returns its pid. */
+  /**
+   * Starts one more TaskManager (same configuration) and waits until it has registered; returns its
+   * pid.
+   */
   public long addTaskManager(PrintStream out) throws IOException, InterruptedException {
     requireLib();
     Map<String, ProcessHandle> live = liveProcesses();
     if (!live.containsKey(JOBMANAGER) || get(restPort(), "/overview").isEmpty()) {
-      throw new ClusterException("no Flink cluster is up in " + dir + "; start one with ./run.sh cluster start");
+      throw new ClusterException(
+          "no Flink cluster is up in " + dir + "; start one with ./run.sh cluster start");
     }
     int n = 1;
     while (Files.exists(pidDir().resolve(TASKMANAGER + "-" + n + ".pid"))) {
@@ -254,7 +302,15 @@ public final class LocalFlinkCluster {
       throw e;
     }
     int slots = Integer.parseInt(state().getProperty("slots", "0"));
-    out.println("TaskManager " + name + " up (pid " + p.pid() + ", " + slots + " slots); web UI " + webUrl());
+    out.println(
+        "TaskManager "
+            + name
+            + " up (pid "
+            + p.pid()
+            + ", "
+            + slots
+            + " slots); web UI "
+            + webUrl());
     return p.pid();
   }
 
@@ -264,11 +320,16 @@ public final class LocalFlinkCluster {
     tmArgs.addAll(Arrays.asList(tmParams.get(1)));
     // a known resource id lets us see this very TaskManager register in /taskmanagers
     tmArgs.addAll(List.of("-D", "taskmanager.resource-id=" + name));
-    return launch(name, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", Arrays.asList(tmParams.get(0)), tmArgs);
+    return launch(
+        name,
+        "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+        Arrays.asList(tmParams.get(0)),
+        tmArgs);
   }
 
   /** Waits until {@code taskManager} is registered and at least {@code slots} slots in total. */
-  private void awaitUp(Map<String, Process> watch, int minTaskManagers, int slots, String taskManager)
+  private void awaitUp(
+      Map<String, Process> watch, int minTaskManagers, int slots, String taskManager)
       throws InterruptedException {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     int port = restPort();
@@ -276,8 +337,14 @@ public final class LocalFlinkCluster {
       for (Map.Entry<String, Process> e : watch.entrySet()) {
         if (!e.getValue().isAlive()) {
           throw new ClusterException(
-              "the " + e.getKey() + " exited during start (exit code " + e.getValue().exitValue() + "); see "
-                  + logDir().resolve(e.getKey() + ".log") + " and " + logDir().resolve(e.getKey() + ".out"));
+              "the "
+                  + e.getKey()
+                  + " exited during start (exit code "
+                  + e.getValue().exitValue()
+                  + "); see "
+                  + logDir().resolve(e.getKey() + ".log")
+                  + " and "
+                  + logDir().resolve(e.getKey() + ".out"));
         }
       }
       Optional<JsonNode> ov = get(port, "/overview");
@@ -292,7 +359,10 @@ public final class LocalFlinkCluster {
       Thread.sleep(300);
     }
     throw new ClusterException(
-        "the Flink cluster did not come up within " + START_TIMEOUT.toSeconds() + " s; see the logs in " + logDir());
+        "the Flink cluster did not come up within "
+            + START_TIMEOUT.toSeconds()
+            + " s; see the logs in "
+            + logDir());
   }
 
   private static boolean registered(JsonNode taskManagers, String id) {
@@ -332,7 +402,9 @@ public final class LocalFlinkCluster {
     c.put("web.tmpdir", quote(tmp().resolve("web").toString()));
     c.put("process.working-dir", quote(tmp().resolve("work").toString()));
     c.put("env.java.opts.all", quote(String.join(" ", JAVA17_OPTS)));
-    StringBuilder sb = new StringBuilder("# written by ./run.sh cluster start; everything binds to " + HOST + "\n");
+    StringBuilder sb =
+        new StringBuilder(
+            "# written by ./run.sh cluster start; everything binds to " + HOST + "\n");
     c.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
     Files.writeString(conf().resolve("config.yaml"), sb.toString(), StandardCharsets.UTF_8);
 
@@ -362,11 +434,22 @@ public final class LocalFlinkCluster {
 
   /** Runs Flink's BashJavaUtils: [0] JVM flags, [1] dynamic properties (-D k=v ...). */
   private List<String[]> resourceParams(String command) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Dlog.file=" + logDir().resolve("bash-java-utils.log")));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(javaBin(), "-Dlog.file=" + logDir().resolve("bash-java-utils.log")));
     cmd.add("-Dlog4j.configurationFile=" + conf().resolve("log4j.properties").toUri());
-    cmd.addAll(List.of("-cp", lib + File.separator + "*", "org.apache.flink.runtime.util.bash.BashJavaUtils", command));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            lib + File.separator + "*",
+            "org.apache.flink.runtime.util.bash.BashJavaUtils",
+            command));
     cmd.addAll(List.of("--configDir", conf().toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
     String output;
     try (InputStream in = p.getInputStream()) {
       output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -374,13 +457,26 @@ public final class LocalFlinkCluster {
     if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
       p.destroyForcibly();
       throw new ClusterException(
-          "Flink's BashJavaUtils " + command + " failed: " + Launcher.firstLine(output.strip()) + " (config " + conf().resolve("config.yaml") + ")");
+          "Flink's BashJavaUtils "
+              + command
+              + " failed: "
+              + Launcher.firstLine(output.strip())
+              + " (config "
+              + conf().resolve("config.yaml")
+              + ")");
     }
     List<String> results =
-        output.lines().filter(l -> l.startsWith(RESULT_PREFIX)).map(l -> l.substring(RESULT_PREFIX.length()).trim())
+        output
+            .lines()
+            .filter(l -> l.startsWith(RESULT_PREFIX))
+            .map(l -> l.substring(RESULT_PREFIX.length()).trim())
             .collect(Collectors.toList());
     if (results.size() < 2) {
-      throw new ClusterException("Flink's BashJavaUtils " + command + " printed no resource parameters: " + Launcher.firstLine(output.strip()));
+      throw new ClusterException(
+          "Flink's BashJavaUtils "
+              + command
+              + " printed no resource parameters: "
+              + Launcher.firstLine(output.strip()));
     }
     String jvm = results.get(results.size() - 2);
     String dyn = results.get(results.size() - 1);
@@ -391,11 +487,15 @@ public final class LocalFlinkCluster {
     return s.isBlank() ? new String[0] : s.trim().split("\\s+");
   }
 
-  private Process launch(String name, String mainClass, List<String> jvmFlags, List<String> args) throws IOException {
+  private Process launch(String name, String mainClass, List<String> jvmFlags, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     Path setsid = Paths.get("/usr/bin/setsid");
     if (Files.isExecutable(setsid)) {
-      cmd.add(setsid.toString()); // own session: a Ctrl-C or hang-up of the starting shell does not reach the daemon
+      cmd.add(
+          setsid
+              .toString()); // own session: a Ctrl-C or hang-up of the starting shell does not reach
+      // the daemon
     }
     cmd.add(javaBin());
     cmd.addAll(jvmFlags);
@@ -407,13 +507,15 @@ public final class LocalFlinkCluster {
     cmd.add("-Djava.io.tmpdir=" + tmp());
     cmd.addAll(List.of("-cp", lib + File.separator + "*", mainClass));
     cmd.addAll(args);
-    Files.writeString(logDir().resolve(name + ".cmd"), String.join(" ", cmd) + "\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        logDir().resolve(name + ".cmd"), String.join(" ", cmd) + "\n", StandardCharsets.UTF_8);
     Process p =
         new ProcessBuilder(cmd)
             .directory(dir.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir().resolve(name + ".out").toFile()))
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(logDir().resolve(name + ".out").toFile()))
             .start();
     Files.writeString(pidDir().resolve(name + ".pid"), p.pid() + "\n", StandardCharsets.UTF_8);
     return p;
@@ -434,14 +536,19 @@ public final class LocalFlinkCluster {
     }
     if (!ok) {
       throw new ClusterException(
-          "the Flink runtime jars are not in " + lib + "; build them with: mvn -B -q package -DskipTests -pl pipelines/flink-cluster");
+          "the Flink runtime jars are not in "
+              + lib
+              + "; build them with: mvn -B -q package -DskipTests -pl pipelines/flink-cluster");
     }
   }
 
   // ---------------------------------------------------------------------------------------------
   // stop
 
-  /** Stops every recorded process (SIGTERM, then SIGKILL after a grace period) and wipes the working directory, keeping logs. */
+  /**
+   * Stops every recorded process (SIGTERM, then SIGKILL after a grace period) and wipes the working
+   * directory, keeping logs.
+   */
   public void stop(PrintStream out) throws IOException, InterruptedException {
     Map<String, ProcessHandle> live = liveProcesses();
     if (live.isEmpty()) {
@@ -465,14 +572,25 @@ public final class LocalFlinkCluster {
     }
     for (Map.Entry<String, ProcessHandle> e : live.entrySet()) {
       if (!waitExit(e.getValue(), TimeUnit.SECONDS.toNanos(10))) {
-        throw new ClusterException("the " + e.getKey() + " (pid " + e.getValue().pid() + ") does not exit even after SIGKILL");
+        throw new ClusterException(
+            "the "
+                + e.getKey()
+                + " (pid "
+                + e.getValue().pid()
+                + ") does not exit even after SIGKILL");
       }
     }
     wipe(true);
     out.println(
-        "stopped " + live.entrySet().stream().map(e -> e.getKey() + " (pid " + e.getValue().pid() + ")").collect(Collectors.joining(", "))
-            + (forced.isEmpty() ? "" : "; killed after " + STOP_TIMEOUT.toSeconds() + " s: " + forced)
-            + "; logs kept in " + logDir());
+        "stopped "
+            + live.entrySet().stream()
+                .map(e -> e.getKey() + " (pid " + e.getValue().pid() + ")")
+                .collect(Collectors.joining(", "))
+            + (forced.isEmpty()
+                ? ""
+                : "; killed after " + STOP_TIMEOUT.toSeconds() + " s: " + forced)
+            + "; logs kept in "
+            + logDir());
   }
 
   /** Best effort, for shutdown hooks: stops whatever runs, never throws. */
@@ -507,21 +625,47 @@ public final class LocalFlinkCluster {
     Optional<JsonNode> ov = live.isEmpty() || port < 0 ? Optional.empty() : get(port, "/overview");
     if (ov.isEmpty()) {
       if (live.isEmpty()) {
-        out.println("Flink cluster: down (nothing running from " + dir + "); start it with ./run.sh cluster start");
+        out.println(
+            "Flink cluster: down (nothing running from "
+                + dir
+                + "); start it with ./run.sh cluster start");
       } else {
-        out.println("Flink cluster: not answering at " + webUrl() + " (pids " + pidList(live) + "); see " + logDir());
+        out.println(
+            "Flink cluster: not answering at "
+                + webUrl()
+                + " (pids "
+                + pidList(live)
+                + "); see "
+                + logDir());
       }
       return false;
     }
     JsonNode o = ov.get();
-    out.println("Flink cluster: up, Flink " + o.path("flink-version").asText() + ", web UI " + webUrl());
-    out.println("  processes:    " + live.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().pid()).collect(Collectors.joining(", ")));
     out.println(
-        "  TaskManagers: " + o.path("taskmanagers").asInt() + ", slots " + o.path("slots-total").asInt() + " total, "
-            + o.path("slots-available").asInt() + " available");
+        "Flink cluster: up, Flink " + o.path("flink-version").asText() + ", web UI " + webUrl());
     out.println(
-        "  jobs:         " + o.path("jobs-running").asInt() + " running, " + o.path("jobs-finished").asInt() + " finished, "
-            + o.path("jobs-failed").asInt() + " failed, " + o.path("jobs-cancelled").asInt() + " cancelled");
+        "  processes:    "
+            + live.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue().pid())
+                .collect(Collectors.joining(", ")));
+    out.println(
+        "  TaskManagers: "
+            + o.path("taskmanagers").asInt()
+            + ", slots "
+            + o.path("slots-total").asInt()
+            + " total, "
+            + o.path("slots-available").asInt()
+            + " available");
+    out.println(
+        "  jobs:         "
+            + o.path("jobs-running").asInt()
+            + " running, "
+            + o.path("jobs-finished").asInt()
+            + " finished, "
+            + o.path("jobs-failed").asInt()
+            + " failed, "
+            + o.path("jobs-cancelled").asInt()
+            + " cancelled");
     Optional<JsonNode> jobs = get(port, "/jobs/overview");
     if (jobs.isPresent()) {
       List<JsonNode> list = new ArrayList<>();
@@ -530,8 +674,12 @@ public final class LocalFlinkCluster {
       for (JsonNode j : list) {
         out.println(
             String.format(
-                Locale.ROOT, "  %-10s %s  %s  %.1f s", j.path("state").asText(), j.path("jid").asText(),
-                j.path("name").asText(), j.path("duration").asLong() / 1000.0));
+                Locale.ROOT,
+                "  %-10s %s  %s  %.1f s",
+                j.path("state").asText(),
+                j.path("jid").asText(),
+                j.path("name").asText(),
+                j.path("duration").asLong() / 1000.0));
       }
     }
     return true;
@@ -544,7 +692,10 @@ public final class LocalFlinkCluster {
   public Optional<JsonNode> get(int port, String path) {
     try {
       HttpRequest req =
-          HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + path)).timeout(Duration.ofSeconds(5)).GET().build();
+          HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + path))
+              .timeout(Duration.ofSeconds(5))
+              .GET()
+              .build();
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
       if (resp.statusCode() != 200) {
         return Optional.empty();
@@ -564,7 +715,10 @@ public final class LocalFlinkCluster {
     return port < 0 ? Optional.empty() : get(port, path);
   }
 
-  /** Live processes of this cluster by role ({@code jobmanager}, {@code taskmanager-N}), from the pid files. */
+  /**
+   * Live processes of this cluster by role ({@code jobmanager}, {@code taskmanager-N}), from the
+   * pid files.
+   */
   public Map<String, ProcessHandle> liveProcesses() {
     Map<String, ProcessHandle> m = new LinkedHashMap<>();
     if (!Files.isDirectory(pidDir())) {
@@ -581,7 +735,10 @@ public final class LocalFlinkCluster {
       String name = f.getFileName().toString().replaceFirst("\\.pid$", "");
       try {
         long pid = Long.parseLong(Files.readString(f).trim());
-        ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(this::isOurs).ifPresent(h -> m.put(name, h));
+        ProcessHandle.of(pid)
+            .filter(ProcessHandle::isAlive)
+            .filter(this::isOurs)
+            .ifPresent(h -> m.put(name, h));
       } catch (IOException | NumberFormatException e) {
         // a half-written pid file: nothing we started
       }
@@ -589,7 +746,9 @@ public final class LocalFlinkCluster {
     return m;
   }
 
-  /** A recorded pid is ours only if its command line names this working directory (pids get reused). */
+  /**
+   * A recorded pid is ours only if its command line names this working directory (pids get reused).
+   */
   private boolean isOurs(ProcessHandle h) {
     Optional<String> cmd = h.info().commandLine();
     if (cmd.isEmpty()) {
@@ -612,7 +771,10 @@ public final class LocalFlinkCluster {
     return p;
   }
 
-  /** Deletes the working directory's contents (but {@code log/} if {@code keepLogs}); refuses a directory that is not ours. */
+  /**
+   * Deletes the working directory's contents (but {@code log/} if {@code keepLogs}); refuses a
+   * directory that is not ours.
+   */
   private void wipe(boolean keepLogs) throws IOException {
     if (!Files.exists(dir)) {
       Files.createDirectories(dir);
@@ -621,7 +783,8 @@ public final class LocalFlinkCluster {
     boolean ours = Files.exists(dir.resolve(MARKER));
     try (Stream<Path> s = Files.list(dir)) {
       if (!ours && s.findAny().isPresent()) {
-        throw new ClusterException(dir + " is not empty and not a cluster working directory; choose another --dir");
+        throw new ClusterException(
+            dir + " is not empty and not a cluster working directory; choose another --dir");
       }
     }
     try (Stream<Path> s = Files.list(dir)) {
@@ -652,6 +815,8 @@ public final class LocalFlinkCluster {
   }
 
   private static String pidList(Map<String, ProcessHandle> live) {
-    return live.values().stream().map(h -> Long.toString(h.pid())).collect(Collectors.joining(", "));
+    return live.values().stream()
+        .map(h -> Long.toString(h.pid()))
+        .collect(Collectors.joining(", "));
   }
 }

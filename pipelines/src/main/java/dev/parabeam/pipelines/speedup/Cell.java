@@ -10,14 +10,22 @@ public final class Cell {
   public final long rows;
   public final int workers;
   public final int cores;
+
   /** Pipeline seconds (scan, then run() to finish) of the 1-worker runs, in run order. */
   public final List<Double> sequentialRuns;
+
   /** Pipeline seconds of the N-worker runs. */
   public final List<Double> parallelRuns;
-  /** Seconds of the whole in-process job (options, planning, construction, run, publishing), 1 worker. */
+
+  /**
+   * Seconds of the whole in-process job (options, planning, construction, run, publishing), 1
+   * worker.
+   */
   public final List<Double> sequentialJobRuns;
+
   /** The same for N workers. */
   public final List<Double> parallelJobRuns;
+
   /** Seconds of the plain-Java single-thread baseline doing the same parse and the same work. */
   public final List<Double> plainJavaRuns;
 

@@ -31,10 +31,11 @@ import java.util.regex.Pattern;
  * <p>For every runner, work setting and dataset size it runs the same pipeline with 1 worker and
  * with N workers, {@code --repeats} times each, interleaved, in this JVM after a warm-up, and
  * reports the median pipeline time ({@code pipeline_seconds} of the job's summary.json: the
- * record-boundary scan, then {@code Pipeline.run()} to finish). Beside it: the plain-Java single-thread time for the same parse and the
- * same per-record work (the COST baseline), efficiency against the ideal speedup, and the fixed
- * start-up cost of a fresh JVM measured separately. Every results.csv must be byte-identical to the
- * 1-worker one, or the command fails. Writes speedup.md, speedup.csv and speedup.png.
+ * record-boundary scan, then {@code Pipeline.run()} to finish). Beside it: the plain-Java
+ * single-thread time for the same parse and the same per-record work (the COST baseline),
+ * efficiency against the ideal speedup, and the fixed start-up cost of a fresh JVM measured
+ * separately. Every results.csv must be byte-identical to the 1-worker one, or the command fails.
+ * Writes speedup.md, speedup.csv and speedup.png.
  */
 public final class Speedup {
   /** Where generated datasets come from: {@code Datasets.ensure} of the pipelines package. */
@@ -44,23 +45,47 @@ public final class Speedup {
   }
 
   static final Set<String> OPTIONS =
-      new LinkedHashSet<>(List.of("sizes", "work", "workMicros", "workers", "runner", "repeats", "output",
-          "baselineRepeats", "dataDir", "seed", "startup", "warmupRows", "help"));
+      new LinkedHashSet<>(
+          List.of(
+              "sizes",
+              "work",
+              "workMicros",
+              "workers",
+              "runner",
+              "repeats",
+              "output",
+              "baselineRepeats",
+              "dataDir",
+              "seed",
+              "startup",
+              "warmupRows",
+              "help"));
   static final String DEFAULT_SIZES = "10000,100000,1000000";
   static final String DEFAULT_WORK = "cpu";
-  /** Default µs per record when --workMicros is not given: they keep the default run under 15 minutes. */
+
+  /**
+   * Default µs per record when --workMicros is not given: they keep the default run under 15
+   * minutes.
+   */
   static final Map<String, Long> DEFAULT_MICROS = Map.of("cpu", 80L, "io", 100L, "none", 0L);
+
   static final String KEY = "product";
   static final String VALUE = "amount";
   static final int TINY_ROWS = 1000;
 
   static final String USAGE =
-      String.join("\n",
-          "usage: run.sh speedup [--sizes=" + DEFAULT_SIZES + "] [--work=cpu|io|none[,...]] [--workMicros=N|io:N,cpu:M]",
+      String.join(
+          "\n",
+          "usage: run.sh speedup [--sizes="
+              + DEFAULT_SIZES
+              + "] [--work=cpu|io|none[,...]] [--workMicros=N|io:N,cpu:M]",
           "                      [--workers=4] [--runner=DirectRunner|FlinkRunner[,...]] [--repeats=3] [--output=build/speedup]",
           "                      [--baselineRepeats=1] [--dataDir=build/data] [--seed=42] [--startup=true] [--warmupRows=10000]",
-          "Defaults: --work=cpu, " + DEFAULT_MICROS.get("cpu") + " µs of cpu work per record (io: "
-              + DEFAULT_MICROS.get("io") + " µs); --work=io --workMicros=1000 --sizes=10000,100000 is the classic table's cost.",
+          "Defaults: --work=cpu, "
+              + DEFAULT_MICROS.get("cpu")
+              + " µs of cpu work per record (io: "
+              + DEFAULT_MICROS.get("io")
+              + " µs); --work=io --workMicros=1000 --sizes=10000,100000 is the classic table's cost.",
           "");
 
   private Speedup() {}
@@ -81,10 +106,13 @@ public final class Speedup {
     long warmupRows;
   }
 
-  /** Runs the command; returns the exit code. Misuse: one {@code error:} line on {@code err} and 2. */
+  /**
+   * Runs the command; returns the exit code. Misuse: one {@code error:} line on {@code err} and 2.
+   */
   public static int run(String[] argv, PrintStream out, PrintStream err, DatasetSource datasets) {
     if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true"); // the chart is drawn off-screen; no display needed
+      System.setProperty(
+          "java.awt.headless", "true"); // the chart is drawn off-screen; no display needed
     }
     Options o;
     try {
@@ -104,7 +132,8 @@ public final class Speedup {
       return 2;
     } catch (Exception e) {
       String m = e.getMessage();
-      err.println("error: " + (m == null || m.isBlank() ? e.getClass().getSimpleName() : m.split("\n")[0]));
+      err.println(
+          "error: " + (m == null || m.isBlank() ? e.getClass().getSimpleName() : m.split("\n")[0]));
       return 1;
     }
   }
@@ -119,22 +148,29 @@ public final class Speedup {
     Map<String, String> a = new LinkedHashMap<>();
     for (String arg : argv) {
       if (!arg.startsWith("--")) {
-        throw new UsageException("unexpected argument '" + arg + "' (options look like --name=value)");
+        throw new UsageException(
+            "unexpected argument '" + arg + "' (options look like --name=value)");
       }
       int eq = arg.indexOf('=');
       String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
       if (!OPTIONS.contains(name)) {
-        throw new UsageException("unknown option --" + name + " (known: --" + String.join(", --", OPTIONS) + ")");
+        throw new UsageException(
+            "unknown option --" + name + " (known: --" + String.join(", --", OPTIONS) + ")");
       }
       a.put(name, eq < 0 ? "true" : arg.substring(eq + 1));
     }
     Options o = new Options();
-    o.sizes = Arrays.stream(list(a.getOrDefault("sizes", DEFAULT_SIZES), "sizes"))
-        .mapToLong(s -> positive(s, "sizes")).distinct().sorted().toArray();
+    o.sizes =
+        Arrays.stream(list(a.getOrDefault("sizes", DEFAULT_SIZES), "sizes"))
+            .mapToLong(s -> positive(s, "sizes"))
+            .distinct()
+            .sorted()
+            .toArray();
     for (String w : list(a.getOrDefault("work", DEFAULT_WORK), "work")) {
       String k = w.toLowerCase(Locale.ROOT);
       if (!DEFAULT_MICROS.containsKey(k)) {
-        throw new UsageException("--work must be cpu, io or none (or a list of them), got '" + w + "'");
+        throw new UsageException(
+            "--work must be cpu, io or none (or a list of them), got '" + w + "'");
       }
       if (!o.works.contains(k)) {
         o.works.add(k);
@@ -148,7 +184,8 @@ public final class Speedup {
           String[] kv = part.split(":", 2);
           String k = kv[0].trim().toLowerCase(Locale.ROOT);
           if (!DEFAULT_MICROS.containsKey(k) || kv.length < 2) {
-            throw new UsageException("--workMicros must be N or kind:N,... with kind cpu or io, got '" + part + "'");
+            throw new UsageException(
+                "--workMicros must be N or kind:N,... with kind cpu or io, got '" + part + "'");
           }
           o.micros.put(k, nonNegative(kv[1], "workMicros"));
         }
@@ -171,14 +208,18 @@ public final class Speedup {
       } else if (n.equalsIgnoreCase("FlinkRunner") || n.equalsIgnoreCase("flink")) {
         n = "FlinkRunner";
       } else {
-        throw new UsageException("--runner must be DirectRunner or FlinkRunner (or both, comma-separated), got '" + r + "'");
+        throw new UsageException(
+            "--runner must be DirectRunner or FlinkRunner (or both, comma-separated), got '"
+                + r
+                + "'");
       }
       if (!o.runners.contains(n)) {
         o.runners.add(n);
       }
     }
     o.repeats = (int) positive(a.getOrDefault("repeats", "3"), "repeats");
-    o.baselineRepeats = (int) nonNegative(a.getOrDefault("baselineRepeats", "1"), "baselineRepeats");
+    o.baselineRepeats =
+        (int) nonNegative(a.getOrDefault("baselineRepeats", "1"), "baselineRepeats");
     o.output = Paths.get(a.getOrDefault("output", "build/speedup")).toAbsolutePath().normalize();
     o.dataDir = Paths.get(a.getOrDefault("dataDir", "build/data")).toAbsolutePath().normalize();
     if (o.output.startsWith(o.dataDir) || o.dataDir.startsWith(o.output)) {
@@ -221,11 +262,13 @@ public final class Speedup {
       }
       return n;
     } catch (NumberFormatException e) {
-      throw new UsageException("--" + name + " must be a whole number (or a comma-separated list), got '" + s + "'");
+      throw new UsageException(
+          "--" + name + " must be a whole number (or a comma-separated list), got '" + s + "'");
     }
   }
 
-  private static final Pattern PIPELINE_SECONDS = Pattern.compile("\"pipeline_seconds\"\\s*:\\s*([0-9.eE+-]+)");
+  private static final Pattern PIPELINE_SECONDS =
+      Pattern.compile("\"pipeline_seconds\"\\s*:\\s*([0-9.eE+-]+)");
 
   /** {@code pipeline_seconds} of a summary.json. */
   static double pipelineSeconds(String summaryJson) {
@@ -256,8 +299,16 @@ public final class Speedup {
       double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
       Files.createDirectories(o.output);
       Path runs = o.output.resolve("runs");
-      out.printf(Locale.ROOT, "speedup: runners %s, work %s, sizes %s, 1 vs %d workers, %d repeats, %d cores, Java %s%n",
-          o.runners, workList(), Arrays.toString(o.sizes), o.workers, o.repeats, cores, System.getProperty("java.version"));
+      out.printf(
+          Locale.ROOT,
+          "speedup: runners %s, work %s, sizes %s, 1 vs %d workers, %d repeats, %d cores, Java %s%n",
+          o.runners,
+          workList(),
+          Arrays.toString(o.sizes),
+          o.workers,
+          o.repeats,
+          cores,
+          System.getProperty("java.version"));
 
       Map<Long, Path> data = new LinkedHashMap<>();
       for (long rows : o.sizes) {
@@ -266,7 +317,8 @@ public final class Speedup {
       Path tiny = datasets.ensure(o.dataDir, TINY_ROWS, o.seed);
       Path warm = o.warmupRows > 0 ? datasets.ensure(o.dataDir, o.warmupRows, o.seed) : tiny;
 
-      // 1. warm-up: the JIT compiles the parse, the runners load their classes, the cpu loop is calibrated.
+      // 1. warm-up: the JIT compiles the parse, the runners load their classes, the cpu loop is
+      // calibrated.
       out.println("warming up the JVM ...");
       for (String runner : o.runners) {
         for (int i = 0; i < 3; i++) {
@@ -279,7 +331,10 @@ public final class Speedup {
         }
       }
       if (o.works.contains("cpu")) {
-        out.printf(Locale.ROOT, "cpu work calibrated: %.0f loop iterations per µs%n", SimulatedWork.calibrate());
+        out.printf(
+            Locale.ROOT,
+            "cpu work calibrated: %.0f loop iterations per µs%n",
+            SimulatedWork.calibrate());
       }
       // 2. the part of a run that does not shrink: a tiny input in the warmed JVM.
       Map<String, Double> warmTiny = new LinkedHashMap<>();
@@ -307,28 +362,58 @@ public final class Speedup {
       Map<String, Startup.Result> startup = new LinkedHashMap<>();
       if (o.startup) {
         for (String runner : o.runners) {
-          out.printf(Locale.ROOT, "fresh-JVM start-up, %s: %d runs of aggregate on %,d rows ...%n", runner, o.repeats, TINY_ROWS);
+          out.printf(
+              Locale.ROOT,
+              "fresh-JVM start-up, %s: %d runs of aggregate on %,d rows ...%n",
+              runner,
+              o.repeats,
+              TINY_ROWS);
           Path dir = runs.resolve("startup-" + runner);
-          startup.put(runner, Startup.measure(jobArgs(runner, "none", 0, tiny, o.workers, dir), dir, o.repeats));
+          startup.put(
+              runner,
+              Startup.measure(jobArgs(runner, "none", 0, tiny, o.workers, dir), dir, o.repeats));
         }
       }
 
-      SpeedupTable.Context ctx = new SpeedupTable.Context(command, cores, jvm(), LocalDate.now().toString(),
-          o.repeats, o.baselineRepeats, startup, warmTiny, loadBefore,
-          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      SpeedupTable.Context ctx =
+          new SpeedupTable.Context(
+              command,
+              cores,
+              jvm(),
+              LocalDate.now().toString(),
+              o.repeats,
+              o.baselineRepeats,
+              startup,
+              warmTiny,
+              loadBefore,
+              ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       String md = "## Speedup of the aggregate job\n\n" + SpeedupTable.markdown(cells, ctx);
       Files.writeString(o.output.resolve("speedup.md"), md, StandardCharsets.UTF_8);
-      Files.writeString(o.output.resolve("speedup.csv"), SpeedupTable.csv(cells), StandardCharsets.UTF_8);
-      SpeedupChart.writePng(cells, cores + " cores, Java " + System.getProperty("java.version"), o.output.resolve("speedup.png"));
+      Files.writeString(
+          o.output.resolve("speedup.csv"), SpeedupTable.csv(cells), StandardCharsets.UTF_8);
+      SpeedupChart.writePng(
+          cells,
+          cores + " cores, Java " + System.getProperty("java.version"),
+          o.output.resolve("speedup.png"));
       out.println();
       out.print(md);
-      out.printf(Locale.ROOT, "%nwritten: %s, speedup.csv, speedup.png (total %.0f s)%n",
-          o.output.resolve("speedup.md"), (System.nanoTime() - t0) / 1e9);
+      out.printf(
+          Locale.ROOT,
+          "%nwritten: %s, speedup.csv, speedup.png (total %.0f s)%n",
+          o.output.resolve("speedup.md"),
+          (System.nanoTime() - t0) / 1e9);
       return 0;
     }
 
-    private Cell cell(String runner, String work, long micros, long rows, Path input, Path runs,
-        Map<String, List<Double>> plainCache) throws Exception {
+    private Cell cell(
+        String runner,
+        String work,
+        long micros,
+        long rows,
+        Path input,
+        Path runs,
+        Map<String, List<Double>> plainCache)
+        throws Exception {
       List<Double> seq = new ArrayList<>();
       List<Double> par = new ArrayList<>();
       List<Double> seqJob = new ArrayList<>();
@@ -350,12 +435,29 @@ public final class Speedup {
           if (reference == null) {
             reference = results;
           } else if (!Arrays.equals(reference, results)) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
-                "results.csv differs between 1 and %d workers (%s, %s work, %,d rows): see %s and %s",
-                o.workers, runner, work, rows, d1.resolve("results.csv"), dn.resolve("results.csv")));
+            throw new IllegalStateException(
+                String.format(
+                    Locale.ROOT,
+                    "results.csv differs between 1 and %d workers (%s, %s work, %,d rows): see %s and %s",
+                    o.workers,
+                    runner,
+                    work,
+                    rows,
+                    d1.resolve("results.csv"),
+                    dn.resolve("results.csv")));
           }
-          out.printf(Locale.ROOT, "  %-12s %-4s %,10d rows  %d worker%s  run %d/%d: pipeline %7.2f s (job %7.2f s)%n",
-              runner, work, rows, n, n == 1 ? " " : "s", r + 1, o.repeats, t[0], t[1]);
+          out.printf(
+              Locale.ROOT,
+              "  %-12s %-4s %,10d rows  %d worker%s  run %d/%d: pipeline %7.2f s (job %7.2f s)%n",
+              runner,
+              work,
+              rows,
+              n,
+              n == 1 ? " " : "s",
+              r + 1,
+              o.repeats,
+              t[0],
+              t[1]);
         }
       }
       String plainKey = work + "-" + micros + "-" + rows;
@@ -368,23 +470,44 @@ public final class Speedup {
           String results = PlainJavaWork.run(input, KEY, VALUE, sw);
           double secs = (System.nanoTime() - t0) / 1e9;
           if (!Arrays.equals(reference, results.getBytes(StandardCharsets.UTF_8))) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
-                "the plain-Java baseline's results differ from the job's results.csv (%s work, %,d rows)", work, rows));
+            throw new IllegalStateException(
+                String.format(
+                    Locale.ROOT,
+                    "the plain-Java baseline's results differ from the job's results.csv (%s work, %,d rows)",
+                    work,
+                    rows));
           }
           plain.add(secs);
-          out.printf(Locale.ROOT, "  %-12s %-4s %,10d rows  1 thread   run %d/%d: %7.2f s%n",
-              "plain Java", work, rows, r + 1, o.baselineRepeats, secs);
+          out.printf(
+              Locale.ROOT,
+              "  %-12s %-4s %,10d rows  1 thread   run %d/%d: %7.2f s%n",
+              "plain Java",
+              work,
+              rows,
+              r + 1,
+              o.baselineRepeats,
+              secs);
         }
         plainCache.put(plainKey, plain);
       }
-      Cell c = new Cell(runner, work, micros, rows, o.workers, cores, seq, par, seqJob, parJob, plain);
-      out.printf(Locale.ROOT, "  => %s %,d rows: %.2f s vs %.2f s, speedup %.2fx (ideal %dx, efficiency %.0f%%)%n",
-          c.series(), rows, c.sequential(), c.parallel(), c.speedup(), c.ideal(), 100 * c.efficiency());
+      Cell c =
+          new Cell(runner, work, micros, rows, o.workers, cores, seq, par, seqJob, parJob, plain);
+      out.printf(
+          Locale.ROOT,
+          "  => %s %,d rows: %.2f s vs %.2f s, speedup %.2fx (ideal %dx, efficiency %.0f%%)%n",
+          c.series(),
+          rows,
+          c.sequential(),
+          c.parallel(),
+          c.speedup(),
+          c.ideal(),
+          100 * c.efficiency());
       return c;
     }
 
     /** Runs the job in this JVM; returns {pipeline seconds, whole job seconds}. */
-    private double[] job(String runner, String work, long micros, Path input, int workers, Path dir) throws IOException {
+    private double[] job(String runner, String work, long micros, Path input, int workers, Path dir)
+        throws IOException {
       List<String> args = jobArgs(runner, work, micros, input, workers, dir);
       ByteArrayOutputStream jobOut = new ByteArrayOutputStream();
       ByteArrayOutputStream jobErr = new ByteArrayOutputStream();
@@ -398,17 +521,32 @@ public final class Speedup {
       double jobSecs = (System.nanoTime() - t0) / 1e9;
       if (rc != 0) {
         String e = Startup.lastErrorLine(jobErr.toString(StandardCharsets.UTF_8));
-        throw new IllegalStateException("aggregate failed (" + runner + ", " + workers + " workers, " + input.getFileName()
-            + "): " + e.replaceFirst("^error: ", ""));
+        throw new IllegalStateException(
+            "aggregate failed ("
+                + runner
+                + ", "
+                + workers
+                + " workers, "
+                + input.getFileName()
+                + "): "
+                + e.replaceFirst("^error: ", ""));
       }
       double pipeline = result.pipelineSeconds();
       return new double[] {pipeline, jobSecs};
     }
 
-    private List<String> jobArgs(String runner, String work, long micros, Path input, int workers, Path dir) {
-      List<String> args = new ArrayList<>(List.of(
-          "--input=" + input, "--keyColumn=" + KEY, "--valueColumn=" + VALUE, "--output=" + dir, "--overwrite=true",
-          "--work=" + work, "--workMicros=" + micros));
+    private List<String> jobArgs(
+        String runner, String work, long micros, Path input, int workers, Path dir) {
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "--input=" + input,
+                  "--keyColumn=" + KEY,
+                  "--valueColumn=" + VALUE,
+                  "--output=" + dir,
+                  "--overwrite=true",
+                  "--work=" + work,
+                  "--workMicros=" + micros));
       if (runner.equals("FlinkRunner")) {
         args.add("--runner=FlinkRunner");
         args.add("--parallelism=" + workers);
@@ -427,8 +565,12 @@ public final class Speedup {
     }
 
     private String jvm() {
-      return System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
-          + (ManagementFactory.getRuntimeMXBean().getInputArguments().isEmpty() ? "default flags"
+      return System.getProperty("java.vm.name")
+          + " "
+          + System.getProperty("java.version")
+          + ", "
+          + (ManagementFactory.getRuntimeMXBean().getInputArguments().isEmpty()
+              ? "default flags"
               : String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
     }
   }

@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines.speedup;
 
 import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,9 +15,11 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import java.awt.Color;
 
-/** {@code speedup.png}: speedup against dataset size (log x), one line per runner and work, and the ideal lines. */
+/**
+ * {@code speedup.png}: speedup against dataset size (log x), one line per runner and work, and the
+ * ideal lines.
+ */
 public final class SpeedupChart {
   private SpeedupChart() {}
 
@@ -26,7 +29,9 @@ public final class SpeedupChart {
         new XYChartBuilder()
             .width(900)
             .height(560)
-            .title("Speedup of the aggregate job, 1 worker vs N workers" + (subtitle.isEmpty() ? "" : " (" + subtitle + ")"))
+            .title(
+                "Speedup of the aggregate job, 1 worker vs N workers"
+                    + (subtitle.isEmpty() ? "" : " (" + subtitle + ")"))
             .xAxisTitle("dataset size (records)")
             .yAxisTitle("speedup (sequential time / parallel time)")
             .build();
@@ -69,16 +74,28 @@ public final class SpeedupChart {
       s.setMarker(SeriesMarkers.CIRCLE);
     }
     for (Map.Entry<String, Integer> e : ideals.entrySet()) {
-      XYSeries s = chart.addSeries(e.getKey(), List.of(lo, hi), List.of((double) e.getValue(), (double) e.getValue()));
+      XYSeries s =
+          chart.addSeries(
+              e.getKey(), List.of(lo, hi), List.of((double) e.getValue(), (double) e.getValue()));
       s.setMarker(SeriesMarkers.NONE);
-      s.setLineStyle(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f));
+      s.setLineStyle(
+          new BasicStroke(
+              2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f));
       s.setLineColor(Color.GRAY);
     }
     return chart;
   }
 
   static String idealName(Cell c) {
-    return "ideal for " + c.work + " work, " + c.workers + " workers on " + c.cores + " cores: " + c.ideal() + "x";
+    return "ideal for "
+        + c.work
+        + " work, "
+        + c.workers
+        + " workers on "
+        + c.cores
+        + " cores: "
+        + c.ideal()
+        + "x";
   }
 
   /** Writes the chart as a PNG to {@code file} (which must end in .png). */
@@ -87,6 +104,9 @@ public final class SpeedupChart {
     if (!name.endsWith(".png")) {
       throw new IllegalArgumentException("chart file must end in .png: " + file);
     }
-    BitmapEncoder.saveBitmap(chart(cells, subtitle), name.substring(0, name.length() - 4), BitmapEncoder.BitmapFormat.PNG);
+    BitmapEncoder.saveBitmap(
+        chart(cells, subtitle),
+        name.substring(0, name.length() - 4),
+        BitmapEncoder.BitmapFormat.PNG);
   }
 }

@@ -23,12 +23,16 @@ public final class SpeedupTable {
     public final String date;
     public final int repeats;
     public final int baselineRepeats;
+
     /** Per runner: fixed start-up cost measured in fresh JVMs (empty if not measured). */
     public final Map<String, Startup.Result> startup;
+
     /** Per runner: median pipeline seconds of a tiny input in the warmed JVM with N workers. */
     public final Map<String, Double> warmTiny;
+
     /** System load average (1 min) when the measurements started and ended; negative if unknown. */
     public final double loadBefore;
+
     public final double loadAfter;
 
     public Context(
@@ -61,24 +65,26 @@ public final class SpeedupTable {
   public static String csv(List<Cell> cells) {
     StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
     for (Cell c : cells) {
-      sb.append(String.join(",",
-              c.runner,
-              c.work,
-              Long.toString(c.workMicros),
-              Long.toString(c.rows),
-              Integer.toString(c.workers),
-              Integer.toString(c.cores),
-              num(c.sequential()),
-              num(c.parallel()),
-              ratio(c.speedup()),
-              Integer.toString(c.ideal()),
-              ratio(c.efficiency()),
-              c.plainJavaRuns.isEmpty() ? "" : num(c.plainJava()),
-              num(Stats.median(c.sequentialJobRuns)),
-              num(Stats.median(c.parallelJobRuns)),
-              runs(c.sequentialRuns),
-              runs(c.parallelRuns),
-              runs(c.plainJavaRuns)))
+      sb.append(
+              String.join(
+                  ",",
+                  c.runner,
+                  c.work,
+                  Long.toString(c.workMicros),
+                  Long.toString(c.rows),
+                  Integer.toString(c.workers),
+                  Integer.toString(c.cores),
+                  num(c.sequential()),
+                  num(c.parallel()),
+                  ratio(c.speedup()),
+                  Integer.toString(c.ideal()),
+                  ratio(c.efficiency()),
+                  c.plainJavaRuns.isEmpty() ? "" : num(c.plainJava()),
+                  num(Stats.median(c.sequentialJobRuns)),
+                  num(Stats.median(c.parallelJobRuns)),
+                  runs(c.sequentialRuns),
+                  runs(c.parallelRuns),
+                  runs(c.plainJavaRuns)))
           .append('\n');
     }
     return sb.toString();
@@ -94,28 +100,58 @@ public final class SpeedupTable {
     for (List<Cell> g : groups.values()) {
       Cell first = g.get(0);
       int n = first.workers;
-      sb.append("### ").append(first.runner).append(", ").append(workCaption(first)).append(", ")
-          .append(n).append(" workers\n\n");
-      sb.append("| Dataset Size | Sequential Processing | Parallel Processing (").append(n)
+      sb.append("### ")
+          .append(first.runner)
+          .append(", ")
+          .append(workCaption(first))
+          .append(", ")
+          .append(n)
+          .append(" workers\n\n");
+      sb.append("| Dataset Size | Sequential Processing | Parallel Processing (")
+          .append(n)
           .append(" workers) | Speedup |\n");
-      sb.append("|--------------|----------------------|--------------------------------|---------|\n");
+      sb.append(
+          "|--------------|----------------------|--------------------------------|---------|\n");
       for (Cell c : g) {
-        sb.append(String.format(Locale.ROOT, "| %,d records | %s seconds | %s seconds | %sx |%n",
-            c.rows, secs(c.sequential()), secs(c.parallel()), fixed1(c.speedup())));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| %,d records | %s seconds | %s seconds | %sx |%n",
+                c.rows,
+                secs(c.sequential()),
+                secs(c.parallel()),
+                fixed1(c.speedup())));
       }
       sb.append('\n');
-      sb.append("| Dataset Size | Ideal | Efficiency | Plain Java, 1 thread, same work | "
-          + "Pipeline / plain Java (1 worker) | Whole job in-process, 1 / ").append(n).append(" workers | "
-          + "Bound if the tiny-input run time F stays serial |\n");
+      sb.append(
+              "| Dataset Size | Ideal | Efficiency | Plain Java, 1 thread, same work | "
+                  + "Pipeline / plain Java (1 worker) | Whole job in-process, 1 / ")
+          .append(n)
+          .append(" workers | " + "Bound if the tiny-input run time F stays serial |\n");
       sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
       for (Cell c : g) {
         String plain = c.plainJavaRuns.isEmpty() ? "not measured" : secs(c.plainJava()) + " s";
-        String cost = c.plainJavaRuns.isEmpty() ? "" : String.format(Locale.ROOT, "%.2fx", c.sequential() / c.plainJava());
+        String cost =
+            c.plainJavaRuns.isEmpty()
+                ? ""
+                : String.format(Locale.ROOT, "%.2fx", c.sequential() / c.plainJava());
         Double f = ctx.warmTiny.get(c.runner);
-        String bound = f == null ? "" : String.format(Locale.ROOT, "%.2fx", Stats.amdahl(c.sequential(), f, c.ideal()));
-        sb.append(String.format(Locale.ROOT, "| %,d | %dx | %.0f%% | %s | %s | %s s / %s s | %s |%n",
-            c.rows, c.ideal(), 100 * c.efficiency(), plain, cost,
-            secs(Stats.median(c.sequentialJobRuns)), secs(Stats.median(c.parallelJobRuns)), bound));
+        String bound =
+            f == null
+                ? ""
+                : String.format(Locale.ROOT, "%.2fx", Stats.amdahl(c.sequential(), f, c.ideal()));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| %,d | %dx | %.0f%% | %s | %s | %s s / %s s | %s |%n",
+                c.rows,
+                c.ideal(),
+                100 * c.efficiency(),
+                plain,
+                cost,
+                secs(Stats.median(c.sequentialJobRuns)),
+                secs(Stats.median(c.parallelJobRuns)),
+                bound));
       }
       sb.append('\n');
       sb.append(caption(first, ctx)).append("\n\n");
@@ -137,22 +173,38 @@ public final class SpeedupTable {
   }
 
   static String caption(Cell c, Context ctx) {
-    return String.format(Locale.ROOT,
+    return String.format(
+        Locale.ROOT,
         "*%s, per-record work `--work=%s --workMicros=%d`. Each time is the median of %d runs of the pipeline "
             + "(`pipeline_seconds`: record-boundary scan, then `Pipeline.run()` to finish) in one warmed JVM, 1 worker and %d workers interleaved; "
             + "ideal = %s; efficiency = speedup / ideal. Plain Java: commons-csv + HashMap on one thread "
             + "doing the same per-record work (median of %d). %d cores, Java %s, %s%s. results.csv identical for 1 and %d "
             + "workers and plain Java.*",
-        c.runner, c.work, c.workMicros, ctx.repeats, c.workers,
-        c.work.equals("io") ? "workers (waits overlap)" : "min(workers, cores) (computation needs a core)",
-        ctx.baselineRepeats, ctx.cores, ctx.jvm, ctx.date, load(ctx), c.workers);
+        c.runner,
+        c.work,
+        c.workMicros,
+        ctx.repeats,
+        c.workers,
+        c.work.equals("io")
+            ? "workers (waits overlap)"
+            : "min(workers, cores) (computation needs a core)",
+        ctx.baselineRepeats,
+        ctx.cores,
+        ctx.jvm,
+        ctx.date,
+        load(ctx),
+        c.workers);
   }
 
   static String load(Context ctx) {
     if (ctx.loadBefore < 0) {
       return "";
     }
-    return String.format(Locale.ROOT, ", system load average %.1f at the start and %.1f at the end", ctx.loadBefore, ctx.loadAfter);
+    return String.format(
+        Locale.ROOT,
+        ", system load average %.1f at the start and %.1f at the end",
+        ctx.loadBefore,
+        ctx.loadAfter);
   }
 
   static String fixedCosts(Context ctx) {
@@ -160,9 +212,10 @@ public final class SpeedupTable {
       return "";
     }
     StringBuilder sb = new StringBuilder("### Fixed costs, not in the table above\n\n");
-    sb.append("| Runner | Fresh JVM, tiny input: wall | of it, pipeline run | Fixed start-up outside the run (JVM, "
-        + "options, planning, pipeline construction, publishing) | Tiny input, warmed JVM: pipeline run (F) | "
-        + "Cold start in all (fresh wall - F) |\n");
+    sb.append(
+        "| Runner | Fresh JVM, tiny input: wall | of it, pipeline run | Fixed start-up outside the run (JVM, "
+            + "options, planning, pipeline construction, publishing) | Tiny input, warmed JVM: pipeline run (F) | "
+            + "Cold start in all (fresh wall - F) |\n");
     sb.append("|---|---:|---:|---:|---:|---:|\n");
     List<String> runners = new ArrayList<>(ctx.startup.keySet());
     for (String r : ctx.warmTiny.keySet()) {
@@ -173,17 +226,25 @@ public final class SpeedupTable {
     for (String r : runners) {
       Startup.Result s = ctx.startup.get(r);
       Double w = ctx.warmTiny.get(r);
-      sb.append("| ").append(r).append(" | ")
-          .append(s == null ? "not measured" : secs(s.wallSeconds) + " s").append(" | ")
-          .append(s == null ? "" : secs(s.pipelineSeconds) + " s").append(" | ")
-          .append(s == null ? "" : secs(s.fixedSeconds()) + " s").append(" | ")
-          .append(w == null ? "" : secs(w) + " s").append(" | ")
-          .append(s == null || w == null ? "" : secs(s.wallSeconds - w) + " s").append(" |\n");
+      sb.append("| ")
+          .append(r)
+          .append(" | ")
+          .append(s == null ? "not measured" : secs(s.wallSeconds) + " s")
+          .append(" | ")
+          .append(s == null ? "" : secs(s.pipelineSeconds) + " s")
+          .append(" | ")
+          .append(s == null ? "" : secs(s.fixedSeconds()) + " s")
+          .append(" | ")
+          .append(w == null ? "" : secs(w) + " s")
+          .append(" | ")
+          .append(s == null || w == null ? "" : secs(s.wallSeconds - w) + " s")
+          .append(" |\n");
     }
-    sb.append("\nThe fixed start-up is paid once per job in a fresh JVM and is not part of the pipeline times "
-        + "above. The warmed tiny-input run (F) is the part of every pipeline run that does not shrink with "
-        + "more workers; the column \"Bound if F stays serial\" above is seq / ((seq - F) / ideal + F), "
-        + "Amdahl's law with that part.\n\n");
+    sb.append(
+        "\nThe fixed start-up is paid once per job in a fresh JVM and is not part of the pipeline times "
+            + "above. The warmed tiny-input run (F) is the part of every pipeline run that does not shrink with "
+            + "more workers; the column \"Bound if F stays serial\" above is seq / ((seq - F) / ideal + F), "
+            + "Amdahl's law with that part.\n\n");
     return sb.toString();
   }
 
@@ -194,7 +255,9 @@ public final class SpeedupTable {
         + "for inputs up to 64 MiB, by the pipeline for larger ones) until `waitUntilFinish()` returned (scan, "
         + "parse, per-record work, reduce, writing results). The whole in-process job time (options, "
         + "planning, pipeline construction, run, publishing) is shown beside it. The fixed start-up cost was "
-        + "measured separately in fresh JVMs. Command: `" + ctx.command + "`.\n";
+        + "measured separately in fresh JVMs. Command: `"
+        + ctx.command
+        + "`.\n";
   }
 
   static String secs(double s) {

@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The fixed start-up cost of a job: a fresh JVM runs the {@code aggregate} command on a tiny
- * input, as a user would start it; its wall time, timed from outside, minus the pipeline time it
- * reports, is what every job pays before and after its pipeline runs (JVM start, class loading,
- * options, planning, pipeline construction, publishing).
+ * The fixed start-up cost of a job: a fresh JVM runs the {@code aggregate} command on a tiny input,
+ * as a user would start it; its wall time, timed from outside, minus the pipeline time it reports,
+ * is what every job pays before and after its pipeline runs (JVM start, class loading, options,
+ * planning, pipeline construction, publishing).
  */
 public final class Startup {
   /** The medians of some fresh-JVM runs. */
@@ -32,8 +32,12 @@ public final class Startup {
 
   private Startup() {}
 
-  /** Runs {@code aggregate} with {@code jobArgs} in {@code repeats} fresh JVMs; medians of wall and pipeline time. */
-  public static Result measure(List<String> jobArgs, Path output, int repeats) throws IOException, InterruptedException {
+  /**
+   * Runs {@code aggregate} with {@code jobArgs} in {@code repeats} fresh JVMs; medians of wall and
+   * pipeline time.
+   */
+  public static Result measure(List<String> jobArgs, Path output, int repeats)
+      throws IOException, InterruptedException {
     List<Double> wall = new ArrayList<>();
     List<Double> pipeline = new ArrayList<>();
     for (int i = 0; i < repeats; i++) {
@@ -43,11 +47,16 @@ public final class Startup {
       FreshJvm.Run run = FreshJvm.run(List.of(), args);
       if (run.exit != 0) {
         throw new IllegalStateException(
-            "the fresh-JVM start-up run failed (exit " + run.exit + "): " + lastErrorLine(run.output));
+            "the fresh-JVM start-up run failed (exit "
+                + run.exit
+                + "): "
+                + lastErrorLine(run.output));
       }
       double secs = run.seconds;
       wall.add(secs);
-      pipeline.add(Speedup.pipelineSeconds(Files.readString(output.resolve("summary.json"), StandardCharsets.UTF_8)));
+      pipeline.add(
+          Speedup.pipelineSeconds(
+              Files.readString(output.resolve("summary.json"), StandardCharsets.UTF_8)));
     }
     return new Result(Stats.median(wall), Stats.median(pipeline));
   }

@@ -42,8 +42,8 @@ public final class Stats {
   }
 
   /**
-   * Amdahl's law: the best speedup of a run of {@code sequentialSeconds} of which {@code serialSeconds}
-   * do not shrink with more workers and the rest shrinks {@code ideal} times.
+   * Amdahl's law: the best speedup of a run of {@code sequentialSeconds} of which {@code
+   * serialSeconds} do not shrink with more workers and the rest shrinks {@code ideal} times.
    */
   public static double amdahl(double sequentialSeconds, double serialSeconds, int ideal) {
     double serial = Math.min(Math.max(0, serialSeconds), sequentialSeconds);

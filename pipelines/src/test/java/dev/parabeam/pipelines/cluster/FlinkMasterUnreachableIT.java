@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.Test;
 
-/** {@code --flinkMaster} naming an address where nothing answers: exit 2, one error line, nothing written. */
+/**
+ * {@code --flinkMaster} naming an address where nothing answers: exit 2, one error line, nothing
+ * written.
+ */
 public class FlinkMasterUnreachableIT {
   @Test
   public void failsWithExitCodeTwoAndOneErrorLine() throws Exception {
@@ -28,8 +31,16 @@ public class FlinkMasterUnreachableIT {
     String sample = JarProcess.repo().resolve("testdata/sample/sales.csv").toString();
     String address = "127.0.0.1:" + port;
     JarProcess r =
-        JarProcess.run(work, "submit", 60,
-            JarProcess.aggregate(sample, "out", "--runner=FlinkRunner", "--flinkMaster=" + address, "--parallelism=4"));
+        JarProcess.run(
+            work,
+            "submit",
+            60,
+            JarProcess.aggregate(
+                sample,
+                "out",
+                "--runner=FlinkRunner",
+                "--flinkMaster=" + address,
+                "--parallelism=4"));
 
     assertEquals("exit code: misuse, found before anything runs", 2, r.exit);
     List<String> lines = r.err.lines().filter(l -> !l.isBlank()).collect(Collectors.toList());

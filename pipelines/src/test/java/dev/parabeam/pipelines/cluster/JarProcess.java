@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.Comparator;
 
 /**
  * Runs the real shaded jar as a user does: {@code java -cp <jar> dev.parabeam.pipelines.Main ...}
@@ -36,7 +36,8 @@ final class JarProcess {
     String j = System.getProperty("parabeam.jar");
     assertTrue("system property parabeam.jar (set by failsafe) is missing", j != null);
     Path p = Paths.get(j).toAbsolutePath().normalize();
-    assertTrue("the shaded jar is missing: " + p + " (run mvn package first)", Files.isRegularFile(p));
+    assertTrue(
+        "the shaded jar is missing: " + p + " (run mvn package first)", Files.isRegularFile(p));
     return p;
   }
 
@@ -47,10 +48,14 @@ final class JarProcess {
 
   /** Starts {@code Main args} in {@code workDir}; output goes to files named after {@code tag}. */
   static Process start(Path workDir, String tag, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dparabeam.repo=" + repo(),
-        "-cp", jar().toString(), "dev.parabeam.pipelines.Main"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dparabeam.repo=" + repo(),
+                "-cp",
+                jar().toString(),
+                "dev.parabeam.pipelines.Main"));
     cmd.addAll(Arrays.asList(args));
     Files.createDirectories(workDir);
     return new ProcessBuilder(cmd)
@@ -61,10 +66,17 @@ final class JarProcess {
         .start();
   }
 
-  static JarProcess finish(Process p, Path workDir, String tag, long t0, long timeoutSeconds) throws Exception {
+  static JarProcess finish(Process p, Path workDir, String tag, long t0, long timeoutSeconds)
+      throws Exception {
     if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
       p.destroyForcibly().waitFor();
-      throw new AssertionError("'" + tag + "' did not end within " + timeoutSeconds + " s; see " + workDir.resolve(tag + ".err"));
+      throw new AssertionError(
+          "'"
+              + tag
+              + "' did not end within "
+              + timeoutSeconds
+              + " s; see "
+              + workDir.resolve(tag + ".err"));
     }
     double s = (System.nanoTime() - t0) / 1e9;
     return new JarProcess(
@@ -74,13 +86,15 @@ final class JarProcess {
         s);
   }
 
-  static JarProcess run(Path workDir, String tag, long timeoutSeconds, String... args) throws Exception {
+  static JarProcess run(Path workDir, String tag, long timeoutSeconds, String... args)
+      throws Exception {
     long t0 = System.nanoTime();
     return finish(start(workDir, tag, args), workDir, tag, t0, timeoutSeconds);
   }
 
   /** Like {@link #run} but fails the test, showing stderr, unless the exit code is 0. */
-  static JarProcess ok(Path workDir, String tag, long timeoutSeconds, String... args) throws Exception {
+  static JarProcess ok(Path workDir, String tag, long timeoutSeconds, String... args)
+      throws Exception {
     JarProcess r = run(workDir, tag, timeoutSeconds, args);
     assertEquals("'" + String.join(" ", args) + "' failed:\n" + r.err + r.out, 0, r.exit);
     return r;
@@ -88,8 +102,14 @@ final class JarProcess {
 
   /** The aggregate job's arguments on region/amount for {@code input} into {@code output}. */
   static String[] aggregate(String input, String output, String... more) {
-    List<String> a = new ArrayList<>(List.of(
-        "aggregate", "--input=" + input, "--keyColumn=region", "--valueColumn=amount", "--output=" + output));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "aggregate",
+                "--input=" + input,
+                "--keyColumn=region",
+                "--valueColumn=amount",
+                "--output=" + output));
     a.addAll(Arrays.asList(more));
     return a.toArray(new String[0]);
   }

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The TCP sockets a process listens on, read from Linux's /proc (what {@code ss -ltnp} shows):
- * the socket inodes among /proc/PID/fd, looked up in /proc/net/tcp and tcp6. IPv4-mapped IPv6
- * addresses are shown as IPv4 ({@code ::ffff:127.0.0.1} as {@code 127.0.0.1}).
+ * The TCP sockets a process listens on, read from Linux's /proc (what {@code ss -ltnp} shows): the
+ * socket inodes among /proc/PID/fd, looked up in /proc/net/tcp and tcp6. IPv4-mapped IPv6 addresses
+ * are shown as IPv4 ({@code ::ffff:127.0.0.1} as {@code 127.0.0.1}).
  */
 final class ListeningSockets {
   private static final String LISTEN = "0A";
@@ -22,7 +22,8 @@ final class ListeningSockets {
 
   static List<String> of(long pid) throws IOException {
     Set<String> inodes = new HashSet<>();
-    try (DirectoryStream<Path> fds = Files.newDirectoryStream(Paths.get("/proc", Long.toString(pid), "fd"))) {
+    try (DirectoryStream<Path> fds =
+        Files.newDirectoryStream(Paths.get("/proc", Long.toString(pid), "fd"))) {
       for (Path fd : fds) {
         try {
           String target = Files.readSymbolicLink(fd).toString();
@@ -51,7 +52,9 @@ final class ListeningSockets {
     return out;
   }
 
-  /** {@code 0100007F:1F91} → {@code 127.0.0.1:8081}; tcp6 addresses are four little-endian words. */
+  /**
+   * {@code 0100007F:1F91} → {@code 127.0.0.1:8081}; tcp6 addresses are four little-endian words.
+   */
   static String address(String hexAddrPort) {
     String[] ap = hexAddrPort.split(":");
     int port = Integer.parseInt(ap[1], 16);
@@ -70,11 +73,20 @@ final class ListeningSockets {
     mapped = mapped && b[10] == (byte) 0xff && b[11] == (byte) 0xff;
     if (b.length == 4 || mapped) {
       int o = b.length - 4;
-      return (b[o] & 0xff) + "." + (b[o + 1] & 0xff) + "." + (b[o + 2] & 0xff) + "." + (b[o + 3] & 0xff) + ":" + port;
+      return (b[o] & 0xff)
+          + "."
+          + (b[o + 1] & 0xff)
+          + "."
+          + (b[o + 2] & 0xff)
+          + "."
+          + (b[o + 3] & 0xff)
+          + ":"
+          + port;
     }
     StringBuilder sb = new StringBuilder("[");
     for (int i = 0; i < 16; i += 2) {
-      sb.append(i == 0 ? "" : ":").append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)));
+      sb.append(i == 0 ? "" : ":")
+          .append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)));
     }
     return sb.append("]:").append(port).toString();
   }

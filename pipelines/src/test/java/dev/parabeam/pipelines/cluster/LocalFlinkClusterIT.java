@@ -13,6 +13,8 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,16 +25,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runners.MethodSorters;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A real local Flink session cluster started with {@code Main cluster start}: submission of the
@@ -75,14 +75,23 @@ public class LocalFlinkClusterIT {
     rows.add("1000000000,south,widget,c2");
     rows.add("1000000001,east,widget,c3,1.5.5,\"bad at the end\"");
     Files.write(fault.resolve("generated.csv"), rows);
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(JarProcess.repo().resolve("testdata/multi-dead"), "*.csv")) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(JarProcess.repo().resolve("testdata/multi-dead"), "*.csv")) {
       for (Path f : ds) {
         Files.copy(f, fault.resolve(f.getFileName()));
       }
     }
     JarProcess.ok(work, "direct-fault", 300, aggregate("fault/*.csv", "direct-fault"));
 
-    JarProcess r = JarProcess.ok(work, "cluster-start", 240, "cluster", "start", "--dir=" + clusterDir, "--port=" + port);
+    JarProcess r =
+        JarProcess.ok(
+            work,
+            "cluster-start",
+            240,
+            "cluster",
+            "start",
+            "--dir=" + clusterDir,
+            "--port=" + port);
     started = true;
     assertThat(r.out, containsString("web UI:  http://127.0.0.1:" + port));
   }
@@ -90,7 +99,8 @@ public class LocalFlinkClusterIT {
   @AfterClass
   public static void stopCluster() throws Exception {
     try {
-      JarProcess r = JarProcess.run(work, "cluster-stop", 120, "cluster", "stop", "--dir=" + clusterDir);
+      JarProcess r =
+          JarProcess.run(work, "cluster-stop", 120, "cluster", "stop", "--dir=" + clusterDir);
       assertEquals("cluster stop failed:\n" + r.err, 0, r.exit);
       if (started) {
         assertThat(r.out, startsWith("stopped jobmanager"));
@@ -112,9 +122,18 @@ public class LocalFlinkClusterIT {
 
   @Test
   public void a_startIsIdempotentAndStatusShowsTheSlots() throws Exception {
-    JarProcess again = JarProcess.ok(work, "cluster-start-again", 60, "cluster", "start", "--dir=" + clusterDir, "--port=" + port);
+    JarProcess again =
+        JarProcess.ok(
+            work,
+            "cluster-start-again",
+            60,
+            "cluster",
+            "start",
+            "--dir=" + clusterDir,
+            "--port=" + port);
     assertThat(again.out, containsString("already up"));
-    JarProcess status = JarProcess.ok(work, "cluster-status", 60, "cluster", "status", "--dir=" + clusterDir);
+    JarProcess status =
+        JarProcess.ok(work, "cluster-status", 60, "cluster", "status", "--dir=" + clusterDir);
     assertThat(status.out, containsString("Flink cluster: up"));
     assertThat(status.out, containsString("slots 4 total"));
   }
@@ -122,7 +141,15 @@ public class LocalFlinkClusterIT {
   @Test
   public void b_aPortTakenBySomethingElseIsAClearError() throws Exception {
     Path other = base.resolve("other-cluster");
-    JarProcess r = JarProcess.run(work, "cluster-start-taken", 60, "cluster", "start", "--dir=" + other, "--port=" + port);
+    JarProcess r =
+        JarProcess.run(
+            work,
+            "cluster-start-taken",
+            60,
+            "cluster",
+            "start",
+            "--dir=" + other,
+            "--port=" + port);
     assertEquals(1, r.exit);
     assertThat(r.err.strip(), startsWith("error: 127.0.0.1:" + port + " is already in use"));
     assertEquals("one line", 1, r.err.strip().lines().count());
@@ -131,8 +158,16 @@ public class LocalFlinkClusterIT {
   @Test
   public void c_submittedJobFinishesWithTheDirectRunnersBytes() throws Exception {
     Set<String> before = jobIds();
-    JarProcess.ok(work, "submit", 300,
-        aggregate("in.csv", "cluster-p4", "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:" + port, "--parallelism=4"));
+    JarProcess.ok(
+        work,
+        "submit",
+        300,
+        aggregate(
+            "in.csv",
+            "cluster-p4",
+            "--runner=FlinkRunner",
+            "--flinkMaster=127.0.0.1:" + port,
+            "--parallelism=4"));
     String jid = newJob(before);
     assertEquals("FINISHED", state(jid));
     assertSameBytes(work.resolve("direct/results.csv"), work.resolve("cluster-p4/results.csv"));
@@ -144,16 +179,25 @@ public class LocalFlinkClusterIT {
     // 50,000 records per slot at 0.3 ms or more each: tens of seconds, long enough to interrupt
     long t0 = System.nanoTime();
     Process submit =
-        JarProcess.start(work, "submit-fault",
-            aggregate("fault/*.csv", "cluster-fault", "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:" + port,
-                "--parallelism=4", "--work=io", "--workMicros=300"));
+        JarProcess.start(
+            work,
+            "submit-fault",
+            aggregate(
+                "fault/*.csv",
+                "cluster-fault",
+                "--runner=FlinkRunner",
+                "--flinkMaster=127.0.0.1:" + port,
+                "--parallelism=4",
+                "--work=io",
+                "--workMicros=300"));
     String jid = null;
     long deadline = System.nanoTime() + 180_000_000_000L;
     while (System.nanoTime() < deadline && submit.isAlive()) {
       Optional<JsonNode> jobs = cluster.get("/jobs/overview");
       if (jobs.isPresent()) {
         for (JsonNode j : jobs.get().path("jobs")) {
-          if (!before.contains(j.path("jid").asText()) && j.path("state").asText().equals("RUNNING")
+          if (!before.contains(j.path("jid").asText())
+              && j.path("state").asText().equals("RUNNING")
               && j.path("tasks").path("running").asInt() > 0) {
             jid = j.path("jid").asText();
           }
@@ -172,23 +216,33 @@ public class LocalFlinkClusterIT {
     assertTrue("taskmanager-1 is not running", tm != null);
     assertTrue("SIGKILL", tm.destroyForcibly());
     tm.onExit().get();
-    JarProcess.ok(work, "add-taskmanager", 180, "cluster", "add-taskmanager", "--dir=" + clusterDir);
+    JarProcess.ok(
+        work, "add-taskmanager", 180, "cluster", "add-taskmanager", "--dir=" + clusterDir);
 
     JarProcess r = JarProcess.finish(submit, work, "submit-fault", t0, 600);
     assertEquals("the job failed after the TaskManager was killed:\n" + r.err, 0, r.exit);
     assertEquals("FINISHED", state(jid));
     JsonNode exceptions = cluster.get("/jobs/" + jid + "/exceptions").orElseThrow();
-    assertThat("the job saw the lost TaskManager", exceptions.path("exceptionHistory").path("entries").size(), greaterThan(0));
+    assertThat(
+        "the job saw the lost TaskManager",
+        exceptions.path("exceptionHistory").path("entries").size(),
+        greaterThan(0));
     // no record lost or counted twice, and every dead letter once, in input order, from all 4 files
-    assertSameBytes(work.resolve("direct-fault/results.csv"), work.resolve("cluster-fault/results.csv"));
-    assertSameBytes(work.resolve("direct-fault/dead-letters.csv"), work.resolve("cluster-fault/dead-letters.csv"));
+    assertSameBytes(
+        work.resolve("direct-fault/results.csv"), work.resolve("cluster-fault/results.csv"));
+    assertSameBytes(
+        work.resolve("direct-fault/dead-letters.csv"),
+        work.resolve("cluster-fault/dead-letters.csv"));
     Map<String, String> direct = counts(work.resolve("direct-fault/summary.json"));
     assertEquals(direct, counts(work.resolve("cluster-fault/summary.json")));
     assertEquals("12", direct.get("dead_letters"));
     List<String> deadLetters = Files.readAllLines(work.resolve("cluster-fault/dead-letters.csv"));
-    assertEquals("distinct dead-letter rows", deadLetters.size(), new HashSet<>(deadLetters).size());
+    assertEquals(
+        "distinct dead-letter rows", deadLetters.size(), new HashSet<>(deadLetters).size());
     for (String file : List.of("generated.csv", "part-a.csv", "part-b.csv", "part-c.csv")) {
-      assertTrue("dead letters of " + file, deadLetters.stream().anyMatch(l -> l.startsWith(work.resolve("fault/" + file) + ",")));
+      assertTrue(
+          "dead letters of " + file,
+          deadLetters.stream().anyMatch(l -> l.startsWith(work.resolve("fault/" + file) + ",")));
     }
   }
 
@@ -197,8 +251,17 @@ public class LocalFlinkClusterIT {
     Map<String, String> m = new TreeMap<>();
     for (String line : Files.readAllLines(summary)) {
       Matcher x = Pattern.compile("^\\s*\"([a-z_]+)\": (\\d+),?$").matcher(line);
-      if (x.matches() && List.of("files", "bytes", "records_read", "records_ok", "dead_letters", "dead_letter_bytes",
-          "unterminated_quotes", "keys").contains(x.group(1))) {
+      if (x.matches()
+          && List.of(
+                  "files",
+                  "bytes",
+                  "records_read",
+                  "records_ok",
+                  "dead_letters",
+                  "dead_letter_bytes",
+                  "unterminated_quotes",
+                  "keys")
+              .contains(x.group(1))) {
         m.put(x.group(1), x.group(2));
       }
     }
@@ -214,24 +277,36 @@ public class LocalFlinkClusterIT {
       List<String> addresses = ListeningSockets.of(e.getValue().pid());
       assertThat(e.getKey() + " listens on nothing?", addresses, not(empty()));
       for (String a : addresses) {
-        assertThat(e.getKey() + " (pid " + e.getValue().pid() + ") listens on " + a, a, startsWith("127.0.0.1:"));
+        assertThat(
+            e.getKey() + " (pid " + e.getValue().pid() + ") listens on " + a,
+            a,
+            startsWith("127.0.0.1:"));
       }
     }
   }
 
   private static Set<String> jobIds() {
     Set<String> ids = new HashSet<>();
-    cluster.get("/jobs/overview").orElseThrow().path("jobs").forEach(j -> ids.add(j.path("jid").asText()));
+    cluster
+        .get("/jobs/overview")
+        .orElseThrow()
+        .path("jobs")
+        .forEach(j -> ids.add(j.path("jid").asText()));
     return ids;
   }
 
   private static String newJob(Set<String> before) {
     List<String> fresh = new ArrayList<>();
-    cluster.get("/jobs/overview").orElseThrow().path("jobs").forEach(j -> {
-      if (!before.contains(j.path("jid").asText())) {
-        fresh.add(j.path("jid").asText());
-      }
-    });
+    cluster
+        .get("/jobs/overview")
+        .orElseThrow()
+        .path("jobs")
+        .forEach(
+            j -> {
+              if (!before.contains(j.path("jid").asText())) {
+                fresh.add(j.path("jid").asText());
+              }
+            });
     assertEquals("new jobs on the cluster: " + fresh, 1, fresh.size());
     return fresh.get(0);
   }

@@ -17,20 +17,25 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 public class SpeedupCommandTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  /** The command's dataset cache, {@code Datasets.ensure}, which is package-private in dev.parabeam.pipelines. */
+  /**
+   * The command's dataset cache, {@code Datasets.ensure}, which is package-private in
+   * dev.parabeam.pipelines.
+   */
   static Path ensure(Path dir, long rows, long seed) {
     try {
-      Method m = Class.forName("dev.parabeam.pipelines.Datasets").getDeclaredMethod("ensure", Path.class, long.class, long.class);
+      Method m =
+          Class.forName("dev.parabeam.pipelines.Datasets")
+              .getDeclaredMethod("ensure", Path.class, long.class, long.class);
       m.setAccessible(true);
       return (Path) m.invoke(null, dir, rows, seed);
     } catch (ReflectiveOperationException e) {
@@ -43,8 +48,11 @@ public class SpeedupCommandTest {
 
   private int run(String... args) {
     System.setProperty("java.awt.headless", "true");
-    return Speedup.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), SpeedupCommandTest::ensure);
+    return Speedup.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        SpeedupCommandTest::ensure);
   }
 
   private String errText() {
@@ -53,14 +61,15 @@ public class SpeedupCommandTest {
 
   @Test
   public void misuseIsOneErrorLineAndExitTwo() {
-    for (String[] bad : List.of(
-        new String[] {"--sizes=ten"},
-        new String[] {"--work=gpu"},
-        new String[] {"--workers=1"},
-        new String[] {"--runner=SparkRunner"},
-        new String[] {"--repeats=0"},
-        new String[] {"--colour=blue"},
-        new String[] {"stray"})) {
+    for (String[] bad :
+        List.of(
+            new String[] {"--sizes=ten"},
+            new String[] {"--work=gpu"},
+            new String[] {"--workers=1"},
+            new String[] {"--runner=SparkRunner"},
+            new String[] {"--repeats=0"},
+            new String[] {"--colour=blue"},
+            new String[] {"stray"})) {
       err.reset();
       assertThat(String.join(" ", bad), run(bad), is(2));
       assertThat(errText(), startsWith("error: "));
@@ -70,7 +79,8 @@ public class SpeedupCommandTest {
 
   @Test
   public void workMicrosPerKind() {
-    Speedup.Options o = Speedup.parse(new String[] {"--work=io,cpu", "--workMicros=io:1000,cpu:30"});
+    Speedup.Options o =
+        Speedup.parse(new String[] {"--work=io,cpu", "--workMicros=io:1000,cpu:30"});
     assertThat(o.micros.get("io"), is(1000L));
     assertThat(o.micros.get("cpu"), is(30L));
     Speedup.Options d = Speedup.parse(new String[] {});
@@ -83,8 +93,15 @@ public class SpeedupCommandTest {
   public void smallEndToEndRunWritesConsistentFiles() throws Exception {
     Path output = tmp.getRoot().toPath().resolve("speedup");
     Path data = tmp.getRoot().toPath().resolve("data");
-    int rc = run("--sizes=1000", "--repeats=1", "--work=io", "--workMicros=50", "--warmupRows=0",
-        "--output=" + output, "--dataDir=" + data);
+    int rc =
+        run(
+            "--sizes=1000",
+            "--repeats=1",
+            "--work=io",
+            "--workMicros=50",
+            "--warmupRows=0",
+            "--output=" + output,
+            "--dataDir=" + data);
     assertThat(errText(), rc, is(0));
 
     List<String> csv = Files.readAllLines(output.resolve("speedup.csv"), StandardCharsets.UTF_8);

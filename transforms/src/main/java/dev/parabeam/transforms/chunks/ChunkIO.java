@@ -31,23 +31,28 @@ public final class ChunkIO {
     throw new IOException("cannot seek in " + path + ": its file system gives no seekable channel");
   }
 
-  /** A channel on the text of {@code file} (decompressed if it is compressed) positioned at {@code offset}. */
+  /**
+   * A channel on the text of {@code file} (decompressed if it is compressed) positioned at {@code
+   * offset}.
+   */
   public static ReadableByteChannel open(CsvFile file, long offset) throws IOException {
     return openAt(file.path(), file.compression(), offset);
   }
 
   /**
    * A channel on the text of {@code path} stored with {@code compression} (not {@code AUTO}),
-   * positioned at {@code offset} of that text. A compressed file is decompressed from its start
-   * and the bytes before {@code offset} are skipped. A read that fails inside the decompressor
-   * (a corrupt or truncated file) throws an {@link IOException} that names the file and says so.
+   * positioned at {@code offset} of that text. A compressed file is decompressed from its start and
+   * the bytes before {@code offset} are skipped. A read that fails inside the decompressor (a
+   * corrupt or truncated file) throws an {@link IOException} that names the file and says so.
    */
-  public static ReadableByteChannel openAt(String path, Compression compression, long offset) throws IOException {
+  public static ReadableByteChannel openAt(String path, Compression compression, long offset)
+      throws IOException {
     if (compression == Compression.UNCOMPRESSED) {
       return openAt(path, offset);
     }
     if (compression == Compression.AUTO) {
-      throw new IllegalArgumentException("decide the compression of " + path + " before opening it");
+      throw new IllegalArgumentException(
+          "decide the compression of " + path + " before opening it");
     }
     ReadableByteChannel raw = openAt(path, 0);
     ReadableByteChannel decompressed;
@@ -67,11 +72,22 @@ public final class ChunkIO {
     return ch;
   }
 
-  private static IOException damaged(String path, Compression compression, long at, Throwable cause) {
-    String why = cause.getMessage() == null ? cause.getClass().getSimpleName()
-        : cause.getClass().getSimpleName() + ": " + cause.getMessage();
-    IOException e = new IOException(path + " is corrupt or truncated: its " + compression
-        + " data could not be decompressed after " + at + " bytes of text (" + why + ")");
+  private static IOException damaged(
+      String path, Compression compression, long at, Throwable cause) {
+    String why =
+        cause.getMessage() == null
+            ? cause.getClass().getSimpleName()
+            : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    IOException e =
+        new IOException(
+            path
+                + " is corrupt or truncated: its "
+                + compression
+                + " data could not be decompressed after "
+                + at
+                + " bytes of text ("
+                + why
+                + ")");
     e.initCause(cause);
     return e;
   }
@@ -95,8 +111,13 @@ public final class ChunkIO {
         bb.clear();
         bb.limit((int) Math.min(bb.capacity(), offset - position));
         if (read(bb) < 0) {
-          throw new EOFException(path + " has only " + position + " bytes of text, fewer than the " + offset
-              + " the job planned from; the file changed after the job planned its chunks");
+          throw new EOFException(
+              path
+                  + " has only "
+                  + position
+                  + " bytes of text, fewer than the "
+                  + offset
+                  + " the job planned from; the file changed after the job planned its chunks");
         }
       }
     }

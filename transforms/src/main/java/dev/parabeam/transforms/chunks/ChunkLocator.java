@@ -3,6 +3,7 @@ package dev.parabeam.transforms.chunks;
 import dev.parabeam.transforms.csv.ChunkTransitions;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvStates;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
@@ -11,15 +12,14 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.io.EOFException;
 
 /**
  * Tells chunks where their records start. A chunk learns the CSV automaton's state ({@link
  * CsvStates}) and the line number at its first byte by composing the {@link ChunkTransitions} of
  * the chunks before it in its file ({@link #locate}). The summaries come either from a parallel
- * pass inside the pipeline ({@code ChunkedCsv}) or, for inputs small enough to read once
- * before the pipeline starts, from {@link #scanAndLocate} on the launcher, which runs the automaton
- * once through each file and spares the pipeline that pass and its two shuffles.
+ * pass inside the pipeline ({@code ChunkedCsv}) or, for inputs small enough to read once before the
+ * pipeline starts, from {@link #scanAndLocate} on the launcher, which runs the automaton once
+ * through each file and spares the pipeline that pass and its two shuffles.
  */
 public final class ChunkLocator {
   private ChunkLocator() {}
@@ -31,7 +31,8 @@ public final class ChunkLocator {
    */
   public static List<CsvChunk> locate(List<CsvChunk> fileChunks, List<ChunkTransitions> summaries) {
     if (fileChunks.size() != summaries.size()) {
-      throw new IllegalArgumentException(fileChunks.size() + " chunks but " + summaries.size() + " summaries");
+      throw new IllegalArgumentException(
+          fileChunks.size() + " chunks but " + summaries.size() + " summaries");
     }
     List<CsvChunk> located = new ArrayList<>(fileChunks.size());
     int state = CsvStates.RECORD_START;
@@ -55,17 +56,17 @@ public final class ChunkLocator {
    *
    * @param chunks a plan: for each file, all of its chunks
    */
-  public static List<CsvChunk> scanAndLocate(List<CsvChunk> chunks, CsvDialect dialect) throws IOException {
+  public static List<CsvChunk> scanAndLocate(List<CsvChunk> chunks, CsvDialect dialect)
+      throws IOException {
     return scan(chunks, dialect, false);
   }
 
   /**
    * Like {@link #scanAndLocate}, but moves the boundaries inside each file so that its chunks hold
    * equal numbers of lines (to within 1/2048 of the file's lines) rather than equal numbers of
-   * bytes; each file keeps its number of chunks. When the work per record outweighs the parsing,
-   * as it usually does, equal records mean equal work: byte ranges of generated data with growing
-   * ids, for example, differ by 1% in records. A file too small to cut that way keeps its byte
-   * ranges.
+   * bytes; each file keeps its number of chunks. When the work per record outweighs the parsing, as
+   * it usually does, equal records mean equal work: byte ranges of generated data with growing ids,
+   * for example, differ by 1% in records. A file too small to cut that way keeps its byte ranges.
    */
   public static List<CsvChunk> scanAndBalanceByLines(List<CsvChunk> chunks, CsvDialect dialect)
       throws IOException {
@@ -102,7 +103,9 @@ public final class ChunkLocator {
    * line, and a sparse index of record boundaries (LFs that end a record).
    */
   static final class FileScan {
-    /** At most this many record-boundary checkpoints per file; the stride doubles when they run out. */
+    /**
+     * At most this many record-boundary checkpoints per file; the stride doubles when they run out.
+     */
     static final int MAX_CHECKPOINTS = 4096;
 
     final List<CsvChunk> located = new ArrayList<>();
@@ -128,7 +131,8 @@ public final class ChunkLocator {
         long position = first.start();
         for (CsvChunk c : fileChunks) {
           if (c.start() != position) {
-            throw new IllegalArgumentException("chunks of " + c.file().path() + " are not adjacent at " + c);
+            throw new IllegalArgumentException(
+                "chunks of " + c.file().path() + " are not adjacent at " + c);
           }
           f.located.add(c.locate(s, firstLine + lf));
           long remaining = c.length();
@@ -137,9 +141,16 @@ public final class ChunkLocator {
             bb.limit((int) Math.min(a.length, remaining));
             int n = ch.read(bb);
             if (n < 0) {
-              throw new EOFException(c.file().path() + " ended at byte " + (c.end() - remaining)
-                  + ", before byte " + c.end() + " where chunk " + c.index() + " was planned to end;"
-                  + " the file shrank after the job planned its chunks");
+              throw new EOFException(
+                  c.file().path()
+                      + " ended at byte "
+                      + (c.end() - remaining)
+                      + ", before byte "
+                      + c.end()
+                      + " where chunk "
+                      + c.index()
+                      + " was planned to end;"
+                      + " the file shrank after the job planned its chunks");
             }
             int last = -1; // the last quote or LF stepped in this buffer (see CsvStates.afterRun)
             for (int i = 0; i < n; i++) {
@@ -194,7 +205,10 @@ public final class ChunkLocator {
       size++;
     }
 
-    /** The file's chunks re-cut at line ends into equal line counts, located; null if it cannot be done. */
+    /**
+     * The file's chunks re-cut at line ends into equal line counts, located; null if it cannot be
+     * done.
+     */
     List<CsvChunk> cutByLines(List<CsvChunk> fileChunks) {
       int n = fileChunks.size();
       CsvChunk first = fileChunks.get(0);
@@ -222,8 +236,9 @@ public final class ChunkLocator {
         if (end <= start) {
           return null; // fewer line ends than chunks
         }
-        CsvChunk c = new CsvChunk(first.file(), fileChunks.get(k).ordinal(), k, start, end)
-            .inUnit(fileChunks.get(k).unit());
+        CsvChunk c =
+            new CsvChunk(first.file(), fileChunks.get(k).ordinal(), k, start, end)
+                .inUnit(fileChunks.get(k).unit());
         out.add(c.locate(CsvStates.RECORD_START, startLine));
         start = end;
         startLine = endLine;
@@ -231,7 +246,9 @@ public final class ChunkLocator {
       return out;
     }
 
-    /** The checkpoint at or after {@code from} whose line count is nearest {@code target}, or -1. */
+    /**
+     * The checkpoint at or after {@code from} whose line count is nearest {@code target}, or -1.
+     */
     private int nearest(long target, int from) {
       int best = -1;
       for (int i = from; i < size; i++) {

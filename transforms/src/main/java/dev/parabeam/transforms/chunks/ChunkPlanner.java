@@ -106,7 +106,10 @@ public final class ChunkPlanner {
     for (CsvFile f : files) {
       total += dataBytes(f);
     }
-    long size = chunkBytes > 0 ? chunkBytes : autoChunkBytes(total + OPEN_COST_BYTES * chunks.size(), parallelism);
+    long size =
+        chunkBytes > 0
+            ? chunkBytes
+            : autoChunkBytes(total + OPEN_COST_BYTES * chunks.size(), parallelism);
     return pack(chunks, size);
   }
 

@@ -1,10 +1,10 @@
 package dev.parabeam.transforms.chunks;
 
+import dev.parabeam.transforms.csv.CsvStates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
-import dev.parabeam.transforms.csv.CsvStates;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,8 +22,7 @@ import org.apache.beam.sdk.io.Compression;
  *
  * <p>A chunk is planned without reading the file. Before it can be parsed it must learn, from the
  * chunks before it, the CSV automaton's state and the line number at its first byte ({@link
- * #locate}); the
- * {@code located} flag says whether it has.
+ * #locate}); the {@code located} flag says whether it has.
  */
 @DefaultCoder(CsvChunk.Coder.class)
 public final class CsvChunk implements Serializable {
@@ -137,7 +136,10 @@ public final class CsvChunk implements Serializable {
     return toEnd() ? Math.max(0, file.size()) : end - start;
   }
 
-  /** Its byte range for messages: {@code bytes 57-84}, or the decompressed text of a compressed file. */
+  /**
+   * Its byte range for messages: {@code bytes 57-84}, or the decompressed text of a compressed
+   * file.
+   */
   public String describeRange() {
     return toEnd()
         ? file.compression() + "-compressed, decompressed bytes " + start + " to the end"
@@ -163,7 +165,14 @@ public final class CsvChunk implements Serializable {
 
   @Override
   public String toString() {
-    return file.path() + "#" + index + "[" + start + "," + (toEnd() ? "end" : String.valueOf(end)) + ")";
+    return file.path()
+        + "#"
+        + index
+        + "["
+        + start
+        + ","
+        + (toEnd() ? "end" : String.valueOf(end))
+        + ")";
   }
 
   @Override
@@ -172,9 +181,15 @@ public final class CsvChunk implements Serializable {
       return false;
     }
     CsvChunk c = (CsvChunk) o;
-    return ordinal == c.ordinal && index == c.index && start == c.start && end == c.end && located == c.located
-        && startState == c.startState && unit == c.unit
-        && startLine == c.startLine && file.equals(c.file);
+    return ordinal == c.ordinal
+        && index == c.index
+        && start == c.start
+        && end == c.end
+        && located == c.located
+        && startState == c.startState
+        && unit == c.unit
+        && startLine == c.startLine
+        && file.equals(c.file);
   }
 
   @Override
@@ -229,8 +244,16 @@ public final class CsvChunk implements Serializable {
         columns.add(STRING.decode(in));
       }
       CsvFile f = new CsvFile(path, size, dataStart, dataStartLine, columns, compression);
-      return new CsvChunk(f, INT.decode(in), INT.decode(in), LONG.decode(in), LONG.decode(in), BOOL.decode(in),
-          INT.decode(in), LONG.decode(in), INT.decode(in));
+      return new CsvChunk(
+          f,
+          INT.decode(in),
+          INT.decode(in),
+          LONG.decode(in),
+          LONG.decode(in),
+          BOOL.decode(in),
+          INT.decode(in),
+          LONG.decode(in),
+          INT.decode(in));
     }
 
     @Override

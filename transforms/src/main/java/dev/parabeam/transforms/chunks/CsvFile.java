@@ -7,14 +7,14 @@ import org.apache.beam.sdk.io.Compression;
 
 /**
  * One input file as the planner sees it: where it is, how big it is, where its data starts (after
- * the header) and the column names of its header. Files matched by one glob may order their
- * columns differently, so each file carries its own header.
+ * the header) and the column names of its header. Files matched by one glob may order their columns
+ * differently, so each file carries its own header.
  *
  * <p>A compressed file ({@link #compression()} other than {@code UNCOMPRESSED}) is read through its
- * decompressor: {@link #dataStart()} and every offset of its chunks count bytes of the
- * decompressed text, while {@link #size()} is the size of the file as stored (its decompressed
- * size is not known before it has been read once). Such a file cannot be cut into byte ranges, so
- * it is one chunk that runs to the end of the decompressed text ({@link CsvChunk#TO_END}).
+ * decompressor: {@link #dataStart()} and every offset of its chunks count bytes of the decompressed
+ * text, while {@link #size()} is the size of the file as stored (its decompressed size is not known
+ * before it has been read once). Such a file cannot be cut into byte ranges, so it is one chunk
+ * that runs to the end of the decompressed text ({@link CsvChunk#TO_END}).
  */
 public final class CsvFile implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -36,9 +36,15 @@ public final class CsvFile implements Serializable {
    * Compression.detect}) whose header names {@code columns}.
    */
   public CsvFile(
-      String path, long size, long dataStart, long dataStartLine, List<String> columns, Compression compression) {
+      String path,
+      long size,
+      long dataStart,
+      long dataStartLine,
+      List<String> columns,
+      Compression compression) {
     if (compression == null || compression == Compression.AUTO) {
-      throw new IllegalArgumentException("a file's compression must be decided, got " + compression);
+      throw new IllegalArgumentException(
+          "a file's compression must be decided, got " + compression);
     }
     this.compression = compression;
     this.path = path;
@@ -86,8 +92,14 @@ public final class CsvFile implements Serializable {
 
   @Override
   public String toString() {
-    return path + " (" + size + " bytes" + (isCompressed() ? ", " + compression : "") + ", data from byte "
-        + dataStart + ")";
+    return path
+        + " ("
+        + size
+        + " bytes"
+        + (isCompressed() ? ", " + compression : "")
+        + ", data from byte "
+        + dataStart
+        + ")";
   }
 
   @Override
@@ -96,8 +108,12 @@ public final class CsvFile implements Serializable {
       return false;
     }
     CsvFile f = (CsvFile) o;
-    return size == f.size && dataStart == f.dataStart && dataStartLine == f.dataStartLine
-        && path.equals(f.path) && columns.equals(f.columns) && compression == f.compression;
+    return size == f.size
+        && dataStart == f.dataStart
+        && dataStartLine == f.dataStartLine
+        && path.equals(f.path)
+        && columns.equals(f.columns)
+        && compression == f.compression;
   }
 
   @Override

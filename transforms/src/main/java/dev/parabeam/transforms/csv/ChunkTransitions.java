@@ -1,5 +1,6 @@
 package dev.parabeam.transforms.csv;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,7 +12,6 @@ import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import java.io.EOFException;
 
 /**
  * What a byte range does to the CSV automaton ({@link CsvStates}): for every state the range might
@@ -26,10 +26,13 @@ public final class ChunkTransitions implements Serializable {
   private final byte[] endState;
   private final long lineFeeds;
 
-  /** @param endState for each start state (index), the end state; {@link CsvStates#COUNT} entries */
+  /**
+   * @param endState for each start state (index), the end state; {@link CsvStates#COUNT} entries
+   */
   public ChunkTransitions(byte[] endState, long lineFeeds) {
     if (endState.length != CsvStates.COUNT) {
-      throw new IllegalArgumentException("need " + CsvStates.COUNT + " end states, got " + endState.length);
+      throw new IllegalArgumentException(
+          "need " + CsvStates.COUNT + " end states, got " + endState.length);
     }
     this.endState = endState.clone();
     this.lineFeeds = lineFeeds;
@@ -61,8 +64,8 @@ public final class ChunkTransitions implements Serializable {
    * Runs the next {@code length} bytes of {@code channel} (fewer if the stream ends first) from
    * every start state at once. Paths that reach the same state are merged at each LF, so after the
    * first record usually two remain (one that started inside a quoted field and one that did not)
-   * and, once a quote shows which is which, one. Only quotes and LFs are stepped through the
-   * table; the bytes between them are caught up with {@link CsvStates#afterRun}.
+   * and, once a quote shows which is which, one. Only quotes and LFs are stepped through the table;
+   * the bytes between them are caught up with {@link CsvStates#afterRun}.
    */
   public static ChunkTransitions scan(ReadableByteChannel channel, long length, CsvStates states)
       throws IOException {
@@ -88,10 +91,14 @@ public final class ChunkTransitions implements Serializable {
       int n = channel.read(bb);
       if (n < 0) {
         // a chunk is planned from the file's size: a file that ends early has shrunk since
-        throw new EOFException("the input ended " + remaining + " bytes before the end of the chunk;"
-            + " the file shrank after the job planned its chunks");
+        throw new EOFException(
+            "the input ended "
+                + remaining
+                + " bytes before the end of the chunk;"
+                + " the file shrank after the job planned its chunks");
       }
-      int last = -1; // the last quote or LF stepped in this buffer; the states are exact just after it
+      int last =
+          -1; // the last quote or LF stepped in this buffer; the states are exact just after it
       for (int i = 0; i < n; i++) {
         byte b = a[i];
         if (b != '\n' && b != q) {

@@ -24,6 +24,7 @@ public final class CsvDialect implements Serializable {
 
   private final byte delimiter;
   private final byte quote;
+
   /** Canonical name of the charset (a Charset is not serializable). */
   private final String encoding;
 
@@ -38,8 +39,8 @@ public final class CsvDialect implements Serializable {
   /**
    * A dialect with the given separator and quote.
    *
-   * @throws IllegalArgumentException if either is not a single printable ASCII character other
-   *     than a line break, or if they are equal.
+   * @throws IllegalArgumentException if either is not a single printable ASCII character other than
+   *     a line break, or if they are equal.
    */
   public static CsvDialect of(String delimiter, String quote) {
     char d = single("delimiter", delimiter);
@@ -68,15 +69,23 @@ public final class CsvDialect implements Serializable {
     try {
       c = Charset.forName(name == null ? "" : name.strip());
     } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
-      throw new IllegalArgumentException("--encoding=" + name + " is not a charset this Java knows"
-          + " (e.g. UTF-8, ISO-8859-1, windows-1252)");
+      throw new IllegalArgumentException(
+          "--encoding="
+              + name
+              + " is not a charset this Java knows"
+              + " (e.g. UTF-8, ISO-8859-1, windows-1252)");
     }
     if (c.equals(StandardCharsets.UTF_8)) {
       return c;
     }
     if (!c.canEncode() || c.newEncoder().maxBytesPerChar() != 1.0f) {
-      throw new IllegalArgumentException("--encoding=" + name + " (" + c.name() + ") is a multi-byte charset;"
-          + " only UTF-8 and single-byte charsets (ISO-8859-1, windows-1252, ...) can be read");
+      throw new IllegalArgumentException(
+          "--encoding="
+              + name
+              + " ("
+              + c.name()
+              + ") is a multi-byte charset;"
+              + " only UTF-8 and single-byte charsets (ISO-8859-1, windows-1252, ...) can be read");
     }
     byte[] ascii = new byte[128];
     for (int i = 0; i < 128; i++) {
@@ -84,14 +93,23 @@ public final class CsvDialect implements Serializable {
     }
     String decoded;
     try {
-      decoded = c.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(ascii)).toString();
+      decoded =
+          c.newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(ascii))
+              .toString();
     } catch (CharacterCodingException e) {
       decoded = "";
     }
     if (!decoded.equals(new String(ascii, StandardCharsets.US_ASCII))) {
-      throw new IllegalArgumentException("--encoding=" + name + " (" + c.name() + ") does not keep ASCII"
-          + " in bytes 0x00-0x7F (EBCDIC?); only ASCII-based single-byte charsets can be read");
+      throw new IllegalArgumentException(
+          "--encoding="
+              + name
+              + " ("
+              + c.name()
+              + ") does not keep ASCII"
+              + " in bytes 0x00-0x7F (EBCDIC?); only ASCII-based single-byte charsets can be read");
     }
     return c;
   }
@@ -117,7 +135,9 @@ public final class CsvDialect implements Serializable {
     char c = s.charAt(0);
     if (c >= 0x80 || c == '\n' || c == '\r' || (c < 0x20 && c != '\t')) {
       throw new IllegalArgumentException(
-          what + " must be a printable ASCII character or tab, got U+" + String.format("%04X", (int) c));
+          what
+              + " must be a printable ASCII character or tab, got U+"
+              + String.format("%04X", (int) c));
     }
     return c;
   }
@@ -145,6 +165,12 @@ public final class CsvDialect implements Serializable {
 
   @Override
   public String toString() {
-    return "CsvDialect{delimiter='" + (char) delimiter + "', quote='" + (char) quote + "', encoding=" + encoding + "}";
+    return "CsvDialect{delimiter='"
+        + (char) delimiter
+        + "', quote='"
+        + (char) quote
+        + "', encoding="
+        + encoding
+        + "}";
   }
 }

@@ -8,8 +8,7 @@ import java.util.List;
 
 /**
  * The header of a CSV file (its first non-empty record, after an optional byte order mark when the
- * encoding is UTF-8)
- * and where the data after it starts.
+ * encoding is UTF-8) and where the data after it starts.
  */
 public final class CsvHeader {
   private final List<String> columns;

@@ -35,18 +35,24 @@ public final class CsvStates implements Serializable {
 
   /** At the first byte of a record: the data start, or just after a record's LF. */
   public static final int RECORD_START = 0;
+
   /** Just after a delimiter. */
   public static final int FIELD_START = 1;
+
   /** Inside a field that did not start with a quote (a quote here is a literal). */
   public static final int UNQUOTED = 2;
+
   /** Inside a quoted field. */
   public static final int QUOTED = 3;
+
   /** Just after a quote inside a quoted field: a closing quote, or the first of a doubled pair. */
   public static final int QUOTE_IN_QUOTED = 4;
 
   public static final int COUNT = 5;
 
-  private static final String[] NAMES = {"record start", "field start", "unquoted", "quoted", "quote in quoted"};
+  private static final String[] NAMES = {
+    "record start", "field start", "unquoted", "quoted", "quote in quoted"
+  };
 
   private final byte[] next = new byte[COUNT << 8];
   private final byte quote;
@@ -88,10 +94,10 @@ public final class CsvStates implements Serializable {
 
   /**
    * The state after a run of one or more bytes that are neither quote nor LF, the last of which is
-   * {@code last}, entered in {@code state}. Only quotes and LFs can move the automaton into or out of
-   * a quoted field, so a loop may skip every other byte and catch up here before the next quote or
-   * LF: inside a quoted field nothing changed; outside, the last byte tells a field start (after a
-   * delimiter) from the inside of an unquoted field.
+   * {@code last}, entered in {@code state}. Only quotes and LFs can move the automaton into or out
+   * of a quoted field, so a loop may skip every other byte and catch up here before the next quote
+   * or LF: inside a quoted field nothing changed; outside, the last byte tells a field start (after
+   * a delimiter) from the inside of an unquoted field.
    */
   public int afterRun(int state, byte last) {
     return state == QUOTED ? QUOTED : last == delimiter ? FIELD_START : UNQUOTED;

@@ -15,8 +15,8 @@ import java.util.Arrays;
  * anywhere else is an ordinary character, as in {@code 5" screen}) and checks that the record is
  * valid text in the dialect's encoding (UTF-8 unless {@link CsvDialect#withEncoding} says
  * otherwise; in a single-byte charset, a byte the charset leaves unassigned, such as 0x81 in
- * windows-1252, is invalid). Only the fields a caller asks for are decoded
- * into strings, so a wide record costs little more than a narrow one.
+ * windows-1252, is invalid). Only the fields a caller asks for are decoded into strings, so a wide
+ * record costs little more than a narrow one.
  *
  * <p>Not thread-safe: one instance per thread, reused from record to record.
  */
@@ -24,8 +24,10 @@ public final class FieldSplitter {
   private final byte delimiter;
   private final byte quote;
   private final Charset charset;
+
   /** For a single-byte charset: which bytes it does not map to a character; null for UTF-8. */
   private final boolean[] unmapped;
+
   private final String invalidReason;
   private final CharsetDecoder utf8 =
       StandardCharsets.UTF_8
@@ -51,9 +53,11 @@ public final class FieldSplitter {
 
   private static boolean[] unmappedBytes(Charset charset) {
     boolean[] out = new boolean[256];
-    CharsetDecoder d = charset.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder d =
+        charset
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     for (int b = 0; b < 256; b++) {
       try {
         d.reset();
@@ -75,7 +79,9 @@ public final class FieldSplitter {
     this.count = 0;
     this.error = null;
     int end = offset + length;
-    if (!(unmapped == null ? isValidUtf8(a, offset, length) : isValidSingleByte(a, offset, length))) {
+    if (!(unmapped == null
+        ? isValidUtf8(a, offset, length)
+        : isValidSingleByte(a, offset, length))) {
       error = invalidReason;
       return false;
     }

@@ -1,7 +1,7 @@
 package dev.parabeam.transforms.csv;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One record as it was found in a file, before its fields are split: the bytes between its first
@@ -93,7 +93,9 @@ public final class RawRecord {
     return new String(bytes, offset, Math.min(length, maxBytes), charset);
   }
 
-  /** At most {@code maxBytes} of the held bytes as text (cut on a byte, so possibly mid-character). */
+  /**
+   * At most {@code maxBytes} of the held bytes as text (cut on a byte, so possibly mid-character).
+   */
   public String text(int maxBytes) {
     return new String(bytes, offset, Math.min(length, maxBytes), StandardCharsets.UTF_8);
   }

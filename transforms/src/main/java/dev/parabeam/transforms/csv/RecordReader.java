@@ -44,7 +44,11 @@ public final class RecordReader {
    * (the data start, or just after the LF that ended a record), on line {@code line}.
    */
   public RecordReader(
-      ReadableByteChannel channel, long fileOffset, long line, CsvDialect dialect, int maxRecordBytes) {
+      ReadableByteChannel channel,
+      long fileOffset,
+      long line,
+      CsvDialect dialect,
+      int maxRecordBytes) {
     this(channel, fileOffset, line, dialect, maxRecordBytes, DEFAULT_BUFFER_BYTES);
   }
 
@@ -63,7 +67,8 @@ public final class RecordReader {
     this.table = states.table();
     this.quote = dialect.quote();
     this.maxRecordBytes = maxRecordBytes;
-    // at least 3 bytes: skipByteOrderMark must see a whole BOM at once (a smaller buffer looped forever)
+    // at least 3 bytes: skipByteOrderMark must see a whole BOM at once (a smaller buffer looped
+    // forever)
     this.buf = new byte[Math.max(3, bufferBytes)];
     this.bufStartOffset = fileOffset;
     this.line = line;
@@ -90,7 +95,10 @@ public final class RecordReader {
     while (lim - pos < 3 && fill()) {
       // read until three bytes are buffered or the stream ends
     }
-    if (lim - pos >= 3 && buf[pos] == (byte) 0xEF && buf[pos + 1] == (byte) 0xBB && buf[pos + 2] == (byte) 0xBF) {
+    if (lim - pos >= 3
+        && buf[pos] == (byte) 0xEF
+        && buf[pos + 1] == (byte) 0xBB
+        && buf[pos + 2] == (byte) 0xBF) {
       pos += 3;
     }
   }
@@ -143,7 +151,8 @@ public final class RecordReader {
     lastByteWasLf = false;
     int s = CsvStates.RECORD_START;
     long quoteLine = 0; // line of the last quote that opened a quoted field
-    long quotedBreakLine = 0; // line of the opening quote of the first quoted field that holds a line break
+    long quotedBreakLine =
+        0; // line of the opening quote of the first quoted field that holds a line break
     boolean copied = false;
     int held = 0;
     long full = 0;
@@ -155,7 +164,8 @@ public final class RecordReader {
     while (true) {
       int p = pos;
       int l = lim;
-      int last = p - 1; // the last quote or LF stepped; s is exact just after it (see CsvStates.afterRun)
+      int last =
+          p - 1; // the last quote or LF stepped; s is exact just after it (see CsvStates.afterRun)
       while (p < l) {
         byte b = a[p++];
         if (b != LF && b != q) {
@@ -227,7 +237,8 @@ public final class RecordReader {
     out.fullLength = full;
     out.fileOffset = startOffset;
     out.line = startLine;
-    // a record ended by its LF, or one left open by a file that ends with an LF, ends on the line before
+    // a record ended by its LF, or one left open by a file that ends with an LF, ends on the line
+    // before
     out.endLine = s == CsvStates.RECORD_START || (open && lastByteWasLf) ? line - 1 : line;
     out.unterminatedQuote = open;
     out.openQuoteLine = open ? quoteLine : quotedBreakLine;
@@ -246,7 +257,8 @@ public final class RecordReader {
       return held;
     }
     if (held + n > scratch.length) {
-      scratch = Arrays.copyOf(scratch, Math.min(maxRecordBytes, Math.max(held + n, scratch.length * 2)));
+      scratch =
+          Arrays.copyOf(scratch, Math.min(maxRecordBytes, Math.max(held + n, scratch.length * 2)));
     }
     System.arraycopy(src, from, scratch, held, n);
     return held + n;

@@ -21,12 +21,13 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  * (pre-aggregated inside the unit with the job's {@code CombineFn}), how many records it read, how
  * many were good, how many became dead letters (and their bytes, and how many of them are quoted
  * fields never closed), and the file that holds its dead letters ("" if none). One per unit; a
- * retried unit reports again with the same figures and overwrites the same dead-letter file, so
- * the totals stay exact. The runner moves one of these per unit, not one per record nor per file.
+ * retried unit reports again with the same figures and overwrites the same dead-letter file, so the
+ * totals stay exact. The runner moves one of these per unit, not one per record nor per file.
  */
 public final class ChunkResult<K, A> {
   /** Unit order, which is the order of the records in the input (units hold consecutive chunks). */
-  public static final Comparator<ChunkResult<?, ?>> INPUT_ORDER = Comparator.comparingInt(ChunkResult::unit);
+  public static final Comparator<ChunkResult<?, ?>> INPUT_ORDER =
+      Comparator.comparingInt(ChunkResult::unit);
 
   private final int unit;
   private final int chunks;
@@ -42,9 +43,27 @@ public final class ChunkResult<K, A> {
 
   /** The result of a unit that is one chunk, numbered by {@code chunkIndex}. */
   public ChunkResult(
-      String file, int chunkIndex, long read, long ok, long dead, long deadBytes, long unterminated,
-      String deadLetterFile, Map<K, A> partials) {
-    this(chunkIndex, 1, file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile, partials);
+      String file,
+      int chunkIndex,
+      long read,
+      long ok,
+      long dead,
+      long deadBytes,
+      long unterminated,
+      String deadLetterFile,
+      Map<K, A> partials) {
+    this(
+        chunkIndex,
+        1,
+        file,
+        chunkIndex,
+        read,
+        ok,
+        dead,
+        deadBytes,
+        unterminated,
+        deadLetterFile,
+        partials);
   }
 
   /**
@@ -54,8 +73,17 @@ public final class ChunkResult<K, A> {
    * @param chunkIndex the index of the unit's first chunk in its file
    */
   public ChunkResult(
-      int unit, int chunks, String file, int chunkIndex, long read, long ok, long dead, long deadBytes,
-      long unterminated, String deadLetterFile, Map<K, A> partials) {
+      int unit,
+      int chunks,
+      String file,
+      int chunkIndex,
+      long read,
+      long ok,
+      long dead,
+      long deadBytes,
+      long unterminated,
+      String deadLetterFile,
+      Map<K, A> partials) {
     this.unit = unit;
     this.chunks = chunks;
     this.file = file;
@@ -72,7 +100,17 @@ public final class ChunkResult<K, A> {
   /** The same counts without the partials (once they are merged). */
   public ChunkResult<K, A> withoutPartials() {
     return new ChunkResult<>(
-        unit, chunks, file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile, Map.of());
+        unit,
+        chunks,
+        file,
+        chunkIndex,
+        read,
+        ok,
+        dead,
+        deadBytes,
+        unterminated,
+        deadLetterFile,
+        Map.of());
   }
 
   /** The unit of work: results in unit order are in input order. */
@@ -81,8 +119,8 @@ public final class ChunkResult<K, A> {
   }
 
   /**
-   * How many chunks the unit held; 0 for a further result of a unit with more keys than one
-   * result carries, which holds keys only (the unit's first result has its counts).
+   * How many chunks the unit held; 0 for a further result of a unit with more keys than one result
+   * carries, which holds keys only (the unit's first result has its counts).
    */
   public int chunks() {
     return chunks;
@@ -108,7 +146,9 @@ public final class ChunkResult<K, A> {
     return dead;
   }
 
-  /** Bytes of the input (line terminators excluded) taken by the records that became dead letters. */
+  /**
+   * Bytes of the input (line terminators excluded) taken by the records that became dead letters.
+   */
   public long deadBytes() {
     return deadBytes;
   }
@@ -118,7 +158,9 @@ public final class ChunkResult<K, A> {
     return unterminated;
   }
 
-  /** Path of the file holding this chunk's dead-letter rows (no header), or "" when there is none. */
+  /**
+   * Path of the file holding this chunk's dead-letter rows (no header), or "" when there is none.
+   */
   public String deadLetterFile() {
     return deadLetterFile;
   }
@@ -134,19 +176,44 @@ public final class ChunkResult<K, A> {
       return false;
     }
     ChunkResult<?, ?> r = (ChunkResult<?, ?>) o;
-    return unit == r.unit && chunks == r.chunks && chunkIndex == r.chunkIndex && read == r.read && ok == r.ok && dead == r.dead && deadBytes == r.deadBytes
-        && unterminated == r.unterminated && file.equals(r.file) && deadLetterFile.equals(r.deadLetterFile)
+    return unit == r.unit
+        && chunks == r.chunks
+        && chunkIndex == r.chunkIndex
+        && read == r.read
+        && ok == r.ok
+        && dead == r.dead
+        && deadBytes == r.deadBytes
+        && unterminated == r.unterminated
+        && file.equals(r.file)
+        && deadLetterFile.equals(r.deadLetterFile)
         && partials.equals(r.partials);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(unit, chunks, file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile);
+    return Objects.hash(
+        unit, chunks, file, chunkIndex, read, ok, dead, deadBytes, unterminated, deadLetterFile);
   }
 
   @Override
   public String toString() {
-    return "unit " + unit + " (" + chunks + " chunks from " + file + "#" + chunkIndex + "): read " + read + ", ok " + ok + ", dead " + dead + ", " + partials.size() + " keys";
+    return "unit "
+        + unit
+        + " ("
+        + chunks
+        + " chunks from "
+        + file
+        + "#"
+        + chunkIndex
+        + "): read "
+        + read
+        + ", ok "
+        + ok
+        + ", dead "
+        + dead
+        + ", "
+        + partials.size()
+        + " keys";
   }
 
   /** Coder for {@link ChunkResult}, from the coders of the keys and of the accumulators. */
@@ -200,7 +267,8 @@ public final class ChunkResult<K, A> {
       for (int i = 0; i < n; i++) {
         partials.put(keyCoder.decode(in), accumulatorCoder.decode(in));
       }
-      return new ChunkResult<>(unit, chunks, file, index, read, ok, dead, deadBytes, unterminated, deadFile, partials);
+      return new ChunkResult<>(
+          unit, chunks, file, index, read, ok, dead, deadBytes, unterminated, deadFile, partials);
     }
 
     @Override
@@ -210,7 +278,8 @@ public final class ChunkResult<K, A> {
 
     @Override
     public void verifyDeterministic() throws NonDeterministicException {
-      throw new NonDeterministicException(this, "the partials are a hash map, encoded in its order");
+      throw new NonDeterministicException(
+          this, "the partials are a hash map, encoded in its order");
     }
   }
 }

@@ -11,7 +11,9 @@ import dev.parabeam.transforms.csv.CsvStates;
 import dev.parabeam.transforms.csv.FieldSplitter;
 import dev.parabeam.transforms.csv.RawRecord;
 import dev.parabeam.transforms.csv.RecordReader;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -41,9 +44,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import java.io.EOFException;
-import java.io.UncheckedIOException;
-import org.apache.beam.sdk.coders.CoderRegistry;
 
 /**
  * The chunked CSV engine: reads CSV chunks in parallel, hands every well-formed record to a {@link
@@ -60,12 +60,12 @@ import org.apache.beam.sdk.coders.CoderRegistry;
  *                                         └─► {@link #DEAD_LETTERS} (unless written to files)
  * </pre>
  *
- * <p>Record boundaries are exactly where one sequential reader finds them, whatever the chunking:
- * a first parallel pass summarises each chunk as a map over the states of the CSV automaton
- * ({@link ChunkTransitions}) and each chunk learns its start state and line from the chunks before
- * it ({@link ChunkLocator}); for small inputs the launcher does that before the pipeline ({@link
- * ChunkLocator#scanAndLocate}, then {@link #withLocatedChunks()}). Every record read is either
- * good (passed to the {@code RecordFn}, not rejected) or one dead letter: {@code records_read ==
+ * <p>Record boundaries are exactly where one sequential reader finds them, whatever the chunking: a
+ * first parallel pass summarises each chunk as a map over the states of the CSV automaton ({@link
+ * ChunkTransitions}) and each chunk learns its start state and line from the chunks before it
+ * ({@link ChunkLocator}); for small inputs the launcher does that before the pipeline ({@link
+ * ChunkLocator#scanAndLocate}, then {@link #withLocatedChunks()}). Every record read is either good
+ * (passed to the {@code RecordFn}, not rejected) or one dead letter: {@code records_read ==
  * records_ok + dead_letters} per chunk and in total ({@link #counts()}).
  *
  * <p>To finish the reduction, merge the results in one place ({@link WriteChunkedOutputs}, which
@@ -101,8 +101,15 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
   private final TupleTag<ChunkResult<K, A>> resultsTag = new TupleTag<>("results");
 
   private ChunkedCsv(
-      RecordFn<K, V> fn, CombineFn<V, A, ?> combineFn, Coder<K> keyCoder, Coder<V> valueCoder, CsvDialect dialect,
-      int maxRecordBytes, String deadLetterDir, int[] distributionKeys, boolean locatedInput) {
+      RecordFn<K, V> fn,
+      CombineFn<V, A, ?> combineFn,
+      Coder<K> keyCoder,
+      Coder<V> valueCoder,
+      CsvDialect dialect,
+      int maxRecordBytes,
+      String deadLetterDir,
+      int[] distributionKeys,
+      boolean locatedInput) {
     this.fn = fn;
     this.combineFn = combineFn;
     this.keyCoder = keyCoder;
@@ -119,7 +126,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    * with {@code combineFn}, first inside each chunk. RFC 4180 dialect, 1 MiB maximum record length,
    * dead letters on {@link #DEAD_LETTERS}, chunks located by the transform's own scan.
    *
-   * @param keyCoder coder of the keys; values are combined per key, so equal keys must encode equally
+   * @param keyCoder coder of the keys; values are combined per key, so equal keys must encode
+   *     equally
    * @param valueCoder coder of the values (used to find the accumulator coder of {@code combineFn})
    */
   public static <K, V, A> ChunkedCsv<K, V, A> of(
@@ -128,7 +136,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     require(keyCoder != null, "keyCoder must not be null");
     require(valueCoder != null, "valueCoder must not be null");
     require(combineFn != null, "combineFn must not be null");
-    return new ChunkedCsv<>(fn, combineFn, keyCoder, valueCoder, CsvDialect.RFC4180, 1 << 20, null, null, false);
+    return new ChunkedCsv<>(
+        fn, combineFn, keyCoder, valueCoder, CsvDialect.RFC4180, 1 << 20, null, null, false);
   }
 
   private static void require(boolean ok, String message) {
@@ -140,14 +149,33 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
   /** The separator and quote bytes of the input. */
   public ChunkedCsv<K, V, A> withDialect(CsvDialect d) {
     require(d != null, "dialect must not be null");
-    return new ChunkedCsv<>(fn, combineFn, keyCoder, valueCoder, d, maxRecordBytes, deadLetterDir, distributionKeys,
+    return new ChunkedCsv<>(
+        fn,
+        combineFn,
+        keyCoder,
+        valueCoder,
+        d,
+        maxRecordBytes,
+        deadLetterDir,
+        distributionKeys,
         locatedInput);
   }
 
-  /** Records longer than {@code n} bytes become dead letters; at most {@code n} bytes of one are held. */
+  /**
+   * Records longer than {@code n} bytes become dead letters; at most {@code n} bytes of one are
+   * held.
+   */
   public ChunkedCsv<K, V, A> withMaxRecordBytes(int n) {
     require(n >= 1, "maxRecordBytes must be positive, got " + n);
-    return new ChunkedCsv<>(fn, combineFn, keyCoder, valueCoder, dialect, n, deadLetterDir, distributionKeys,
+    return new ChunkedCsv<>(
+        fn,
+        combineFn,
+        keyCoder,
+        valueCoder,
+        dialect,
+        n,
+        deadLetterDir,
+        distributionKeys,
         locatedInput);
   }
 
@@ -159,7 +187,15 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    */
   public ChunkedCsv<K, V, A> withDeadLetterDirectory(String dir) {
     require(dir != null && !dir.isEmpty(), "dead-letter directory must not be empty");
-    return new ChunkedCsv<>(fn, combineFn, keyCoder, valueCoder, dialect, maxRecordBytes, dir, distributionKeys,
+    return new ChunkedCsv<>(
+        fn,
+        combineFn,
+        keyCoder,
+        valueCoder,
+        dialect,
+        maxRecordBytes,
+        dir,
+        distributionKeys,
         locatedInput);
   }
 
@@ -171,7 +207,15 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    */
   public ChunkedCsv<K, V, A> withDistributionKeys(int[] keys) {
     require(keys != null && keys.length > 0, "distribution keys must not be empty");
-    return new ChunkedCsv<>(fn, combineFn, keyCoder, valueCoder, dialect, maxRecordBytes, deadLetterDir, keys.clone(),
+    return new ChunkedCsv<>(
+        fn,
+        combineFn,
+        keyCoder,
+        valueCoder,
+        dialect,
+        maxRecordBytes,
+        deadLetterDir,
+        keys.clone(),
         locatedInput);
   }
 
@@ -181,8 +225,16 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    * is not located fails the pipeline.
    */
   public ChunkedCsv<K, V, A> withLocatedChunks() {
-    return new ChunkedCsv<>(fn, combineFn, keyCoder, valueCoder, dialect, maxRecordBytes, deadLetterDir,
-        distributionKeys, true);
+    return new ChunkedCsv<>(
+        fn,
+        combineFn,
+        keyCoder,
+        valueCoder,
+        dialect,
+        maxRecordBytes,
+        deadLetterDir,
+        distributionKeys,
+        true);
   }
 
   /** The tag of the per-chunk results in the output of this transform. */
@@ -212,7 +264,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     try {
       return combineFn.getAccumulatorCoder(registry, valueCoder);
     } catch (CannotProvideCoderException e) {
-      throw new IllegalStateException("no accumulator coder for " + combineFn.getClass().getName(), e);
+      throw new IllegalStateException(
+          "no accumulator coder for " + combineFn.getClass().getName(), e);
     }
   }
 
@@ -222,13 +275,21 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     builder
         .add(DisplayData.item("recordFn", fn.getClass()).withLabel("Per-record function"))
         .add(DisplayData.item("combineFn", combineFn.getClass()).withLabel("Combine function"))
-        .add(DisplayData.item("delimiter", String.valueOf((char) dialect.delimiter())).withLabel("Field separator"))
+        .add(
+            DisplayData.item("delimiter", String.valueOf((char) dialect.delimiter()))
+                .withLabel("Field separator"))
         .add(DisplayData.item("quote", String.valueOf((char) dialect.quote())).withLabel("Quote"))
         .add(DisplayData.item("maxRecordBytes", maxRecordBytes).withLabel("Maximum record length"))
-        .add(DisplayData.item("locatedChunks", locatedInput).withLabel("Chunks located before the pipeline"))
-        .addIfNotNull(DisplayData.item("deadLetterDirectory", deadLetterDir).withLabel("Dead-letter files"))
-        .addIfNotNull(DisplayData.item("distributionKeys",
-            distributionKeys == null ? null : Arrays.toString(distributionKeys)).withLabel("Worker keys"));
+        .add(
+            DisplayData.item("locatedChunks", locatedInput)
+                .withLabel("Chunks located before the pipeline"))
+        .addIfNotNull(
+            DisplayData.item("deadLetterDirectory", deadLetterDir).withLabel("Dead-letter files"))
+        .addIfNotNull(
+            DisplayData.item(
+                    "distributionKeys",
+                    distributionKeys == null ? null : Arrays.toString(distributionKeys))
+                .withLabel("Worker keys"));
   }
 
   @Override
@@ -237,14 +298,19 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     KvCoder<Integer, CsvChunk> keyedCoder = KvCoder.of(VarIntCoder.of(), chunkCoder);
     PCollection<KV<Integer, CsvChunk>> keyed;
     if (locatedInput) {
-      keyed = chunks.apply("KeyForWorkers", ParDo.of(new KeyForWorkersFn(distributionKeys))).setCoder(keyedCoder);
+      keyed =
+          chunks
+              .apply("KeyForWorkers", ParDo.of(new KeyForWorkersFn(distributionKeys)))
+              .setCoder(keyedCoder);
     } else {
       keyed =
           chunks
-              .apply("KeyForScan", ParDo.of(new KeyForWorkersFn(distributionKeys))).setCoder(keyedCoder)
+              .apply("KeyForScan", ParDo.of(new KeyForWorkersFn(distributionKeys)))
+              .setCoder(keyedCoder)
               .apply("DistributeForScan", GroupByKey.create())
               .apply("ScanStates", ParDo.of(new ScanChunkFn(dialect)))
-              .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(chunkCoder, ChunkTransitions.Coder.of())))
+              .setCoder(
+                  KvCoder.of(VarIntCoder.of(), KvCoder.of(chunkCoder, ChunkTransitions.Coder.of())))
               .apply("GatherScans", GroupByKey.create())
               .apply("LocateRecords", ParDo.of(new LocateRecordsFn(distributionKeys)))
               .setCoder(keyedCoder);
@@ -254,10 +320,17 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     PCollectionTuple parsed =
         keyed
             .apply("DistributeChunks", GroupByKey.create())
-            .apply("ParseRecords",
-                ParDo.of(new ParseChunkFn<>(fn, combineFn, dialect, maxRecordBytes, deadLetterDir, resultsTag))
+            .apply(
+                "ParseRecords",
+                ParDo.of(
+                        new ParseChunkFn<>(
+                            fn, combineFn, dialect, maxRecordBytes, deadLetterDir, resultsTag))
                     .withOutputTags(resultsTag, TupleTagList.of(DEAD_LETTERS)));
-    parsed.get(resultsTag).setCoder(ChunkResult.ResultCoder.of(keyCoder, accumulatorCoder(chunks.getPipeline().getCoderRegistry())));
+    parsed
+        .get(resultsTag)
+        .setCoder(
+            ChunkResult.ResultCoder.of(
+                keyCoder, accumulatorCoder(chunks.getPipeline().getCoderRegistry())));
     parsed.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of());
     return parsed;
   }
@@ -272,7 +345,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    * chunks' accumulators, which spreads keys over workers (better for millions of keys; for few
    * keys on the DirectRunner, merging in one place is faster).
    */
-  public <R> PTransform<PCollection<ChunkResult<K, A>>, PCollection<KV<K, R>>> perKey(CombineFn<V, A, R> finalFn) {
+  public <R> PTransform<PCollection<ChunkResult<K, A>>, PCollection<KV<K, R>>> perKey(
+      CombineFn<V, A, R> finalFn) {
     Coder<K> kc = keyCoder;
     Coder<V> vc = valueCoder;
     return new PTransform<>() {
@@ -280,39 +354,52 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
       public PCollection<KV<K, R>> expand(PCollection<ChunkResult<K, A>> results) {
         Coder<A> ac = accumulatorCoder(results.getPipeline().getCoderRegistry());
         return results
-            .apply("ExplodePartials", ParDo.of(new DoFn<ChunkResult<K, A>, KV<K, A>>() {
-              @ProcessElement
-              public void process(@Element ChunkResult<K, A> r, OutputReceiver<KV<K, A>> out) {
-                r.partials().forEach((k, a) -> out.output(KV.of(k, a)));
-              }
-            }))
+            .apply(
+                "ExplodePartials",
+                ParDo.of(
+                    new DoFn<ChunkResult<K, A>, KV<K, A>>() {
+                      @ProcessElement
+                      public void process(
+                          @Element ChunkResult<K, A> r, OutputReceiver<KV<K, A>> out) {
+                        r.partials().forEach((k, a) -> out.output(KV.of(k, a)));
+                      }
+                    }))
             .setCoder(KvCoder.of(kc, ac))
             .apply("ReducePerKey", Combine.perKey(new MergeAccumulatorsFn<>(finalFn, ac, vc)));
       }
     };
   }
 
-  /** Total {@code records_read}, {@code records_ok} and {@code dead_letters} from the chunk results. */
-  public static <K, A> PTransform<PCollection<ChunkResult<K, A>>, PCollection<KV<String, Long>>> counts() {
+  /**
+   * Total {@code records_read}, {@code records_ok} and {@code dead_letters} from the chunk results.
+   */
+  public static <K, A>
+      PTransform<PCollection<ChunkResult<K, A>>, PCollection<KV<String, Long>>> counts() {
     return new PTransform<>() {
       @Override
       public PCollection<KV<String, Long>> expand(PCollection<ChunkResult<K, A>> results) {
         return results
-            .apply("ExplodeCounts", ParDo.of(new DoFn<ChunkResult<K, A>, KV<String, Long>>() {
-              @ProcessElement
-              public void process(@Element ChunkResult<K, A> r, OutputReceiver<KV<String, Long>> out) {
-                out.output(KV.of(RECORDS_READ, r.read()));
-                out.output(KV.of(RECORDS_OK, r.ok()));
-                out.output(KV.of(DEAD_LETTER_COUNT, r.dead()));
-              }
-            }))
+            .apply(
+                "ExplodeCounts",
+                ParDo.of(
+                    new DoFn<ChunkResult<K, A>, KV<String, Long>>() {
+                      @ProcessElement
+                      public void process(
+                          @Element ChunkResult<K, A> r, OutputReceiver<KV<String, Long>> out) {
+                        out.output(KV.of(RECORDS_READ, r.read()));
+                        out.output(KV.of(RECORDS_OK, r.ok()));
+                        out.output(KV.of(DEAD_LETTER_COUNT, r.dead()));
+                      }
+                    }))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
             .apply("SumCounts", Sum.longsPerKey());
       }
     };
   }
 
-  /** A CombineFn over accumulators: merges them, then extracts the output of the wrapped function. */
+  /**
+   * A CombineFn over accumulators: merges them, then extracts the output of the wrapped function.
+   */
   static final class MergeAccumulatorsFn<V, A, R> extends CombineFn<A, A, R> {
     private static final long serialVersionUID = 1L;
     private final CombineFn<V, A, R> fn;
@@ -363,20 +450,36 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    * that explains it opened and how many bytes and lines the record covers.
    */
   static String framingError(RawRecord rec, int maxRecordBytes) {
-    String extent = rec.fullLength() + " bytes" + (rec.lines() == 1 ? "" : " over " + rec.lines() + " lines");
-    String kept = "; the record column holds its first " + Math.min(TOO_LONG_KEEP_BYTES, rec.length()) + " bytes";
+    String extent =
+        rec.fullLength() + " bytes" + (rec.lines() == 1 ? "" : " over " + rec.lines() + " lines");
+    String kept =
+        "; the record column holds its first "
+            + Math.min(TOO_LONG_KEEP_BYTES, rec.length())
+            + " bytes";
     if (rec.hasUnterminatedQuote()) {
-      return "unterminated quoted field: the quote opened on line " + rec.openQuoteLine()
-          + " is never closed, so the record runs to the end of the file (" + extent + ")" + kept;
+      return "unterminated quoted field: the quote opened on line "
+          + rec.openQuoteLine()
+          + " is never closed, so the record runs to the end of the file ("
+          + extent
+          + ")"
+          + kept;
     }
-    String quoted = rec.openQuoteLine() > 0
-        ? "; a quoted field opened on line " + rec.openQuoteLine() + " holds line breaks"
-        : "";
-    return "record longer than the maximum of " + maxRecordBytes + " bytes (" + extent + quoted + ")" + kept;
+    String quoted =
+        rec.openQuoteLine() > 0
+            ? "; a quoted field opened on line " + rec.openQuoteLine() + " holds line breaks"
+            : "";
+    return "record longer than the maximum of "
+        + maxRecordBytes
+        + " bytes ("
+        + extent
+        + quoted
+        + ")"
+        + kept;
   }
 
   /** Summarises each chunk of a unit: its end state for every start state, and its LF count. */
-  static final class ScanChunkFn extends DoFn<KV<Integer, Iterable<CsvChunk>>, KV<Integer, KV<CsvChunk, ChunkTransitions>>> {
+  static final class ScanChunkFn
+      extends DoFn<KV<Integer, Iterable<CsvChunk>>, KV<Integer, KV<CsvChunk, ChunkTransitions>>> {
     private static final long serialVersionUID = 1L;
     private final CsvDialect dialect;
     private transient CsvStates states;
@@ -392,7 +495,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
 
     @ProcessElement
     public void process(
-        @Element KV<Integer, Iterable<CsvChunk>> chunks, OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
+        @Element KV<Integer, Iterable<CsvChunk>> chunks,
+        OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
         throws IOException {
       for (CsvChunk chunk : chunks.getValue()) {
         if (chunk.toEnd()) {
@@ -461,7 +565,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
   }
 
   /** Parses the records of each chunk, applies the record function and pre-aggregates per key. */
-  static final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, ChunkResult<K, A>> {
+  static final class ParseChunkFn<K, V, A>
+      extends DoFn<KV<Integer, Iterable<CsvChunk>>, ChunkResult<K, A>> {
     private static final long serialVersionUID = 1L;
 
     private final RecordFn<K, V> fn;
@@ -480,8 +585,12 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     private transient Pending<K, V> pending;
 
     ParseChunkFn(
-        RecordFn<K, V> fn, CombineFn<V, A, ?> combineFn, CsvDialect dialect, int maxRecordBytes,
-        String deadLetterDir, TupleTag<ChunkResult<K, A>> resultsTag) {
+        RecordFn<K, V> fn,
+        CombineFn<V, A, ?> combineFn,
+        CsvDialect dialect,
+        int maxRecordBytes,
+        String deadLetterDir,
+        TupleTag<ChunkResult<K, A>> resultsTag) {
       this.fn = fn;
       this.combineFn = combineFn;
       this.dialect = dialect;
@@ -498,7 +607,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<CsvChunk>> chunks, MultiOutputReceiver out) throws IOException {
+    public void process(@Element KV<Integer, Iterable<CsvChunk>> chunks, MultiOutputReceiver out)
+        throws IOException {
       // one key may carry several units (Flink's worker keys); each unit is read in plan order
       List<CsvChunk> all = new ArrayList<>();
       chunks.getValue().forEach(all::add);
@@ -512,10 +622,14 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
       }
     }
 
-    /** Reads the chunks of one unit of work, in plan order, into its results (one per 1,000 keys). */
+    /**
+     * Reads the chunks of one unit of work, in plan order, into its results (one per 1,000 keys).
+     */
     private void parseUnit(List<CsvChunk> unit, MultiOutputReceiver out) throws IOException {
       CsvChunk first = unit.get(0);
-      Unit<K, A> u = new Unit<>(deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, first.unit()));
+      Unit<K, A> u =
+          new Unit<>(
+              deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, first.unit()));
       try {
         for (CsvChunk chunk : unit) {
           try {
@@ -553,15 +667,45 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
       chunkCounter.inc(unit.size());
     }
 
-    private void emit(MultiOutputReceiver out, CsvChunk first, int chunks, Unit<K, A> u, String deadLetterPath,
-        Map<K, A> partials, boolean withCounts) {
-      out.get(resultsTag).output(withCounts
-          ? new ChunkResult<>(first.unit(), chunks, first.file().path(), first.index(), u.read, u.ok, u.dead,
-              u.deadBytes, u.unterminated, deadLetterPath, partials)
-          : new ChunkResult<>(first.unit(), 0, first.file().path(), first.index(), 0, 0, 0, 0, 0, "", partials));
+    private void emit(
+        MultiOutputReceiver out,
+        CsvChunk first,
+        int chunks,
+        Unit<K, A> u,
+        String deadLetterPath,
+        Map<K, A> partials,
+        boolean withCounts) {
+      out.get(resultsTag)
+          .output(
+              withCounts
+                  ? new ChunkResult<>(
+                      first.unit(),
+                      chunks,
+                      first.file().path(),
+                      first.index(),
+                      u.read,
+                      u.ok,
+                      u.dead,
+                      u.deadBytes,
+                      u.unterminated,
+                      deadLetterPath,
+                      partials)
+                  : new ChunkResult<>(
+                      first.unit(),
+                      0,
+                      first.file().path(),
+                      first.index(),
+                      0,
+                      0,
+                      0,
+                      0,
+                      0,
+                      "",
+                      partials));
     }
 
-    private void parse(CsvChunk chunk, Unit<K, A> u, OutputReceiver<DeadLetter> deadOut) throws IOException {
+    private void parse(CsvChunk chunk, Unit<K, A> u, OutputReceiver<DeadLetter> deadOut)
+        throws IOException {
       if (!chunk.isLocated()) {
         throw new IllegalStateException("chunk " + chunk + " was not located before parsing");
       }
@@ -570,7 +714,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
       CsvRecord view = new CsvRecord(path, chunk.file().columns());
       Map<K, A> partial = u.partial;
       try (ReadableByteChannel ch = ChunkIO.open(chunk.file(), chunk.start())) {
-        RecordReader reader = new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
+        RecordReader reader =
+            new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
         reader.skipToRecordStart(chunk.startState());
         RawRecord rec = new RawRecord();
         while (reader.position() < chunk.end() && reader.next(rec)) {
@@ -594,7 +739,9 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
               for (int i = 0; i < pending.size; i++) {
                 K key = pending.keys[i];
                 A acc = partial.get(key);
-                A next = combineFn.addInput(acc == null ? combineFn.createAccumulator() : acc, pending.values[i]);
+                A next =
+                    combineFn.addInput(
+                        acc == null ? combineFn.createAccumulator() : acc, pending.values[i]);
                 if (next != acc) {
                   partial.put(key, next);
                 }
@@ -605,10 +752,12 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
           if (reason != null) {
             u.dead++;
             u.deadBytes += rec.fullLength();
-            // the record as text in its own encoding, so that dead-letters.csv is UTF-8 like every output
-            String text = rec.hasUnterminatedQuote() || rec.isTooLong()
-                ? rec.text(TOO_LONG_KEEP_BYTES, dialect.charset())
-                : rec.text(dialect.charset());
+            // the record as text in its own encoding, so that dead-letters.csv is UTF-8 like every
+            // output
+            String text =
+                rec.hasUnterminatedQuote() || rec.isTooLong()
+                    ? rec.text(TOO_LONG_KEEP_BYTES, dialect.charset())
+                    : rec.text(dialect.charset());
             DeadLetter letter = new DeadLetter(path, rec.line(), reason, text);
             if (u.deadFile != null) {
               u.deadFile.write(letter);
@@ -621,8 +770,13 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
           // the chunk was planned from the file's size: a file that ends early has shrunk since,
           // and reading on would silently count fewer records (a compressed file's one chunk runs
           // to the end of its text, whose length is unknown: its decompressor finds a truncation)
-          throw new EOFException(path + " ended at byte " + reader.position() + ", before byte "
-              + chunk.end() + " where the chunk was planned to end; the file shrank after the job planned its chunks");
+          throw new EOFException(
+              path
+                  + " ended at byte "
+                  + reader.position()
+                  + ", before byte "
+                  + chunk.end()
+                  + " where the chunk was planned to end; the file shrank after the job planned its chunks");
         }
       }
     }
@@ -647,8 +801,10 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
   static final class Pending<K, V> implements RecordFn.Output<K, V> {
     @SuppressWarnings("unchecked")
     K[] keys = (K[]) new Object[4];
+
     @SuppressWarnings("unchecked")
     V[] values = (V[]) new Object[4];
+
     int size;
     String rejected;
 
@@ -684,14 +840,26 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
    */
   static IOException chunkFailure(CsvChunk chunk, Exception failure) {
     // the record reader wraps its channel's IOException (e.g. a damaged compressed file)
-    Exception cause = failure instanceof UncheckedIOException && failure.getCause() != null
-        ? (Exception) failure.getCause()
-        : failure;
-    String why = cause.getMessage() == null || cause.getMessage().isBlank()
-        ? cause.getClass().getSimpleName()
-        : cause.getClass().getSimpleName() + ": " + cause.getMessage().strip().replace('\n', ' ');
-    IOException e = new IOException("chunk " + chunk.index() + " of " + chunk.file().path()
-        + " (" + chunk.describeRange() + "): " + why);
+    Exception cause =
+        failure instanceof UncheckedIOException && failure.getCause() != null
+            ? (Exception) failure.getCause()
+            : failure;
+    String why =
+        cause.getMessage() == null || cause.getMessage().isBlank()
+            ? cause.getClass().getSimpleName()
+            : cause.getClass().getSimpleName()
+                + ": "
+                + cause.getMessage().strip().replace('\n', ' ');
+    IOException e =
+        new IOException(
+            "chunk "
+                + chunk.index()
+                + " of "
+                + chunk.file().path()
+                + " ("
+                + chunk.describeRange()
+                + "): "
+                + why);
     e.addSuppressed(cause);
     return e;
   }

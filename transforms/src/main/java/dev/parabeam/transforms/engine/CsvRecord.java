@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One well-formed record of a CSV file as a {@link RecordFn} sees it: its fields by column name
- * (or position), the file it came from and the line on which it starts. It has as many fields as
- * its file's header has columns (a record with another number of fields is a dead letter before
- * any {@code RecordFn} sees it). Fields are decoded only when asked for.
+ * One well-formed record of a CSV file as a {@link RecordFn} sees it: its fields by column name (or
+ * position), the file it came from and the line on which it starts. It has as many fields as its
+ * file's header has columns (a record with another number of fields is a dead letter before any
+ * {@code RecordFn} sees it). Fields are decoded only when asked for.
  *
  * <p>A view, valid only during the {@link RecordFn#apply} call it is given to: keep the strings,
  * not the record.
@@ -37,7 +37,10 @@ public final class CsvRecord {
     return this;
   }
 
-  /** The field of column {@code column}; throws IllegalArgumentException if the file has no such column. */
+  /**
+   * The field of column {@code column}; throws IllegalArgumentException if the file has no such
+   * column.
+   */
   public String get(String column) {
     Integer i = index.get(column);
     if (i == null) {

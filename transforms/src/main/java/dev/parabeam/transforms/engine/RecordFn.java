@@ -4,8 +4,8 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * The per-record step of {@link ChunkedCsv}: from one well-formed record, zero or more {@code
- * (key, value)} pairs, or a reason to make the record a dead letter. Runs inside the chunk, on the
+ * The per-record step of {@link ChunkedCsv}: from one well-formed record, zero or more {@code (key,
+ * value)} pairs, or a reason to make the record a dead letter. Runs inside the chunk, on the
  * worker, once per record; it must not keep state between records (a chunk may be retried).
  *
  * <p>A record is all or nothing: if {@link Output#reject} is called, the pairs it emitted are

@@ -15,7 +15,8 @@ public final class Utf8Order implements Comparator<String>, Serializable {
   public static final Utf8Order INSTANCE = new Utf8Order();
 
   /** Lists of strings, field by field in this order, a shorter prefix first. */
-  public static final Comparator<List<String>> LISTS = (Comparator<List<String>> & Serializable) Utf8Order::compareLists;
+  public static final Comparator<List<String>> LISTS =
+      (Comparator<List<String>> & Serializable) Utf8Order::compareLists;
 
   private Utf8Order() {}
 

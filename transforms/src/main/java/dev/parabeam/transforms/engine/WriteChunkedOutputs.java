@@ -39,15 +39,16 @@ import org.apache.beam.sdk.values.TupleTag;
  * results.csv} (rows from a {@link ResultTable}, in its order), {@code dead-letters.csv} (the
  * per-chunk dead-letter files joined in input order: by file, then line) and {@code
  * counts.properties} (records_read, records_ok, dead_letters, dead_letter_bytes,
- * unterminated_quotes, keys, chunks, units). Its memory holds one accumulator per key; the runner moves
- * one element per unit of work.
+ * unterminated_quotes, keys, chunks, units). Its memory holds one accumulator per key; the runner
+ * moves one element per unit of work.
  *
  * <p>The files are written even when no result arrives at all (every input file is a header and
  * nothing else, so no chunk was planned): a GroupByKey over nothing emits no group, so the results
  * are gathered with a CoGroupByKey that also holds one element of its own ({@code
  * EvenWithoutResults}) and always yields the one group.
  */
-public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<ChunkResult<K, A>>, PCollection<Void>> {
+public final class WriteChunkedOutputs<K, A, R>
+    extends PTransform<PCollection<ChunkResult<K, A>>, PCollection<Void>> {
   private static final long serialVersionUID = 1L;
 
   public static final String RESULTS_FILE = "results.csv";
@@ -64,8 +65,11 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
     this.table = table;
   }
 
-  /** Merges with {@code combineFn} and writes {@code table} and the other files into {@code dir}. */
-  public static <K, A, R> WriteChunkedOutputs<K, A, R> to(String dir, CombineFn<?, A, R> combineFn, ResultTable<K, R> table) {
+  /**
+   * Merges with {@code combineFn} and writes {@code table} and the other files into {@code dir}.
+   */
+  public static <K, A, R> WriteChunkedOutputs<K, A, R> to(
+      String dir, CombineFn<?, A, R> combineFn, ResultTable<K, R> table) {
     if (dir == null || dir.isEmpty() || combineFn == null || table == null) {
       throw new IllegalArgumentException("dir, combineFn and table are required");
     }
@@ -78,10 +82,15 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
   @Override
   public PCollection<Void> expand(PCollection<ChunkResult<K, A>> results) {
     PCollection<KV<Integer, ChunkResult<K, A>>> keyed =
-        results.apply("OneGroup", WithKeys.of(0)).setCoder(KvCoder.of(VarIntCoder.of(), results.getCoder()));
+        results
+            .apply("OneGroup", WithKeys.of(0))
+            .setCoder(KvCoder.of(VarIntCoder.of(), results.getCoder()));
     PCollection<KV<Integer, Integer>> always =
-        results.getPipeline()
-            .apply("EvenWithoutResults", Create.of(KV.of(0, 0)).withCoder(KvCoder.of(VarIntCoder.of(), VarIntCoder.of())));
+        results
+            .getPipeline()
+            .apply(
+                "EvenWithoutResults",
+                Create.of(KV.of(0, 0)).withCoder(KvCoder.of(VarIntCoder.of(), VarIntCoder.of())));
     return KeyedPCollectionTuple.of(resultsTag, keyed)
         .and(ALWAYS, always)
         .apply("GatherResults", CoGroupByKey.create())
@@ -95,7 +104,11 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
     private final ResultTable<K, R> table;
     private final TupleTag<ChunkResult<K, A>> resultsTag;
 
-    WriteFn(String dir, CombineFn<?, A, R> combineFn, ResultTable<K, R> table, TupleTag<ChunkResult<K, A>> tag) {
+    WriteFn(
+        String dir,
+        CombineFn<?, A, R> combineFn,
+        ResultTable<K, R> table,
+        TupleTag<ChunkResult<K, A>> tag) {
       this.dir = dir;
       this.combineFn = combineFn;
       this.table = table;
@@ -115,9 +128,12 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
       Map<K, A> merged = new HashMap<>();
       for (int i = 0; i < chunks.size(); i++) {
         for (Map.Entry<K, A> e : chunks.get(i).partials().entrySet()) {
-          merged.merge(e.getKey(), e.getValue(), (x, y) -> combineFn.mergeAccumulators(List.of(x, y)));
+          merged.merge(
+              e.getKey(), e.getValue(), (x, y) -> combineFn.mergeAccumulators(List.of(x, y)));
         }
-        chunks.set(i, chunks.get(i).withoutPartials()); // keep the counts and file names, drop what is merged
+        chunks.set(
+            i,
+            chunks.get(i).withoutPartials()); // keep the counts and file names, drop what is merged
       }
 
       List<K> keys = new ArrayList<>(merged.keySet());
@@ -135,7 +151,8 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
       long dead = 0;
       long deadBytes = 0;
       long unterminated = 0;
-      try (OutputStream out = Channels.newOutputStream(FileSystems.create(resource(DEAD_LETTERS_FILE), "text/csv"))) {
+      try (OutputStream out =
+          Channels.newOutputStream(FileSystems.create(resource(DEAD_LETTERS_FILE), "text/csv"))) {
         out.write((DeadLetter.CSV_HEADER + "\n").getBytes(StandardCharsets.UTF_8));
         for (ChunkResult<K, A> c : chunks) {
           read += c.read();
@@ -145,7 +162,8 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
           unterminated += c.unterminated();
           if (!c.deadLetterFile().isEmpty()) {
             try (InputStream part =
-                Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(c.deadLetterFile(), false)))) {
+                Channels.newInputStream(
+                    FileSystems.open(FileSystems.matchNewResource(c.deadLetterFile(), false)))) {
               part.transferTo(out);
             }
           }
@@ -158,7 +176,9 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
       counts.put("dead_letter_bytes", deadBytes);
       counts.put("unterminated_quotes", unterminated);
       counts.put("keys", (long) merged.size());
-      counts.put("units", chunks.stream().filter(c -> c.chunks() > 0).count()); // more results carry its other keys
+      counts.put(
+          "units",
+          chunks.stream().filter(c -> c.chunks() > 0).count()); // more results carry its other keys
       counts.put("chunks", chunks.stream().mapToLong(ChunkResult::chunks).sum());
       try (Writer w = writer(COUNTS_FILE)) {
         for (Map.Entry<String, Long> e : counts.entrySet()) {
@@ -168,12 +188,14 @@ public final class WriteChunkedOutputs<K, A, R> extends PTransform<PCollection<C
     }
 
     private ResourceId resource(String name) {
-      return FileSystems.matchNewResource(dir, true).resolve(name, StandardResolveOptions.RESOLVE_FILE);
+      return FileSystems.matchNewResource(dir, true)
+          .resolve(name, StandardResolveOptions.RESOLVE_FILE);
     }
 
     private Writer writer(String name) throws IOException {
       return new BufferedWriter(
-          new OutputStreamWriter(Channels.newOutputStream(FileSystems.create(resource(name), "text/plain")),
+          new OutputStreamWriter(
+              Channels.newOutputStream(FileSystems.create(resource(name), "text/plain")),
               StandardCharsets.UTF_8),
           1 << 16);
     }

@@ -22,8 +22,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 
 /**
- * Sums named counts and writes them as {@code name=value} lines, sorted by name, to one file. Counts
- * written as data are exact on every runner, retries included, where metrics may be only attempted.
+ * Sums named counts and writes them as {@code name=value} lines, sorted by name, to one file.
+ * Counts written as data are exact on every runner, retries included, where metrics may be only
+ * attempted.
  */
 public final class WriteCounts extends PTransform<PCollection<KV<String, Long>>, PDone> {
   private static final long serialVersionUID = 1L;
@@ -65,7 +66,8 @@ public final class WriteCounts extends PTransform<PCollection<KV<String, Long>>,
       StringBuilder sb = new StringBuilder();
       sorted.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
       try (OutputStream out =
-          Channels.newOutputStream(FileSystems.create(FileSystems.matchNewResource(path, false), "text/plain"))) {
+          Channels.newOutputStream(
+              FileSystems.create(FileSystems.matchNewResource(path, false), "text/plain"))) {
         out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
       }
     }

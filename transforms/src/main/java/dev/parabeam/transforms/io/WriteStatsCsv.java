@@ -30,7 +30,8 @@ import org.apache.beam.sdk.values.PCollection;
  * the number of keys written. All results are brought to one worker to be sorted, so memory there
  * grows with the number of keys. An empty input writes a file with the header only.
  */
-public final class WriteStatsCsv extends PTransform<PCollection<KV<String, DecimalStats>>, PCollection<Long>> {
+public final class WriteStatsCsv
+    extends PTransform<PCollection<KV<String, DecimalStats>>, PCollection<Long>> {
   private static final long serialVersionUID = 1L;
   private final String path;
 
@@ -53,7 +54,10 @@ public final class WriteStatsCsv extends PTransform<PCollection<KV<String, Decim
   }
 
   static final class CollectFn
-      extends Combine.CombineFn<KV<String, DecimalStats>, List<KV<String, DecimalStats>>, List<KV<String, DecimalStats>>> {
+      extends Combine.CombineFn<
+          KV<String, DecimalStats>,
+          List<KV<String, DecimalStats>>,
+          List<KV<String, DecimalStats>>> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -62,13 +66,15 @@ public final class WriteStatsCsv extends PTransform<PCollection<KV<String, Decim
     }
 
     @Override
-    public List<KV<String, DecimalStats>> addInput(List<KV<String, DecimalStats>> acc, KV<String, DecimalStats> in) {
+    public List<KV<String, DecimalStats>> addInput(
+        List<KV<String, DecimalStats>> acc, KV<String, DecimalStats> in) {
       acc.add(in);
       return acc;
     }
 
     @Override
-    public List<KV<String, DecimalStats>> mergeAccumulators(Iterable<List<KV<String, DecimalStats>>> accs) {
+    public List<KV<String, DecimalStats>> mergeAccumulators(
+        Iterable<List<KV<String, DecimalStats>>> accs) {
       List<KV<String, DecimalStats>> all = new ArrayList<>();
       for (List<KV<String, DecimalStats>> a : accs) {
         all.addAll(a);
@@ -103,7 +109,8 @@ public final class WriteStatsCsv extends PTransform<PCollection<KV<String, Decim
       try (Writer w =
           new BufferedWriter(
               new OutputStreamWriter(
-                  Channels.newOutputStream(FileSystems.create(target, "text/csv")), StandardCharsets.UTF_8),
+                  Channels.newOutputStream(FileSystems.create(target, "text/csv")),
+                  StandardCharsets.UTF_8),
               1 << 16)) {
         StatsCsv.write(rows, w);
       }

@@ -133,12 +133,16 @@ public final class Aggregation implements Serializable {
       }
     }
     if (kind == null) {
-      throw new IllegalArgumentException("unknown aggregation '" + item + "' (known: count, sum(col), min(col), "
-          + "max(col), mean(col), countDistinct(col), p50(col), p90(col), p99(col))");
+      throw new IllegalArgumentException(
+          "unknown aggregation '"
+              + item
+              + "' (known: count, sum(col), min(col), "
+              + "max(col), mean(col), countDistinct(col), p50(col), p90(col), p99(col))");
     }
     String column = m.group(2);
     if (kind.takesColumn && (column == null || column.isEmpty())) {
-      throw new IllegalArgumentException("'" + item + "' needs a column: " + kind.word + "(column)");
+      throw new IllegalArgumentException(
+          "'" + item + "' needs a column: " + kind.word + "(column)");
     }
     if (!kind.takesColumn && column != null) {
       throw new IllegalArgumentException("'" + item + "' takes no column: write " + kind.word);

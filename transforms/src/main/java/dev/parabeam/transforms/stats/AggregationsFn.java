@@ -8,33 +8,33 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.beam.sdk.coders.BigDecimalCoder;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.SetCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.ApproximateQuantiles.ApproximateQuantilesCombineFn;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
-import org.apache.beam.sdk.coders.BigDecimalCoder;
-import org.apache.beam.sdk.coders.DoubleCoder;
-import org.apache.beam.sdk.coders.NullableCoder;
 
 /**
  * Several {@link Aggregation}s of one record at once, as one {@code CombineFn}: the input is one
  * value per aggregation (the record's number for numeric ones, its text for {@code countDistinct},
  * nothing for {@code count}), the accumulator one accumulator per aggregation, the output one
  * result per aggregation. Exact but for the percentiles: {@code sum}, {@code min}, {@code max} and
- * {@code mean} keep exact decimals ({@link DecimalStats}), {@code countDistinct} the set of distinct
- * texts, {@code p50/p90/p99} Beam's {@link ApproximateQuantilesCombineFn} over the values as
- * doubles, behind a plain array while a key has few values ({@link QuantilesFn}) (so a value of more than 15 significant digits comes back rounded; 101 quantiles, epsilon
- * {@value #EPSILON}: the value returned has a rank within {@code EPSILON * n} of the requested rank
- * among the key's n values; exact, by nearest rank, while a key has fewer than about 20,000 values,
- * which the sketch holds in 21 buffers of 953 before it collapses any). Past that a percentile
- * depends on the order in which partial sketches merge: the job merges the chunks in input order,
- * so the same chunks give the same bytes, but another chunking may give another value within the
- * bound.
+ * {@code mean} keep exact decimals ({@link DecimalStats}), {@code countDistinct} the set of
+ * distinct texts, {@code p50/p90/p99} Beam's {@link ApproximateQuantilesCombineFn} over the values
+ * as doubles, behind a plain array while a key has few values ({@link QuantilesFn}) (so a value of
+ * more than 15 significant digits comes back rounded; 101 quantiles, epsilon {@value #EPSILON}: the
+ * value returned has a rank within {@code EPSILON * n} of the requested rank among the key's n
+ * values; exact, by nearest rank, while a key has fewer than about 20,000 values, which the sketch
+ * holds in 21 buffers of 953 before it collapses any). Past that a percentile depends on the order
+ * in which partial sketches merge: the job merges the chunks in input order, so the same chunks
+ * give the same bytes, but another chunking may give another value within the bound.
  */
 public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]> {
   private static final long serialVersionUID = 1L;
@@ -125,7 +125,9 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     for (int s = 0; s < acc.length; s++) {
       Object in = input[inputOf[s]];
       if (quantiles(slotKinds.get(s))) {
-        in = ((BigDecimal) in).doubleValue(); // a Double takes a third of a BigDecimal's memory in the sketch
+        in =
+            ((BigDecimal) in)
+                .doubleValue(); // a Double takes a third of a BigDecimal's memory in the sketch
       }
       acc[s] = fns.get(s).addInput(acc[s], in);
     }
@@ -160,7 +162,10 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     return out;
   }
 
-  /** The printed form of aggregation {@code i} from {@code outputs}, what {@link #extractOutput} returned. */
+  /**
+   * The printed form of aggregation {@code i} from {@code outputs}, what {@link #extractOutput}
+   * returned.
+   */
   @SuppressWarnings("unchecked")
   public String format(int i, Object[] outputs) {
     Aggregation a = aggregations.get(i);
@@ -180,7 +185,8 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
       default:
         // the shortest decimal that reads back as the double: the input's own text for numbers of
         // up to 15 significant digits
-        return Decimals.format(new BigDecimal(Double.toString(((List<Double>) result).get(a.kind().percentile()))));
+        return Decimals.format(
+            new BigDecimal(Double.toString(((List<Double>) result).get(a.kind().percentile()))));
     }
   }
 
@@ -191,9 +197,12 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     List<Coder<Object>> coders = new ArrayList<>();
     for (int s = 0; s < fns.size(); s++) {
       Aggregation.Kind k = slotKinds.get(s);
-      Coder in = k == Aggregation.Kind.COUNT_DISTINCT ? StringUtf8Coder.of()
-          : k == Aggregation.Kind.COUNT ? VarLongCoder.of()
-          : quantiles(k) ? DoubleCoder.of() : BigDecimalCoder.of();
+      Coder in =
+          k == Aggregation.Kind.COUNT_DISTINCT
+              ? StringUtf8Coder.of()
+              : k == Aggregation.Kind.COUNT
+                  ? VarLongCoder.of()
+                  : quantiles(k) ? DoubleCoder.of() : BigDecimalCoder.of();
       coders.add(fns.get(s).getAccumulatorCoder(registry, in));
     }
     return new ArrayCoder(coders);
@@ -213,9 +222,10 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static Coder<Object> valueCoder(Aggregation.Kind k) {
-    Coder c = k == Aggregation.Kind.COUNT ? NullableCoder.of(VarLongCoder.of())
-        : k == Aggregation.Kind.COUNT_DISTINCT ? StringUtf8Coder.of()
-        : BigDecimalCoder.of();
+    Coder c =
+        k == Aggregation.Kind.COUNT
+            ? NullableCoder.of(VarLongCoder.of())
+            : k == Aggregation.Kind.COUNT_DISTINCT ? StringUtf8Coder.of() : BigDecimalCoder.of();
     return c;
   }
 
@@ -281,7 +291,8 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
 
     @Override
     public Set<String> mergeAccumulators(Iterable<Set<String>> accumulators) {
-      // into the largest set, so that merging chunk after chunk does not copy what is merged already
+      // into the largest set, so that merging chunk after chunk does not copy what is merged
+      // already
       Set<String> largest = null;
       for (Set<String> a : accumulators) {
         if (largest == null || a.size() > largest.size()) {

@@ -85,8 +85,8 @@ public final class DecimalStats {
   }
 
   /**
-   * Equality of the figures as numbers (1.0 equals 1.00), since two groups with the same values
-   * may carry different scales depending on how they were summed.
+   * Equality of the figures as numbers (1.0 equals 1.00), since two groups with the same values may
+   * carry different scales depending on how they were summed.
    */
   @Override
   public boolean equals(Object o) {
@@ -94,10 +94,7 @@ public final class DecimalStats {
       return false;
     }
     DecimalStats s = (DecimalStats) o;
-    return count == s.count
-        && sum.compareTo(s.sum) == 0
-        && numEq(min, s.min)
-        && numEq(max, s.max);
+    return count == s.count && sum.compareTo(s.sum) == 0 && numEq(min, s.min) && numEq(max, s.max);
   }
 
   private static boolean numEq(BigDecimal a, BigDecimal b) {
@@ -115,8 +112,14 @@ public final class DecimalStats {
 
   @Override
   public String toString() {
-    return "DecimalStats{count=" + count + ", sum=" + Decimals.format(sum)
-        + ", min=" + (min == null ? "-" : Decimals.format(min))
-        + ", max=" + (max == null ? "-" : Decimals.format(max)) + "}";
+    return "DecimalStats{count="
+        + count
+        + ", sum="
+        + Decimals.format(sum)
+        + ", min="
+        + (min == null ? "-" : Decimals.format(min))
+        + ", max="
+        + (max == null ? "-" : Decimals.format(max))
+        + "}";
   }
 }

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigDecimal;
-import org.apache.beam.sdk.coders.AtomicCoder;
 import java.math.BigInteger;
-import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
 /** Deterministic coder for {@link DecimalStats}: count, then sum, min and max when non-empty. */
@@ -47,11 +47,10 @@ public final class DecimalStatsCoder extends AtomicCoder<DecimalStats> {
   @Override
   public void verifyDeterministic() {}
 
-
   /**
-   * Scale, then the unscaled value: as a var-long when it fits (the common case), else as the
-   * bytes of its two's complement. Beam's BigDecimalCoder formats an error message on every call,
-   * which costs more than the encoding itself.
+   * Scale, then the unscaled value: as a var-long when it fits (the common case), else as the bytes
+   * of its two's complement. Beam's BigDecimalCoder formats an error message on every call, which
+   * costs more than the encoding itself.
    */
   private static void encodeDecimal(BigDecimal v, OutputStream out) throws IOException {
     INT.encode(v.scale(), out);

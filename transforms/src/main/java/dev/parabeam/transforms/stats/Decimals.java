@@ -108,7 +108,9 @@ public final class Decimals {
     return i == e;
   }
 
-  /** Prints {@code v} as {@code v.stripTrailingZeros().toPlainString()}: 4.50 → 4.5, 1E+3 → 1000. */
+  /**
+   * Prints {@code v} as {@code v.stripTrailingZeros().toPlainString()}: 4.50 → 4.5, 1E+3 → 1000.
+   */
   public static String format(BigDecimal v) {
     return v.stripTrailingZeros().toPlainString();
   }

@@ -17,7 +17,8 @@ public final class KeyedStatistics {
   private KeyedStatistics() {}
 
   /** From single values per key. */
-  public static PTransform<PCollection<KV<String, BigDecimal>>, PCollection<KV<String, DecimalStats>>>
+  public static PTransform<
+          PCollection<KV<String, BigDecimal>>, PCollection<KV<String, DecimalStats>>>
       ofValues() {
     return new PTransform<>() {
       @Override
@@ -29,11 +30,13 @@ public final class KeyedStatistics {
   }
 
   /** From partial summaries per key (e.g. one per key per chunk). */
-  public static PTransform<PCollection<KV<String, DecimalStats>>, PCollection<KV<String, DecimalStats>>>
+  public static PTransform<
+          PCollection<KV<String, DecimalStats>>, PCollection<KV<String, DecimalStats>>>
       ofPartials() {
     return new PTransform<>() {
       @Override
-      public PCollection<KV<String, DecimalStats>> expand(PCollection<KV<String, DecimalStats>> in) {
+      public PCollection<KV<String, DecimalStats>> expand(
+          PCollection<KV<String, DecimalStats>> in) {
         return in.apply("MergePerKey", Combine.perKey(new StatsFns.OfPartials()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of()));
       }

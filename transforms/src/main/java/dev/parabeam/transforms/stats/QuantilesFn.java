@@ -25,11 +25,11 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * to one merge. With thousands of keys of a few hundred values each, Beam's sketch holds every
  * value as a boxed {@code Double} in lists, and its coder writes them one by one: in a 10M-row
  * {@code groupby} (10,000 keys) encoding, copying, decoding and merging those sketches took longer
- * than reading the file. Here a key's first {@link #BUFFERED} values stay in an array (8 bytes each,
- * encoded in one block, merged by appending), and only a key that outgrows it turns into the
+ * than reading the file. Here a key's first {@link #BUFFERED} values stay in an array (8 bytes
+ * each, encoded in one block, merged by appending), and only a key that outgrows it turns into the
  * sketch, fed the buffered values in the order they came. {@link #extractOutput} of a small
- * accumulator feeds its values to a fresh sketch in order, so the quantiles are always Beam's: exact
- * (nearest rank) while the sketch is exact, within {@code EPSILON * n} ranks after that.
+ * accumulator feeds its values to a fresh sketch in order, so the quantiles are always Beam's:
+ * exact (nearest rank) while the sketch is exact, within {@code EPSILON * n} ranks after that.
  *
  * <p>Memory per key: at most {@code 8 * BUFFERED} bytes (128 KiB) buffered, then the sketch's own
  * bound (21 buffers of 953 values at this epsilon).
@@ -38,6 +38,7 @@ public final class QuantilesFn extends CombineFn<Double, QuantilesFn.Acc, List<D
   private static final long serialVersionUID = 1L;
 
   public static final double EPSILON = 0.01;
+
   /** How many values a key keeps as an array before its accumulator becomes Beam's sketch. */
   public static final int BUFFERED = 16_384;
 
@@ -45,7 +46,8 @@ public final class QuantilesFn extends CombineFn<Double, QuantilesFn.Acc, List<D
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   public QuantilesFn() {
-    this.sketch = (CombineFn) ApproximateQuantilesCombineFn.<Double>create(101).withEpsilon(EPSILON);
+    this.sketch =
+        (CombineFn) ApproximateQuantilesCombineFn.<Double>create(101).withEpsilon(EPSILON);
   }
 
   /** A key's values so far: an array while small, Beam's sketch once it has outgrown it. */

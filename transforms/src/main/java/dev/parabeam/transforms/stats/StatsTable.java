@@ -20,8 +20,13 @@ public final class StatsTable implements ResultTable<String, DecimalStats> {
 
   @Override
   public List<String> row(String key, DecimalStats s) {
-    return List.of(key, Long.toString(s.count()), Decimals.format(s.sum()), Decimals.format(s.min()),
-        Decimals.format(s.max()), Decimals.format(s.mean()));
+    return List.of(
+        key,
+        Long.toString(s.count()),
+        Decimals.format(s.sum()),
+        Decimals.format(s.min()),
+        Decimals.format(s.max()),
+        Decimals.format(s.mean()));
   }
 
   @Override

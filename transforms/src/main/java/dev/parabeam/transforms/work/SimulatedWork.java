@@ -141,6 +141,8 @@ public final class SimulatedWork implements Serializable {
 
   @Override
   public String toString() {
-    return kind == Kind.NONE ? "none" : kind.name().toLowerCase(Locale.ROOT) + " " + micros + "µs/record";
+    return kind == Kind.NONE
+        ? "none"
+        : kind.name().toLowerCase(Locale.ROOT) + " " + micros + "µs/record";
   }
 }

@@ -8,20 +8,20 @@ import static org.junit.Assert.assertThrows;
 import dev.parabeam.transforms.csv.ChunkTransitions;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvStates;
+import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import java.io.EOFException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 
 public class ChunkLocatorTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -38,19 +38,24 @@ public class ChunkLocatorTest {
   public void aFileShorterThanPlannedIsAnError() throws IOException {
     CsvFile f = file("shrunk.csv", "k,v\na,1\nb,2\nc,3\nd,4\n", 4);
     List<CsvChunk> plan = ChunkPlanner.plan(List.of(f), 8, 1);
-    FileChannel ch =
-        FileChannel.open(Paths.get(f.path()), StandardOpenOption.WRITE);
+    FileChannel ch = FileChannel.open(Paths.get(f.path()), StandardOpenOption.WRITE);
     ch.truncate(18);
     ch.close();
     for (boolean balance : new boolean[] {false, true}) {
-      IOException e = assertThrows(EOFException.class, () -> {
-        if (balance) {
-          ChunkLocator.scanAndBalanceByLines(plan, CsvDialect.RFC4180);
-        } else {
-          ChunkLocator.scanAndLocate(plan, CsvDialect.RFC4180);
-        }
-      });
-      assertThat(e.getMessage(), containsString(f.path() + " ended at byte 18, before byte 20 where chunk 1 was planned to end"));
+      IOException e =
+          assertThrows(
+              EOFException.class,
+              () -> {
+                if (balance) {
+                  ChunkLocator.scanAndBalanceByLines(plan, CsvDialect.RFC4180);
+                } else {
+                  ChunkLocator.scanAndLocate(plan, CsvDialect.RFC4180);
+                }
+              });
+      assertThat(
+          e.getMessage(),
+          containsString(
+              f.path() + " ended at byte 18, before byte 20 where chunk 1 was planned to end"));
     }
   }
 
@@ -83,7 +88,8 @@ public class ChunkLocatorTest {
         CsvChunk c = located.get(i);
         assertThat("plan order", c.ordinal(), is(i));
         assertThat(c.start(), is(plan.get(i).start()));
-        assertTrueState(c, (c.file().path().endsWith("a.csv") ? a : b).getBytes(StandardCharsets.UTF_8));
+        assertTrueState(
+            c, (c.file().path().endsWith("a.csv") ? a : b).getBytes(StandardCharsets.UTF_8));
       }
     }
   }
@@ -93,10 +99,13 @@ public class ChunkLocatorTest {
     CsvFile f = file("c.csv", "k,v\n0123456789", 4);
     List<CsvChunk> chunks = ChunkPlanner.plan(List.of(f), 4, 1); // [4,7) [7,10) [10,14)
     // chunk 0 maps record start to quoted; chunk 1 maps quoted to unquoted; chunk 2 is not used
-    List<CsvChunk> located = ChunkLocator.locate(chunks,
-        List.of(new ChunkTransitions(new byte[] {3, 1, 2, 3, 4}, 2),
-            new ChunkTransitions(new byte[] {0, 0, 0, 2, 0}, 0),
-            new ChunkTransitions(new byte[] {4, 4, 4, 4, 4}, 5)));
+    List<CsvChunk> located =
+        ChunkLocator.locate(
+            chunks,
+            List.of(
+                new ChunkTransitions(new byte[] {3, 1, 2, 3, 4}, 2),
+                new ChunkTransitions(new byte[] {0, 0, 0, 2, 0}, 0),
+                new ChunkTransitions(new byte[] {4, 4, 4, 4, 4}, 5)));
     assertThat(located.get(0).startState(), is(CsvStates.RECORD_START));
     assertThat(located.get(0).startLine(), is(2L));
     assertThat(located.get(1).startState(), is(CsvStates.QUOTED));
@@ -112,7 +121,9 @@ public class ChunkLocatorTest {
     List<CsvChunk> chunks = new ArrayList<>(ChunkPlanner.plan(List.of(f), 4, 1));
     chunks.remove(1);
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> ChunkLocator.scanAndLocate(chunks, CsvDialect.RFC4180));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ChunkLocator.scanAndLocate(chunks, CsvDialect.RFC4180));
     assertThat(e.getMessage(), containsString("not adjacent"));
   }
 
@@ -160,7 +171,10 @@ public class ChunkLocatorTest {
       assertThat("chunk " + i + " lines " + n, Math.abs(n - total / 4) <= 1, is(true));
       assertThat(byLines.get(i).ordinal(), is(plan.get(i).ordinal()));
     }
-    assertThat("the byte plan is unbalanced here", lines(data, byBytes.get(0)) > total / 4 + 100, is(true));
+    assertThat(
+        "the byte plan is unbalanced here",
+        lines(data, byBytes.get(0)) > total / 4 + 100,
+        is(true));
   }
 
   @Test
@@ -172,7 +186,8 @@ public class ChunkLocatorTest {
     String text = sb.toString();
     byte[] data = text.getBytes(StandardCharsets.UTF_8);
     CsvFile f = file("long.csv", text, 4);
-    List<CsvChunk> byLines = ChunkLocator.scanAndBalanceByLines(ChunkPlanner.plan(List.of(f), 0, 3), CsvDialect.RFC4180);
+    List<CsvChunk> byLines =
+        ChunkLocator.scanAndBalanceByLines(ChunkPlanner.plan(List.of(f), 0, 3), CsvDialect.RFC4180);
     assertCoversAndLocated(byLines, f, data);
     for (CsvChunk c : byLines) {
       // 4096 checkpoints at most: a cut lands within 30,000 / 2,048 lines of its target
@@ -185,6 +200,8 @@ public class ChunkLocatorTest {
     String text = "k,v\na,1\nb,2";
     CsvFile f = file("tiny.csv", text, 4);
     List<CsvChunk> plan = ChunkPlanner.plan(List.of(f), 1, 1);
-    assertThat(ChunkLocator.scanAndBalanceByLines(plan, CsvDialect.RFC4180), is(ChunkLocator.scanAndLocate(plan, CsvDialect.RFC4180)));
+    assertThat(
+        ChunkLocator.scanAndBalanceByLines(plan, CsvDialect.RFC4180),
+        is(ChunkLocator.scanAndLocate(plan, CsvDialect.RFC4180)));
   }
 }

@@ -11,8 +11,8 @@ import static org.junit.Assert.assertThrows;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.Test;
 import org.hamcrest.Matchers;
+import org.junit.Test;
 
 public class ChunkPlannerTest {
   private static CsvFile file(String path, long size, long dataStart) {
@@ -65,7 +65,8 @@ public class ChunkPlannerTest {
 
   @Test
   public void negativeChunkSizeIsRefused() {
-    assertThrows(IllegalArgumentException.class, () -> ChunkPlanner.plan(List.of(file("f", 9, 0)), -1, 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> ChunkPlanner.plan(List.of(file("f", 9, 0)), -1, 1));
   }
 
   @Test
@@ -96,8 +97,11 @@ public class ChunkPlannerTest {
       long size = rnd.nextInt(3) == 0 ? 0 : 1 + rnd.nextInt(700);
       int parallelism = 1 + rnd.nextInt(8);
       List<CsvChunk> chunks = ChunkPlanner.plan(files, size, parallelism);
-      long effective = size > 0 ? size : ChunkPlanner.autoChunkBytes(
-          files.stream().mapToLong(f -> f.size() - f.dataStart()).sum(), parallelism);
+      long effective =
+          size > 0
+              ? size
+              : ChunkPlanner.autoChunkBytes(
+                  files.stream().mapToLong(f -> f.size() - f.dataStart()).sum(), parallelism);
       int k = 0;
       for (CsvFile f : files) {
         long data = f.size() - f.dataStart();
@@ -119,7 +123,10 @@ public class ChunkPlannerTest {
     }
   }
 
-  /** Units hold consecutive chunks in plan order, and each holds at most the target but for a big chunk alone. */
+  /**
+   * Units hold consecutive chunks in plan order, and each holds at most the target but for a big
+   * chunk alone.
+   */
   private static void assertWellPacked(List<CsvChunk> packed, long target) {
     long filled = 0;
     int unit = 0;
@@ -135,7 +142,8 @@ public class ChunkPlannerTest {
       }
       filled += c.length() + ChunkPlanner.OPEN_COST_BYTES;
       chunksInUnit++;
-      assertThat("unit " + unit + " holds " + filled, chunksInUnit == 1 || filled <= target, is(true));
+      assertThat(
+          "unit " + unit + " holds " + filled, chunksInUnit == 1 || filled <= target, is(true));
     }
   }
 
@@ -183,7 +191,8 @@ public class ChunkPlannerTest {
 
   @Test
   public void aTargetOfOneByteLeavesEveryChunkAUnitOfItsOwn() {
-    List<CsvChunk> packed = ChunkPlanner.planAndPack(List.of(file("a", 30, 10), file("b", 30, 10)), 1, 2);
+    List<CsvChunk> packed =
+        ChunkPlanner.planAndPack(List.of(file("a", 30, 10), file("b", 30, 10)), 1, 2);
     for (CsvChunk c : packed) {
       assertThat(c.unit(), is(c.ordinal()));
     }

@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
+import dev.parabeam.transforms.csv.CsvDialect;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,14 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.apache.beam.sdk.io.Compression;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import dev.parabeam.transforms.csv.CsvDialect;
-import java.io.ByteArrayInputStream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /** Compressed files: read through their decompressor, planned as one chunk, damage reported. */
 public class CompressedInputTest {
@@ -51,7 +51,9 @@ public class CompressedInputTest {
       }
       return p;
     }
-    try (OutputStream out = Channels.newOutputStream(c.writeCompressed(Channels.newChannel(Files.newOutputStream(p))))) {
+    try (OutputStream out =
+        Channels.newOutputStream(
+            c.writeCompressed(Channels.newChannel(Files.newOutputStream(p))))) {
       out.write(text);
     }
     return p;
@@ -66,18 +68,24 @@ public class CompressedInputTest {
   @Test
   public void everyCodecReadsBackTheText() throws IOException {
     Object[][] cases = {
-      {"a.csv.gz", Compression.GZIP}, {"a.csv.bz2", Compression.BZIP2}, {"a.csv.zip", Compression.ZIP},
-      {"a.csv.deflate", Compression.DEFLATE}, {"a.csv.zst", Compression.ZSTD},
+      {"a.csv.gz", Compression.GZIP},
+      {"a.csv.bz2", Compression.BZIP2},
+      {"a.csv.zip", Compression.ZIP},
+      {"a.csv.deflate", Compression.DEFLATE},
+      {"a.csv.zst", Compression.ZSTD},
     };
     for (Object[] c : cases) {
       Path p = write(tmp.getRoot().toPath(), (String) c[0], (Compression) c[1], TEXT);
       assertThat((String) c[0], Compression.detect(p.toString()), is(c[1]));
       assertThat((String) c[0], Files.size(p) < TEXT.length, is(true));
-      assertThat((String) c[0], Arrays.equals(readAll(ChunkIO.openAt(p.toString(), (Compression) c[1], 0)), TEXT),
+      assertThat(
+          (String) c[0],
+          Arrays.equals(readAll(ChunkIO.openAt(p.toString(), (Compression) c[1], 0)), TEXT),
           is(true));
       // an offset counts bytes of the decompressed text
       byte[] tail = readAll(ChunkIO.openAt(p.toString(), (Compression) c[1], 17));
-      assertThat((String) c[0], Arrays.equals(tail, Arrays.copyOfRange(TEXT, 17, TEXT.length)), is(true));
+      assertThat(
+          (String) c[0], Arrays.equals(tail, Arrays.copyOfRange(TEXT, 17, TEXT.length)), is(true));
     }
   }
 
@@ -87,13 +95,15 @@ public class CompressedInputTest {
     byte[] gz = Files.readAllBytes(whole);
     Path cut = tmp.getRoot().toPath().resolve("cut.csv.gz");
     Files.write(cut, Arrays.copyOf(gz, gz.length / 2));
-    IOException e = assertThrows(IOException.class,
-        () -> readAll(ChunkIO.openAt(cut.toString(), Compression.GZIP, 0)));
+    IOException e =
+        assertThrows(
+            IOException.class, () -> readAll(ChunkIO.openAt(cut.toString(), Compression.GZIP, 0)));
     assertThat(e.getMessage(), containsString(cut + " is corrupt or truncated"));
     // only its 8-byte trailer missing: still an error, not a shorter text
     Files.write(cut, Arrays.copyOf(gz, gz.length - 8));
-    IOException trailer = assertThrows(IOException.class,
-        () -> readAll(ChunkIO.openAt(cut.toString(), Compression.GZIP, 0)));
+    IOException trailer =
+        assertThrows(
+            IOException.class, () -> readAll(ChunkIO.openAt(cut.toString(), Compression.GZIP, 0)));
     assertThat(trailer.getMessage(), containsString("corrupt or truncated"));
   }
 
@@ -106,8 +116,9 @@ public class CompressedInputTest {
     }
     Path bad = tmp.getRoot().toPath().resolve("bad.csv.bz2");
     Files.write(bad, bz);
-    IOException e = assertThrows(IOException.class,
-        () -> readAll(ChunkIO.openAt(bad.toString(), Compression.BZIP2, 0)));
+    IOException e =
+        assertThrows(
+            IOException.class, () -> readAll(ChunkIO.openAt(bad.toString(), Compression.BZIP2, 0)));
     assertThat(e.getMessage(), containsString(bad + " is corrupt or truncated"));
   }
 
@@ -125,8 +136,9 @@ public class CompressedInputTest {
     assertThat(plan.get(1).toEnd(), is(false));
     assertThat(plan.get(5).toEnd(), is(true));
     // small compressed parts share units with other files; a big one is a unit of its own
-    List<CsvChunk> packed = ChunkPlanner.pack(
-        ChunkPlanner.plan(List.of(gz, gz2), 0, 1), 10L * ChunkPlanner.OPEN_COST_BYTES);
+    List<CsvChunk> packed =
+        ChunkPlanner.pack(
+            ChunkPlanner.plan(List.of(gz, gz2), 0, 1), 10L * ChunkPlanner.OPEN_COST_BYTES);
     assertThat(packed.get(0).unit(), equalTo(packed.get(1).unit()));
     CsvFile big = new CsvFile("/d/big.csv.gz", 1L << 30, 17, 2, cols, Compression.GZIP);
     List<CsvChunk> bigPlan = ChunkPlanner.planAndPack(List.of(big, gz), 0, 4);
@@ -148,9 +160,12 @@ public class CompressedInputTest {
 
   @Test
   public void theLauncherScanLocatesACompressedFileWithoutReadingIt() throws IOException {
-    CsvFile missing = new CsvFile(tmp.getRoot() + "/not-there.csv.gz", 1000, 17, 2, List.of("x"), Compression.GZIP);
-    List<CsvChunk> located = ChunkLocator.scanAndBalanceByLines(
-        ChunkPlanner.plan(List.of(missing), 0, 4), CsvDialect.RFC4180);
+    CsvFile missing =
+        new CsvFile(
+            tmp.getRoot() + "/not-there.csv.gz", 1000, 17, 2, List.of("x"), Compression.GZIP);
+    List<CsvChunk> located =
+        ChunkLocator.scanAndBalanceByLines(
+            ChunkPlanner.plan(List.of(missing), 0, 4), CsvDialect.RFC4180);
     assertThat(located.size(), is(1));
     assertThat(located.get(0).isLocated(), is(true));
     assertThat(located.get(0).startLine(), is(2L));

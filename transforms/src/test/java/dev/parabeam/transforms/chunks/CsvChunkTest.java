@@ -19,8 +19,10 @@ public class CsvChunkTest {
   @Test
   public void fileValueSemantics() {
     assertThat(file, equalTo(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, COLUMNS)));
-    assertThat(file.hashCode(), is(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, COLUMNS).hashCode()));
-    assertThat(file, not(equalTo(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, List.of("id", "key")))));
+    assertThat(
+        file.hashCode(), is(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, COLUMNS).hashCode()));
+    assertThat(
+        file, not(equalTo(new CsvFile("/data/ü,x.csv", 1L << 40, 17, 3, List.of("id", "key")))));
     assertThat(file, not(equalTo(new CsvFile("/data/other.csv", 1L << 40, 17, 3, COLUMNS))));
     assertThat(SerializableUtils.clone(file), equalTo(file));
     assertThat(file.fieldCount(), is(3));
@@ -54,7 +56,10 @@ public class CsvChunkTest {
   public void coderRoundTripsEveryField() throws Exception {
     CsvChunk.Coder coder = CsvChunk.Coder.of();
     CsvChunk c = TestChunks.chunk(file, 7, 100, 1L << 39);
-    for (CsvChunk x : new CsvChunk[] {c, c.locate(CsvStates.QUOTE_IN_QUOTED, 1L << 35), c.locate(CsvStates.FIELD_START, 1)}) {
+    for (CsvChunk x :
+        new CsvChunk[] {
+          c, c.locate(CsvStates.QUOTE_IN_QUOTED, 1L << 35), c.locate(CsvStates.FIELD_START, 1)
+        }) {
       CoderProperties.coderDecodeEncodeEqual(coder, x);
       CsvChunk back = CoderUtils.clone(coder, x);
       assertThat(back.file(), equalTo(file));

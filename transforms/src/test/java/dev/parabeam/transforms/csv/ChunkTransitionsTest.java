@@ -24,7 +24,9 @@ public class ChunkTransitionsTest {
     return ChunkTransitions.scan(TestChannels.from(b, 0), b.length, RFC);
   }
 
-  /** The end state of {@code len} bytes from {@code from}, one start state at a time, byte by byte. */
+  /**
+   * The end state of {@code len} bytes from {@code from}, one start state at a time, byte by byte.
+   */
   private static int[] stepByStep(byte[] d, int from, int len, CsvStates states) {
     int[] end = new int[CsvStates.COUNT];
     for (int s0 = 0; s0 < CsvStates.COUNT; s0++) {
@@ -85,7 +87,9 @@ public class ChunkTransitionsTest {
     assertSame(t, stepByStep(b, 0, b.length, semi), 1);
   }
 
-  /** Random bytes rich in structure, any range, any read size: the same as stepping byte by byte. */
+  /**
+   * Random bytes rich in structure, any range, any read size: the same as stepping byte by byte.
+   */
   @Test
   public void randomRangesMatchStepByStep() throws IOException {
     Random rnd = new Random(5L);
@@ -105,7 +109,10 @@ public class ChunkTransitionsTest {
       }
       int[] end = stepByStep(data, from, len, RFC);
       assertSame(ChunkTransitions.scan(TestChannels.from(data, from), len, RFC), end, lf);
-      assertSame(ChunkTransitions.scan(TestChannels.trickle(data, from, 1 + rnd.nextInt(100)), len, RFC), end, lf);
+      assertSame(
+          ChunkTransitions.scan(TestChannels.trickle(data, from, 1 + rnd.nextInt(100)), len, RFC),
+          end,
+          lf);
     }
   }
 
@@ -134,12 +141,16 @@ public class ChunkTransitionsTest {
   public void valueSemanticsAndCoder() throws Exception {
     ChunkTransitions a = new ChunkTransitions(new byte[] {0, 1, 2, 3, 4}, 400_000_000_000L);
     assertThat(a, equalTo(new ChunkTransitions(new byte[] {0, 1, 2, 3, 4}, 400_000_000_000L)));
-    assertThat(a.hashCode(), is(new ChunkTransitions(new byte[] {0, 1, 2, 3, 4}, 400_000_000_000L).hashCode()));
+    assertThat(
+        a.hashCode(),
+        is(new ChunkTransitions(new byte[] {0, 1, 2, 3, 4}, 400_000_000_000L).hashCode()));
     assertThat(a, not(equalTo(new ChunkTransitions(new byte[] {0, 1, 2, 3, 3}, 400_000_000_000L))));
     assertThat(a, not(equalTo(new ChunkTransitions(new byte[] {0, 1, 2, 3, 4}, 5))));
     CoderProperties.coderDecodeEncodeEqual(ChunkTransitions.Coder.of(), a);
     CoderProperties.coderDeterministic(
-        ChunkTransitions.Coder.of(), a, new ChunkTransitions(new byte[] {0, 1, 2, 3, 4}, 400_000_000_000L));
+        ChunkTransitions.Coder.of(),
+        a,
+        new ChunkTransitions(new byte[] {0, 1, 2, 3, 4}, 400_000_000_000L));
     CoderProperties.coderSerializable(ChunkTransitions.Coder.of());
   }
 }

@@ -31,8 +31,18 @@ public class CsvDialectTest {
 
   @Test
   public void badCharactersAreRefused() {
-    String[][] bad = {{"", "\""}, {",,", "\""}, {null, "\""}, {",", ""}, {"\n", "\""}, {"\r", "\""},
-      {"é", "\""}, {",", "\u0001"}, {",", ","}, {"'", "'"}};
+    String[][] bad = {
+      {"", "\""},
+      {",,", "\""},
+      {null, "\""},
+      {",", ""},
+      {"\n", "\""},
+      {"\r", "\""},
+      {"é", "\""},
+      {",", "\u0001"},
+      {",", ","},
+      {"'", "'"}
+    };
     for (String[] b : bad) {
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> CsvDialect.of(b[0], b[1]));

@@ -38,7 +38,8 @@ public class CsvHeaderTest {
 
   @Test
   public void byteOrderMarkAndCrlf() throws IOException {
-    byte[] data = concat(bytes(0xEF, 0xBB, 0xBF), "x,\"y,z\"\r\n1,2\r\n".getBytes(StandardCharsets.UTF_8));
+    byte[] data =
+        concat(bytes(0xEF, 0xBB, 0xBF), "x,\"y,z\"\r\n1,2\r\n".getBytes(StandardCharsets.UTF_8));
     CsvHeader h = read(data, 100);
     assertThat(h.columns(), contains("x", "y,z"));
     assertThat(h.dataStart(), is(3L + 9));
@@ -80,11 +81,16 @@ public class CsvHeaderTest {
     assertThat(failure("", 100), is("the file is empty (no header line)"));
     assertThat(failure("\n\r\n\n", 100), is("the file is empty (no header line)"));
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> read(bytes(0xEF, 0xBB, 0xBF), 100)).getMessage(),
+        assertThrows(IllegalArgumentException.class, () -> read(bytes(0xEF, 0xBB, 0xBF), 100))
+            .getMessage(),
         is("the file is empty (no header line)"));
     assertThat(failure("a,b,a\n", 100), is("the header names column 'a' twice"));
     assertThat(failure("a,\"b\n", 100), is("the header has an unterminated quoted field"));
-    assertThat(failure("a,\"b\"c\n", 100), is("the header is malformed: field 2: text after closing quote"));
-    assertThat(failure("abcd\n1\n", 3), is("the header is longer than the maximum record length (3 bytes)"));
+    assertThat(
+        failure("a,\"b\"c\n", 100),
+        is("the header is malformed: field 2: text after closing quote"));
+    assertThat(
+        failure("abcd\n1\n", 3),
+        is("the header is longer than the maximum record length (3 bytes)"));
   }
 }

@@ -6,13 +6,15 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
-import java.nio.channels.Channels;
 import java.io.ByteArrayInputStream;
+import java.nio.channels.Channels;
 import java.nio.charset.Charset;
-import org.junit.Test;
 import java.nio.charset.StandardCharsets;
+import org.junit.Test;
 
-/** Fields in a single-byte charset: byte-level structure, decoded text, unassigned bytes invalid. */
+/**
+ * Fields in a single-byte charset: byte-level structure, decoded text, unassigned bytes invalid.
+ */
 public class EncodingTest {
   private static final CsvDialect CP1252 = CsvDialect.RFC4180.withEncoding("windows-1252");
 
@@ -65,10 +67,15 @@ public class EncodingTest {
   @Test
   public void aByteOrderMarkIsSkippedOnlyInUtf8() throws Exception {
     byte[] file = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, 'a', ',', 'b', '\n', '1', ',', '2', '\n'};
-    CsvHeader utf8 = CsvHeader.read(Channels.newChannel(new ByteArrayInputStream(file)), CsvDialect.RFC4180, 100);
+    CsvHeader utf8 =
+        CsvHeader.read(
+            Channels.newChannel(new ByteArrayInputStream(file)), CsvDialect.RFC4180, 100);
     assertThat(utf8.columns().get(0), equalTo("a"));
-    CsvHeader latin1 = CsvHeader.read(Channels.newChannel(new ByteArrayInputStream(file)),
-        CsvDialect.RFC4180.withEncoding("ISO-8859-1"), 100);
+    CsvHeader latin1 =
+        CsvHeader.read(
+            Channels.newChannel(new ByteArrayInputStream(file)),
+            CsvDialect.RFC4180.withEncoding("ISO-8859-1"),
+            100);
     assertThat(latin1.columns().get(0), equalTo("ï»¿a"));
   }
 
@@ -80,10 +87,13 @@ public class EncodingTest {
       assertThat(e.getMessage(), containsString("multi-byte"));
     }
     IllegalArgumentException ebcdic =
-        assertThrows(IllegalArgumentException.class, () -> CsvDialect.RFC4180.withEncoding("IBM037"));
+        assertThrows(
+            IllegalArgumentException.class, () -> CsvDialect.RFC4180.withEncoding("IBM037"));
     assertThat(ebcdic.getMessage(), containsString("ASCII"));
     IllegalArgumentException unknown =
-        assertThrows(IllegalArgumentException.class, () -> CsvDialect.RFC4180.withEncoding("no-such-charset"));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> CsvDialect.RFC4180.withEncoding("no-such-charset"));
     assertThat(unknown.getMessage(), containsString("not a charset"));
   }
 

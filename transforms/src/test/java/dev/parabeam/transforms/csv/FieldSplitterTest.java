@@ -32,7 +32,8 @@ public class FieldSplitterTest {
 
   private List<String> split(String record) {
     byte[] b = record.getBytes(StandardCharsets.UTF_8);
-    assertThat("split of [" + record + "]: " + splitter.error(), splitter.split(b, 0, b.length), is(true));
+    assertThat(
+        "split of [" + record + "]: " + splitter.error(), splitter.split(b, 0, b.length), is(true));
     assertThat(splitter.error(), nullValue());
     return fields(splitter);
   }
@@ -83,7 +84,9 @@ public class FieldSplitterTest {
     assertThat(split("a,b\""), contains("a", "b\""));
     assertThat(split(" \"a\""), contains(" \"a\""));
     assertThat(split("10,big 5\" screen,10"), contains("10", "big 5\" screen", "10"));
-    assertThat(split("O\"Brien,12\" x 8\" frame,x\"\""), contains("O\"Brien", "12\" x 8\" frame", "x\"\""));
+    assertThat(
+        split("O\"Brien,12\" x 8\" frame,x\"\""),
+        contains("O\"Brien", "12\" x 8\" frame", "x\"\""));
     // but at the start of a field it opens a quoted field
     assertThat(split("\"5\"\" screen\",1"), contains("5\" screen", "1"));
   }
@@ -121,7 +124,8 @@ public class FieldSplitterTest {
     // the largest code points just inside the limits are fine
     byte[] ok = bytes(0xF4, 0x8F, 0xBF, 0xBF, ',', 0xEF, 0xBF, 0xBD, ',', 0xED, 0x9F, 0xBF);
     assertThat(splitter.split(ok, 0, ok.length), is(true));
-    assertThat(fields(splitter), contains(new String(Character.toChars(0x10FFFF)), "\uFFFD", "\uD7FF"));
+    assertThat(
+        fields(splitter), contains(new String(Character.toChars(0x10FFFF)), "\uFFFD", "\uD7FF"));
   }
 
   @Test
@@ -129,7 +133,8 @@ public class FieldSplitterTest {
     byte[] b = "\"x,a,b\"\"".getBytes(StandardCharsets.UTF_8);
     assertThat(splitter.split(b, 3, 3), is(true));
     assertThat(fields(splitter), contains("a", "b"));
-    byte[] withBadOutside = concat(bytes(0xFF), "a,\"b\"".getBytes(StandardCharsets.UTF_8), bytes(0xFF));
+    byte[] withBadOutside =
+        concat(bytes(0xFF), "a,\"b\"".getBytes(StandardCharsets.UTF_8), bytes(0xFF));
     assertThat(splitter.split(withBadOutside, 1, 5), is(true));
     assertThat(fields(splitter), contains("a", "b"));
   }
@@ -178,7 +183,9 @@ public class FieldSplitterTest {
   @Test
   public void agreesWithCommonsCsvOnRandomRecords() throws IOException {
     Random rnd = new Random(4180L);
-    String[] pieces = {"a", "b", "Z", "0", " ", ",", "\"", "\n", "\r\n", "\r", "é", "日", "😀", "\t", "x y"};
+    String[] pieces = {
+      "a", "b", "Z", "0", " ", ",", "\"", "\n", "\r\n", "\r", "é", "日", "😀", "\t", "x y"
+    };
     for (int iter = 0; iter < 600; iter++) {
       int n = 1 + rnd.nextInt(6);
       List<String> values = new ArrayList<>();
@@ -191,7 +198,10 @@ public class FieldSplitterTest {
         }
         String value = v.toString();
         boolean special =
-            value.contains(",") || value.contains("\"") || value.contains("\n") || value.contains("\r");
+            value.contains(",")
+                || value.contains("\"")
+                || value.contains("\n")
+                || value.contains("\r");
         if (i > 0) {
           rec.append(',');
         }

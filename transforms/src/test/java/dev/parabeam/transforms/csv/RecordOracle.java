@@ -57,8 +57,11 @@ public final class RecordOracle {
         return false;
       }
       Rec r = (Rec) o;
-      return Arrays.equals(held, r.held) && line == r.line && offset == r.offset
-          && fullLength == r.fullLength && unterminated == r.unterminated;
+      return Arrays.equals(held, r.held)
+          && line == r.line
+          && offset == r.offset
+          && fullLength == r.fullLength
+          && unterminated == r.unterminated;
     }
 
     @Override
@@ -68,8 +71,16 @@ public final class RecordOracle {
 
     @Override
     public String toString() {
-      return "line " + line + " @" + offset + " full=" + fullLength + (unterminated ? " UNTERMINATED" : "")
-          + " [" + text().replace("\r", "\\r").replace("\n", "\\n") + "]";
+      return "line "
+          + line
+          + " @"
+          + offset
+          + " full="
+          + fullLength
+          + (unterminated ? " UNTERMINATED" : "")
+          + " ["
+          + text().replace("\r", "\\r").replace("\n", "\\n")
+          + "]";
     }
   }
 
@@ -79,7 +90,8 @@ public final class RecordOracle {
   }
 
   /** The same, for any delimiter. */
-  public static List<Rec> records(byte[] d, int from, long line, int maxRecordBytes, byte delimiter, byte quote) {
+  public static List<Rec> records(
+      byte[] d, int from, long line, int maxRecordBytes, byte delimiter, byte quote) {
     List<Rec> out = new ArrayList<>();
     int i = from;
     while (i < d.length) {
@@ -119,7 +131,13 @@ public final class RecordOracle {
       if (e == s) {
         continue;
       }
-      out.add(new Rec(Arrays.copyOfRange(d, s, Math.min(e, s + maxRecordBytes)), startLine, s, e - s, inQuotes));
+      out.add(
+          new Rec(
+              Arrays.copyOfRange(d, s, Math.min(e, s + maxRecordBytes)),
+              startLine,
+              s,
+              e - s,
+              inQuotes));
     }
     return out;
   }

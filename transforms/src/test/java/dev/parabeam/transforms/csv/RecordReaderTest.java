@@ -28,7 +28,8 @@ public class RecordReaderTest {
   }
 
   private static List<Rec> read(byte[] data, int buffer, int max, boolean bom, boolean trickle) {
-    ReadableByteChannel ch = trickle ? TestChannels.trickle(data, 0, 2) : TestChannels.from(data, 0);
+    ReadableByteChannel ch =
+        trickle ? TestChannels.trickle(data, 0, 2) : TestChannels.from(data, 0);
     RecordReader r = new RecordReader(ch, 0, 1, CsvDialect.RFC4180, max, buffer);
     if (bom) {
       r.skipByteOrderMark();
@@ -45,7 +46,9 @@ public class RecordReaderTest {
     return out;
   }
 
-  /** Reads with every buffer size, plain and trickling, and checks they all agree with each other. */
+  /**
+   * Reads with every buffer size, plain and trickling, and checks they all agree with each other.
+   */
   private static List<Rec> readAll(byte[] data, int max, boolean bom) {
     List<Rec> first = null;
     for (int b : BUFFERS) {
@@ -82,7 +85,9 @@ public class RecordReaderTest {
 
   @Test
   public void crlfTerminatorsAreNotPartOfTheRecord() {
-    assertThat(readAll("a\r\nbc\r\nd"), contains(Rec.of("a", 1, 0), Rec.of("bc", 2, 3), Rec.of("d", 3, 7)));
+    assertThat(
+        readAll("a\r\nbc\r\nd"),
+        contains(Rec.of("a", 1, 0), Rec.of("bc", 2, 3), Rec.of("d", 3, 7)));
   }
 
   @Test
@@ -117,22 +122,20 @@ public class RecordReaderTest {
   public void escapedQuotesStayInsideTheQuotedField() {
     assertThat(
         readAll("\"a\"\"b\",\"\"\nx,\"\"\"\"\n\"\n\"\n"),
-        contains(Rec.of("\"a\"\"b\",\"\"", 1, 0), Rec.of("x,\"\"\"\"", 2, 10), Rec.of("\"\n\"", 3, 17)));
+        contains(
+            Rec.of("\"a\"\"b\",\"\"", 1, 0), Rec.of("x,\"\"\"\"", 2, 10), Rec.of("\"\n\"", 3, 17)));
   }
 
   @Test
   public void quotedBlankLinesBelongToTheRecord() {
-    assertThat(readAll("\"\n\n\r\n\"\nz"), contains(Rec.of("\"\n\n\r\n\"", 1, 0), Rec.of("z", 5, 7)));
+    assertThat(
+        readAll("\"\n\n\r\n\"\nz"), contains(Rec.of("\"\n\n\r\n\"", 1, 0), Rec.of("z", 5, 7)));
   }
 
   @Test
   public void unterminatedQuoteRunsToEndOfFile() {
     List<Rec> recs = readAll("a\n\"b\nc\r\n");
-    assertThat(
-        recs,
-        contains(
-            Rec.of("a", 1, 0),
-            new Rec(utf8("\"b\nc\r\n"), 2, 2, 6, true)));
+    assertThat(recs, contains(Rec.of("a", 1, 0), new Rec(utf8("\"b\nc\r\n"), 2, 2, 6, true)));
   }
 
   @Test
@@ -155,7 +158,9 @@ public class RecordReaderTest {
 
   @Test
   public void tooLongFlagAndFullLength() {
-    RecordReader r = new RecordReader(TestChannels.from(utf8("abcdef\nabc\n"), 0), 0, 1, CsvDialect.RFC4180, 3, 2);
+    RecordReader r =
+        new RecordReader(
+            TestChannels.from(utf8("abcdef\nabc\n"), 0), 0, 1, CsvDialect.RFC4180, 3, 2);
     RawRecord rec = new RawRecord();
     assertThat(r.next(rec), is(true));
     assertThat(rec.isTooLong(), is(true));
@@ -172,7 +177,8 @@ public class RecordReaderTest {
     Arrays.fill(big, (byte) 'x');
     byte[] data = concat(big, utf8("\n\"q\n"), big, utf8("\"\nend\n"));
     for (int buffer : new int[] {7, 4096, RecordReader.DEFAULT_BUFFER_BYTES}) {
-      RecordReader r = new RecordReader(TestChannels.from(data, 0), 0, 1, CsvDialect.RFC4180, 1000, buffer);
+      RecordReader r =
+          new RecordReader(TestChannels.from(data, 0), 0, 1, CsvDialect.RFC4180, 1000, buffer);
       RawRecord rec = new RawRecord();
       List<Rec> got = new ArrayList<>();
       while (r.next(rec)) {
@@ -210,7 +216,8 @@ public class RecordReaderTest {
 
   @Test(expected = IllegalStateException.class)
   public void byteOrderMarkOnlyAtOffsetZero() {
-    new RecordReader(TestChannels.from(utf8("abc"), 1), 1, 1, CsvDialect.RFC4180, 10).skipByteOrderMark();
+    new RecordReader(TestChannels.from(utf8("abc"), 1), 1, 1, CsvDialect.RFC4180, 10)
+        .skipByteOrderMark();
   }
 
   @Test(expected = IllegalArgumentException.class)
@@ -258,14 +265,16 @@ public class RecordReaderTest {
     // start at 1, mid-record in an unquoted field
     assertThat(firstAfterSkip(data, 1, 1, CsvStates.UNQUOTED), equalTo(Rec.of("c", 3, 10)));
     // start at 0
-    assertThat(firstAfterSkip(data, 0, 1, CsvStates.RECORD_START), equalTo(Rec.of("a,\"x\ny\",b", 1, 0)));
+    assertThat(
+        firstAfterSkip(data, 0, 1, CsvStates.RECORD_START), equalTo(Rec.of("a,\"x\ny\",b", 1, 0)));
     // start at 11, mid "c\n" with no boundary after it
     assertThat(firstAfterSkip(data, 11, 3, CsvStates.UNQUOTED), equalTo(null));
   }
 
   private static Rec firstAfterSkip(byte[] data, int start, long line, int state) {
     for (int b : BUFFERS) {
-      RecordReader r = new RecordReader(TestChannels.from(data, start), start, line, CsvDialect.RFC4180, 100, b);
+      RecordReader r =
+          new RecordReader(TestChannels.from(data, start), start, line, CsvDialect.RFC4180, 100, b);
       r.skipToRecordStart(state);
       RawRecord rec = new RawRecord();
       Rec got = r.next(rec) ? Rec.of(rec) : null;
@@ -298,7 +307,10 @@ public class RecordReaderTest {
     }
   }
 
-  /** From any offset, with the true state and line there, skipping lands on the oracle's next record. */
+  /**
+   * From any offset, with the true state and line there, skipping lands on the oracle's next
+   * record.
+   */
   @Test
   public void randomSkipToRecordStartMatchesTheOracle() {
     Random rnd = new Random(77L);
@@ -328,14 +340,16 @@ public class RecordReaderTest {
       }
       for (int b : BUFFERS) {
         RecordReader r =
-            new RecordReader(TestChannels.from(data, start), start, line, CsvDialect.RFC4180, 1000, b);
+            new RecordReader(
+                TestChannels.from(data, start), start, line, CsvDialect.RFC4180, 1000, b);
         r.skipToRecordStart(state);
         RawRecord rec = new RawRecord();
         List<Rec> got = new ArrayList<>();
         while (r.next(rec)) {
           got.add(Rec.of(rec));
         }
-        assertThat("iteration " + iter + " start " + start + " buffer " + b, got, equalTo(expected));
+        assertThat(
+            "iteration " + iter + " start " + start + " buffer " + b, got, equalTo(expected));
       }
     }
   }

@@ -13,7 +13,10 @@ public final class TestChannels {
     return new Trickle(data, from, data.length, Integer.MAX_VALUE);
   }
 
-  /** A channel over {@code data[from, data.length)} that returns at most {@code perRead} bytes per read. */
+  /**
+   * A channel over {@code data[from, data.length)} that returns at most {@code perRead} bytes per
+   * read.
+   */
   public static ReadableByteChannel trickle(byte[] data, int from, int perRead) {
     return new Trickle(data, from, data.length, perRead);
   }

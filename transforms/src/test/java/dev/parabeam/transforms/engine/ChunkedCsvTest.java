@@ -52,7 +52,11 @@ import org.junit.rules.TemporaryFolder;
 public class ChunkedCsvTest {
   /** The aggregate job's transform: statistics of a value column per key column. */
   static ChunkedCsv<String, BigDecimal, DecimalStats> stats(String key, String value) {
-    return ChunkedCsv.of(new KeyAndValue(key, value), StringUtf8Coder.of(), BigDecimalCoder.of(), new StatsFns.OfValues());
+    return ChunkedCsv.of(
+        new KeyAndValue(key, value),
+        StringUtf8Coder.of(),
+        BigDecimalCoder.of(),
+        new StatsFns.OfValues());
   }
 
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
@@ -69,7 +73,8 @@ public class ChunkedCsvTest {
   }
 
   /** Reads headers and plans chunks the way the aggregate pipeline does. */
-  static List<CsvChunk> plan(List<String> paths, String key, String value, long chunkBytes, int parallelism)
+  static List<CsvChunk> plan(
+      List<String> paths, String key, String value, long chunkBytes, int parallelism)
       throws IOException {
     List<CsvFile> files = new ArrayList<>();
     for (String p : paths) {
@@ -77,7 +82,8 @@ public class ChunkedCsvTest {
       try (ReadableByteChannel ch = ChunkIO.openAt(p, 0)) {
         h = CsvHeader.read(ch, CsvDialect.RFC4180, 1 << 20);
       }
-      files.add(new CsvFile(p, new File(p).length(), h.dataStart(), h.dataStartLine(), h.columns()));
+      files.add(
+          new CsvFile(p, new File(p).length(), h.dataStart(), h.dataStartLine(), h.columns()));
     }
     return ChunkPlanner.plan(files, chunkBytes, parallelism);
   }
@@ -86,8 +92,10 @@ public class ChunkedCsvTest {
       ChunkedCsv<String, BigDecimal, DecimalStats> t, PCollectionTuple out, String name) {
     return t.results(out)
         .apply(name + "PerKey", t.perKey(new StatsFns.OfValues()))
-        .apply(name + "Rows", MapElements.into(TypeDescriptors.strings())
-            .via((KV<String, DecimalStats> kv) -> StatsCsv.row(kv.getKey(), kv.getValue())));
+        .apply(
+            name + "Rows",
+            MapElements.into(TypeDescriptors.strings())
+                .via((KV<String, DecimalStats> kv) -> StatsCsv.row(kv.getKey(), kv.getValue())));
   }
 
   private static PCollection<KV<String, Long>> counts(
@@ -96,25 +104,25 @@ public class ChunkedCsvTest {
   }
 
   private static final String FILE_A =
-      "id,key,amount\n"          // 1
-      + "1,alpha,10\n"           // 2
-      + "2,\"be,ta\",2.5\r\n"    // 3
-      + "\n"                     // 4
-      + "3,\"multi\nline\",-1\n" // 5-6
-      + "4,alpha,abc\n"          // 7  dead
-      + "5,gamma\n"              // 8  dead
-      + "6,\"q\"\"uote\",1e3\n"  // 9
-      + "7,alpha, 8 \n"          // 10
-      + "8,ü,\n"                 // 11 dead
-      + "9,\"bad\"x,1\n"         // 12 dead
-      + "10,be\"t\"a,1\n"       // 13 quotes inside an unquoted field are literals
-      + "11,\u00ff,1\n"          // 14 dead (the ÿ is replaced by a lone 0xFF byte below)
-      + "12,,.5\n"               // 15
-      + "13,alpha,1.\n"          // 16
-      + "14,\"be,ta\",+2\n"      // 17
-      + "15,ü,-0\n"              // 18
-      + "16,\"open,5\n"          // 19 dead: unterminated to the end of file
-      + "17,alpha,1";            // 20
+      "id,key,amount\n" // 1
+          + "1,alpha,10\n" // 2
+          + "2,\"be,ta\",2.5\r\n" // 3
+          + "\n" // 4
+          + "3,\"multi\nline\",-1\n" // 5-6
+          + "4,alpha,abc\n" // 7  dead
+          + "5,gamma\n" // 8  dead
+          + "6,\"q\"\"uote\",1e3\n" // 9
+          + "7,alpha, 8 \n" // 10
+          + "8,ü,\n" // 11 dead
+          + "9,\"bad\"x,1\n" // 12 dead
+          + "10,be\"t\"a,1\n" // 13 quotes inside an unquoted field are literals
+          + "11,\u00ff,1\n" // 14 dead (the ÿ is replaced by a lone 0xFF byte below)
+          + "12,,.5\n" // 15
+          + "13,alpha,1.\n" // 16
+          + "14,\"be,ta\",+2\n" // 17
+          + "15,ü,-0\n" // 18
+          + "16,\"open,5\n" // 19 dead: unterminated to the end of file
+          + "17,alpha,1"; // 20
 
   private static byte[] fileA() {
     byte[] b = FILE_A.getBytes(StandardCharsets.UTF_8);
@@ -135,11 +143,11 @@ public class ChunkedCsvTest {
   /** BOM, CRLF, other column order, quoted CRLF, no trailing newline. */
   private static final String FILE_B =
       "\uFEFFamount,key,note\r\n" // 1
-      + "3.25,alpha,x\r\n"        // 2
-      + "\r\n"                    // 3
-      + "1E+2,ü,\"a\r\nb\"\r\n"   // 4-5
-      + "-4,\"be,ta\",\r\n"       // 6
-      + "7,alpha,\"x,y\"";        // 7
+          + "3.25,alpha,x\r\n" // 2
+          + "\r\n" // 3
+          + "1E+2,ü,\"a\r\nb\"\r\n" // 4-5
+          + "-4,\"be,ta\",\r\n" // 6
+          + "7,alpha,\"x,y\""; // 7
 
   @Test
   public void sameResultsDeadLettersAndCountsForEveryChunking() throws IOException {
@@ -164,23 +172,27 @@ public class ChunkedCsvTest {
       new DeadLetter(a, 11, "amount: not a number: ''", "8,ü,"),
       new DeadLetter(a, 12, "field 2: text after closing quote", "9,\"bad\"x,1"),
       new DeadLetter(a, 14, "invalid UTF-8", "11,\uFFFD,1"),
-      new DeadLetter(a, 19, "unterminated quoted field: the quote opened on line 19 is never closed, so the record"
-          + " runs to the end of the file (21 bytes over 2 lines); the record column holds its first 21 bytes",
+      new DeadLetter(
+          a,
+          19,
+          "unterminated quoted field: the quote opened on line 19 is never closed, so the record"
+              + " runs to the end of the file (21 bytes over 2 lines); the record column holds its first 21 bytes",
           "16,\"open,5\n17,alpha,1"),
     };
     // 16 records in a, 4 in b; 6 dead letters
-    List<KV<String, Long>> expectedCounts = List.of(
-        KV.of(ChunkedCsv.RECORDS_READ, 20L),
-        KV.of(ChunkedCsv.RECORDS_OK, 14L),
-        KV.of(ChunkedCsv.DEAD_LETTER_COUNT, 6L));
+    List<KV<String, Long>> expectedCounts =
+        List.of(
+            KV.of(ChunkedCsv.RECORDS_READ, 20L),
+            KV.of(ChunkedCsv.RECORDS_OK, 14L),
+            KV.of(ChunkedCsv.DEAD_LETTER_COUNT, 6L));
 
-    // chunk size, parallelism: 1-byte chunks, chunks smaller than a record, larger, whole files, automatic
+    // chunk size, parallelism: 1-byte chunks, chunks smaller than a record, larger, whole files,
+    // automatic
     long[][] chunkings = {{1, 1}, {7, 2}, {64, 3}, {100_000, 1}, {0, 4}};
     for (long[] c : chunkings) {
       List<CsvChunk> chunks = plan(paths, "key", "amount", c[0], (int) c[1]);
       if (c[0] == 1) {
-        assertThat((long) chunks.size(),
-            is(new File(a).length() - 14 + new File(b).length() - 20));
+        assertThat((long) chunks.size(), is(new File(a).length() - 14 + new File(b).length() - 20));
       }
       // located by the pipeline's own scan pass, and by the launcher before the pipeline
       for (boolean onLauncher : new boolean[] {false, true}) {
@@ -192,9 +204,12 @@ public class ChunkedCsvTest {
           stats = stats.withLocatedChunks();
         }
         PCollectionTuple out =
-            pipeline.apply(name, Create.of(input).withCoder(CsvChunk.Coder.of())).apply(name + "Stats", stats);
+            pipeline
+                .apply(name, Create.of(input).withCoder(CsvChunk.Coder.of()))
+                .apply(name + "Stats", stats);
         PAssert.that(name + " results", rows(stats, out, name)).containsInAnyOrder(expectedRows);
-        PAssert.that(name + " dead letters", out.get(ChunkedCsv.DEAD_LETTERS)).containsInAnyOrder(expectedDead);
+        PAssert.that(name + " dead letters", out.get(ChunkedCsv.DEAD_LETTERS))
+            .containsInAnyOrder(expectedDead);
         PAssert.that(name + " counts", counts(stats, out, name)).containsInAnyOrder(expectedCounts);
       }
     }
@@ -208,40 +223,50 @@ public class ChunkedCsvTest {
         .apply(Create.of(plan(List.of(c), "k", "v", 4, 2)).withCoder(CsvChunk.Coder.of()))
         .apply(stats("k", "v").withLocatedChunks());
     Pipeline.PipelineExecutionException e =
-        assertThrows(Pipeline.PipelineExecutionException.class, () -> pipeline.run().waitUntilFinish());
+        assertThrows(
+            Pipeline.PipelineExecutionException.class, () -> pipeline.run().waitUntilFinish());
     assertThat(e.getCause().getMessage(), containsString("was not located before parsing"));
   }
 
   @Test
   public void tooLongRecordsBecomeDeadLettersWithTheirStart() throws IOException {
-    String c = file("long.csv",
-        "k,v\n"
-            + "a,1\n"
-            + "\"long\nkey with more than twenty-four bytes\",2\n"
-            + "b,3\r\n"
-            + "\"unterminated and long, very long\n");
+    String c =
+        file(
+            "long.csv",
+            "k,v\n"
+                + "a,1\n"
+                + "\"long\nkey with more than twenty-four bytes\",2\n"
+                + "b,3\r\n"
+                + "\"unterminated and long, very long\n");
     for (long size : new long[] {1, 5, 0}) {
       String name = "Long" + size;
       ChunkedCsv<String, BigDecimal, DecimalStats> t = stats("k", "v").withMaxRecordBytes(24);
       PCollectionTuple out =
           pipeline
-              .apply(name, Create.of(plan(List.of(c), "k", "v", size, 3)).withCoder(CsvChunk.Coder.of()))
+              .apply(
+                  name,
+                  Create.of(plan(List.of(c), "k", "v", size, 3)).withCoder(CsvChunk.Coder.of()))
               .apply(name + "Stats", t);
       PAssert.that(rows(t, out, name)).containsInAnyOrder("a,1,1,1,1,1", "b,1,3,3,3,3");
       PAssert.that(out.get(ChunkedCsv.DEAD_LETTERS))
           .containsInAnyOrder(
-              new DeadLetter(c, 3,
+              new DeadLetter(
+                  c,
+                  3,
                   "record longer than the maximum of 24 bytes (45 bytes over 2 lines; a quoted field opened on line 3"
                       + " holds line breaks); the record column holds its first 24 bytes",
                   "\"long\nkey with more than"),
-              new DeadLetter(c, 6,
+              new DeadLetter(
+                  c,
+                  6,
                   "unterminated quoted field: the quote opened on line 6 is never closed, so the record runs to the"
                       + " end of the file (34 bytes); the record column holds its first 24 bytes",
                   "\"unterminated and long, "));
-      PAssert.that(counts(t, out, name)).containsInAnyOrder(
-          KV.of(ChunkedCsv.RECORDS_READ, 4L),
-          KV.of(ChunkedCsv.RECORDS_OK, 2L),
-          KV.of(ChunkedCsv.DEAD_LETTER_COUNT, 2L));
+      PAssert.that(counts(t, out, name))
+          .containsInAnyOrder(
+              KV.of(ChunkedCsv.RECORDS_READ, 4L),
+              KV.of(ChunkedCsv.RECORDS_OK, 2L),
+              KV.of(ChunkedCsv.DEAD_LETTER_COUNT, 2L));
     }
     pipeline.run().waitUntilFinish();
   }
@@ -257,7 +282,10 @@ public class ChunkedCsvTest {
       for (int n = rnd.nextInt(3); n > 0; n--) {
         k.append(keyPieces[rnd.nextInt(keyPieces.length)]);
       }
-      String value = rnd.nextInt(15) == 0 ? "x" + i : BigDecimal.valueOf(rnd.nextInt(20001) - 10000, rnd.nextInt(4)).toPlainString();
+      String value =
+          rnd.nextInt(15) == 0
+              ? "x" + i
+              : BigDecimal.valueOf(rnd.nextInt(20001) - 10000, rnd.nextInt(4)).toPlainString();
       sb.append(CsvText.row(value, k.toString())).append(rnd.nextBoolean() ? "\n" : "\r\n");
       if (rnd.nextInt(10) == 0) {
         sb.append("\n");
@@ -269,14 +297,23 @@ public class ChunkedCsvTest {
     Map<String, List<BigDecimal>> byKey = new TreeMap<>();
     long read = 0;
     long dead = 0;
-    try (CSVParser p = CSVParser.parse(new StringReader(sb.toString()),
-        CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).setHeader().setSkipHeaderRecord(true).build())) {
+    try (CSVParser p =
+        CSVParser.parse(
+            new StringReader(sb.toString()),
+            CSVFormat.RFC4180
+                .builder()
+                .setIgnoreEmptyLines(true)
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .build())) {
       for (CSVRecord r : p) {
         read++;
         if (r.get("value").startsWith("x")) {
           dead++;
         } else {
-          byKey.computeIfAbsent(r.get("key"), x -> new ArrayList<>()).add(new BigDecimal(r.get("value")));
+          byKey
+              .computeIfAbsent(r.get("key"), x -> new ArrayList<>())
+              .add(new BigDecimal(r.get("value")));
         }
       }
     }
@@ -284,11 +321,16 @@ public class ChunkedCsvTest {
     for (Map.Entry<String, List<BigDecimal>> e : byKey.entrySet()) {
       List<BigDecimal> v = e.getValue();
       BigDecimal sum = v.stream().reduce(BigDecimal.ZERO, BigDecimal::add);
-      expected.add(CsvText.row(e.getKey(), Integer.toString(v.size()),
-          sum.stripTrailingZeros().toPlainString(),
-          v.stream().min(BigDecimal::compareTo).get().stripTrailingZeros().toPlainString(),
-          v.stream().max(BigDecimal::compareTo).get().stripTrailingZeros().toPlainString(),
-          sum.divide(BigDecimal.valueOf(v.size()), 6, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString()));
+      expected.add(
+          CsvText.row(
+              e.getKey(),
+              Integer.toString(v.size()),
+              sum.stripTrailingZeros().toPlainString(),
+              v.stream().min(BigDecimal::compareTo).get().stripTrailingZeros().toPlainString(),
+              v.stream().max(BigDecimal::compareTo).get().stripTrailingZeros().toPlainString(),
+              sum.divide(BigDecimal.valueOf(v.size()), 6, RoundingMode.HALF_EVEN)
+                  .stripTrailingZeros()
+                  .toPlainString()));
     }
     assertThat(read, is(120L));
 
@@ -297,13 +339,17 @@ public class ChunkedCsvTest {
       ChunkedCsv<String, BigDecimal, DecimalStats> t = stats("key", "value");
       PCollectionTuple out =
           pipeline
-              .apply(name, Create.of(plan(List.of(path), "key", "value", size, 4)).withCoder(CsvChunk.Coder.of()))
+              .apply(
+                  name,
+                  Create.of(plan(List.of(path), "key", "value", size, 4))
+                      .withCoder(CsvChunk.Coder.of()))
               .apply(name + "Stats", t);
       PAssert.that(rows(t, out, name)).containsInAnyOrder(expected);
-      PAssert.that(counts(t, out, name)).containsInAnyOrder(
-          KV.of(ChunkedCsv.RECORDS_READ, read),
-          KV.of(ChunkedCsv.RECORDS_OK, read - dead),
-          KV.of(ChunkedCsv.DEAD_LETTER_COUNT, dead));
+      PAssert.that(counts(t, out, name))
+          .containsInAnyOrder(
+              KV.of(ChunkedCsv.RECORDS_READ, read),
+              KV.of(ChunkedCsv.RECORDS_OK, read - dead),
+              KV.of(ChunkedCsv.DEAD_LETTER_COUNT, dead));
     }
     pipeline.run().waitUntilFinish();
   }

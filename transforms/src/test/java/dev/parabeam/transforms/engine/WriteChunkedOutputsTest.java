@@ -7,7 +7,6 @@ import dev.parabeam.transforms.stats.DecimalStats;
 import dev.parabeam.transforms.stats.DecimalStatsCoder;
 import dev.parabeam.transforms.stats.StatsFns;
 import dev.parabeam.transforms.stats.StatsTable;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.junit.Rule;
@@ -41,15 +41,15 @@ public class WriteChunkedOutputsTest {
   @Test
   public void writesHeadersAndZeroCountsWhenNoReportArrives() throws IOException {
     Path dir = tmp.getRoot().toPath();
-    pipeline
-        .apply(Create.empty(CODER))
-        .apply(write(dir));
+    pipeline.apply(Create.empty(CODER)).apply(write(dir));
     pipeline.run().waitUntilFinish();
     assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\n"));
     assertThat(read(dir.resolve("dead-letters.csv")), is("file,line,reason,record\n"));
-    assertThat(read(dir.resolve("counts.properties")),
-        is("chunks=0\ndead_letter_bytes=0\ndead_letters=0\nkeys=0\nrecords_ok=0\nrecords_read=0\n"
-            + "units=0\nunterminated_quotes=0\n"));
+    assertThat(
+        read(dir.resolve("counts.properties")),
+        is(
+            "chunks=0\ndead_letter_bytes=0\ndead_letters=0\nkeys=0\nrecords_ok=0\nrecords_read=0\n"
+                + "units=0\nunterminated_quotes=0\n"));
   }
 
   @Test
@@ -61,16 +61,22 @@ public class WriteChunkedOutputsTest {
     b.put("x", stats("3"));
     b.put("y", stats("5"));
     pipeline
-        .apply(Create.of(List.of(
-                new ChunkResult<>("f.csv", 0, 3, 2, 1, 40, 1, "", a),
-                new ChunkResult<>("f.csv", 1, 4, 2, 2, 9, 0, "", b)))
-            .withCoder(CODER))
+        .apply(
+            Create.of(
+                    List.of(
+                        new ChunkResult<>("f.csv", 0, 3, 2, 1, 40, 1, "", a),
+                        new ChunkResult<>("f.csv", 1, 4, 2, 2, 9, 0, "", b)))
+                .withCoder(CODER))
         .apply(write(dir));
     pipeline.run().waitUntilFinish();
-    assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\nx,3,6,1,3,2\ny,1,5,5,5,5\n"));
-    assertThat(read(dir.resolve("counts.properties")),
-        is("chunks=2\ndead_letter_bytes=49\ndead_letters=3\nkeys=2\nrecords_ok=4\nrecords_read=7\n"
-            + "units=2\nunterminated_quotes=1\n"));
+    assertThat(
+        read(dir.resolve("results.csv")),
+        is("key,count,sum,min,max,mean\nx,3,6,1,3,2\ny,1,5,5,5,5\n"));
+    assertThat(
+        read(dir.resolve("counts.properties")),
+        is(
+            "chunks=2\ndead_letter_bytes=49\ndead_letters=3\nkeys=2\nrecords_ok=4\nrecords_read=7\n"
+                + "units=2\nunterminated_quotes=1\n"));
   }
 
   private static DecimalStats stats(String... values) {

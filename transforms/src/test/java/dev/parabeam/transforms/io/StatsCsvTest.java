@@ -26,7 +26,8 @@ public class StatsCsvTest {
 
   @Test
   public void rowPrintsExactNumbers() {
-    assertThat(StatsCsv.row("k", stats("4.50", "1E+3", "-0.50")), is("k,3,1004,-0.5,1000,334.666667"));
+    assertThat(
+        StatsCsv.row("k", stats("4.50", "1E+3", "-0.50")), is("k,3,1004,-0.5,1000,334.666667"));
     assertThat(StatsCsv.row("a,\"b\"\n", stats("0.000", "0")), is("\"a,\"\"b\"\"\n\",2,0,0,0,0"));
     assertThat(StatsCsv.row("", stats("1", "2")), is(",2,3,1,2,1.5"));
     assertThat(StatsCsv.row("x", stats("1E-7")), is("x,1,0.0000001,0.0000001,0.0000001,0"));
@@ -34,7 +35,8 @@ public class StatsCsvTest {
 
   @Test
   public void sortsByUnsignedUtf8Bytes() {
-    // UTF-16 order would put U+1F600 (a surrogate pair, D83D...) before U+FFFD; UTF-8 puts EF.. before F0..
+    // UTF-16 order would put U+1F600 (a surrogate pair, D83D...) before U+FFFD; UTF-8 puts EF..
+    // before F0..
     String[] keys = {"😀", "b", "\uFFFD", "é", "B", "", "ü", "a", "ab", "\u007f"};
     List<KV<String, DecimalStats>> rows = new ArrayList<>();
     for (String k : keys) {

@@ -25,14 +25,21 @@ public class WriteCountsTest {
   public void sumsPerNameAndWritesSortedLines() throws Exception {
     File out = new File(tmp.getRoot(), "_counts.properties");
     pipeline
-        .apply(Create.of(List.of(
-                KV.of("records_read", 5L), KV.of("dead_letters", 1L), KV.of("records_ok", 4L),
-                KV.of("records_read", 7L), KV.of("records_ok", 7L), KV.of("dead_letters", 0L),
-                KV.of("keys", 3L)))
-            .withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())))
+        .apply(
+            Create.of(
+                    List.of(
+                        KV.of("records_read", 5L),
+                        KV.of("dead_letters", 1L),
+                        KV.of("records_ok", 4L),
+                        KV.of("records_read", 7L),
+                        KV.of("records_ok", 7L),
+                        KV.of("dead_letters", 0L),
+                        KV.of("keys", 3L)))
+                .withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())))
         .apply(WriteCounts.to(out.getPath()));
     pipeline.run().waitUntilFinish();
-    assertThat(new String(Files.readAllBytes(out.toPath()), StandardCharsets.UTF_8),
+    assertThat(
+        new String(Files.readAllBytes(out.toPath()), StandardCharsets.UTF_8),
         is("dead_letters=1\nkeys=3\nrecords_ok=11\nrecords_read=12\n"));
   }
 }

@@ -44,22 +44,30 @@ public class WriteStatsCsvTest {
     rows.add(KV.of("", stats("0")));
     KvCoder<String, DecimalStats> coder = KvCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of());
 
-    PAssert.that("keys written", pipeline.apply("Rows", Create.of(rows).withCoder(coder))
-            .apply("Write", WriteStatsCsv.to(full.getPath())))
+    PAssert.that(
+            "keys written",
+            pipeline
+                .apply("Rows", Create.of(rows).withCoder(coder))
+                .apply("Write", WriteStatsCsv.to(full.getPath())))
         .containsInAnyOrder(4L);
-    PAssert.that("nothing written", pipeline.apply("NoRows", Create.empty(coder))
-            .apply("WriteEmpty", WriteStatsCsv.to(empty.getPath())))
+    PAssert.that(
+            "nothing written",
+            pipeline
+                .apply("NoRows", Create.empty(coder))
+                .apply("WriteEmpty", WriteStatsCsv.to(empty.getPath())))
         .containsInAnyOrder(0L);
     pipeline.run().waitUntilFinish();
 
     assertThat(
         new String(Files.readAllBytes(full.toPath()), StandardCharsets.UTF_8),
-        is("key,count,sum,min,max,mean\n"
-            + ",1,0,0,0,0\n"
-            + "Z,3,103.25,0.25,100,34.416667\n"
-            + "\"a,b\",1,-1,-1,-1,-1\n"
-            + "ü,2,3.5,1.5,2,1.75\n"));
-    assertThat(new String(Files.readAllBytes(empty.toPath()), StandardCharsets.UTF_8),
+        is(
+            "key,count,sum,min,max,mean\n"
+                + ",1,0,0,0,0\n"
+                + "Z,3,103.25,0.25,100,34.416667\n"
+                + "\"a,b\",1,-1,-1,-1,-1\n"
+                + "ü,2,3.5,1.5,2,1.75\n"));
+    assertThat(
+        new String(Files.readAllBytes(empty.toPath()), StandardCharsets.UTF_8),
         is("key,count,sum,min,max,mean\n"));
   }
 }

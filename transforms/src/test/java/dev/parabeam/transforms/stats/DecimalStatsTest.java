@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,7 +17,6 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.junit.Test;
-import java.math.BigInteger;
 
 public class DecimalStatsTest {
   private static BigDecimal d(String s) {
@@ -77,7 +77,9 @@ public class DecimalStatsTest {
 
   @Test
   public void toStringShowsFigures() {
-    assertThat(DecimalStats.of(d("1.50"), d("2")).toString(), is("DecimalStats{count=2, sum=3.5, min=1.5, max=2}"));
+    assertThat(
+        DecimalStats.of(d("1.50"), d("2")).toString(),
+        is("DecimalStats{count=2, sum=3.5, min=1.5, max=2}"));
     assertThat(new DecimalStats().toString(), is("DecimalStats{count=0, sum=0, min=-, max=-}"));
   }
 
@@ -128,7 +130,9 @@ public class DecimalStatsTest {
       assertThat(c[0] + ", " + c[1], halfEvenMean(s.sum(), 2), comparesEqualTo(d(c[2])));
     }
     // three values: 0.0000075 / 3 = 0.0000025
-    assertThat(DecimalStats.of(d("0.000001"), d("0.000002"), d("0.0000045")).mean(), comparesEqualTo(d("0.000002")));
+    assertThat(
+        DecimalStats.of(d("0.000001"), d("0.000002"), d("0.0000045")).mean(),
+        comparesEqualTo(d("0.000002")));
   }
 
   /**
@@ -180,7 +184,8 @@ public class DecimalStatsTest {
         int i = rnd.nextInt(shuffledParts.size() - 1);
         DecimalStats a = shuffledParts.remove(i);
         DecimalStats b = shuffledParts.remove(i);
-        shuffledParts.add(rnd.nextInt(shuffledParts.size() + 1), rnd.nextBoolean() ? a.merge(b) : b.merge(a));
+        shuffledParts.add(
+            rnd.nextInt(shuffledParts.size() + 1), rnd.nextBoolean() ? a.merge(b) : b.merge(a));
       }
       DecimalStats merged = shuffledParts.get(0);
       assertThat("iteration " + iter, merged.count(), is(sequential.count()));

@@ -54,8 +54,34 @@ public class DecimalsTest {
 
   @Test
   public void notNumbers() {
-    for (String s : new String[] {"abc", "", " ", "\t", "1e", "e5", ".", "-", "+", "+-1", "1.2.3", "1e5.0",
-      "1,5", "1 000", "0x10", "NaN", "Infinity", "٣", "1٣", "１", "1e+", "--1", "1_000", "\u00a01", "1\n"}) {
+    for (String s :
+        new String[] {
+          "abc",
+          "",
+          " ",
+          "\t",
+          "1e",
+          "e5",
+          ".",
+          "-",
+          "+",
+          "+-1",
+          "1.2.3",
+          "1e5.0",
+          "1,5",
+          "1 000",
+          "0x10",
+          "NaN",
+          "Infinity",
+          "٣",
+          "1٣",
+          "１",
+          "1e+",
+          "--1",
+          "1_000",
+          "\u00a01",
+          "1\n"
+        }) {
       invalid(s, "not a number");
     }
   }

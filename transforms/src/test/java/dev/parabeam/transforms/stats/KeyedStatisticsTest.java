@@ -33,7 +33,9 @@ public class KeyedStatisticsTest {
     values.add(KV.of("b", d("-2")));
     PCollection<KV<String, DecimalStats>> fromValues =
         pipeline
-            .apply("Values", Create.of(values).withCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of())))
+            .apply(
+                "Values",
+                Create.of(values).withCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of())))
             .apply("OfValues", KeyedStatistics.ofValues());
     PAssert.that("of values", fromValues)
         .containsInAnyOrder(
@@ -50,7 +52,10 @@ public class KeyedStatisticsTest {
     partials.add(KV.of("c", new DecimalStats()));
     PCollection<KV<String, DecimalStats>> fromPartials =
         pipeline
-            .apply("Partials", Create.of(partials).withCoder(KvCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of())))
+            .apply(
+                "Partials",
+                Create.of(partials)
+                    .withCoder(KvCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of())))
             .apply("OfPartials", KeyedStatistics.ofPartials());
     PAssert.that("of partials", fromPartials)
         .containsInAnyOrder(

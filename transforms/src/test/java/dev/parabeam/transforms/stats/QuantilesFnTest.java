@@ -10,12 +10,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.testing.CombineFnTester;
 import org.apache.beam.sdk.transforms.ApproximateQuantiles.ApproximateQuantilesCombineFn;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.util.CoderUtils;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.junit.Test;
 
 public class QuantilesFnTest {
@@ -31,7 +31,8 @@ public class QuantilesFnTest {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static List<Double> beams(List<Double> in) {
     CombineFn<Double, Object, List<Double>> beam =
-        (CombineFn) ApproximateQuantilesCombineFn.<Double>create(101).withEpsilon(QuantilesFn.EPSILON);
+        (CombineFn)
+            ApproximateQuantilesCombineFn.<Double>create(101).withEpsilon(QuantilesFn.EPSILON);
     Object acc = beam.createAccumulator();
     for (Double d : in) {
       acc = beam.addInput(acc, d);
@@ -47,7 +48,9 @@ public class QuantilesFnTest {
 
   @Test
   public void nothingGivesWhatBeamGivesForNothing() {
-    assertThat(new QuantilesFn().extractOutput(new QuantilesFn().createAccumulator()), equalTo(beams(List.of())));
+    assertThat(
+        new QuantilesFn().extractOutput(new QuantilesFn().createAccumulator()),
+        equalTo(beams(List.of())));
   }
 
   @Test
@@ -93,14 +96,18 @@ public class QuantilesFnTest {
         last++;
       }
       int distance = wanted < first + 1 ? first + 1 - wanted : Math.max(0, wanted - (last + 1));
-      assertThat("p" + p + " rank distance", (double) distance, lessThanOrEqualTo(QuantilesFn.EPSILON * n));
+      assertThat(
+          "p" + p + " rank distance",
+          (double) distance,
+          lessThanOrEqualTo(QuantilesFn.EPSILON * n));
     }
   }
 
   @Test
   public void theCoderKeepsBothForms() throws Exception {
     QuantilesFn fn = new QuantilesFn();
-    Coder<QuantilesFn.Acc> coder = fn.getAccumulatorCoder(CoderRegistry.createDefault(), DoubleCoder.of());
+    Coder<QuantilesFn.Acc> coder =
+        fn.getAccumulatorCoder(CoderRegistry.createDefault(), DoubleCoder.of());
     for (int n : new int[] {0, 1, 100, QuantilesFn.BUFFERED, QuantilesFn.BUFFERED + 1}) {
       QuantilesFn.Acc a = fn.createAccumulator();
       List<Double> in = values(n, n);

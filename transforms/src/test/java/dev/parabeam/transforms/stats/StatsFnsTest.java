@@ -49,6 +49,7 @@ public class StatsFnsTest {
     }
     BigDecimal min = BigDecimal.valueOf(minTenths, 1);
     BigDecimal max = BigDecimal.valueOf(maxTenths, 1);
-    CombineFnTester.testCombineFn(new StatsFns.OfPartials(), parts, equalTo(new DecimalStats(count, sum, min, max)));
+    CombineFnTester.testCombineFn(
+        new StatsFns.OfPartials(), parts, equalTo(new DecimalStats(count, sum, min, max)));
   }
 }
