@@ -14,10 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code bench}: the aggregate job against its plain-Java baseline, side by side in one run, and
@@ -36,40 +38,85 @@ final class Bench {
 
   private Bench() {}
 
-  static int main(String[] argv) throws Exception {
-    Args a =
-        Args.parse(
-            argv,
-            Set.of(
-                "sizes",
-                "repeats",
-                "workers",
-                "xmx",
-                "dataDir",
-                "output",
-                "work",
-                "workMicros",
-                "jobs"));
-    long[] sizes =
-        Arrays.stream(a.get("sizes", "1000000,10000000").split(","))
-            .mapToLong(s -> Long.parseLong(s.trim().replace("_", "")))
-            .toArray();
-    int repeats = (int) a.getLong("repeats", 3);
-    int workers = (int) a.getLong("workers", 4);
-    String xmx = a.get("xmx", "1g");
-    Path dataDir = Paths.get(a.get("dataDir", "build/data")).toAbsolutePath();
-    Path outDir = Paths.get(a.get("output", "build/bench")).toAbsolutePath();
-    String work = a.get("work", "none");
-    long workMicros = a.getLong("workMicros", 0);
-    List<String> jobs = Arrays.asList(a.get("jobs", "aggregate,groupby").split(","));
+  /** The command's options. */
+  @Command(
+      name = "bench",
+      description = {
+        "Jobs vs plain-Java baselines, side by side, each run in a fresh JVM: the aggregate job at",
+        "p1 and p<workers> against 1 and <workers> threads, and the groupby job at p<workers> against",
+        "<workers> threads, on generated data (cached in --dataDir)."
+      },
+      sortOptions = false,
+      showDefaultValues = true)
+  static final class Options extends Cli.Base implements Callable<Integer> {
+    @Option(names = "--sizes", defaultValue = "1000000,10000000", description = "Rows, a,b,...")
+    String sizes;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Runs per cell (median).")
+    int repeats;
+
+    @Option(names = "--workers", defaultValue = "4", description = "Workers and threads.")
+    int workers;
+
+    @Option(names = "--xmx", defaultValue = "1g", description = "Heap of every JVM.")
+    String xmx;
+
+    @Option(names = "--jobs", defaultValue = "aggregate,groupby", description = "Rows to run.")
+    String jobs;
+
+    @Option(
+        names = "--work",
+        defaultValue = "none",
+        description = "Simulated work per record for the aggregate rows: none, cpu or io.")
+    String work;
+
+    @Option(names = "--workMicros", defaultValue = "0", description = "µs of that work.")
+    long workMicros;
+
+    @Option(names = "--dataDir", defaultValue = "build/data", description = "Dataset cache.")
+    Path dataDir;
+
+    @Option(
+        names = "--output",
+        description = "Where bench.md and every run's output go. Default: build/bench/<time>.")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+      return run(this);
+    }
+  }
+
+  static int main(String[] argv) {
+    return Cli.execute(new Options(), argv, System.out, System.err);
+  }
+
+  static int run(Options a) throws Exception {
+    long[] sizes;
+    try {
+      sizes =
+          Arrays.stream(a.sizes.split(","))
+              .mapToLong(s -> Long.parseLong(s.trim().replace("_", "")))
+              .toArray();
+    } catch (NumberFormatException e) {
+      throw new UsageException("--sizes: not a list of whole numbers: '" + a.sizes + "'");
+    }
+    if (a.repeats < 1 || a.workers < 1) {
+      throw new UsageException("--repeats and --workers must be >= 1");
+    }
+    int repeats = a.repeats;
+    int workers = a.workers;
+    String xmx = a.xmx;
+    Path dataDir = a.dataDir.toAbsolutePath();
+    Path outDir = (a.output != null ? a.output : RunFolders.next(Paths.get("build", "bench")));
+    outDir = outDir.toAbsolutePath();
+    String work = a.work;
+    long workMicros = a.workMicros;
+    List<String> jobs = Arrays.asList(a.jobs.split(","));
     for (String j : jobs) {
       if (!j.equals("aggregate") && !j.equals("groupby")) {
         throw new UsageException(
-            "--jobs="
-                + a.get("jobs", "")
-                + ": unknown job '"
-                + j
-                + "' (known: aggregate, groupby)");
+            "--jobs=" + a.jobs + ": unknown job '" + j + "' (known: aggregate, groupby)");
       }
     }
     boolean aggregate = jobs.contains("aggregate");

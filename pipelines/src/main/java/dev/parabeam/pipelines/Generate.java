@@ -7,10 +7,11 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code generate}: writes a deterministic sales-like CSV dataset with columns {@code
@@ -38,15 +39,44 @@ final class Generate {
 
   private Generate() {}
 
-  static int main(String[] argv) throws IOException {
-    Args a = Args.parse(argv, Set.of("rows", "output", "seed", "products"));
-    long rows = a.getLong("rows", -1);
-    if (rows < 0) {
-      throw new UsageException("--rows must be given as a number >= 0");
+  /** The command's options. */
+  @Command(
+      name = "generate",
+      description =
+          "Write a deterministic test dataset (the same rows and seed give the same bytes).",
+      sortOptions = false,
+      showDefaultValues = true)
+  static final class Options extends Cli.Base implements Callable<Integer> {
+    @Option(names = "--rows", required = true, description = "Rows to write (>= 0).")
+    Long rows;
+
+    @Option(names = "--output", required = true, description = "The CSV file to write.")
+    Path output;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed.")
+    long seed;
+
+    @Option(names = "--products", defaultValue = "1000", description = "Distinct products (>= 1).")
+    long products;
+
+    @Override
+    public Integer call() throws IOException {
+      return write(this);
     }
-    Path out = Paths.get(a.required("output")).toAbsolutePath();
-    long seed = a.getLong("seed", 42);
-    long products = a.getLong("products", 1000);
+  }
+
+  static int main(String[] argv) {
+    return Cli.execute(new Options(), argv, System.out, System.err);
+  }
+
+  static int write(Options o) throws IOException {
+    long rows = o.rows;
+    if (rows < 0) {
+      throw new UsageException("--rows must be a number >= 0, got " + rows);
+    }
+    Path out = o.output.toAbsolutePath();
+    long seed = o.seed;
+    long products = o.products;
     if (products < 1) {
       throw new UsageException("--products must be >= 1");
     }

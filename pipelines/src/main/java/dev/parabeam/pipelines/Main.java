@@ -20,15 +20,8 @@ public final class Main {
     int run(String[] args) throws Exception;
   }
 
-  /**
-   * A command: its name, one line for the list, more lines, its entry, and whether it answers
-   * {@code --help} itself (a job, with its options; the others print their lines of the list).
-   */
-  record Command(String name, String summary, List<String> more, Entry entry, boolean ownHelp) {
-    Command(String name, String summary, List<String> more, Entry entry) {
-      this(name, summary, more, entry, false);
-    }
-  }
+  /** A command: its name, one line for the list, more lines, its entry (which answers --help). */
+  record Command(String name, String summary, List<String> more, Entry entry) {}
 
   static final List<Command> COMMANDS =
       List.of(
@@ -45,7 +38,7 @@ public final class Main {
               List.of(
                   "[--output=results.csv] --keyColumn=K --valueColumn=V (the aggregate job)",
                   "or --job=groupby --keyColumns=a,b --aggregations=count,sum(c),p90(c),... (percentiles exact)"),
-              Main::baseline),
+              Baseline::main),
           new Command(
               "bench",
               "jobs vs plain-Java baselines, side by side: --sizes=1000000,10000000 [--repeats=3]",
@@ -57,14 +50,13 @@ public final class Main {
               "the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
               List.of(
                   "[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
-              args -> Speedup.run(args, System.out, System.err, Datasets::ensure),
-              true),
+              args -> Speedup.run(args, System.out, System.err, Datasets::ensure)),
           new Command(
               "cluster",
               "a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
-              List.of("| status | stop | add-taskmanager (web UI http://127.0.0.1:8081)"),
-              ClusterCommand::main,
-              true));
+              List.of(
+                  "| status | stop | add-taskmanager | jobs | cancel <id> (web UI http://127.0.0.1:8081)"),
+              ClusterCommand::main));
 
   private Main() {}
 
@@ -74,20 +66,12 @@ public final class Main {
         job.name(),
         job.summary(),
         List.of("(run.sh " + job.name() + " --help lists its options)"),
-        args -> jobMain(job, args),
-        true);
+        args -> jobMain(job, args));
   }
 
   static <O extends ChunkedJobOptions> int jobMain(ChunkedJob<O> job, String[] args) {
     if (Arrays.asList(args).contains("--help")) {
-      PipelineOptionsFactory.register(job.optionsClass());
-      System.out.println("usage: run.sh " + job.usage());
-      System.out.println(
-          "           [--targetParallelism=N] [--runner=DirectRunner|FlinkRunner] [options]");
-      System.out.println();
-      PipelineOptionsFactory.printHelp(System.out, job.optionsClass());
-      System.out.println(
-          "Runner options: --help=DirectOptions, --help=FlinkPipelineOptions (e.g. --parallelism, --flinkMaster).");
+      JobHelp.print(job, System.out);
       return 0;
     }
     for (String a : args) {
@@ -99,32 +83,6 @@ public final class Main {
       }
     }
     return Launcher.run(job, args, System.out, System.err);
-  }
-
-  /**
-   * {@code baseline [--job=aggregate|groupby] ...}: the plain-Java program of that job (aggregate
-   * when not named).
-   */
-  static int baseline(String[] args) throws Exception {
-    String job = "aggregate";
-    List<String> rest = new ArrayList<>();
-    for (String a : args) {
-      if (a.startsWith("--job=")) {
-        job = a.substring("--job=".length());
-      } else {
-        rest.add(a);
-      }
-    }
-    String[] r = rest.toArray(new String[0]);
-    switch (job) {
-      case "aggregate":
-        return PlainJavaAggregate.main(r);
-      case "groupby":
-        return PlainJavaGroupBy.main(r);
-      default:
-        throw new UsageException(
-            "--job=" + job + ": no plain-Java baseline for it (known: aggregate, groupby)");
-    }
   }
 
   static String usage() {
@@ -167,12 +125,6 @@ public final class Main {
               + String.join(", ", COMMANDS.stream().map(Command::name).toList())
               + ")");
       return 2;
-    }
-    if (Arrays.asList(rest).contains("--help") && !c.get().ownHelp()) {
-      // the commands whose options Args reads: their line of the command list is their help
-      System.out.println("usage: run.sh " + cmd + " [--option=value ...]: " + c.get().summary());
-      c.get().more().forEach(m -> System.out.println("    " + m));
-      return 0;
     }
     try {
       return c.get().entry().run(rest);

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.commons.csv.CSVRecord;
 
 /**
@@ -34,30 +33,6 @@ public final class PlainJavaAggregate {
     void write(Writer w) throws IOException {
       StatsCsv.write(results, w);
     }
-  }
-
-  static int main(String[] argv) throws Exception {
-    Args a =
-        Args.parse(
-            argv,
-            Set.of(
-                "input",
-                "keyColumn",
-                "valueColumn",
-                "threads",
-                "output",
-                "compression",
-                "encoding"));
-    return PlainJavaCsv.command(
-        a,
-        (input, threads, reading) ->
-            run(
-                input,
-                a.required("keyColumn"),
-                a.required("valueColumn"),
-                threads,
-                SimulatedWork.none(),
-                reading));
   }
 
   static Outcome run(Path input, String keyColumn, String valueColumn, int threads)

@@ -90,14 +90,14 @@ final class PlainJavaCsv {
     /**
      * From {@code --compression} and {@code --encoding} of the command line; misuse as the job's.
      */
-    static Reading of(Args a) {
+    static Reading of(String compression, String encoding) {
       CsvDialect d;
       try {
-        d = CsvDialect.RFC4180.withEncoding(a.get("encoding", "UTF-8"));
+        d = CsvDialect.RFC4180.withEncoding(encoding);
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       }
-      return new Reading(JobPlan.compressionOption(a.get("compression", "AUTO")), d);
+      return new Reading(JobPlan.compressionOption(compression), d);
     }
 
     Compression of(Path file) {
@@ -197,18 +197,18 @@ final class PlainJavaCsv {
    * {@code --threads}, the reading options, the timing, {@code --output} (its directories made) and
    * the one-line JSON report.
    */
-  static int command(Args a, Computation computation) throws Exception {
-    List<Path> input = files(a.required("input"));
-    int threads = (int) a.getLong("threads", 1);
+  static int command(
+      String inputOption, int threads, Reading reading, Path output, Computation computation)
+      throws Exception {
+    List<Path> input = files(inputOption);
     if (threads < 1) {
       throw new UsageException("--threads must be >= 1");
     }
-    Reading reading = Reading.of(a);
     long t0 = System.nanoTime();
     Computed<?, ?> o = computation.run(input, threads, reading);
     double secs = (System.nanoTime() - t0) / 1e9;
-    if (a.has("output")) {
-      Path output = Paths.get(a.get("output", "")).toAbsolutePath();
+    if (output != null) {
+      output = output.toAbsolutePath();
       Files.createDirectories(output.getParent());
       try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
         o.write(w);

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.commons.csv.CSVRecord;
 
 /**
@@ -56,24 +55,6 @@ public final class PlainJavaGroupBy {
     void write(Writer w) throws IOException {
       PlainJavaGroupBy.write(keyColumns, aggregations, results, w);
     }
-  }
-
-  static int main(String[] argv) throws Exception {
-    Args a =
-        Args.parse(
-            argv,
-            Set.of(
-                "input",
-                "keyColumns",
-                "aggregations",
-                "threads",
-                "output",
-                "compression",
-                "encoding"));
-    List<String> keyColumns = GroupByJob.keyColumns(a.required("keyColumns"));
-    List<Aggregation> aggregations = GroupByJob.aggregations(a.required("aggregations"));
-    return PlainJavaCsv.command(
-        a, (input, threads, reading) -> run(input, keyColumns, aggregations, threads, reading));
   }
 
   /** Groups {@code input} by {@code keyColumns} on {@code threads} threads. */

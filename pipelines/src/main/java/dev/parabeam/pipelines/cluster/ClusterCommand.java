@@ -1,135 +1,201 @@
 package dev.parabeam.pipelines.cluster;
 
+import dev.parabeam.pipelines.Cli;
 import dev.parabeam.pipelines.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code run.sh cluster start|stop|status|add-taskmanager}: the command-line face of {@link
- * LocalFlinkCluster}. Exit codes: 0 done (for {@code status}: up), 1 failed, 2 misuse, 3 {@code
- * status} found no cluster.
+ * {@code run.sh cluster start|stop|status|add-taskmanager|jobs|cancel}: the command-line face of
+ * {@link LocalFlinkCluster}. Exit codes: 0 done (for {@code status}: up), 1 failed, 2 misuse, 3
+ * {@code status} found no cluster.
  */
-public final class ClusterCommand {
-  static final String USAGE =
-      String.join(
-          "\n",
-          "usage: run.sh cluster start [--slots="
-              + LocalFlinkCluster.DEFAULT_SLOTS
-              + "] [--port="
-              + LocalFlinkCluster.DEFAULT_REST_PORT
-              + "] [--dir=build/flink-cluster]",
-          "       run.sh cluster status|stop|add-taskmanager [--dir=build/flink-cluster]",
-          "",
-          "A local Flink session cluster (1 JobManager + TaskManagers, one JVM each) bound to 127.0.0.1,",
-          "started from the Flink jars in pipelines/flink-cluster/target/lib. Web UI: http://127.0.0.1:<port>.",
-          "Working files and logs live under --dir (logs in <dir>/log, kept by stop).",
-          "");
+@Command(
+    name = "cluster",
+    description = {
+      "A local Flink session cluster (1 JobManager + TaskManagers, one JVM each) bound to 127.0.0.1,",
+      "started from the Flink jars in pipelines/flink-cluster/target/lib. Web UI:"
+          + " http://127.0.0.1:<port>.",
+      "Working files and logs live under --dir (logs in <dir>/log, kept by stop)."
+    },
+    subcommands = {
+      ClusterCommand.Start.class,
+      ClusterCommand.Stop.class,
+      ClusterCommand.Status.class,
+      ClusterCommand.AddTaskManager.class,
+      ClusterCommand.Jobs.class,
+      ClusterCommand.Cancel.class
+    })
+public final class ClusterCommand extends Cli.Base implements Callable<Integer> {
+  private final PrintStream out;
 
-  private ClusterCommand() {}
+  ClusterCommand(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
+    throw new UsageException(
+        "cluster needs a command: start, stop, status, add-taskmanager, jobs or cancel"
+            + " (run.sh cluster --help)");
+  }
 
   public static int main(String[] args) {
     return run(args, System.out, System.err);
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0
-        || args[0].equals("help")
-        || args[0].equals("-h")
-        || Arrays.asList(args).contains("--help")) {
-      out.print(USAGE);
-      return args.length == 0 ? 2 : 0;
+    CommandLine cl = Cli.commandLine(new ClusterCommand(out), out, err);
+    return cl.execute(args);
+  }
+
+  /** What every subcommand has: {@code --dir}, the cluster it acts on. */
+  abstract static class Sub extends Cli.Base implements Callable<Integer> {
+    @ParentCommand ClusterCommand parent;
+
+    @Option(
+        names = "--dir",
+        description = "The cluster's working directory. Default: build/flink-cluster of the repo.")
+    Path dir;
+
+    LocalFlinkCluster cluster() {
+      Path repo = LocalFlinkCluster.defaultRepo();
+      return dir != null
+          ? new LocalFlinkCluster(dir, LocalFlinkCluster.defaultLib(repo))
+          : LocalFlinkCluster.forRepo(repo);
     }
-    String sub = args[0];
-    Map<String, String> opts =
-        parse(args, sub.equals("start") ? Set.of("slots", "port", "dir") : Set.of("dir"));
-    Path repo = LocalFlinkCluster.defaultRepo();
-    LocalFlinkCluster cluster =
-        opts.containsKey("dir")
-            ? new LocalFlinkCluster(Paths.get(opts.get("dir")), LocalFlinkCluster.defaultLib(repo))
-            : LocalFlinkCluster.forRepo(repo);
-    try {
-      switch (sub) {
-        case "start":
-          cluster.start(
-              intOpt(opts, "slots", LocalFlinkCluster.DEFAULT_SLOTS),
-              intOpt(opts, "port", LocalFlinkCluster.DEFAULT_REST_PORT),
-              out);
-          return 0;
-        case "stop":
-          cluster.stop(out);
-          return 0;
-        case "status":
-          return cluster.status(out) ? 0 : 3;
-        case "add-taskmanager":
-          cluster.addTaskManager(out);
-          return 0;
-        default:
-          throw new UsageException(
-              "unknown cluster command '" + sub + "' (start, stop, status, add-taskmanager)");
+
+    PrintStream out() {
+      return parent.out;
+    }
+
+    /** The REST API of the running cluster, or a clear error if none answers. */
+    FlinkRest upRest() {
+      LocalFlinkCluster c = cluster();
+      int port = c.restPort();
+      if (port < 0 || c.get(port, "/overview").isEmpty()) {
+        throw new ClusterException(
+            "no Flink cluster answers from " + c.dir() + "; start one with ./run.sh cluster start");
       }
-    } catch (ClusterException e) {
-      err.println("error: " + e.getMessage());
-      return 1;
-    } catch (IOException e) {
-      err.println("error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-      return 1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      err.println("error: interrupted");
-      return 1;
+      return LocalFlinkCluster.rest(port);
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      return act();
+    }
+
+    abstract int act() throws IOException, InterruptedException;
+  }
+
+  @Command(
+      name = "start",
+      description = "Start a JobManager and one TaskManager.",
+      showDefaultValues = true)
+  static final class Start extends Sub {
+    @Option(
+        names = "--slots",
+        defaultValue = "" + LocalFlinkCluster.DEFAULT_SLOTS,
+        description = "Task slots of the TaskManager (a job at --parallelism=N needs N).")
+    int slots;
+
+    @Option(
+        names = "--port",
+        defaultValue = "" + LocalFlinkCluster.DEFAULT_REST_PORT,
+        description = "REST and web UI port on 127.0.0.1.")
+    int port;
+
+    @Override
+    int act() throws IOException, InterruptedException {
+      if (slots < 1) {
+        throw new UsageException("--slots must be a positive whole number, got '" + slots + "'");
+      }
+      if (port < 1 || port > 65535) {
+        throw new UsageException(
+            "--port must be a positive whole number up to 65535, got '" + port + "'");
+      }
+      cluster().start(slots, port, out());
+      return 0;
     }
   }
 
-  private static Map<String, String> parse(String[] args, Set<String> known) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (int i = 1; i < args.length; i++) {
-      String a = args[i];
-      int eq = a.indexOf('=');
-      if (!a.startsWith("--") || eq < 0) {
-        throw new UsageException(
-            "unexpected argument '" + a + "' (options look like --name=value)");
-      }
-      String name = a.substring(2, eq);
-      if (!known.contains(name)) {
-        throw new UsageException(
-            "unknown option --"
-                + name
-                + " for 'cluster "
-                + args[0]
-                + "'"
-                + (known.isEmpty() ? "" : " (known: --" + String.join(", --", known) + ")"));
-      }
-      m.put(name, a.substring(eq + 1));
+  @Command(name = "stop", description = "Stop every process of the cluster (logs are kept).")
+  static final class Stop extends Sub {
+    @Override
+    int act() throws IOException, InterruptedException {
+      cluster().stop(out());
+      return 0;
     }
-    return m;
   }
 
-  private static int intOpt(Map<String, String> opts, String name, int dflt) {
-    String v = opts.get(name);
-    if (v == null) {
-      return dflt;
+  @Command(name = "status", description = "Is it up; its processes, slots and jobs (exit 3: down).")
+  static final class Status extends Sub {
+    @Override
+    int act() {
+      return ClusterStatus.status(cluster(), out()) ? 0 : 3;
     }
-    try {
-      int n = Integer.parseInt(v);
-      if (n < 1 || (name.equals("port") && n > 65535)) {
-        throw new NumberFormatException();
+  }
+
+  @Command(name = "add-taskmanager", description = "Start one more TaskManager (more slots).")
+  static final class AddTaskManager extends Sub {
+    @Override
+    int act() throws IOException, InterruptedException {
+      cluster().addTaskManager(out());
+      return 0;
+    }
+  }
+
+  @Command(name = "jobs", description = "List the cluster's jobs: state, id, name, duration.")
+  static final class Jobs extends Sub {
+    @Override
+    int act() {
+      FlinkRest rest = upRest();
+      List<FlinkRest.Job> jobs = rest.jobs();
+      if (jobs.isEmpty()) {
+        out().println("no jobs on the cluster at " + rest.webUrl());
       }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new UsageException(
-          "--"
-              + name
-              + " must be a positive whole number"
-              + (name.equals("port") ? " up to 65535" : "")
-              + ", got '"
-              + v
-              + "'");
+      ClusterStatus.printJobs(jobs, "", out());
+      return 0;
+    }
+  }
+
+  @Command(name = "cancel", description = "Cancel a running job of the cluster.")
+  static final class Cancel extends Sub {
+    @Parameters(paramLabel = "JOB_ID", description = "The job's id (see: run.sh cluster jobs).")
+    String id;
+
+    @Override
+    int act() {
+      FlinkRest rest = upRest();
+      FlinkRest.Job job =
+          rest.jobs().stream()
+              .filter(j -> j.id().equals(id))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new UsageException(
+                          "no job "
+                              + id
+                              + " on the cluster at "
+                              + rest.webUrl()
+                              + " (run.sh cluster jobs lists them)"));
+      if (job.finished()) {
+        out().println("job " + id + " (" + job.name() + ") is already " + job.state());
+        return 0;
+      }
+      if (!rest.cancel(id)) {
+        throw new ClusterException("the cluster did not accept cancelling job " + id);
+      }
+      out().println("cancelling job " + id + " (" + job.name() + ")");
+      return 0;
     }
   }
 }

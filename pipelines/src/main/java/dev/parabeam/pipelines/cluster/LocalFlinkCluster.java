@@ -1,7 +1,6 @@
 package dev.parabeam.pipelines.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parabeam.pipelines.Launcher;
 import java.io.File;
 import java.io.IOException;
@@ -13,10 +12,6 @@ import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -28,7 +23,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -87,12 +81,6 @@ public final class LocalFlinkCluster {
 
   private final Path dir;
   private final Path lib;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(2))
-          .version(HttpClient.Version.HTTP_1_1)
-          .build();
-  private final ObjectMapper json = new ObjectMapper();
 
   public LocalFlinkCluster(Path dir, Path lib) {
     this.dir = dir.toAbsolutePath().normalize();
@@ -616,97 +604,16 @@ public final class LocalFlinkCluster {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // status
-
-  /** Prints whether the cluster is up, its slots and its jobs; returns true if it is up. */
-  public boolean status(PrintStream out) {
-    Map<String, ProcessHandle> live = liveProcesses();
-    int port = restPort();
-    Optional<JsonNode> ov = live.isEmpty() || port < 0 ? Optional.empty() : get(port, "/overview");
-    if (ov.isEmpty()) {
-      if (live.isEmpty()) {
-        out.println(
-            "Flink cluster: down (nothing running from "
-                + dir
-                + "); start it with ./run.sh cluster start");
-      } else {
-        out.println(
-            "Flink cluster: not answering at "
-                + webUrl()
-                + " (pids "
-                + pidList(live)
-                + "); see "
-                + logDir());
-      }
-      return false;
-    }
-    JsonNode o = ov.get();
-    out.println(
-        "Flink cluster: up, Flink " + o.path("flink-version").asText() + ", web UI " + webUrl());
-    out.println(
-        "  processes:    "
-            + live.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue().pid())
-                .collect(Collectors.joining(", ")));
-    out.println(
-        "  TaskManagers: "
-            + o.path("taskmanagers").asInt()
-            + ", slots "
-            + o.path("slots-total").asInt()
-            + " total, "
-            + o.path("slots-available").asInt()
-            + " available");
-    out.println(
-        "  jobs:         "
-            + o.path("jobs-running").asInt()
-            + " running, "
-            + o.path("jobs-finished").asInt()
-            + " finished, "
-            + o.path("jobs-failed").asInt()
-            + " failed, "
-            + o.path("jobs-cancelled").asInt()
-            + " cancelled");
-    Optional<JsonNode> jobs = get(port, "/jobs/overview");
-    if (jobs.isPresent()) {
-      List<JsonNode> list = new ArrayList<>();
-      jobs.get().path("jobs").forEach(list::add);
-      list.sort(Comparator.comparingLong(j -> j.path("start-time").asLong()));
-      for (JsonNode j : list) {
-        out.println(
-            String.format(
-                Locale.ROOT,
-                "  %-10s %s  %s  %.1f s",
-                j.path("state").asText(),
-                j.path("jid").asText(),
-                j.path("name").asText(),
-                j.path("duration").asLong() / 1000.0));
-      }
-    }
-    return true;
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // REST and process bookkeeping
 
+  /** The REST API of the cluster at {@code port} of {@link #HOST}. */
+  static FlinkRest rest(int port) {
+    return new FlinkRest(HOST, port);
+  }
+
   /** GET of a REST path of the cluster at {@code port}; empty if nothing answers with JSON. */
-  public Optional<JsonNode> get(int port, String path) {
-    try {
-      HttpRequest req =
-          HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + path))
-              .timeout(Duration.ofSeconds(5))
-              .GET()
-              .build();
-      HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) {
-        return Optional.empty();
-      }
-      return Optional.of(json.readTree(resp.body()));
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+  Optional<JsonNode> get(int port, String path) {
+    return rest(port).get(path);
   }
 
   /** GET of a REST path of this cluster; empty if it does not answer. */
@@ -814,7 +721,7 @@ public final class LocalFlinkCluster {
     }
   }
 
-  private static String pidList(Map<String, ProcessHandle> live) {
+  static String pidList(Map<String, ProcessHandle> live) {
     return live.values().stream()
         .map(h -> Long.toString(h.pid()))
         .collect(Collectors.joining(", "));

@@ -1,8 +1,10 @@
 package dev.parabeam.pipelines.speedup;
 
 import dev.parabeam.pipelines.AggregateJob;
+import dev.parabeam.pipelines.Cli;
 import dev.parabeam.pipelines.JobResult;
 import dev.parabeam.pipelines.Launcher;
+import dev.parabeam.pipelines.RunFolders;
 import dev.parabeam.pipelines.UsageException;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.io.ByteArrayOutputStream;
@@ -17,13 +19,14 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code speedup}: reproduces the "sequential vs N workers" table for the {@code aggregate} job.
@@ -44,22 +47,6 @@ public final class Speedup {
     Path ensure(Path dir, long rows, long seed) throws IOException;
   }
 
-  static final Set<String> OPTIONS =
-      new LinkedHashSet<>(
-          List.of(
-              "sizes",
-              "work",
-              "workMicros",
-              "workers",
-              "runner",
-              "repeats",
-              "output",
-              "baselineRepeats",
-              "dataDir",
-              "seed",
-              "startup",
-              "warmupRows",
-              "help"));
   static final String DEFAULT_SIZES = "10000,100000,1000000";
   static final String DEFAULT_WORK = "cpu";
 
@@ -73,21 +60,6 @@ public final class Speedup {
   static final String VALUE = "amount";
   static final int TINY_ROWS = 1000;
 
-  static final String USAGE =
-      String.join(
-          "\n",
-          "usage: run.sh speedup [--sizes="
-              + DEFAULT_SIZES
-              + "] [--work=cpu|io|none[,...]] [--workMicros=N|io:N,cpu:M]",
-          "                      [--workers=4] [--runner=DirectRunner|FlinkRunner[,...]] [--repeats=3] [--output=build/speedup]",
-          "                      [--baselineRepeats=1] [--dataDir=build/data] [--seed=42] [--startup=true] [--warmupRows=10000]",
-          "Defaults: --work=cpu, "
-              + DEFAULT_MICROS.get("cpu")
-              + " µs of cpu work per record (io: "
-              + DEFAULT_MICROS.get("io")
-              + " µs); --work=io --workMicros=1000 --sizes=10000,100000 is the classic table's cost.",
-          "");
-
   private Speedup() {}
 
   /** The parsed options. */
@@ -99,7 +71,13 @@ public final class Speedup {
     List<String> runners = new ArrayList<>();
     int repeats;
     int baselineRepeats;
+
+    /** The given --output, or the base under which a folder per run is made. */
     Path output;
+
+    /** Whether to make a new folder under {@link #output} for this run (no --output given). */
+    boolean newFolder;
+
     Path dataDir;
     long seed;
     boolean startup;
@@ -114,27 +92,111 @@ public final class Speedup {
       System.setProperty(
           "java.awt.headless", "true"); // the chart is drawn off-screen; no display needed
     }
-    Options o;
-    try {
-      if (Arrays.asList(argv).contains("--help")) {
-        out.print(USAGE);
-        return 0;
-      }
-      o = parse(argv);
-    } catch (UsageException e) {
-      err.println("error: " + e.getMessage());
-      return 2;
+    return Cli.execute(new Line(out, datasets, argv), argv, out, err);
+  }
+
+  /** The command line: every option as written, checked and turned into {@link Options}. */
+  @Command(
+      name = "speedup",
+      description = {
+        "The sequential vs N-worker speedup table of the aggregate job, measured in this JVM after a",
+        "warm-up (median pipeline time of --repeats runs, interleaved), with the plain-Java baseline",
+        "and the fresh-JVM start-up cost beside it. Defaults: cpu work of "
+            + 80
+            + " µs per record (io: 100 µs);",
+        "--work=io --workMicros=1000 --sizes=10000,100000 is the classic table's cost."
+      },
+      sortOptions = false,
+      showDefaultValues = true)
+  static final class Line extends Cli.Base implements Callable<Integer> {
+    private final PrintStream out;
+    private final DatasetSource datasets;
+    private final String[] argv;
+
+    @Option(names = "--sizes", defaultValue = DEFAULT_SIZES, description = "Records, a,b,...")
+    String sizes;
+
+    @Option(
+        names = "--work",
+        defaultValue = DEFAULT_WORK,
+        description = "cpu, io or none (or a list).")
+    String work;
+
+    @Option(
+        names = "--workMicros",
+        description = "µs of work per record: N, or kind:N,... (default cpu:80, io:100).")
+    String workMicros;
+
+    @Option(names = "--workers", defaultValue = "4", description = "N, compared with 1 worker.")
+    String workers;
+
+    @Option(
+        names = "--runner",
+        defaultValue = "DirectRunner",
+        description = "DirectRunner, FlinkRunner (embedded), or both.")
+    String runner;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Runs per cell (median).")
+    String repeats;
+
+    @Option(
+        names = "--output",
+        description = "Where the tables go. Default: a new build/speedup/<time> per run.")
+    String output;
+
+    @Option(names = "--baselineRepeats", defaultValue = "1", description = "Plain-Java runs.")
+    String baselineRepeats;
+
+    @Option(names = "--dataDir", defaultValue = "build/data", description = "Dataset cache.")
+    String dataDir;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Dataset seed.")
+    String seed;
+
+    @Option(
+        names = "--startup",
+        defaultValue = "true",
+        description = "Measure the fresh-JVM start-up cost too.")
+    String startup;
+
+    @Option(names = "--warmupRows", defaultValue = "10000", description = "Warm-up input size.")
+    String warmupRows;
+
+    Line() {
+      this(System.out, null, new String[0]);
     }
-    try {
+
+    Line(PrintStream out, DatasetSource datasets, String[] argv) {
+      this.out = out;
+      this.datasets = datasets;
+      this.argv = argv;
+    }
+
+    Map<String, String> values() {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("sizes", sizes);
+      m.put("work", work);
+      if (workMicros != null) {
+        m.put("workMicros", workMicros);
+      }
+      m.put("workers", workers);
+      m.put("runner", runner);
+      m.put("repeats", repeats);
+      if (output != null) {
+        m.put("output", output);
+      }
+      m.put("baselineRepeats", baselineRepeats);
+      m.put("dataDir", dataDir);
+      m.put("seed", seed);
+      m.put("startup", startup);
+      m.put("warmupRows", warmupRows);
+      return m;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      Options o = parse(values());
       return new Runner(o, out, datasets, String.join(" ", commandLine(argv))).run();
-    } catch (UsageException e) {
-      err.println("error: " + e.getMessage());
-      return 2;
-    } catch (Exception e) {
-      String m = e.getMessage();
-      err.println(
-          "error: " + (m == null || m.isBlank() ? e.getClass().getSimpleName() : m.split("\n")[0]));
-      return 1;
     }
   }
 
@@ -144,21 +206,14 @@ public final class Speedup {
     return c;
   }
 
+  /** The options of a command line (for tests). */
   static Options parse(String[] argv) {
-    Map<String, String> a = new LinkedHashMap<>();
-    for (String arg : argv) {
-      if (!arg.startsWith("--")) {
-        throw new UsageException(
-            "unexpected argument '" + arg + "' (options look like --name=value)");
-      }
-      int eq = arg.indexOf('=');
-      String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
-      if (!OPTIONS.contains(name)) {
-        throw new UsageException(
-            "unknown option --" + name + " (known: --" + String.join(", --", OPTIONS) + ")");
-      }
-      a.put(name, eq < 0 ? "true" : arg.substring(eq + 1));
-    }
+    Line line = new Line();
+    Cli.commandLine(line, System.out, System.err).parseArgs(argv);
+    return parse(line.values());
+  }
+
+  static Options parse(Map<String, String> a) {
     Options o = new Options();
     o.sizes =
         Arrays.stream(list(a.getOrDefault("sizes", DEFAULT_SIZES), "sizes"))
@@ -221,6 +276,7 @@ public final class Speedup {
     o.baselineRepeats =
         (int) nonNegative(a.getOrDefault("baselineRepeats", "1"), "baselineRepeats");
     o.output = Paths.get(a.getOrDefault("output", "build/speedup")).toAbsolutePath().normalize();
+    o.newFolder = !a.containsKey("output");
     o.dataDir = Paths.get(a.getOrDefault("dataDir", "build/data")).toAbsolutePath().normalize();
     if (o.output.startsWith(o.dataDir) || o.dataDir.startsWith(o.output)) {
       throw new UsageException("--output and --dataDir must not contain one another");
@@ -297,7 +353,12 @@ public final class Speedup {
     int run() throws Exception {
       long t0 = System.nanoTime();
       double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      if (o.newFolder) {
+        o.output = RunFolders.next(o.output);
+        o.newFolder = false;
+      }
       Files.createDirectories(o.output);
+      out.println("output: " + o.output);
       Path runs = o.output.resolve("runs");
       out.printf(
           Locale.ROOT,
