@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.cluster.ClusterSubmission;
 import dev.parabeam.pipelines.cluster.FlinkMasterCheck;
 import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.engine.ChunkedCsv;
@@ -21,6 +22,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -116,10 +118,17 @@ public final class Launcher {
       o = PipelineOptionsFactory.fromArgs(args).withValidation().as(job.optionsClass());
       FileSystems.setDefaultPipelineOptions(o);
       applyRunnerDefaults(o, args);
+      if (!given(args, "jobName")) {
+        // Beam's unique name (app-user-time-random) with the job's name in front, as a cluster
+        // lists
+        // it
+        o.setJobName(job.name() + "-" + o.getJobName().replaceFirst("^[^-]*-", ""));
+      }
       job.validate(o);
       int parallelism = resolveParallelism(o);
       plan = JobPlan.make(o, job.requiredColumns(o), parallelism);
-      FlinkMasterCheck.requireReachable(o); // fail fast, before anything is written
+      // fail fast, before anything is written: no cluster, or too few free slots
+      FlinkMasterCheck.requireSlots(o, parallelism);
     } catch (UsageException e) {
       err.println("error: " + firstLine(e.getMessage()));
       return JobResult.exit(2);
@@ -195,8 +204,13 @@ public final class Launcher {
       build(job, p, o, plan, staging.toString());
       long constructionNanos = System.nanoTime() - r0 - launcherScanNanos;
       beforePipelineRun.accept(staging);
-      PipelineResult result = p.run();
-      state = result.waitUntilFinish();
+      Optional<ClusterSubmission> onCluster = ClusterSubmission.watch(o, out);
+      try {
+        PipelineResult result = p.run();
+        state = result.waitUntilFinish();
+      } finally {
+        onCluster.ifPresent(ClusterSubmission::close);
+      }
       pipelineNanos = System.nanoTime() - r0 - constructionNanos;
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the pipeline ended in state " + state);

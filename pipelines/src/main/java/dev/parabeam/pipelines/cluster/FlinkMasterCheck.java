@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -27,12 +28,67 @@ public final class FlinkMasterCheck {
    * answers.
    */
   public static void requireReachable(PipelineOptions options) {
-    if (options.getRunner() == null || !options.getRunner().getSimpleName().startsWith("Flink")) {
+    remote(options)
+        .ifPresent(
+            rest -> {
+              String problem = probe(rest);
+              if (problem != null) {
+                throw new UsageException(
+                    problem
+                        + " at "
+                        + rest.address()
+                        + " (--flinkMaster); start a local cluster with ./run.sh cluster start,"
+                        + " or leave out --flinkMaster to run on an embedded Flink");
+              }
+            });
+  }
+
+  /**
+   * Like {@link #requireReachable}, and then that the cluster has {@code parallelism} free task
+   * slots: a Flink batch job waits for all of its slots, and without them it hangs silently and
+   * restarts for about 50 minutes (the reason only in {@code jobmanager.log}).
+   */
+  public static void requireSlots(PipelineOptions options, int parallelism) {
+    requireReachable(options);
+    Optional<FlinkRest> rest = remote(options);
+    if (rest.isEmpty()) {
       return;
+    }
+    Optional<FlinkRest.Slots> slots = rest.get().slots();
+    if (slots.isPresent() && slots.get().available() < parallelism) {
+      FlinkRest.Slots s = slots.get();
+      throw new UsageException(
+          "--parallelism="
+              + parallelism
+              + " needs "
+              + parallelism
+              + " free task slots, and the cluster at "
+              + rest.get().address()
+              + " has "
+              + s.available()
+              + " free of "
+              + s.total()
+              + " ("
+              + s.taskManagers()
+              + " TaskManager(s)); add slots with ./run.sh cluster add-taskmanager (or restart"
+              + " the cluster with cluster start --slots="
+              + parallelism
+              + "), wait for running jobs (./run.sh cluster jobs), or lower --parallelism");
+    }
+  }
+
+  /**
+   * The REST API of the cluster named by {@code --flinkMaster}, if the runner is a Flink runner
+   * with a remote master (anything but {@code [local]}, {@code [auto]}, {@code [collection]} or
+   * unset); a {@link UsageException} if the master is not an address.
+   */
+  static Optional<FlinkRest> remote(PipelineOptions options) {
+    if (options.getRunner() == null || !options.getRunner().getSimpleName().startsWith("Flink")) {
+      return Optional.empty();
     }
     String master = options.as(FlinkPipelineOptions.class).getFlinkMaster();
     if (master == null || master.isBlank() || master.trim().startsWith("[")) {
-      return;
+      return Optional.empty();
     }
     String address = master.trim().replaceFirst("^[a-zA-Z]+://", "").replaceFirst("/+$", "");
     String host = address;
@@ -52,16 +108,12 @@ public final class FlinkMasterCheck {
               + master
               + " is not host:port, [local] or [auto] (e.g. --flinkMaster=127.0.0.1:8081)");
     }
-    String shown = host + ":" + port;
-    String problem = probe(host, port);
-    if (problem != null) {
-      throw new UsageException(
-          problem
-              + " at "
-              + shown
-              + " (--flinkMaster); start a local cluster with ./run.sh cluster start,"
-              + " or leave out --flinkMaster to run on an embedded Flink");
-    }
+    return Optional.of(new FlinkRest(host, port));
+  }
+
+  /** Null if a Flink REST endpoint answers, else what went wrong. */
+  static String probe(FlinkRest rest) {
+    return probe(rest.host(), rest.port());
   }
 
   /** Null if a Flink REST endpoint answers at host:port, else what went wrong. */

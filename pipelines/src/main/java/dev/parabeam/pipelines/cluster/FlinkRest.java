@@ -48,6 +48,14 @@ public final class FlinkRest {
     this.port = port;
   }
 
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
   public String address() {
     return host + ":" + port;
   }

@@ -6,9 +6,11 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -283,6 +285,94 @@ public class LocalFlinkClusterIT {
             startsWith("127.0.0.1:"));
       }
     }
+  }
+
+  @Test
+  public void f_tooFewFreeSlotsIsOneErrorLineBeforeAnythingIsSubmitted() throws Exception {
+    Set<String> before = jobIds();
+    JarProcess r =
+        JarProcess.run(
+            work,
+            "submit-too-wide",
+            120,
+            aggregate(
+                "in.csv",
+                "cluster-too-wide",
+                "--runner=FlinkRunner",
+                "--flinkMaster=127.0.0.1:" + port,
+                "--parallelism=9"));
+    assertEquals(r.err, 2, r.exit);
+    assertThat(r.err, startsWith("error: --parallelism=9 needs 9 free task slots"));
+    assertThat(r.err, containsString("cluster add-taskmanager"));
+    assertEquals("one line", 1, r.err.strip().lines().count());
+    assertFalse(Files.exists(work.resolve("cluster-too-wide")));
+    assertEquals(before, jobIds());
+  }
+
+  @Test
+  public void g_aStoppedClientCancelsItsJobAndClusterCancelCancelsOne() throws Exception {
+    for (String how : List.of("client-stopped", "cluster-cancel")) {
+      Process submit =
+          JarProcess.start(
+              work,
+              "submit-" + how,
+              aggregate(
+                  "in.csv",
+                  "cluster-" + how,
+                  "--runner=FlinkRunner",
+                  "--flinkMaster=127.0.0.1:" + port,
+                  "--parallelism=2",
+                  "--work=io",
+                  "--workMicros=2000"));
+      long t0 = System.nanoTime();
+      String jid = submittedJobId(work.resolve("submit-" + how + ".out"), submit);
+      assertThat(
+          Files.readString(work.resolve("submit-" + how + ".out")),
+          containsString("web UI:    http://127.0.0.1:" + port + "/#/job/running/" + jid));
+      awaitState(jid, "RUNNING");
+      JarProcess jobs =
+          JarProcess.ok(work, "jobs-" + how, 60, "cluster", "jobs", "--dir=" + clusterDir);
+      assertThat(jobs.out, containsString(jid));
+      if (how.equals("client-stopped")) {
+        submit.destroy(); // SIGTERM, as Ctrl-C: the JVM's shutdown hooks run
+      } else {
+        JarProcess.ok(work, "cancel", 60, "cluster", "cancel", jid, "--dir=" + clusterDir);
+      }
+      JarProcess r = JarProcess.finish(submit, work, "submit-" + how, t0, 120);
+      assertThat(r.exit, not(is(0)));
+      awaitState(jid, "CANCELED");
+      if (how.equals("client-stopped")) {
+        assertThat(r.err, containsString("stopped: cancelled Flink job " + jid));
+      }
+      assertFalse(Files.exists(work.resolve("cluster-" + how).resolve("results.csv")));
+    }
+  }
+
+  /** The job id the client printed once the cluster had the job. */
+  private static String submittedJobId(Path out, Process client) throws Exception {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (System.nanoTime() < deadline && client.isAlive()) {
+      for (String line : Files.readAllLines(out)) {
+        if (line.startsWith("submitted: Flink job ")) {
+          return line.substring("submitted: Flink job ".length()).split(" ")[0];
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the client printed no job id; see " + out);
+  }
+
+  private static void awaitState(String jid, String wanted) throws InterruptedException {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    String now = null;
+    while (System.nanoTime() < deadline) {
+      now = state(jid);
+      if (now.equals(wanted)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("job " + jid + " is " + now + ", not " + wanted);
   }
 
   private static Set<String> jobIds() {
