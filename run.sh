@@ -23,7 +23,7 @@ build() {
   if stale; then
     command -v mvn >/dev/null || { echo "error: Maven (mvn) is needed to build $JAR" >&2; exit 2; }
     echo "building $JAR (mvn package) ..." >&2
-    if ! (cd "$ROOT" && mvn -B -q -DskipTests package >"$ROOT/build.log" 2>&1); then
+    if ! (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package >"$ROOT/build.log" 2>&1); then
       echo "error: the build failed; see $ROOT/build.log" >&2
       exit 1
     fi

@@ -262,9 +262,9 @@ final class Bench {
     String caption =
         String.format(
             Locale.ROOT,
-            "Wall time of a fresh JVM (-Xmx%s) per run, median of %d, %d cores, Java %s, work=%s%s.%s%n",
+            "Wall time of a fresh JVM (-Xmx%s) per run, %s, %d cores, Java %s, work=%s%s.%s%n",
             xmx,
-            repeats,
+            Stats.medianOf(repeats),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("java.version"),
             work,

@@ -58,6 +58,7 @@ public final class Cli {
     cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cl.setUsageHelpWidth(100);
+    heading(cl);
     cl.setParameterExceptionHandler(
         (e, args) -> {
           err.println("error: " + describe(e));
@@ -77,6 +78,12 @@ public final class Cli {
           return 1;
         });
     return cl;
+  }
+
+  /** "usage: run.sh <command> ..." as every command's help begins, subcommands too. */
+  private static void heading(CommandLine cl) {
+    cl.getCommandSpec().usageMessage().synopsisHeading("usage: run.sh ");
+    cl.getSubcommands().values().forEach(Cli::heading);
   }
 
   /** One line for a parse failure, in the words the job commands use too. */

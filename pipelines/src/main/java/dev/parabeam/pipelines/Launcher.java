@@ -5,6 +5,7 @@ import dev.parabeam.pipelines.cluster.FlinkMasterCheck;
 import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.engine.ChunkedCsv;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
@@ -17,9 +18,11 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -267,6 +270,15 @@ public final class Launcher {
       Files.writeString(plan.output.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
       out.println(json);
       out.println("output: " + plan.output);
+      printPreview(plan.output.resolve(WriteChunkedOutputs.RESULTS_FILE), out);
+      if (dead > 0) {
+        out.println(
+            String.format(
+                Locale.ROOT,
+                "dead letters: %,d in %s",
+                dead,
+                plan.output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE)));
+      }
       String warning =
           deadLetterWarning(
               dead,
@@ -557,6 +569,31 @@ public final class Launcher {
     }
     int i = s.indexOf('\n');
     return (i < 0 ? s : s.substring(0, i)).trim();
+  }
+
+  /** How many rows of results.csv a run shows after it (the header and the first rows). */
+  static final int PREVIEW_ROWS = 5;
+
+  /**
+   * The header and first {@link #PREVIEW_ROWS} lines of {@code results}, and how many there are.
+   */
+  static void printPreview(Path results, PrintStream out) throws IOException {
+    List<String> head = new ArrayList<>();
+    long lines = 0;
+    try (BufferedReader r = Files.newBufferedReader(results, StandardCharsets.UTF_8)) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (head.size() <= PREVIEW_ROWS) {
+          head.add(line);
+        }
+        lines++;
+      }
+    }
+    long rows = Math.max(0, lines - 1);
+    out.println(String.format(Locale.ROOT, "results.csv (%,d row%s):", rows, rows == 1 ? "" : "s"));
+    head.forEach(l -> out.println("  " + l));
+    if (rows > PREVIEW_ROWS) {
+      out.println("  ...");
+    }
   }
 
   static double seconds(long nanos) {

@@ -9,6 +9,7 @@ import static org.junit.Assert.assertThrows;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.Rule;
@@ -18,6 +19,29 @@ import org.junit.rules.TemporaryFolder;
 /** The shared launcher's typed result, and the command list every job is registered in. */
 public class LauncherTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void aRunShowsTheFirstRowsOfItsResultsAndHowManyThereAre() throws Exception {
+    Path results = tmp.getRoot().toPath().resolve("results.csv");
+    StringBuilder csv = new StringBuilder("key,count\n");
+    for (int i = 0; i < 7; i++) {
+      csv.append("k").append(i).append(',').append(i + 1).append('\n');
+    }
+    Files.writeString(results, csv);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Launcher.printPreview(results, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    assertThat(
+        bytes.toString(StandardCharsets.UTF_8),
+        equalTo(
+            "results.csv (7 rows):\n  key,count\n  k0,1\n  k1,2\n  k2,3\n  k3,4\n  k4,5\n  ...\n"));
+
+    Files.writeString(results, "key,count\nonly,1\n");
+    bytes.reset();
+    Launcher.printPreview(results, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    assertThat(
+        bytes.toString(StandardCharsets.UTF_8),
+        equalTo("results.csv (1 row):\n  key,count\n  only,1\n"));
+  }
 
   private final Path td = JobRun.testdata();
 

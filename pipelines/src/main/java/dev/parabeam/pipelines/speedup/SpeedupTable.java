@@ -175,20 +175,20 @@ public final class SpeedupTable {
   static String caption(Cell c, Context ctx) {
     return String.format(
         Locale.ROOT,
-        "*%s, per-record work `--work=%s --workMicros=%d`. Each time is the median of %d runs of the pipeline "
+        "*%s, per-record work `--work=%s --workMicros=%d`. Each time is %s of the pipeline "
             + "(`pipeline_seconds`: record-boundary scan, then `Pipeline.run()` to finish) in one warmed JVM, 1 worker and %d workers interleaved; "
             + "ideal = %s; efficiency = speedup / ideal. Plain Java: commons-csv + HashMap on one thread "
-            + "doing the same per-record work (median of %d). %d cores, Java %s, %s%s. results.csv identical for 1 and %d "
+            + "doing the same per-record work (%s). %d cores, Java %s, %s%s. results.csv identical for 1 and %d "
             + "workers and plain Java.*",
         c.runner,
         c.work,
         c.workMicros,
-        ctx.repeats,
+        Stats.medianOf(ctx.repeats),
         c.workers,
         c.work.equals("io")
             ? "workers (waits overlap)"
             : "min(workers, cores) (computation needs a core)",
-        ctx.baselineRepeats,
+        Stats.medianOf(ctx.baselineRepeats),
         ctx.cores,
         ctx.jvm,
         ctx.date,

@@ -10,6 +10,11 @@ public final class Stats {
   private Stats() {}
 
   /** The median of {@code xs} (the mean of the middle two for an even count). */
+  /** "the median of N runs", or "a single run" for one: how a time was taken, in words. */
+  public static String medianOf(int runs) {
+    return runs == 1 ? "a single run" : "the median of " + runs + " runs";
+  }
+
   public static double median(Collection<Double> xs) {
     if (xs == null || xs.isEmpty()) {
       throw new IllegalArgumentException("median of no values");
