@@ -1,27 +1,12 @@
 package dev.parabeam.transforms.engine;
 
 import dev.parabeam.transforms.DeadLetter;
-import dev.parabeam.transforms.DeadLetterFile;
-import dev.parabeam.transforms.chunks.ChunkIO;
 import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.csv.ChunkTransitions;
 import dev.parabeam.transforms.csv.CsvDialect;
-import dev.parabeam.transforms.csv.CsvStates;
-import dev.parabeam.transforms.csv.FieldSplitter;
-import dev.parabeam.transforms.csv.RawRecord;
-import dev.parabeam.transforms.csv.RecordReader;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.ReadableByteChannel;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
@@ -29,8 +14,6 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -73,6 +56,11 @@ import org.apache.beam.sdk.values.TupleTagList;
  * over the chunks' accumulators that spreads keys over workers (for millions of keys).
  *
  * <p>Immutable: every {@code withX} returns a new transform.
+ *
+ * <p>Why this class is longer than the house's 300 lines: it is one transform's whole public API in
+ * Beam's style (factory, a checked {@code withX} per setting, display data, {@code expand}, the
+ * {@link #perKey} finish). Its DoFns live apart: {@link ParseChunkFn} (step {@code ParseRecords})
+ * and {@link LocateFns} (the record-boundary steps).
  */
 public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>, PCollectionTuple> {
   private static final long serialVersionUID = 1L;
@@ -300,19 +288,19 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     if (locatedInput) {
       keyed =
           chunks
-              .apply("KeyForWorkers", ParDo.of(new KeyForWorkersFn(distributionKeys)))
+              .apply("KeyForWorkers", ParDo.of(new LocateFns.KeyForWorkersFn(distributionKeys)))
               .setCoder(keyedCoder);
     } else {
       keyed =
           chunks
-              .apply("KeyForScan", ParDo.of(new KeyForWorkersFn(distributionKeys)))
+              .apply("KeyForScan", ParDo.of(new LocateFns.KeyForWorkersFn(distributionKeys)))
               .setCoder(keyedCoder)
               .apply("DistributeForScan", GroupByKey.create())
-              .apply("ScanStates", ParDo.of(new ScanChunkFn(dialect)))
+              .apply("ScanStates", ParDo.of(new LocateFns.ScanChunkFn(dialect)))
               .setCoder(
                   KvCoder.of(VarIntCoder.of(), KvCoder.of(chunkCoder, ChunkTransitions.Coder.of())))
               .apply("GatherScans", GroupByKey.create())
-              .apply("LocateRecords", ParDo.of(new LocateRecordsFn(distributionKeys)))
+              .apply("LocateRecords", ParDo.of(new LocateFns.LocateRecordsFn(distributionKeys)))
               .setCoder(keyedCoder);
     }
     // A plain GroupByKey hands each key's chunks to one worker; a Reshuffle would do the same
@@ -442,425 +430,5 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     public Coder<A> getAccumulatorCoder(CoderRegistry registry, Coder<A> in) {
       return accumulatorCoder;
     }
-  }
-
-  /**
-   * Why a record whose extent is wrong is a dead letter: a quoted field that is never closed (the
-   * rest of the file became one record), or a record longer than the maximum. Says where the quote
-   * that explains it opened and how many bytes and lines the record covers.
-   */
-  static String framingError(RawRecord rec, int maxRecordBytes) {
-    String extent =
-        rec.fullLength() + " bytes" + (rec.lines() == 1 ? "" : " over " + rec.lines() + " lines");
-    String kept =
-        "; the record column holds its first "
-            + Math.min(TOO_LONG_KEEP_BYTES, rec.length())
-            + " bytes";
-    if (rec.hasUnterminatedQuote()) {
-      return "unterminated quoted field: the quote opened on line "
-          + rec.openQuoteLine()
-          + " is never closed, so the record runs to the end of the file ("
-          + extent
-          + ")"
-          + kept;
-    }
-    String quoted =
-        rec.openQuoteLine() > 0
-            ? "; a quoted field opened on line " + rec.openQuoteLine() + " holds line breaks"
-            : "";
-    return "record longer than the maximum of "
-        + maxRecordBytes
-        + " bytes ("
-        + extent
-        + quoted
-        + ")"
-        + kept;
-  }
-
-  /** Summarises each chunk of a unit: its end state for every start state, and its LF count. */
-  static final class ScanChunkFn
-      extends DoFn<KV<Integer, Iterable<CsvChunk>>, KV<Integer, KV<CsvChunk, ChunkTransitions>>> {
-    private static final long serialVersionUID = 1L;
-    private final CsvDialect dialect;
-    private transient CsvStates states;
-
-    ScanChunkFn(CsvDialect dialect) {
-      this.dialect = dialect;
-    }
-
-    @Setup
-    public void setup() {
-      states = CsvStates.of(dialect);
-    }
-
-    @ProcessElement
-    public void process(
-        @Element KV<Integer, Iterable<CsvChunk>> chunks,
-        OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
-        throws IOException {
-      for (CsvChunk chunk : chunks.getValue()) {
-        if (chunk.toEnd()) {
-          // the one chunk of a compressed file: nothing after it needs its summary, so it is not
-          // read twice (decompressing is the costly part); damage is found when it is parsed
-          out.output(KV.of(0, KV.of(chunk, ChunkTransitions.ofLastChunk())));
-          continue;
-        }
-        ChunkTransitions summary;
-        try (ReadableByteChannel ch = ChunkIO.open(chunk.file(), chunk.start())) {
-          summary = ChunkTransitions.scan(ch, chunk.length(), states);
-        } catch (IOException | RuntimeException e) {
-          throw chunkFailure(chunk, e);
-        }
-        out.output(KV.of(0, KV.of(chunk, summary)));
-      }
-    }
-  }
-
-  /** From the summaries of all chunks, tells each chunk the state and line at its first byte. */
-  static final class LocateRecordsFn
-      extends DoFn<KV<Integer, Iterable<KV<CsvChunk, ChunkTransitions>>>, KV<Integer, CsvChunk>> {
-    private static final long serialVersionUID = 1L;
-    private final int[] keys;
-
-    LocateRecordsFn(int[] keys) {
-      this.keys = keys;
-    }
-
-    @ProcessElement
-    public void process(
-        @Element KV<Integer, Iterable<KV<CsvChunk, ChunkTransitions>>> all,
-        OutputReceiver<KV<Integer, CsvChunk>> out) {
-      Map<String, List<KV<CsvChunk, ChunkTransitions>>> byFile = new TreeMap<>();
-      for (KV<CsvChunk, ChunkTransitions> kv : all.getValue()) {
-        byFile.computeIfAbsent(kv.getKey().file().path(), k -> new ArrayList<>()).add(kv);
-      }
-      for (List<KV<CsvChunk, ChunkTransitions>> list : byFile.values()) {
-        list.sort(Comparator.comparingInt(kv -> kv.getKey().index()));
-        List<CsvChunk> chunks = new ArrayList<>(list.size());
-        List<ChunkTransitions> summaries = new ArrayList<>(list.size());
-        for (KV<CsvChunk, ChunkTransitions> kv : list) {
-          chunks.add(kv.getKey());
-          summaries.add(kv.getValue());
-        }
-        for (CsvChunk c : ChunkLocator.locate(chunks, summaries)) {
-          out.output(KV.of(workerKey(c, keys), c));
-        }
-      }
-    }
-  }
-
-  /** Keys chunks that were located before the pipeline for the shuffle to the workers. */
-  static final class KeyForWorkersFn extends DoFn<CsvChunk, KV<Integer, CsvChunk>> {
-    private static final long serialVersionUID = 1L;
-    private final int[] keys;
-
-    KeyForWorkersFn(int[] keys) {
-      this.keys = keys;
-    }
-
-    @ProcessElement
-    public void process(@Element CsvChunk c, OutputReceiver<KV<Integer, CsvChunk>> out) {
-      out.output(KV.of(workerKey(c, keys), c));
-    }
-  }
-
-  /** Parses the records of each chunk, applies the record function and pre-aggregates per key. */
-  static final class ParseChunkFn<K, V, A>
-      extends DoFn<KV<Integer, Iterable<CsvChunk>>, ChunkResult<K, A>> {
-    private static final long serialVersionUID = 1L;
-
-    private final RecordFn<K, V> fn;
-    private final CombineFn<V, A, ?> combineFn;
-    private final CsvDialect dialect;
-    private final int maxRecordBytes;
-    private final String deadLetterDir;
-    private final TupleTag<ChunkResult<K, A>> resultsTag;
-
-    private final Counter readCounter = Metrics.counter(ChunkedCsv.class, RECORDS_READ);
-    private final Counter okCounter = Metrics.counter(ChunkedCsv.class, RECORDS_OK);
-    private final Counter deadCounter = Metrics.counter(ChunkedCsv.class, DEAD_LETTER_COUNT);
-    private final Counter chunkCounter = Metrics.counter(ChunkedCsv.class, "chunks_parsed");
-
-    private transient FieldSplitter splitter;
-    private transient Pending<K, V> pending;
-
-    ParseChunkFn(
-        RecordFn<K, V> fn,
-        CombineFn<V, A, ?> combineFn,
-        CsvDialect dialect,
-        int maxRecordBytes,
-        String deadLetterDir,
-        TupleTag<ChunkResult<K, A>> resultsTag) {
-      this.fn = fn;
-      this.combineFn = combineFn;
-      this.dialect = dialect;
-      this.maxRecordBytes = maxRecordBytes;
-      this.deadLetterDir = deadLetterDir;
-      this.resultsTag = resultsTag;
-    }
-
-    @Setup
-    public void setup() {
-      splitter = new FieldSplitter(dialect);
-      pending = new Pending<>();
-      fn.setup();
-    }
-
-    @ProcessElement
-    public void process(@Element KV<Integer, Iterable<CsvChunk>> chunks, MultiOutputReceiver out)
-        throws IOException {
-      // one key may carry several units (Flink's worker keys); each unit is read in plan order
-      List<CsvChunk> all = new ArrayList<>();
-      chunks.getValue().forEach(all::add);
-      all.sort(Comparator.comparingInt(CsvChunk::ordinal));
-      int from = 0;
-      for (int i = 1; i <= all.size(); i++) {
-        if (i == all.size() || all.get(i).unit() != all.get(from).unit()) {
-          parseUnit(all.subList(from, i), out);
-          from = i;
-        }
-      }
-    }
-
-    /**
-     * Reads the chunks of one unit of work, in plan order, into its results (one per 1,000 keys).
-     */
-    private void parseUnit(List<CsvChunk> unit, MultiOutputReceiver out) throws IOException {
-      CsvChunk first = unit.get(0);
-      Unit<K, A> u =
-          new Unit<>(
-              deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, first.unit()));
-      try {
-        for (CsvChunk chunk : unit) {
-          try {
-            parse(chunk, u, out.get(DEAD_LETTERS));
-          } catch (IOException | RuntimeException e) {
-            throw chunkFailure(chunk, e);
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        if (u.deadFile != null) {
-          u.deadFile.abandon();
-        }
-        throw e;
-      }
-      String deadLetterPath = u.deadFile == null ? "" : u.deadFile.commit();
-      // A unit's keys travel in results of at most MAX_KEYS_PER_RESULT keys: one element of many
-      // thousand keys (each with a sketch, say) outgrows what a runner moves in one piece (Flink's
-      // sort buffer takes 8 MiB). The first carries the counts; each key is in exactly one.
-      Map<K, A> piece = new HashMap<>();
-      boolean firstPiece = true;
-      for (Map.Entry<K, A> e : u.partial.entrySet()) {
-        piece.put(e.getKey(), e.getValue());
-        if (piece.size() == MAX_KEYS_PER_RESULT) {
-          emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece);
-          piece = new HashMap<>();
-          firstPiece = false;
-        }
-      }
-      if (firstPiece || !piece.isEmpty()) {
-        emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece);
-      }
-      readCounter.inc(u.read);
-      okCounter.inc(u.ok);
-      deadCounter.inc(u.dead);
-      chunkCounter.inc(unit.size());
-    }
-
-    private void emit(
-        MultiOutputReceiver out,
-        CsvChunk first,
-        int chunks,
-        Unit<K, A> u,
-        String deadLetterPath,
-        Map<K, A> partials,
-        boolean withCounts) {
-      out.get(resultsTag)
-          .output(
-              withCounts
-                  ? new ChunkResult<>(
-                      first.unit(),
-                      chunks,
-                      first.file().path(),
-                      first.index(),
-                      u.read,
-                      u.ok,
-                      u.dead,
-                      u.deadBytes,
-                      u.unterminated,
-                      deadLetterPath,
-                      partials)
-                  : new ChunkResult<>(
-                      first.unit(),
-                      0,
-                      first.file().path(),
-                      first.index(),
-                      0,
-                      0,
-                      0,
-                      0,
-                      0,
-                      "",
-                      partials));
-    }
-
-    private void parse(CsvChunk chunk, Unit<K, A> u, OutputReceiver<DeadLetter> deadOut)
-        throws IOException {
-      if (!chunk.isLocated()) {
-        throw new IllegalStateException("chunk " + chunk + " was not located before parsing");
-      }
-      String path = chunk.file().path();
-      int fields = chunk.file().fieldCount();
-      CsvRecord view = new CsvRecord(path, chunk.file().columns());
-      Map<K, A> partial = u.partial;
-      try (ReadableByteChannel ch = ChunkIO.open(chunk.file(), chunk.start())) {
-        RecordReader reader =
-            new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
-        reader.skipToRecordStart(chunk.startState());
-        RawRecord rec = new RawRecord();
-        while (reader.position() < chunk.end() && reader.next(rec)) {
-          if (rec.fileOffset() >= chunk.end()) {
-            break; // blank lines led past the end: the record belongs to the next chunk
-          }
-          u.read++;
-          String reason = null;
-          if (rec.hasUnterminatedQuote() || rec.isTooLong()) {
-            reason = framingError(rec, maxRecordBytes);
-            u.unterminated += rec.hasUnterminatedQuote() ? 1 : 0;
-          } else if (!splitter.split(rec.bytes(), rec.offset(), rec.length())) {
-            reason = splitter.error();
-          } else if (splitter.fieldCount() != fields) {
-            reason = "expected " + fields + " fields, found " + splitter.fieldCount();
-          } else {
-            pending.clear();
-            fn.apply(view.at(splitter, rec.line()), pending);
-            reason = pending.rejected;
-            if (reason == null) {
-              for (int i = 0; i < pending.size; i++) {
-                K key = pending.keys[i];
-                A acc = partial.get(key);
-                A next =
-                    combineFn.addInput(
-                        acc == null ? combineFn.createAccumulator() : acc, pending.values[i]);
-                if (next != acc) {
-                  partial.put(key, next);
-                }
-              }
-              u.ok++;
-            }
-          }
-          if (reason != null) {
-            u.dead++;
-            u.deadBytes += rec.fullLength();
-            // the record as text in its own encoding, so that dead-letters.csv is UTF-8 like every
-            // output
-            String text =
-                rec.hasUnterminatedQuote() || rec.isTooLong()
-                    ? rec.text(TOO_LONG_KEEP_BYTES, dialect.charset())
-                    : rec.text(dialect.charset());
-            DeadLetter letter = new DeadLetter(path, rec.line(), reason, text);
-            if (u.deadFile != null) {
-              u.deadFile.write(letter);
-            } else {
-              deadOut.output(letter);
-            }
-          }
-        }
-        if (!chunk.toEnd() && reader.position() < chunk.end()) {
-          // the chunk was planned from the file's size: a file that ends early has shrunk since,
-          // and reading on would silently count fewer records (a compressed file's one chunk runs
-          // to the end of its text, whose length is unknown: its decompressor finds a truncation)
-          throw new EOFException(
-              path
-                  + " ended at byte "
-                  + reader.position()
-                  + ", before byte "
-                  + chunk.end()
-                  + " where the chunk was planned to end; the file shrank after the job planned its chunks");
-        }
-      }
-    }
-  }
-
-  /** What the chunks of one unit of work have found so far. */
-  static final class Unit<K, A> {
-    final Map<K, A> partial = new HashMap<>();
-    final DeadLetterFile deadFile;
-    long read;
-    long ok;
-    long dead;
-    long deadBytes;
-    long unterminated;
-
-    Unit(DeadLetterFile deadFile) {
-      this.deadFile = deadFile;
-    }
-  }
-
-  /** What a {@link RecordFn} emitted for the current record, kept until it returns. */
-  static final class Pending<K, V> implements RecordFn.Output<K, V> {
-    @SuppressWarnings("unchecked")
-    K[] keys = (K[]) new Object[4];
-
-    @SuppressWarnings("unchecked")
-    V[] values = (V[]) new Object[4];
-
-    int size;
-    String rejected;
-
-    void clear() {
-      size = 0;
-      rejected = null;
-    }
-
-    @Override
-    public void emit(K key, V value) {
-      if (size == keys.length) {
-        keys = Arrays.copyOf(keys, size * 2);
-        values = Arrays.copyOf(values, size * 2);
-      }
-      keys[size] = key;
-      values[size] = value;
-      size++;
-    }
-
-    @Override
-    public void reject(String reason) {
-      if (rejected == null) {
-        rejected = reason == null || reason.isEmpty() ? "rejected" : reason;
-      }
-    }
-  }
-
-  /**
-   * The failure of one chunk, named by its file, index and byte range, with the cause's type and
-   * message in its own message: the runners wrap it (and Flink may ship it as a serialized copy),
-   * and whoever reports the failure in one line finds everything in the innermost message. The
-   * cause is attached as a suppressed exception, so its stack trace still reaches the logs.
-   */
-  static IOException chunkFailure(CsvChunk chunk, Exception failure) {
-    // the record reader wraps its channel's IOException (e.g. a damaged compressed file)
-    Exception cause =
-        failure instanceof UncheckedIOException && failure.getCause() != null
-            ? (Exception) failure.getCause()
-            : failure;
-    String why =
-        cause.getMessage() == null || cause.getMessage().isBlank()
-            ? cause.getClass().getSimpleName()
-            : cause.getClass().getSimpleName()
-                + ": "
-                + cause.getMessage().strip().replace('\n', ' ');
-    IOException e =
-        new IOException(
-            "chunk "
-                + chunk.index()
-                + " of "
-                + chunk.file().path()
-                + " ("
-                + chunk.describeRange()
-                + "): "
-                + why);
-    e.addSuppressed(cause);
-    return e;
   }
 }
