@@ -158,7 +158,7 @@ final class Bench {
       for (int r = 0; r < repeats; r++) {
         for (String c : configs) {
           Path out = outDir.resolve(rows + "-" + c);
-          Launcher.deleteTree(out);
+          Staging.deleteTree(out);
           List<String> cmd = new ArrayList<>();
           int n = Integer.parseInt(c.substring(c.lastIndexOf('-') + 1));
           if (c.startsWith("groupby-baseline")) {

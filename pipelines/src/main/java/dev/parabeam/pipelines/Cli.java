@@ -74,7 +74,7 @@ public final class Cli {
               "error: "
                   + (e instanceof Failure
                       ? e.getMessage()
-                      : Launcher.firstLine(Launcher.rootMessage(e))));
+                      : Messages.firstLine(Messages.rootMessage(e))));
           return 1;
         });
     return cl;

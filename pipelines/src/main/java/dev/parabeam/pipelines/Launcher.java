@@ -5,37 +5,24 @@ import dev.parabeam.pipelines.cluster.FlinkMasterCheck;
 import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.engine.ChunkedCsv;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
-import org.apache.beam.runners.direct.DirectOptions;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
@@ -120,23 +107,23 @@ public final class Launcher {
       OptionsCheck.check(job.optionsClass(), args);
       o = PipelineOptionsFactory.fromArgs(args).withValidation().as(job.optionsClass());
       FileSystems.setDefaultPipelineOptions(o);
-      applyRunnerDefaults(o, args);
-      if (!given(args, "jobName")) {
+      RunnerDefaults.applyRunnerDefaults(o, args);
+      if (!RunnerDefaults.given(args, "jobName")) {
         // Beam's unique name (app-user-time-random) with the job's name in front, as a cluster
         // lists
         // it
         o.setJobName(job.name() + "-" + o.getJobName().replaceFirst("^[^-]*-", ""));
       }
       job.validate(o);
-      int parallelism = resolveParallelism(o);
+      int parallelism = RunnerDefaults.resolveParallelism(o);
       plan = JobPlan.make(o, job.requiredColumns(o), parallelism);
       // fail fast, before anything is written: no cluster, or too few free slots
       FlinkMasterCheck.requireSlots(o, parallelism);
     } catch (UsageException e) {
-      err.println("error: " + firstLine(e.getMessage()));
+      err.println("error: " + Messages.firstLine(e.getMessage()));
       return JobResult.exit(2);
     } catch (IllegalArgumentException e) {
-      err.println("error: " + firstLine(describeBadOption(job, args, e)));
+      err.println("error: " + Messages.firstLine(describeBadOption(job, args, e)));
       return JobResult.exit(2);
     }
 
@@ -145,20 +132,24 @@ public final class Launcher {
     boolean createdOutput;
     OutputLock lock;
     try {
-      createdOutput = createDirectory(plan.output);
+      createdOutput = Staging.createDirectory(plan.output);
       try {
         lock = OutputLock.acquire(plan.output, o.getOutput());
       } catch (IOException | RuntimeException e) {
         if (createdOutput) {
-          cleanUp(plan.output, null); // the directory this run created, and nothing else
+          Staging.cleanUp(plan.output, null); // the directory this run created, and nothing else
         }
         throw e;
       }
     } catch (UsageException e) {
-      err.println("error: " + firstLine(e.getMessage()));
+      err.println("error: " + Messages.firstLine(e.getMessage()));
       return JobResult.exit(2);
     } catch (IOException e) {
-      err.println("error: cannot use --output=" + o.getOutput() + ": " + firstLine(rootMessage(e)));
+      err.println(
+          "error: cannot use --output="
+              + o.getOutput()
+              + ": "
+              + Messages.firstLine(Messages.rootMessage(e)));
       return JobResult.exit(2);
     }
     try (lock) {
@@ -166,10 +157,10 @@ public final class Launcher {
         // another run may have published between the plan's check and the lock
         JobPlan.requireEmptyOrOverwrite(o, plan.output);
       } catch (UsageException e) {
-        err.println("error: " + firstLine(e.getMessage()));
+        err.println("error: " + Messages.firstLine(e.getMessage()));
         return JobResult.exit(2);
       }
-      removeLeftoverStaging(plan.output);
+      Staging.removeLeftoverStaging(plan.output);
       return runLocked(job, o, plan, createdOutput, t0, out, err);
     } catch (IOException e) {
       // only closing the lock (removing its file) can get here; the results are in place
@@ -177,7 +168,7 @@ public final class Launcher {
           "error: cannot remove "
               + plan.output.resolve(OutputLock.FILE_NAME)
               + ": "
-              + firstLine(rootMessage(e)));
+              + Messages.firstLine(Messages.rootMessage(e)));
       return JobResult.exit(1);
     }
   }
@@ -234,7 +225,7 @@ public final class Launcher {
         BigDecimal allowed = BigDecimal.valueOf(limit).multiply(BigDecimal.valueOf(read));
         if (BigDecimal.valueOf(dead).compareTo(allowed) > 0) {
           throw new DeadLetterLimitException(
-              deadLetterShare(dead, read)
+              RunReport.deadLetterShare(dead, read)
                   + ", more than --maxDeadLetterFraction="
                   + BigDecimal.valueOf(limit).stripTrailingZeros().toPlainString()
                   + " allows (at most "
@@ -253,7 +244,7 @@ public final class Launcher {
       summary.put("records_read", read);
       summary.put("records_ok", ok);
       summary.put("dead_letters", dead);
-      summary.put("dead_letter_fraction", fraction(dead, read));
+      summary.put("dead_letter_fraction", RunReport.fraction(dead, read));
       summary.put("dead_letter_bytes", deadBytes);
       long unterminated = counts.getOrDefault(UNTERMINATED_QUOTES, 0L);
       summary.put("unterminated_quotes", unterminated);
@@ -264,13 +255,13 @@ public final class Launcher {
       summary.put("record_boundaries", plan.chunksLocated ? "launcher" : "pipeline");
       summary.put("launcher_scan_seconds", seconds(launcherScanNanos));
       summary.put("pipeline_seconds", seconds(pipelineNanos));
-      publish(staging, plan.output);
+      Staging.publish(staging, plan.output);
       summary.put("wall_seconds", seconds(System.nanoTime() - t0));
       String json = Json.object(summary);
       Files.writeString(plan.output.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
       out.println(json);
       out.println("output: " + plan.output);
-      printPreview(plan.output.resolve(WriteChunkedOutputs.RESULTS_FILE), out);
+      RunReport.printPreview(plan.output.resolve(WriteChunkedOutputs.RESULTS_FILE), out);
       if (dead > 0) {
         out.println(
             String.format(
@@ -280,7 +271,7 @@ public final class Launcher {
                 plan.output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE)));
       }
       String warning =
-          deadLetterWarning(
+          RunReport.deadLetterWarning(
               dead,
               read,
               deadBytes,
@@ -302,12 +293,12 @@ public final class Launcher {
       }
       return JobResult.done(summary);
     } catch (DeadLetterLimitException e) {
-      cleanUp(staging, createdOutput ? plan.output : null);
+      Staging.cleanUp(staging, createdOutput ? plan.output : null);
       err.println("error: job failed: " + e.getMessage());
       return JobResult.exit(1);
     } catch (Exception e) {
-      cleanUp(staging, createdOutput ? plan.output : null);
-      err.println("error: job failed: " + firstLine(rootMessage(e)));
+      Staging.cleanUp(staging, createdOutput ? plan.output : null);
+      err.println("error: job failed: " + Messages.firstLine(Messages.rootMessage(e)));
       return JobResult.exit(1);
     }
   }
@@ -318,70 +309,6 @@ public final class Launcher {
 
     DeadLetterLimitException(String message) {
       super(message);
-    }
-  }
-
-  /**
-   * The warning line when dead letters are more than 1% of the records read, or their bytes more
-   * than 1% of the input bytes; null otherwise.
-   */
-  static String deadLetterWarning(
-      long dead, long read, long deadBytes, long inputBytes, Path deadLetters) {
-    boolean manyRecords = dead * 100 > read;
-    boolean manyBytes = deadBytes * 100 > inputBytes;
-    if (!manyRecords && !manyBytes) {
-      return null;
-    }
-    String bytes =
-        manyBytes
-            ? String.format(
-                Locale.ROOT,
-                ", %,d of %,d input bytes (%s)",
-                deadBytes,
-                inputBytes,
-                percent(deadBytes, inputBytes))
-            : "";
-    return "warning: " + deadLetterShare(dead, read) + bytes + "; see " + deadLetters;
-  }
-
-  /** "1,234 of 100,000 records (1.2%) are dead letters". */
-  static String deadLetterShare(long dead, long read) {
-    return String.format(Locale.ROOT, "%,d of %,d", dead, read)
-        + " records ("
-        + percent(dead, read)
-        + ") are dead letters";
-  }
-
-  /** dead / read to 6 places (0 when nothing was read), for summary.json. */
-  static BigDecimal fraction(long dead, long read) {
-    if (read == 0) {
-      return BigDecimal.ZERO;
-    }
-    return BigDecimal.valueOf(dead)
-        .divide(BigDecimal.valueOf(read), 6, RoundingMode.HALF_EVEN)
-        .stripTrailingZeros();
-  }
-
-  /**
-   * {@code part} as a percentage of {@code whole} with one decimal, or more where one would hide a
-   * part that is not zero or show exactly 1% (the warning's line) for a share that is not.
-   */
-  static String percent(long part, long whole) {
-    if (whole == 0) {
-      return "0%";
-    }
-    BigDecimal exact =
-        BigDecimal.valueOf(part)
-            .multiply(BigDecimal.valueOf(100))
-            .divide(BigDecimal.valueOf(whole), MathContext.DECIMAL64);
-    for (int scale = 1; ; scale++) {
-      BigDecimal shown = exact.setScale(scale, RoundingMode.HALF_UP);
-      boolean misleading =
-          (part != 0 && shown.signum() == 0)
-              || (shown.compareTo(BigDecimal.ONE) == 0 && exact.compareTo(BigDecimal.ONE) != 0);
-      if (!misleading || scale >= 8) {
-        return shown.stripTrailingZeros().toPlainString() + "%";
-      }
     }
   }
 
@@ -397,58 +324,10 @@ public final class Launcher {
       try {
         PipelineOptionsFactory.fromArgs(a).as(job.optionsClass());
       } catch (IllegalArgumentException single) {
-        return a + ": " + firstLine(single.getMessage());
+        return a + ": " + Messages.firstLine(single.getMessage());
       }
     }
     return msg;
-  }
-
-  /**
-   * Runner settings the job chooses unless the command line gives them.
-   *
-   * <p>The DirectRunner's immutability and encodability checks encode and compare every element at
-   * every step. They exist to catch DoFns that mutate their inputs or hold unencodable values,
-   * which the transforms' tests (TestPipeline, checks on) already cover; in a job they only cost
-   * time: each chunk report holds the chunk's statistics for every key (about 15 ms per report of
-   * 1,000 keys, measured). The job turns them off.
-   *
-   * <p>The Flink runner, unless {@code --fasterCopy} is set, deep-copies every element between
-   * chained operators by encoding and decoding it with its coder (and warns about it on every run).
-   * The copy only protects against DoFns that mutate their inputs or outputs, which the same tests
-   * rule out, so the job sets {@code fasterCopy} (on 100,000 records it made no measurable
-   * difference to the run time; the job's elements are few: chunks and one report per chunk).
-   */
-  static void applyRunnerDefaults(PipelineOptions o, String[] args) {
-    DirectOptions d = o.as(DirectOptions.class);
-    if (!given(args, "enforceImmutability")) {
-      d.setEnforceImmutability(false);
-    }
-    if (!given(args, "enforceEncodability")) {
-      d.setEnforceEncodability(false);
-    }
-    if (!given(args, "fasterCopy")) {
-      o.as(FlinkPipelineOptions.class).setFasterCopy(true);
-    }
-  }
-
-  private static boolean given(String[] args, String option) {
-    String flag = "--" + option;
-    return Arrays.stream(args).anyMatch(a -> a.equals(flag) || a.startsWith(flag + "="));
-  }
-
-  static int resolveParallelism(PipelineOptions o) {
-    String runner = o.getRunner().getSimpleName();
-    if (runner.startsWith("Flink")) {
-      FlinkPipelineOptions f = o.as(FlinkPipelineOptions.class);
-      if (f.getParallelism() == null || f.getParallelism() <= 0) {
-        f.setParallelism(Runtime.getRuntime().availableProcessors());
-      }
-      return f.getParallelism();
-    }
-    if (runner.equals("DirectRunner")) {
-      return o.as(DirectOptions.class).getTargetParallelism();
-    }
-    return Runtime.getRuntime().availableProcessors();
   }
 
   private static Map<String, Long> readCounts(Path file) throws IOException {
@@ -461,139 +340,6 @@ public final class Launcher {
       m.put(k, Long.parseLong(props.getProperty(k)));
     }
     return m;
-  }
-
-  /**
-   * Moves staged results into the output directory, replacing earlier results, then drops staging.
-   */
-  private static void publish(Path staging, Path output) throws IOException {
-    // earlier results of ours go; anything else a user keeps there stays
-    try (DirectoryStream<Path> ds =
-        Files.newDirectoryStream(output, DEAD_LETTERS_PREFIX + "*.csv")) {
-      for (Path old : ds) {
-        Files.delete(old);
-      }
-    }
-    Files.deleteIfExists(output.resolve(SUMMARY));
-    Files.move(
-        staging.resolve(RESULTS), output.resolve(RESULTS), StandardCopyOption.REPLACE_EXISTING);
-    Files.move(
-        staging.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE),
-        output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE),
-        StandardCopyOption.REPLACE_EXISTING);
-    deleteTree(staging);
-  }
-
-  /**
-   * Creates {@code dir} (and its parents); returns whether this call created {@code dir} itself.
-   */
-  private static boolean createDirectory(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return false;
-    }
-    if (dir.getParent() != null) {
-      Files.createDirectories(dir.getParent());
-    }
-    try {
-      Files.createDirectory(dir);
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      if (Files.isDirectory(dir)) {
-        return false;
-      }
-      throw e;
-    }
-  }
-
-  /**
-   * Removes the staging directories of earlier runs that did not finish (killed, or the machine
-   * went down): whoever holds the lock is the only live run of this output directory. Best effort:
-   * one that cannot be removed is left, and is ignored like the others.
-   */
-  static void removeLeftoverStaging(Path output) {
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(output, STAGING_PREFIX + "*")) {
-      for (Path leftover : ds) {
-        try {
-          deleteTree(leftover);
-        } catch (IOException ignored) {
-          // best effort, see above
-        }
-      }
-    } catch (IOException ignored) {
-      // best effort, see above
-    }
-  }
-
-  private static void cleanUp(Path staging, Path createdOutput) {
-    try {
-      deleteTree(staging);
-      if (createdOutput != null) {
-        deleteTree(createdOutput);
-      }
-    } catch (IOException ignored) {
-      // best effort: the error about the run itself matters more
-    }
-  }
-
-  /** Deletes a directory and everything under it; nothing if it does not exist. */
-  public static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  static String rootMessage(Throwable e) {
-    Throwable t = e;
-    String msg = null;
-    while (t != null) {
-      if (t.getMessage() != null && !t.getMessage().isBlank()) {
-        msg = t.getClass().getSimpleName() + ": " + t.getMessage();
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-      t = t.getCause();
-    }
-    return msg == null ? e.getClass().getName() : msg;
-  }
-
-  /** The first line of a message, trimmed; "unknown error" for none. */
-  public static String firstLine(String s) {
-    if (s == null) {
-      return "unknown error";
-    }
-    int i = s.indexOf('\n');
-    return (i < 0 ? s : s.substring(0, i)).trim();
-  }
-
-  /** How many rows of results.csv a run shows after it (the header and the first rows). */
-  static final int PREVIEW_ROWS = 5;
-
-  /**
-   * The header and first {@link #PREVIEW_ROWS} lines of {@code results}, and how many there are.
-   */
-  static void printPreview(Path results, PrintStream out) throws IOException {
-    List<String> head = new ArrayList<>();
-    long lines = 0;
-    try (BufferedReader r = Files.newBufferedReader(results, StandardCharsets.UTF_8)) {
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        if (head.size() <= PREVIEW_ROWS) {
-          head.add(line);
-        }
-        lines++;
-      }
-    }
-    long rows = Math.max(0, lines - 1);
-    out.println(String.format(Locale.ROOT, "results.csv (%,d row%s):", rows, rows == 1 ? "" : "s"));
-    head.forEach(l -> out.println("  " + l));
-    if (rows > PREVIEW_ROWS) {
-      out.println("  ...");
-    }
   }
 
   static double seconds(long nanos) {

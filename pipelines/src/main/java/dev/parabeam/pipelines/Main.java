@@ -132,7 +132,7 @@ public final class Main {
       System.err.println("error: " + e.getMessage());
       return 2;
     } catch (Exception e) {
-      System.err.println("error: " + Launcher.firstLine(Launcher.rootMessage(e)));
+      System.err.println("error: " + Messages.firstLine(Messages.rootMessage(e)));
       return 1;
     }
   }

@@ -548,7 +548,7 @@ public class AggregateJobTest {
   public void runnerDefaultsApplyOnlyWhereTheCommandLineIsSilent() {
     String[] base = {"--input=x.csv", "--keyColumn=k", "--valueColumn=v", "--output=o"};
     AggregateOptions quiet = options(base);
-    Launcher.applyRunnerDefaults(quiet, base);
+    RunnerDefaults.applyRunnerDefaults(quiet, base);
     assertThat(quiet.as(DirectOptions.class).isEnforceImmutability(), is(false));
     assertThat(quiet.as(DirectOptions.class).isEnforceEncodability(), is(false));
     assertThat(quiet.as(FlinkPipelineOptions.class).getFasterCopy(), is(true));
@@ -560,7 +560,7 @@ public class AggregateJobTest {
                     "--enforceImmutability=true", "--enforceEncodability", "--fasterCopy=false"))
             .toArray(String[]::new);
     AggregateOptions loud = options(given);
-    Launcher.applyRunnerDefaults(loud, given);
+    RunnerDefaults.applyRunnerDefaults(loud, given);
     assertThat(loud.as(DirectOptions.class).isEnforceImmutability(), is(true));
     assertThat(loud.as(DirectOptions.class).isEnforceEncodability(), is(true));
     assertThat(loud.as(FlinkPipelineOptions.class).getFasterCopy(), is(false));

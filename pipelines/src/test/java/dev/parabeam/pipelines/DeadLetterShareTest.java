@@ -84,22 +84,22 @@ public class DeadLetterShareTest {
   public void warningLine() {
     Path f = Paths.get("/o/dead-letters.csv");
     assertThat(
-        Launcher.deadLetterWarning(1234, 100_000, 0, 5_000_000, f),
+        RunReport.deadLetterWarning(1234, 100_000, 0, 5_000_000, f),
         equalTo(
             "warning: 1,234 of 100,000 records (1.2%) are dead letters; see /o/dead-letters.csv"));
-    assertThat(Launcher.deadLetterWarning(1000, 100_000, 0, 5_000_000, f), nullValue());
+    assertThat(RunReport.deadLetterWarning(1000, 100_000, 0, 5_000_000, f), nullValue());
     assertThat(
-        Launcher.deadLetterWarning(1001, 100_000, 0, 5_000_000, f),
+        RunReport.deadLetterWarning(1001, 100_000, 0, 5_000_000, f),
         equalTo(
             "warning: 1,001 of 100,000 records (1.001%) are dead letters; see /o/dead-letters.csv"));
     // few records but long ones: their bytes are more than 1% of the input
     assertThat(
-        Launcher.deadLetterWarning(3, 100_000, 60_000, 5_000_000, f),
+        RunReport.deadLetterWarning(3, 100_000, 60_000, 5_000_000, f),
         equalTo(
             "warning: 3 of 100,000 records (0.003%) are dead letters, 60,000 of 5,000,000 input bytes (1.2%);"
                 + " see /o/dead-letters.csv"));
-    assertThat(Launcher.deadLetterWarning(3, 100_000, 50_000, 5_000_000, f), nullValue());
-    assertThat(Launcher.deadLetterWarning(0, 0, 0, 4, f), nullValue());
+    assertThat(RunReport.deadLetterWarning(3, 100_000, 50_000, 5_000_000, f), nullValue());
+    assertThat(RunReport.deadLetterWarning(0, 0, 0, 4, f), nullValue());
   }
 
   @Test

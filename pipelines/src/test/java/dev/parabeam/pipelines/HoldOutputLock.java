@@ -33,7 +33,7 @@ public final class HoldOutputLock {
       while (System.in.read() >= 0) {
         // hold until stdin closes
       }
-      Launcher.deleteTree(staging);
+      Staging.deleteTree(staging);
     }
   }
 }

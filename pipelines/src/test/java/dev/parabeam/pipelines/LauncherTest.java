@@ -29,7 +29,7 @@ public class LauncherTest {
     }
     Files.writeString(results, csv);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    Launcher.printPreview(results, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    RunReport.printPreview(results, new PrintStream(bytes, true, StandardCharsets.UTF_8));
     assertThat(
         bytes.toString(StandardCharsets.UTF_8),
         equalTo(
@@ -37,7 +37,7 @@ public class LauncherTest {
 
     Files.writeString(results, "key,count\nonly,1\n");
     bytes.reset();
-    Launcher.printPreview(results, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    RunReport.printPreview(results, new PrintStream(bytes, true, StandardCharsets.UTF_8));
     assertThat(
         bytes.toString(StandardCharsets.UTF_8),
         equalTo("results.csv (1 row):\n  key,count\n  only,1\n"));

@@ -1,34 +1,27 @@
 package dev.parabeam.pipelines.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parabeam.pipelines.Launcher;
-import java.io.File;
+import dev.parabeam.pipelines.Staging;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -43,6 +36,12 @@ import java.util.stream.Stream;
  * by default {@code <repo>/build/flink-cluster}): {@code conf/}, {@code pids/}, {@code tmp/}
  * (Flink's {@code io.tmp.dirs}, blobs, web uploads) and {@code log/}. {@link #start} wipes the
  * directory first; {@link #stop} wipes it again but keeps {@code log/}.
+ *
+ * <p>Its parts live apart: {@link FlinkConfig} (configuration files, Flink's resource parameters),
+ * {@link ClusterProcesses} (launching daemons, pid files, liveness, termination), {@link FlinkRest}
+ * (the REST API) and {@link ClusterStatus} (what status and jobs print). What stays here, a little
+ * over 300 lines, is the lifecycle itself: start (with the clean-up when a daemon fails to come
+ * up), add a TaskManager, stop, and the working directory's state.
  */
 public final class LocalFlinkCluster {
   public static final String HOST = "127.0.0.1";
@@ -53,38 +52,19 @@ public final class LocalFlinkCluster {
   static final String STATE = "cluster.properties";
   static final String JOBMANAGER = "jobmanager";
   static final String TASKMANAGER = "taskmanager";
-  private static final String RESULT_PREFIX = "BASH_JAVA_UTILS_EXEC_RESULT:";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
-  /**
-   * What flink-dist's config.yaml passes to every Flink JVM on Java 17 (Kryo and friends need
-   * them).
-   */
-  private static final List<String> JAVA17_OPTS =
-      List.of(
-          "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
-          "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
-          "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
-          "--add-opens=java.base/java.lang=ALL-UNNAMED",
-          "--add-opens=java.base/java.net=ALL-UNNAMED",
-          "--add-opens=java.base/java.io=ALL-UNNAMED",
-          "--add-opens=java.base/java.nio=ALL-UNNAMED",
-          "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-          "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-          "--add-opens=java.base/java.text=ALL-UNNAMED",
-          "--add-opens=java.base/java.time=ALL-UNNAMED",
-          "--add-opens=java.base/java.util=ALL-UNNAMED",
-          "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-          "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-          "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
-
   private final Path dir;
   private final Path lib;
+  private final FlinkConfig config;
+  private final ClusterProcesses processes;
 
   public LocalFlinkCluster(Path dir, Path lib) {
     this.dir = dir.toAbsolutePath().normalize();
     this.lib = lib.toAbsolutePath().normalize();
+    this.config = new FlinkConfig(this.dir, this.lib);
+    this.processes = new ClusterProcesses(this.dir, this.lib);
   }
 
   /** The cluster of a repository checkout: working directory {@code <repo>/build/flink-cluster}. */
@@ -220,9 +200,9 @@ public final class LocalFlinkCluster {
     try (Writer w = Files.newBufferedWriter(dir.resolve(STATE), StandardCharsets.UTF_8)) {
       st.store(w, "local Flink cluster");
     }
-    writeConfig(slots, restPort, rpcPort);
+    config.write(slots, restPort, rpcPort);
 
-    List<String[]> jmParams = resourceParams("GET_JM_RESOURCE_PARAMS");
+    List<String[]> jmParams = config.resourceParams("GET_JM_RESOURCE_PARAMS");
     List<String> jmArgs =
         new ArrayList<>(List.of("--configDir", conf().toString(), "--executionMode", "cluster"));
     jmArgs.addAll(Arrays.asList(jmParams.get(1)));
@@ -230,7 +210,7 @@ public final class LocalFlinkCluster {
     try {
       started.put(
           JOBMANAGER,
-          launch(
+          processes.launch(
               JOBMANAGER,
               "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
               Arrays.asList(jmParams.get(0)),
@@ -303,12 +283,12 @@ public final class LocalFlinkCluster {
   }
 
   private Process launchTaskManager(String name) throws IOException, InterruptedException {
-    List<String[]> tmParams = resourceParams("GET_TM_RESOURCE_PARAMS");
+    List<String[]> tmParams = config.resourceParams("GET_TM_RESOURCE_PARAMS");
     List<String> tmArgs = new ArrayList<>(List.of("--configDir", conf().toString()));
     tmArgs.addAll(Arrays.asList(tmParams.get(1)));
     // a known resource id lets us see this very TaskManager register in /taskmanagers
     tmArgs.addAll(List.of("-D", "taskmanager.resource-id=" + name));
-    return launch(
+    return processes.launch(
         name,
         "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
         Arrays.asList(tmParams.get(0)),
@@ -362,155 +342,12 @@ public final class LocalFlinkCluster {
     return false;
   }
 
-  private void writeConfig(int slots, int restPort, int rpcPort) throws IOException {
-    Map<String, String> c = new LinkedHashMap<>();
-    c.put("jobmanager.rpc.address", HOST);
-    c.put("jobmanager.rpc.port", Integer.toString(rpcPort));
-    c.put("jobmanager.bind-host", HOST);
-    c.put("jobmanager.memory.process.size", "1024m");
-    c.put("taskmanager.host", HOST);
-    c.put("taskmanager.bind-host", HOST);
-    c.put("taskmanager.memory.process.size", "2048m");
-    c.put("taskmanager.numberOfTaskSlots", Integer.toString(slots));
-    c.put("taskmanager.network.sort-shuffle.min-buffers", "64");
-    c.put("rest.address", HOST);
-    c.put("rest.bind-address", HOST);
-    c.put("rest.port", Integer.toString(restPort));
-    c.put("parallelism.default", "1");
-    // a batch job survives a lost TaskManager only through a restart strategy (Beam's
-    // --numberOfExecutionRetries is ignored for batch); short heartbeats notice the loss quickly
-    c.put("restart-strategy.type", "fixed-delay");
-    c.put("restart-strategy.fixed-delay.attempts", "10");
-    c.put("restart-strategy.fixed-delay.delay", "2 s");
-    c.put("heartbeat.interval", "1000");
-    c.put("heartbeat.timeout", "5000");
-    // every file the daemons write stays under this directory
-    c.put("io.tmp.dirs", quote(tmp().toString()));
-    c.put("blob.storage.directory", quote(tmp().resolve("blob").toString()));
-    c.put("web.tmpdir", quote(tmp().resolve("web").toString()));
-    c.put("process.working-dir", quote(tmp().resolve("work").toString()));
-    c.put("env.java.opts.all", quote(String.join(" ", JAVA17_OPTS)));
-    StringBuilder sb =
-        new StringBuilder(
-            "# written by ./run.sh cluster start; everything binds to " + HOST + "\n");
-    c.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
-    Files.writeString(conf().resolve("config.yaml"), sb.toString(), StandardCharsets.UTF_8);
-
-    String log4j =
-        String.join(
-            "\n",
-            "monitorInterval = 30",
-            "rootLogger.level = INFO",
-            "rootLogger.appenderRef.file.ref = MainAppender",
-            "logger.pekko.name = org.apache.pekko",
-            "logger.pekko.level = INFO",
-            "logger.netty.name = org.jboss.netty.channel.DefaultChannelPipeline",
-            "logger.netty.level = OFF",
-            "appender.main.name = MainAppender",
-            "appender.main.type = File",
-            "appender.main.append = true",
-            "appender.main.fileName = ${sys:log.file}",
-            "appender.main.layout.type = PatternLayout",
-            "appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
-            "");
-    Files.writeString(conf().resolve("log4j.properties"), log4j, StandardCharsets.UTF_8);
-  }
-
-  private static String quote(String s) {
-    return "'" + s.replace("'", "''") + "'";
-  }
-
-  /** Runs Flink's BashJavaUtils: [0] JVM flags, [1] dynamic properties (-D k=v ...). */
-  private List<String[]> resourceParams(String command) throws IOException, InterruptedException {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(javaBin(), "-Dlog.file=" + logDir().resolve("bash-java-utils.log")));
-    cmd.add("-Dlog4j.configurationFile=" + conf().resolve("log4j.properties").toUri());
-    cmd.addAll(
-        List.of(
-            "-cp",
-            lib + File.separator + "*",
-            "org.apache.flink.runtime.util.bash.BashJavaUtils",
-            command));
-    cmd.addAll(List.of("--configDir", conf().toString()));
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .start();
-    String output;
-    try (InputStream in = p.getInputStream()) {
-      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      p.destroyForcibly();
-      throw new ClusterException(
-          "Flink's BashJavaUtils "
-              + command
-              + " failed: "
-              + Launcher.firstLine(output.strip())
-              + " (config "
-              + conf().resolve("config.yaml")
-              + ")");
-    }
-    List<String> results =
-        output
-            .lines()
-            .filter(l -> l.startsWith(RESULT_PREFIX))
-            .map(l -> l.substring(RESULT_PREFIX.length()).trim())
-            .collect(Collectors.toList());
-    if (results.size() < 2) {
-      throw new ClusterException(
-          "Flink's BashJavaUtils "
-              + command
-              + " printed no resource parameters: "
-              + Launcher.firstLine(output.strip()));
-    }
-    String jvm = results.get(results.size() - 2);
-    String dyn = results.get(results.size() - 1);
-    return List.of(split(jvm), split(dyn));
-  }
-
-  private static String[] split(String s) {
-    return s.isBlank() ? new String[0] : s.trim().split("\\s+");
-  }
-
-  private Process launch(String name, String mainClass, List<String> jvmFlags, List<String> args)
-      throws IOException {
-    List<String> cmd = new ArrayList<>();
-    Path setsid = Paths.get("/usr/bin/setsid");
-    if (Files.isExecutable(setsid)) {
-      cmd.add(
-          setsid
-              .toString()); // own session: a Ctrl-C or hang-up of the starting shell does not reach
-      // the daemon
-    }
-    cmd.add(javaBin());
-    cmd.addAll(jvmFlags);
-    cmd.addAll(JAVA17_OPTS);
-    cmd.add("-Dparabeam.flink.cluster=" + dir); // marks the process as ours (see isOurs)
-    cmd.add("-Dlog.file=" + logDir().resolve(name + ".log"));
-    cmd.add("-Dlog4j.configuration=" + conf().resolve("log4j.properties").toUri());
-    cmd.add("-Dlog4j.configurationFile=" + conf().resolve("log4j.properties").toUri());
-    cmd.add("-Djava.io.tmpdir=" + tmp());
-    cmd.addAll(List.of("-cp", lib + File.separator + "*", mainClass));
-    cmd.addAll(args);
-    Files.writeString(
-        logDir().resolve(name + ".cmd"), String.join(" ", cmd) + "\n", StandardCharsets.UTF_8);
-    Process p =
-        new ProcessBuilder(cmd)
-            .directory(dir.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectErrorStream(true)
-            .redirectOutput(
-                ProcessBuilder.Redirect.appendTo(logDir().resolve(name + ".out").toFile()))
-            .start();
-    Files.writeString(pidDir().resolve(name + ".pid"), p.pid() + "\n", StandardCharsets.UTF_8);
-    return p;
-  }
-
-  private static String javaBin() {
-    return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+  /**
+   * Live processes of this cluster by role ({@code jobmanager}, {@code taskmanager-N}), from the
+   * pid files.
+   */
+  public Map<String, ProcessHandle> liveProcesses() {
+    return processes.live();
   }
 
   private void requireLib() {
@@ -546,28 +383,7 @@ public final class LocalFlinkCluster {
       out.println("no Flink cluster running from " + dir);
       return;
     }
-    for (ProcessHandle h : live.values()) {
-      h.destroy();
-    }
-    long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-    List<String> forced = new ArrayList<>();
-    for (Map.Entry<String, ProcessHandle> e : live.entrySet()) {
-      long left = Math.max(1, deadline - System.nanoTime());
-      if (!waitExit(e.getValue(), left)) {
-        forced.add(e.getKey());
-        e.getValue().destroyForcibly();
-      }
-    }
-    for (Map.Entry<String, ProcessHandle> e : live.entrySet()) {
-      if (!waitExit(e.getValue(), TimeUnit.SECONDS.toNanos(10))) {
-        throw new ClusterException(
-            "the "
-                + e.getKey()
-                + " (pid "
-                + e.getValue().pid()
-                + ") does not exit even after SIGKILL");
-      }
-    }
+    List<String> forced = ClusterProcesses.terminate(live, STOP_TIMEOUT);
     wipe(true);
     out.println(
         "stopped "
@@ -592,17 +408,6 @@ public final class LocalFlinkCluster {
     }
   }
 
-  private static boolean waitExit(ProcessHandle h, long nanos) throws InterruptedException {
-    try {
-      h.onExit().get(nanos, TimeUnit.NANOSECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return !h.isAlive();
-    } catch (ExecutionException e) {
-      return !h.isAlive();
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
   // REST and process bookkeeping
 
@@ -620,49 +425,6 @@ public final class LocalFlinkCluster {
   public Optional<JsonNode> get(String path) {
     int port = restPort();
     return port < 0 ? Optional.empty() : get(port, path);
-  }
-
-  /**
-   * Live processes of this cluster by role ({@code jobmanager}, {@code taskmanager-N}), from the
-   * pid files.
-   */
-  public Map<String, ProcessHandle> liveProcesses() {
-    Map<String, ProcessHandle> m = new LinkedHashMap<>();
-    if (!Files.isDirectory(pidDir())) {
-      return m;
-    }
-    List<Path> files = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(pidDir(), "*.pid")) {
-      ds.forEach(files::add);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    files.sort(Comparator.comparing(p -> p.getFileName().toString()));
-    for (Path f : files) {
-      String name = f.getFileName().toString().replaceFirst("\\.pid$", "");
-      try {
-        long pid = Long.parseLong(Files.readString(f).trim());
-        ProcessHandle.of(pid)
-            .filter(ProcessHandle::isAlive)
-            .filter(this::isOurs)
-            .ifPresent(h -> m.put(name, h));
-      } catch (IOException | NumberFormatException e) {
-        // a half-written pid file: nothing we started
-      }
-    }
-    return m;
-  }
-
-  /**
-   * A recorded pid is ours only if its command line names this working directory (pids get reused).
-   */
-  private boolean isOurs(ProcessHandle h) {
-    Optional<String> cmd = h.info().commandLine();
-    if (cmd.isEmpty()) {
-      Optional<String[]> args = h.info().arguments();
-      cmd = args.map(a -> String.join(" ", a));
-    }
-    return cmd.map(c -> c.contains("-Dparabeam.flink.cluster=" + dir)).orElse(false);
   }
 
   private Properties state() {
@@ -700,7 +462,7 @@ public final class LocalFlinkCluster {
         if ((keepLogs && n.equals("log")) || n.equals(MARKER)) {
           continue;
         }
-        Launcher.deleteTree(p);
+        Staging.deleteTree(p);
       }
     }
   }

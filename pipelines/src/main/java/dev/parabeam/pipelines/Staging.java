@@ -1,0 +1,106 @@
+package dev.parabeam.pipelines;
+
+import dev.parabeam.transforms.engine.WriteChunkedOutputs;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A run's results are written into a staging directory inside the output directory and published
+ * (moved into place) only when the run succeeded; a failed or killed run leaves nothing partial.
+ */
+public final class Staging {
+  private Staging() {}
+
+  /**
+   * Moves staged results into the output directory, replacing earlier results, then drops staging.
+   */
+  static void publish(Path staging, Path output) throws IOException {
+    // earlier results of ours go; anything else a user keeps there stays
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(output, Launcher.DEAD_LETTERS_PREFIX + "*.csv")) {
+      for (Path old : ds) {
+        Files.delete(old);
+      }
+    }
+    Files.deleteIfExists(output.resolve(Launcher.SUMMARY));
+    Files.move(
+        staging.resolve(Launcher.RESULTS),
+        output.resolve(Launcher.RESULTS),
+        StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        staging.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE),
+        output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE),
+        StandardCopyOption.REPLACE_EXISTING);
+    deleteTree(staging);
+  }
+
+  /**
+   * Creates {@code dir} (and its parents); returns whether this call created {@code dir} itself.
+   */
+  static boolean createDirectory(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return false;
+    }
+    if (dir.getParent() != null) {
+      Files.createDirectories(dir.getParent());
+    }
+    try {
+      Files.createDirectory(dir);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      if (Files.isDirectory(dir)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Removes the staging directories of earlier runs that did not finish (killed, or the machine
+   * went down): whoever holds the lock is the only live run of this output directory. Best effort:
+   * one that cannot be removed is left, and is ignored like the others.
+   */
+  static void removeLeftoverStaging(Path output) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(output, Launcher.STAGING_PREFIX + "*")) {
+      for (Path leftover : ds) {
+        try {
+          deleteTree(leftover);
+        } catch (IOException ignored) {
+          // best effort, see above
+        }
+      }
+    } catch (IOException ignored) {
+      // best effort, see above
+    }
+  }
+
+  static void cleanUp(Path staging, Path createdOutput) {
+    try {
+      deleteTree(staging);
+      if (createdOutput != null) {
+        deleteTree(createdOutput);
+      }
+    } catch (IOException ignored) {
+      // best effort: the error about the run itself matters more
+    }
+  }
+
+  /** Deletes a directory and everything under it; nothing if it does not exist. */
+  public static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
