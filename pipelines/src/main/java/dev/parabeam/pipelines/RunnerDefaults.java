@@ -15,14 +15,14 @@ final class RunnerDefaults {
    * <p>The DirectRunner's immutability and encodability checks encode and compare every element at
    * every step. They exist to catch DoFns that mutate their inputs or hold unencodable values,
    * which the transforms' tests (TestPipeline, checks on) already cover; in a job they only cost
-   * time: each chunk report holds the chunk's statistics for every key (about 15 ms per report of
-   * 1,000 keys, measured). The job turns them off.
+   * time: each chunk report holds the chunk's statistics for every key, so checking one is costly
+   * (the figure is in docs/performance.md). The job turns them off.
    *
    * <p>The Flink runner, unless {@code --fasterCopy} is set, deep-copies every element between
    * chained operators by encoding and decoding it with its coder (and warns about it on every run).
    * The copy only protects against DoFns that mutate their inputs or outputs, which the same tests
-   * rule out, so the job sets {@code fasterCopy} (on 100,000 records it made no measurable
-   * difference to the run time; the job's elements are few: chunks and one report per chunk).
+   * rule out, so the job sets {@code fasterCopy} (the job's elements are few: chunks and one report
+   * per chunk; its measured effect on the run time is in docs/performance.md).
    */
   static void applyRunnerDefaults(PipelineOptions o, String[] args) {
     DirectOptions d = o.as(DirectOptions.class);

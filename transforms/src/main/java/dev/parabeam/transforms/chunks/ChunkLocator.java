@@ -65,8 +65,9 @@ public final class ChunkLocator {
    * Like {@link #scanAndLocate}, but moves the boundaries inside each file so that its chunks hold
    * equal numbers of lines (to within 1/2048 of the file's lines) rather than equal numbers of
    * bytes; each file keeps its number of chunks. When the work per record outweighs the parsing, as
-   * it usually does, equal records mean equal work: byte ranges of generated data with growing ids,
-   * for example, differ by 1% in records. A file too small to cut that way keeps its byte ranges.
+   * it usually does, equal records mean equal work: equal byte ranges of generated data with
+   * growing ids, for example, do not hold equal numbers of records (see docs/parallelism.md). A
+   * file too small to cut that way keeps its byte ranges.
    */
   public static List<CsvChunk> scanAndBalanceByLines(List<CsvChunk> chunks, CsvDialect dialect)
       throws IOException {

@@ -23,13 +23,14 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  *
  * <p>Why: a chunked job pre-aggregates per key inside every unit of work and ships the accumulators
  * to one merge. With thousands of keys of a few hundred values each, Beam's sketch holds every
- * value as a boxed {@code Double} in lists, and its coder writes them one by one: in a 10M-row
- * {@code groupby} (10,000 keys) encoding, copying, decoding and merging those sketches took longer
- * than reading the file. Here a key's first {@link #BUFFERED} values stay in an array (8 bytes
- * each, encoded in one block, merged by appending), and only a key that outgrows it turns into the
- * sketch, fed the buffered values in the order they came. {@link #extractOutput} of a small
- * accumulator feeds its values to a fresh sketch in order, so the quantiles are always Beam's:
- * exact (nearest rank) while the sketch is exact, within {@code EPSILON * n} ranks after that.
+ * value as a boxed {@code Double} in lists, and its coder writes them one by one, so in a {@code
+ * groupby} with many keys encoding, copying, decoding and merging those sketches took longer than
+ * reading the input (figures in docs/performance.md). Here a key's first {@link #BUFFERED} values
+ * stay in an array (8 bytes each, encoded in one block, merged by appending), and only a key that
+ * outgrows it turns into the sketch, fed the buffered values in the order they came. {@link
+ * #extractOutput} of a small accumulator feeds its values to a fresh sketch in order, so the
+ * quantiles are always Beam's: exact (nearest rank) while the sketch is exact, within {@code
+ * EPSILON * n} ranks after that.
  *
  * <p>Memory per key: at most {@code 8 * BUFFERED} bytes (128 KiB) buffered, then the sketch's own
  * bound (21 buffers of 953 values at this epsilon).
