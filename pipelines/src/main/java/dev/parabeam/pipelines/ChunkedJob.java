@@ -1,35 +1,27 @@
 package dev.parabeam.pipelines;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 
 /**
  * A chunked CSV job as the {@link Launcher} runs it: its name and options, the columns it needs,
- * and its pipeline. Everything else every job needs (parsing and checking the options, planning and
- * locating chunks, the output lock, staging and publishing only on success, the count check, {@code
- * summary.json}, runner defaults such as Flink's worker keys) is the launcher's.
+ * and its pipeline; the rest of its run is {@link ChunkedRun}. Everything else every job needs
+ * (parsing and checking the options, planning and locating chunks, the output lock, staging and
+ * publishing only on success, the count check, {@code summary.json}, runner defaults such as
+ * Flink's worker keys) is the launcher's.
  *
  * @param <O> the job's options
  */
-public interface ChunkedJob<O extends ChunkedJobOptions> {
-  /** The command name, as typed after {@code run.sh}. */
-  String name();
-
-  /** One line for the command list. */
-  String summary();
-
-  /** The job's options interface. */
-  Class<O> optionsClass();
-
-  /** The usage line of {@code --help}, without "usage: run.sh ". */
-  String usage();
-
-  /**
-   * Checks what Beam's option validation does not (a list that does not parse, a bad number);
-   * throws {@link UsageException} with a message for the user. Runs before anything is read.
-   */
-  default void validate(O options) {}
+public interface ChunkedJob<O extends ChunkedJobOptions> extends Job<O> {
+  /** The run's plan: files, headers with the job's columns, chunks (misuse: UsageException). */
+  @Override
+  default Job.Run prepare(O options, int parallelism, Path output) throws IOException {
+    return new ChunkedRun<>(
+        this, options, JobPlan.make(options, requiredColumns(options), parallelism, output));
+  }
 
   /**
    * Fields of the job's own for {@code summary.json} (after the counts), e.g. its simulated work.

@@ -2,35 +2,19 @@ package dev.parabeam.pipelines;
 
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /**
- * Options every chunked CSV job has: input, output, dialect, limits and chunking. A job's own
- * options extend this interface. Runner options (--runner, --targetParallelism, --parallelism, …)
- * apply too.
+ * Options every chunked CSV job has: input, dialect, limits and chunking (and, as every job, the
+ * output: {@link JobOptions}). A job's own options extend this interface. Runner options (--runner,
+ * --targetParallelism, --parallelism, …) apply too.
  */
-public interface ChunkedJobOptions extends PipelineOptions {
+public interface ChunkedJobOptions extends JobOptions {
   @Description("Input CSV file or glob (e.g. data/*.csv). Every file starts with a header line.")
   @Validation.Required
   String getInput();
 
   void setInput(String value);
-
-  @Description(
-      "Output directory for results.csv, dead-letters.csv and summary.json. Must be empty or absent "
-          + "(what a killed run left there does not count). One run at a time: .parabeam.lock.")
-  @Validation.Required
-  String getOutput();
-
-  void setOutput(String value);
-
-  @Description(
-      "Replace results of an earlier run in a non-empty output directory. Input files can never be inside it.")
-  @Default.Boolean(false)
-  Boolean getOverwrite();
-
-  void setOverwrite(Boolean value);
 
   @Description("Field separator: one ASCII character.")
   @Default.String(",")

@@ -22,7 +22,7 @@ final class JobHelp {
   /** One option: its name, value type, default as printed, description, and whether required. */
   record Line(String name, String type, String dflt, String description, boolean required) {}
 
-  static void print(ChunkedJob<?> job, PrintStream out) {
+  static void print(Job<?> job, PrintStream out) {
     out.println("usage: run.sh " + job.usage());
     out.println();
     out.println(job.summary());
@@ -30,8 +30,13 @@ final class JobHelp {
     out.println("Options of " + job.name() + ":");
     print(declared(job.optionsClass()), out);
     out.println();
-    out.println("Options of every chunked job (input, output, dialect, limits):");
-    print(declared(ChunkedJobOptions.class), out);
+    if (ChunkedJobOptions.class.isAssignableFrom(job.optionsClass())) {
+      out.println("Options of every chunked CSV job (input, dialect, limits):");
+      print(declared(ChunkedJobOptions.class), out);
+      out.println();
+    }
+    out.println("Options of every job:");
+    print(declared(JobOptions.class), out);
     out.println();
     out.println("Running it (the launcher's defaults):");
     print(

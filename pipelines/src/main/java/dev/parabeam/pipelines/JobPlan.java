@@ -16,7 +16,6 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -63,7 +62,8 @@ final class JobPlan {
     this.totalBytes = totalBytes;
   }
 
-  static JobPlan make(ChunkedJobOptions o, List<String> requiredColumns, int parallelism) {
+  static JobPlan make(
+      ChunkedJobOptions o, List<String> requiredColumns, int parallelism, Path out) {
     CsvDialect dialect;
     try {
       dialect = CsvDialect.of(o.getDelimiter(), o.getQuote()).withEncoding(o.getEncoding());
@@ -143,20 +143,7 @@ final class JobPlan {
       total += md.sizeBytes();
     }
 
-    if (!isLocal(o.getOutput())) {
-      throw new UsageException("--output must be a local directory, got " + o.getOutput());
-    }
-    Path out = Paths.get(o.getOutput()).toAbsolutePath().normalize();
-    for (Path up = out.getParent(); up != null; up = up.getParent()) {
-      if (Files.isRegularFile(up)) {
-        throw new UsageException(
-            "--output=" + o.getOutput() + " is under " + up + ", which is a file");
-      }
-    }
     boolean exists = Files.exists(out);
-    if (exists && !Files.isDirectory(out)) {
-      throw new UsageException("--output=" + o.getOutput() + " exists and is not a directory");
-    }
     Path outReal = realOrSelf(out);
     for (CsvFile f : files) {
       if (isLocal(f.path()) && realOrSelf(Paths.get(f.path())).startsWith(outReal)) {
@@ -167,9 +154,6 @@ final class JobPlan {
                 + f.path()
                 + "; choose another output directory");
       }
-    }
-    if (exists) {
-      requireEmptyOrOverwrite(o, out);
     }
 
     List<CsvChunk> chunks;
@@ -274,31 +258,6 @@ final class JobPlan {
     } catch (IOException e) {
       Path parent = p.getParent();
       return parent == null ? p : realOrSelf(parent).resolve(p.getFileName());
-    }
-  }
-
-  /**
-   * The output directory {@code out} (which exists) holds nothing but what runs leave while they
-   * run (a lock file, staging directories), or {@code --overwrite} is set. The job checks it again
-   * once it holds the directory's lock: another run may have published in between.
-   */
-  static void requireEmptyOrOverwrite(ChunkedJobOptions o, Path out) {
-    if (!o.getOverwrite() && !isEmptyDir(out)) {
-      throw new UsageException(
-          "--output="
-              + o.getOutput()
-              + " is not empty; choose a new directory or add --overwrite=true");
-    }
-  }
-
-  /**
-   * Empty but for our lock file and staging directories (a killed run's leftovers do not count).
-   */
-  private static boolean isEmptyDir(Path dir) {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.allMatch(p -> OutputLock.isOurs(p.getFileName().toString()));
-    } catch (IOException e) {
-      throw new UsageException("cannot list --output=" + dir + ": " + e.getMessage());
     }
   }
 }

@@ -61,7 +61,7 @@ public final class Main {
   private Main() {}
 
   /** A chunked job as a command: {@code --help} prints its options, anything else runs it. */
-  static <O extends ChunkedJobOptions> Command job(ChunkedJob<O> job) {
+  static <O extends JobOptions> Command job(Job<O> job) {
     return new Command(
         job.name(),
         job.summary(),
@@ -69,7 +69,7 @@ public final class Main {
         args -> jobMain(job, args));
   }
 
-  static <O extends ChunkedJobOptions> int jobMain(ChunkedJob<O> job, String[] args) {
+  static <O extends JobOptions> int jobMain(Job<O> job, String[] args) {
     if (Arrays.asList(args).contains("--help")) {
       JobHelp.print(job, System.out);
       return 0;

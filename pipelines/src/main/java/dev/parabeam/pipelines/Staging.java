@@ -1,6 +1,5 @@
 package dev.parabeam.pipelines;
 
-import dev.parabeam.transforms.engine.WriteChunkedOutputs;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -8,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -18,25 +18,23 @@ public final class Staging {
   private Staging() {}
 
   /**
-   * Moves staged results into the output directory, replacing earlier results, then drops staging.
+   * Moves the staged files {@code names} into the output directory, replacing an earlier run's (and
+   * removing files that match the globs {@code earlier}), then drops staging. An earlier run's
+   * summary.json goes first; anything else a user keeps there stays.
    */
-  static void publish(Path staging, Path output) throws IOException {
-    // earlier results of ours go; anything else a user keeps there stays
-    try (DirectoryStream<Path> ds =
-        Files.newDirectoryStream(output, Launcher.DEAD_LETTERS_PREFIX + "*.csv")) {
-      for (Path old : ds) {
-        Files.delete(old);
+  static void publish(Path staging, Path output, List<String> names, List<String> earlier)
+      throws IOException {
+    for (String glob : earlier) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(output, glob)) {
+        for (Path old : ds) {
+          Files.delete(old);
+        }
       }
     }
     Files.deleteIfExists(output.resolve(Launcher.SUMMARY));
-    Files.move(
-        staging.resolve(Launcher.RESULTS),
-        output.resolve(Launcher.RESULTS),
-        StandardCopyOption.REPLACE_EXISTING);
-    Files.move(
-        staging.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE),
-        output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE),
-        StandardCopyOption.REPLACE_EXISTING);
+    for (String name : names) {
+      Files.move(staging.resolve(name), output.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
     deleteTree(staging);
   }
 

@@ -1,0 +1,175 @@
+package dev.parabeam.pipelines;
+
+import dev.parabeam.transforms.engine.ChunkedCsv;
+import dev.parabeam.transforms.engine.WriteChunkedOutputs;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+
+/**
+ * One run of a {@link ChunkedJob}: the plan (files, headers, chunks), the launcher's scan for
+ * record boundaries for small inputs, the pipeline with its outputs ({@code results.csv}, {@code
+ * dead-letters.csv}), the count check ({@code records_read == records_ok + dead_letters}), the
+ * dead-letter limit, the summary fields and the report after a run.
+ */
+final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
+  private final ChunkedJob<O> job;
+  private final O o;
+  private JobPlan plan;
+  private long launcherScanNanos;
+  private long dead;
+  private long read;
+  private long deadBytes;
+  private long unterminated;
+
+  ChunkedRun(ChunkedJob<O> job, O o, JobPlan plan) {
+    this.job = job;
+    this.o = o;
+    this.plan = plan;
+  }
+
+  @Override
+  public void beforeBuild(Path staging) throws IOException {
+    long r0 = System.nanoTime();
+    if (plan.scanOnLauncher(o)) {
+      plan = plan.locatedOnLauncher(o);
+    }
+    launcherScanNanos = System.nanoTime() - r0;
+  }
+
+  /**
+   * Adds the job with the input of the plan; the outputs go under {@code staging}. The runner
+   * decides the worker keys of the chunks (Flink: keys that land on distinct subtasks), not the
+   * job.
+   */
+  @Override
+  public void build(Pipeline p, Path staging) {
+    int[] keys =
+        o.getRunner().getSimpleName().startsWith("Flink")
+            ? FlinkChunkKeys.forParallelism(plan.parallelism)
+            : null;
+    JobInput input =
+        new JobInput(
+            plan.chunks,
+            plan.dialect,
+            o.getMaxRecordBytes(),
+            plan.chunksLocated,
+            staging + "/" + Launcher.DEAD_LETTER_PARTS,
+            keys);
+    job.build(p, o, input).writeTo(staging.toString());
+  }
+
+  @Override
+  public List<String> outputs() {
+    return List.of(WriteChunkedOutputs.RESULTS_FILE, WriteChunkedOutputs.DEAD_LETTERS_FILE);
+  }
+
+  @Override
+  public List<String> earlierOutputs() {
+    return List.of("dead-letters-*.csv"); // the sharded dead letters of earlier versions
+  }
+
+  @Override
+  public Map<String, Object> finish(PipelineResult result, Path staging) throws Exception {
+    Map<String, Long> counts = readCounts(staging.resolve(WriteChunkedOutputs.COUNTS_FILE));
+    read = counts.getOrDefault(ChunkedCsv.RECORDS_READ, 0L);
+    long ok = counts.getOrDefault(ChunkedCsv.RECORDS_OK, 0L);
+    dead = counts.getOrDefault(ChunkedCsv.DEAD_LETTER_COUNT, 0L);
+    if (read != ok + dead) {
+      throw new IllegalStateException(
+          "records do not add up: read " + read + " != ok " + ok + " + dead letters " + dead);
+    }
+    // written by the fan-in from the chunks' dead-letter sizes; absent (0) where it does not
+    // count them
+    deadBytes = counts.getOrDefault(DEAD_LETTER_BYTES, 0L);
+    Double limit = o.getMaxDeadLetterFraction();
+    if (limit != null) {
+      BigDecimal allowed = BigDecimal.valueOf(limit).multiply(BigDecimal.valueOf(read));
+      if (BigDecimal.valueOf(dead).compareTo(allowed) > 0) {
+        throw new Job.Failure(
+            RunReport.deadLetterShare(dead, read)
+                + ", more than --maxDeadLetterFraction="
+                + BigDecimal.valueOf(limit).stripTrailingZeros().toPlainString()
+                + " allows (at most "
+                + String.format(
+                    Locale.ROOT, "%,d", allowed.setScale(0, RoundingMode.FLOOR).toBigInteger())
+                + "); nothing was published");
+      }
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("input", o.getInput());
+    summary.put("files", plan.files.size());
+    summary.put("bytes", plan.totalBytes);
+    summary.put("chunks", plan.chunks.size());
+    summary.put(
+        "units", plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1);
+    summary.put("records_read", read);
+    summary.put("records_ok", ok);
+    summary.put("dead_letters", dead);
+    summary.put("dead_letter_fraction", RunReport.fraction(dead, read));
+    summary.put("dead_letter_bytes", deadBytes);
+    unterminated = counts.getOrDefault(UNTERMINATED_QUOTES, 0L);
+    summary.put("unterminated_quotes", unterminated);
+    summary.put("keys", counts.getOrDefault("keys", 0L));
+    summary.put("runner", o.getRunner().getSimpleName());
+    summary.put("parallelism", plan.parallelism);
+    summary.putAll(job.summaryFields(o));
+    summary.put("record_boundaries", plan.chunksLocated ? "launcher" : "pipeline");
+    summary.put("launcher_scan_seconds", Launcher.seconds(launcherScanNanos));
+    return summary;
+  }
+
+  @Override
+  public void report(Path output, PrintStream out, PrintStream err) throws IOException {
+    Path deadLetters = output.resolve(WriteChunkedOutputs.DEAD_LETTERS_FILE);
+    RunReport.printPreview(output.resolve(WriteChunkedOutputs.RESULTS_FILE), out);
+    if (dead > 0) {
+      out.println(String.format(Locale.ROOT, "dead letters: %,d in %s", dead, deadLetters));
+    }
+    String warning =
+        RunReport.deadLetterWarning(dead, read, deadBytes, plan.totalBytes, deadLetters);
+    if (warning != null) {
+      err.println(warning);
+    }
+    if (unterminated > 0) {
+      err.println(
+          String.format(
+              Locale.ROOT,
+              "warning: %s never closed, so the rest of %s one dead letter; see %s",
+              unterminated == 1
+                  ? "1 quoted field is"
+                  : String.format(Locale.ROOT, "%,d quoted fields are", unterminated),
+              unterminated == 1 ? "its file is" : "each of their files is",
+              deadLetters));
+    }
+  }
+
+  /** Total bytes of the dead-letter records, in counts.properties when the fan-in counts them. */
+  static final String DEAD_LETTER_BYTES = "dead_letter_bytes";
+
+  static final String UNTERMINATED_QUOTES = "unterminated_quotes";
+
+  private static Map<String, Long> readCounts(Path file) throws IOException {
+    Properties props = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      props.load(r);
+    }
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (String k : props.stringPropertyNames()) {
+      m.put(k, Long.parseLong(props.getProperty(k)));
+    }
+    return m;
+  }
+}

@@ -1,0 +1,91 @@
+package dev.parabeam.pipelines;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+
+/**
+ * A job as the {@link Launcher} runs it: its name, its options, and one {@link Run} per invocation.
+ * Everything every job needs around that (parsing and checking the options in the house's words,
+ * the output directory's checks and lock, staging and publishing only on success, runner defaults,
+ * the cluster's slot check, {@code summary.json} and the typed {@link JobResult}) is the
+ * launcher's, so that a new job is its pipeline and its options.
+ *
+ * @param <O> the job's options
+ */
+public interface Job<O extends JobOptions> {
+  /** The command name, as typed after {@code run.sh}. */
+  String name();
+
+  /** One line for the command list. */
+  String summary();
+
+  /** The job's options interface. */
+  Class<O> optionsClass();
+
+  /** The usage line of {@code --help}, without "usage: run.sh ". */
+  String usage();
+
+  /**
+   * Checks what Beam's option validation does not (a list that does not parse, a value out of
+   * range); throws {@link UsageException} with a message for the user. Runs before anything is
+   * read.
+   */
+  default void validate(O options) {}
+
+  /**
+   * Reads and checks what this run needs before anything is written (input files, their headers, a
+   * plan); misuse is a {@link UsageException}. {@code output} is the checked output directory.
+   */
+  Run prepare(O options, int parallelism, Path output) throws IOException;
+
+  /** One run of a job, prepared. */
+  interface Run {
+    /**
+     * Work that belongs to the run but happens before the pipeline is built (a scan of the input,
+     * say); timed with the pipeline. {@code staging} is where the run's files go.
+     */
+    default void beforeBuild(Path staging) throws IOException {}
+
+    /**
+     * Adds the job to {@code p}; its files go under {@code staging}. Does not look at the runner.
+     */
+    void build(Pipeline p, Path staging);
+
+    /** The names of the files the pipeline leaves in staging, published when the run succeeded. */
+    List<String> outputs();
+
+    /**
+     * Globs of files an earlier run (or an earlier version) of the job left in the output directory
+     * under other names, removed when this run publishes (e.g. sharded dead-letter files).
+     */
+    default List<String> earlierOutputs() {
+      return List.of();
+    }
+
+    /**
+     * After the pipeline finished: checks what it left in {@code staging} (counts that must add up)
+     * and returns the run's fields of {@code summary.json}. Throws {@link Failure} (or any
+     * exception) to fail the run: nothing is published.
+     */
+    Map<String, Object> finish(PipelineResult result, Path staging) throws Exception;
+
+    /** After publishing: what a user wants to see (a preview, where the dead letters are). */
+    default void report(Path output, PrintStream out, PrintStream err) throws IOException {}
+  }
+
+  /**
+   * A run that failed for a reason its message says in full: {@code error: job failed: <message>}.
+   */
+  final class Failure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public Failure(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.parabeam.pipelines;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/**
+ * Options every job the {@link Launcher} runs has: where its outputs go. A job's own options extend
+ * this interface (the chunked CSV jobs through {@link ChunkedJobOptions}). Runner options
+ * (--runner, --targetParallelism, --parallelism, …) apply too.
+ */
+public interface JobOptions extends PipelineOptions {
+  @Description(
+      "Output directory for the job's files and summary.json. Must be empty or absent (what a"
+          + " killed run left there does not count). One run at a time: .parabeam.lock.")
+  @Validation.Required
+  String getOutput();
+
+  void setOutput(String value);
+
+  @Description(
+      "Replace results of an earlier run in a non-empty output directory. Input files can never be"
+          + " inside it.")
+  @Default.Boolean(false)
+  Boolean getOverwrite();
+
+  void setOverwrite(Boolean value);
+}
