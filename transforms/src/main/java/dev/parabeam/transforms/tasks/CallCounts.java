@@ -16,6 +16,9 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
  * succeeded), attempted values otherwise (Flink reports no committed values).
  */
 public final class CallCounts {
+  /** The summary name of {@link #maxInFlight()}. */
+  public static final String MAX_IN_FLIGHT = "max_in_flight";
+
   private final long calls;
   private final long attempts;
   private final long retries;
@@ -130,7 +133,7 @@ public final class CallCounts {
     m.put(ResilientCall.RESULTS, results);
     m.put(ResilientCall.FALLBACKS, fallbacks);
     m.put(ResilientCall.DEAD_LETTERS, deadLetters);
-    m.put("max_in_flight", maxInFlight);
+    m.put(MAX_IN_FLIGHT, maxInFlight);
     return m;
   }
 

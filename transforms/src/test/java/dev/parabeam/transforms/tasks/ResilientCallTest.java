@@ -1,6 +1,7 @@
 package dev.parabeam.transforms.tasks;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
@@ -114,6 +115,17 @@ public class ResilientCallTest {
     assertThat(counts.fallbacks(), is(0L));
     assertThat(counts.timeouts(), is(0L));
     assertThat(Probe.attempts("t7"), is(4));
+    assertThat(
+        counts.asMap().keySet(),
+        contains(
+            "calls",
+            "attempts",
+            "retries",
+            "timeouts",
+            "results",
+            "fallbacks",
+            "dead_letters",
+            "max_in_flight"));
   }
 
   @Test
