@@ -9,7 +9,6 @@ import dev.failsafe.TimeoutExceededException;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
@@ -281,11 +280,12 @@ public final class ResilientCall<InputT, OutputT>
   @SafeVarargs
   public final ResilientCall<InputT, OutputT> withRetryOn(Class<? extends Throwable>... types) {
     require(types != null && types.length > 0, "retryOn needs at least one exception type");
+    List<Class<? extends Throwable>> copy = new ArrayList<>();
     for (Class<? extends Throwable> t : types) {
       require(t != null, "retryOn types must not be null");
+      copy.add(t);
     }
-    List<Class<? extends Throwable>> list =
-        Collections.unmodifiableList(new ArrayList<>(Arrays.asList(types)));
+    List<Class<? extends Throwable>> list = Collections.unmodifiableList(copy);
     return with(s -> s.retryOn = list);
   }
 
