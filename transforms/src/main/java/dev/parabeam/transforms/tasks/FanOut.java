@@ -1,0 +1,486 @@
+package dev.parabeam.transforms.tasks;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Fan-out / fan-in with partial results: applies several named, independent analyses to every
+ * element and joins their outputs per element into one {@link Gathered} record.
+ *
+ * <pre>
+ *                     ┌─► sentiment ─┐
+ *                     ├─► entities ──┤
+ * elements ─► KeyById ┼─► summary ───┼─► Join (CoGroupByKey by id) ─► Gather ─► Gathered per id
+ *                     └─► Ids ───────┘
+ * </pre>
+ *
+ * <pre>{@code
+ * PCollection<Gathered<String>> analysed =
+ *     docs.apply("Analyze",
+ *         FanOut.byId(Doc::id, StringUtf8Coder.of())
+ *             .withAnalysis("sentiment", sentimentCall)      // a ResilientCall<Doc, String>
+ *             .withAnalysis("entities", entitiesCall)
+ *             .withAnalysis("summary", (Doc d) -> summarise(d)));
+ * }</pre>
+ *
+ * <p>Each analysis is its own branch of the graph, a step named after it ({@code Analyze/sentiment}
+ * above), so the runner can run the branches side by side and the Flink web UI and the metrics show
+ * them apart. The branches meet in a {@link CoGroupByKey} on the element's id, never by arrival
+ * order.
+ *
+ * <p>Gather with exceptions returned: when an analysis fails for an element, that element's record
+ * still appears, with the other analyses' results and, under the failed analysis's name, the reason
+ * (an exception of a function; the dead letter of a {@link ResilientCall}, with its attempt count;
+ * {@code "no result"} when a keyed transform emitted nothing for the id). Every analysis name is in
+ * exactly one of the record's two maps. Problems with the id itself (two input elements with one
+ * id, or an analysis emitting an id that no input has) are reported under {@value #INPUT_ERROR}.
+ *
+ * <p>A {@link ResilientCall} analysis keeps its metrics under its step: {@code
+ * CallCounts.of(result, "Analyze/sentiment")} gives the attempts, retries, timeouts, fallbacks and
+ * dead letters of one analysis, {@code CallCounts.of(result)} those of all calls of the job.
+ *
+ * <p>Metrics (namespace {@value #METRICS_NAMESPACE}): {@value #RECORDS} records out, {@value
+ * #PARTIAL_RECORDS} of them with at least one error, {@value #ANALYSIS_ERRORS} error entries.
+ *
+ * <p>Immutable: every {@code withX} returns a new transform and checks its argument.
+ *
+ * @param <T> element type
+ * @param <R> result type of every analysis
+ */
+public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<Gathered<R>>> {
+  private static final long serialVersionUID = 1L;
+
+  public static final String METRICS_NAMESPACE = "FanOut";
+  public static final String RECORDS = "records";
+  public static final String PARTIAL_RECORDS = "partial_records";
+  public static final String ANALYSIS_ERRORS = "analysis_errors";
+
+  /** The error name under which problems with an element's id are reported. */
+  public static final String INPUT_ERROR = "(input)";
+
+  /** Reason given for an analysis that emitted neither a result nor an error for an id. */
+  public static final String NO_RESULT = "no result";
+
+  private static final Set<String> RESERVED = Set.of("KeyById", "Ids", "Join", "Gather");
+
+  private final SerializableFunction<T, String> idFn;
+  private final Coder<R> resultCoder;
+  private final List<Analysis<T, R>> analyses;
+
+  private FanOut(
+      SerializableFunction<T, String> idFn, Coder<R> resultCoder, List<Analysis<T, R>> analyses) {
+    this.idFn = idFn;
+    this.resultCoder = resultCoder;
+    this.analyses = analyses;
+  }
+
+  /**
+   * A fan-out that joins by {@code idFn(element)} (ids must be unique per element and not null) and
+   * encodes results with {@code resultCoder}. Add analyses with {@code withAnalysis}.
+   */
+  public static <T, R> FanOut<T, R> byId(
+      SerializableFunction<T, String> idFn, Coder<R> resultCoder) {
+    require(idFn != null, "idFn must not be null");
+    require(resultCoder != null, "resultCoder must not be null");
+    return new FanOut<>(idFn, resultCoder, List.of());
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  private FanOut<T, R> plus(Analysis<T, R> a) {
+    List<Analysis<T, R>> list = new ArrayList<>(analyses);
+    list.add(a);
+    return new FanOut<>(idFn, resultCoder, Collections.unmodifiableList(list));
+  }
+
+  private void checkName(String name) {
+    require(name != null && !name.isBlank(), "analysis name must not be empty");
+    require(!name.contains("/"), "analysis name must not contain '/', got '" + name + "'");
+    require(
+        !RESERVED.contains(name) && !name.equals(INPUT_ERROR),
+        "analysis name '" + name + "' is reserved (" + RESERVED + ", " + INPUT_ERROR + ")");
+    for (Analysis<T, R> a : analyses) {
+      require(!a.name.equals(name), "there is already an analysis named '" + name + "'");
+    }
+  }
+
+  /**
+   * Adds the analysis {@code name}: {@code fn(element)} for every element. An exception it throws
+   * (or a null result) becomes the error entry {@code name -> "ExceptionName: message"}.
+   */
+  public FanOut<T, R> withAnalysis(String name, SerializableFunction<T, R> fn) {
+    checkName(name);
+    require(fn != null, "analysis '" + name + "' needs a function, got null");
+    return plus(new FnAnalysis<>(name, fn));
+  }
+
+  /**
+   * Adds the analysis {@code name} as a {@link ResilientCall} with all its settings (applied to the
+   * elements keyed by id, its results encoded with this fan-out's result coder). A call that gives
+   * up without a fallback becomes the error entry {@code name -> "reason (N attempts)"}.
+   */
+  public FanOut<T, R> withAnalysis(String name, ResilientCall<T, R> call) {
+    checkName(name);
+    require(call != null, "analysis '" + name + "' needs a call, got null");
+    return plus(new CallAnalysis<>(name, call));
+  }
+
+  /**
+   * Adds the analysis {@code name} as a transform of {@code (id, element)} pairs into {@code (id,
+   * result)} pairs, at most one per id. An id it emits nothing for gets the error entry {@code name
+   * -> "no result"}.
+   */
+  public FanOut<T, R> withKeyedAnalysis(
+      String name, PTransform<PCollection<KV<String, T>>, PCollection<KV<String, R>>> transform) {
+    checkName(name);
+    require(transform != null, "analysis '" + name + "' needs a transform, got null");
+    return plus(new TransformAnalysis<>(name, transform));
+  }
+
+  /** The analysis names, in the order they were added. */
+  public List<String> analysisNames() {
+    List<String> names = new ArrayList<>();
+    for (Analysis<T, R> a : analyses) {
+      names.add(a.name);
+    }
+    return Collections.unmodifiableList(names);
+  }
+
+  @Override
+  public PCollection<Gathered<R>> expand(PCollection<T> input) {
+    if (analyses.isEmpty()) {
+      throw new IllegalStateException("FanOut has no analysis: add one with withAnalysis(...)");
+    }
+    PCollection<KV<String, T>> keyed =
+        input
+            .apply("KeyById", ParDo.of(new KeyByIdFn<>(idFn)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), input.getCoder()));
+    TupleTag<Integer> idsTag = new TupleTag<>("ids");
+    PCollection<KV<String, Integer>> ids =
+        keyed
+            .apply("Ids", ParDo.of(new IdsFn<>()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of()));
+    KeyedPCollectionTuple<String> join = KeyedPCollectionTuple.of(idsTag, ids);
+    List<String> names = new ArrayList<>();
+    List<TupleTag<R>> resultTags = new ArrayList<>();
+    List<TupleTag<String>> errorTags = new ArrayList<>();
+    for (Analysis<T, R> a : analyses) {
+      TupleTag<KV<String, R>> results = new TupleTag<>("results:" + a.name);
+      TupleTag<KV<String, String>> errors = new TupleTag<>("errors:" + a.name);
+      PCollectionTuple out = a.expand(keyed, resultCoder, results, errors);
+      TupleTag<R> joinedResults = new TupleTag<>(a.name + ":results");
+      join = join.and(joinedResults, out.get(results));
+      names.add(a.name);
+      resultTags.add(joinedResults);
+      if (out.has(errors)) {
+        TupleTag<String> joinedErrors = new TupleTag<>(a.name + ":errors");
+        join = join.and(joinedErrors, out.get(errors));
+        errorTags.add(joinedErrors);
+      } else {
+        errorTags.add(null);
+      }
+    }
+    return join.apply("Join", CoGroupByKey.create())
+        .apply("Gather", ParDo.of(new GatherFn<>(idsTag, names, resultTags, errorTags)))
+        .setCoder(Gathered.coder(resultCoder));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("idFn", idFn.getClass()).withLabel("Id function"))
+        .add(DisplayData.item("resultCoder", resultCoder.toString()).withLabel("Result coder"))
+        .add(DisplayData.item("analyses", String.join(",", analysisNames())).withLabel("Analyses"));
+  }
+
+  /** One branch: given the keyed elements, emits (id, result) and possibly (id, reason). */
+  private abstract static class Analysis<T, R> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final String name;
+
+    Analysis(String name) {
+      this.name = name;
+    }
+
+    /**
+     * Applies the branch as the step {@code name}; the tuple holds {@code results} and, if the
+     * branch reports failures, {@code errors}.
+     */
+    abstract PCollectionTuple expand(
+        PCollection<KV<String, T>> keyed,
+        Coder<R> resultCoder,
+        TupleTag<KV<String, R>> results,
+        TupleTag<KV<String, String>> errors);
+  }
+
+  private static final class FnAnalysis<T, R> extends Analysis<T, R> {
+    private static final long serialVersionUID = 1L;
+    private final SerializableFunction<T, R> fn;
+
+    FnAnalysis(String name, SerializableFunction<T, R> fn) {
+      super(name);
+      this.fn = fn;
+    }
+
+    @Override
+    PCollectionTuple expand(
+        PCollection<KV<String, T>> keyed,
+        Coder<R> resultCoder,
+        TupleTag<KV<String, R>> results,
+        TupleTag<KV<String, String>> errors) {
+      PCollectionTuple out =
+          keyed.apply(
+              name,
+              ParDo.of(new ApplyFn<>(fn, results, errors))
+                  .withOutputTags(results, TupleTagList.of(errors)));
+      out.get(results).setCoder(KvCoder.of(StringUtf8Coder.of(), resultCoder));
+      out.get(errors).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+      return out;
+    }
+  }
+
+  private static final class CallAnalysis<T, R> extends Analysis<T, R> {
+    private static final long serialVersionUID = 1L;
+    private final ResilientCall<T, R> call;
+
+    CallAnalysis(String name, ResilientCall<T, R> call) {
+      super(name);
+      this.call = call;
+    }
+
+    @Override
+    PCollectionTuple expand(
+        PCollection<KV<String, T>> keyed,
+        Coder<R> resultCoder,
+        TupleTag<KV<String, R>> results,
+        TupleTag<KV<String, String>> errors) {
+      return keyed.apply(name, new CallBranch<>(call, resultCoder, results, errors));
+    }
+  }
+
+  /** The call on the values, its dead letters turned into (id, reason) pairs. */
+  private static final class CallBranch<T, R>
+      extends PTransform<PCollection<KV<String, T>>, PCollectionTuple> {
+    private static final long serialVersionUID = 1L;
+    private final ResilientCall<T, R> call;
+    private final Coder<R> resultCoder;
+    private final TupleTag<KV<String, R>> results;
+    private final TupleTag<KV<String, String>> errors;
+
+    CallBranch(
+        ResilientCall<T, R> call,
+        Coder<R> resultCoder,
+        TupleTag<KV<String, R>> results,
+        TupleTag<KV<String, String>> errors) {
+      this.call = call;
+      this.resultCoder = resultCoder;
+      this.results = results;
+      this.errors = errors;
+    }
+
+    @Override
+    public PCollectionTuple expand(PCollection<KV<String, T>> keyed) {
+      ResilientCall<KV<String, T>, KV<String, R>> onValues =
+          call.withOutputCoder(resultCoder).onValues();
+      PCollectionTuple out = keyed.apply("KeyedCall", onValues);
+      PCollection<KV<String, String>> reasons =
+          out.get(onValues.failures())
+              .apply("DescribeFailures", ParDo.of(new DescribeFailureFn<>()))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+      return PCollectionTuple.of(results, out.get(onValues.results())).and(errors, reasons);
+    }
+  }
+
+  private static final class TransformAnalysis<T, R> extends Analysis<T, R> {
+    private static final long serialVersionUID = 1L;
+    private final PTransform<PCollection<KV<String, T>>, PCollection<KV<String, R>>> transform;
+
+    TransformAnalysis(
+        String name, PTransform<PCollection<KV<String, T>>, PCollection<KV<String, R>>> transform) {
+      super(name);
+      this.transform = transform;
+    }
+
+    @Override
+    PCollectionTuple expand(
+        PCollection<KV<String, T>> keyed,
+        Coder<R> resultCoder,
+        TupleTag<KV<String, R>> results,
+        TupleTag<KV<String, String>> errors) {
+      PCollection<KV<String, R>> out = keyed.apply(name, transform);
+      try {
+        out.getCoder();
+      } catch (IllegalStateException e) {
+        out.setCoder(KvCoder.of(StringUtf8Coder.of(), resultCoder));
+      }
+      return PCollectionTuple.of(results, out);
+    }
+  }
+
+  private static final class KeyByIdFn<T> extends DoFn<T, KV<String, T>> {
+    private static final long serialVersionUID = 1L;
+    private final SerializableFunction<T, String> idFn;
+
+    KeyByIdFn(SerializableFunction<T, String> idFn) {
+      this.idFn = idFn;
+    }
+
+    @ProcessElement
+    public void processElement(@Element T element, OutputReceiver<KV<String, T>> out) {
+      String id = idFn.apply(element);
+      if (id == null) {
+        throw new IllegalArgumentException("FanOut: the id function returned null for " + element);
+      }
+      out.output(KV.of(id, element));
+    }
+  }
+
+  private static final class IdsFn<T> extends DoFn<KV<String, T>, KV<String, Integer>> {
+    private static final long serialVersionUID = 1L;
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, T> element, OutputReceiver<KV<String, Integer>> out) {
+      out.output(KV.of(element.getKey(), 1));
+    }
+  }
+
+  private static final class ApplyFn<T, R> extends DoFn<KV<String, T>, KV<String, R>> {
+    private static final long serialVersionUID = 1L;
+    private final SerializableFunction<T, R> fn;
+    private final TupleTag<KV<String, R>> results;
+    private final TupleTag<KV<String, String>> errors;
+
+    ApplyFn(
+        SerializableFunction<T, R> fn,
+        TupleTag<KV<String, R>> results,
+        TupleTag<KV<String, String>> errors) {
+      this.fn = fn;
+      this.results = results;
+      this.errors = errors;
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<String, T> element, MultiOutputReceiver out) {
+      R result;
+      try {
+        result = fn.apply(element.getValue());
+      } catch (RuntimeException e) {
+        out.get(errors).output(KV.of(element.getKey(), ResilientCall.reasonOf(e)));
+        return;
+      }
+      if (result == null) {
+        out.get(errors).output(KV.of(element.getKey(), "the analysis returned null"));
+      } else {
+        out.get(results).output(KV.of(element.getKey(), result));
+      }
+    }
+  }
+
+  private static final class DescribeFailureFn<T>
+      extends DoFn<CallFailure<KV<String, T>>, KV<String, String>> {
+    private static final long serialVersionUID = 1L;
+
+    @ProcessElement
+    public void processElement(
+        @Element CallFailure<KV<String, T>> failure, OutputReceiver<KV<String, String>> out) {
+      out.output(KV.of(failure.input().getKey(), failure.describe()));
+    }
+  }
+
+  private static final class GatherFn<R> extends DoFn<KV<String, CoGbkResult>, Gathered<R>> {
+    private static final long serialVersionUID = 1L;
+    private final TupleTag<Integer> idsTag;
+    private final List<String> names;
+    private final List<TupleTag<R>> resultTags;
+    private final List<TupleTag<String>> errorTags;
+    private final Counter records = Metrics.counter(METRICS_NAMESPACE, RECORDS);
+    private final Counter partial = Metrics.counter(METRICS_NAMESPACE, PARTIAL_RECORDS);
+    private final Counter analysisErrors = Metrics.counter(METRICS_NAMESPACE, ANALYSIS_ERRORS);
+
+    GatherFn(
+        TupleTag<Integer> idsTag,
+        List<String> names,
+        List<TupleTag<R>> resultTags,
+        List<TupleTag<String>> errorTags) {
+      this.idsTag = idsTag;
+      this.names = names;
+      this.resultTags = resultTags;
+      this.errorTags = errorTags;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, CoGbkResult> joined, OutputReceiver<Gathered<R>> out) {
+      CoGbkResult r = joined.getValue();
+      TreeMap<String, R> results = new TreeMap<>();
+      TreeMap<String, String> errors = new TreeMap<>();
+      int inputs = count(r.getAll(idsTag));
+      if (inputs == 0) {
+        errors.put(INPUT_ERROR, "no input element has this id");
+      } else if (inputs > 1) {
+        errors.put(INPUT_ERROR, inputs + " input elements have this id");
+      }
+      for (int i = 0; i < names.size(); i++) {
+        List<R> rs = new ArrayList<>();
+        r.getAll(resultTags.get(i)).forEach(rs::add);
+        List<String> es = new ArrayList<>();
+        if (errorTags.get(i) != null) {
+          r.getAll(errorTags.get(i)).forEach(es::add);
+        }
+        String name = names.get(i);
+        if (rs.size() == 1 && es.isEmpty()) {
+          results.put(name, rs.get(0));
+        } else if (rs.isEmpty() && es.size() == 1) {
+          errors.put(name, es.get(0));
+        } else if (rs.isEmpty() && es.isEmpty()) {
+          errors.put(name, NO_RESULT);
+        } else {
+          errors.put(name, rs.size() + " results and " + es.size() + " errors for one id");
+        }
+      }
+      records.inc();
+      if (!errors.isEmpty()) {
+        partial.inc();
+        analysisErrors.inc(errors.size());
+      }
+      out.output(new Gathered<>(joined.getKey(), results, errors));
+    }
+
+    private static int count(Iterable<?> items) {
+      int n = 0;
+      for (Object ignored : items) {
+        n++;
+      }
+      return n;
+    }
+  }
+}

@@ -1,0 +1,848 @@
+package dev.parabeam.transforms.tasks;
+
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeExecutor;
+import dev.failsafe.RetryPolicy;
+import dev.failsafe.RetryPolicyBuilder;
+import dev.failsafe.Timeout;
+import dev.failsafe.TimeoutExceededException;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
+
+/**
+ * Calls a slow or unreliable service once per element, with retries, a per-attempt timeout, limits
+ * on concurrency and rate, and a fallback value or a dead letter when the attempts run out.
+ *
+ * <pre>{@code
+ * ResilientCall<Doc, String> sentiment =
+ *     ResilientCall.of((Doc d) -> client.sentiment(d.text()))   // or ofAsync(d -> ...future...)
+ *         .withOutputCoder(StringUtf8Coder.of())
+ *         .withMaxAttempts(4)
+ *         .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(5))
+ *         .withRetryOn(IOException.class)
+ *         .withTimeout(Duration.ofSeconds(2))
+ *         .withMaxInFlight(32)
+ *         .withRateLimit(50);
+ * PCollectionTuple out = docs.apply("Sentiment", sentiment);
+ * PCollection<String> results = out.get(sentiment.results());
+ * PCollection<CallFailure<Doc>> deadLetters = out.get(sentiment.failures());
+ * }</pre>
+ *
+ * <p>Every element ends up exactly once on {@link #results()} (the call's value, or the fallback
+ * value) or on {@link #failures()} (a {@link CallFailure} with the last reason and the number of
+ * attempts): {@code calls == results + fallbacks + dead_letters}.
+ *
+ * <h3>Calls in flight do not need threads</h3>
+ *
+ * Beam 2.62 has no asynchronous ParDo for Java (Beam issue 19353), so a plain DoFn that waits for a
+ * remote call holds its worker thread: a job would make at most one call per worker thread. Here
+ * one DoFn instance starts each call asynchronously in {@code @ProcessElement} and goes on to the
+ * next element; it blocks only while {@code maxInFlight} calls are in flight, emits finished calls
+ * as it goes (those of the current element's window and timestamp), and in {@code @FinishBundle}
+ * waits for the rest and emits them with their own element's timestamp and window. A wait-bound job
+ * therefore keeps up to {@code maxInFlight} calls going even with one worker thread. Synchronous
+ * functions run on a thread pool of the transform so that a call past its timeout can be abandoned
+ * (interrupted); asynchronous ones return a {@link CompletionStage} that is cancelled instead.
+ *
+ * <h3>Limits are per worker JVM</h3>
+ *
+ * A runner creates many instances of the DoFn (one per thread and stage). They share their limits
+ * through a static registry keyed by the limits name ({@link #withSharedLimits}, by default a name
+ * unique to this transform object), so {@code maxInFlight} and the rate limit hold for all threads
+ * of one worker JVM together. For the whole job the bound is the limit times the number of worker
+ * JVMs: one on the DirectRunner and on embedded Flink, one per TaskManager on a Flink cluster (task
+ * slots share their TaskManager's JVM). To keep a service at N calls per second across a cluster of
+ * W TaskManagers, use {@code withRateLimit(N / W)}. Transforms that call the same service can share
+ * one set of limits by giving the same name to {@link #withSharedLimits}.
+ *
+ * <h3>Policies: Failsafe</h3>
+ *
+ * Retries, backoff with jitter, the per-attempt timeout and the rate limiter are <a
+ * href="https://failsafe.dev">Failsafe</a> 3.3.2 policies composed as {@code retry(rateLimit(
+ * timeout(call)))}: each attempt waits for a rate permit, then runs under its own timeout. Failsafe
+ * was chosen over resilience4j because it is one small jar without dependencies of its own, its
+ * policies compose in one executor, it runs a {@link CompletionStage}-returning call natively
+ * ({@code getStageAsync}) and cancels it on timeout, and its rate limiter waits for a permit
+ * without blocking a thread. A synchronous function runs as such a stage too, on the transform's
+ * threads: a timeout cancels the stage, which interrupts the thread and abandons the attempt at
+ * once, whether or not the function heeds the interrupt. The in-flight limit is a plain {@link
+ * java.util.concurrent.Semaphore} taken by the DoFn's own thread: that is the backpressure that
+ * stops the DoFn from reading further elements, which a Failsafe {@code Bulkhead} (it rejects or
+ * queues asynchronously) would not give.
+ *
+ * <h3>Metrics</h3>
+ *
+ * Namespace {@value #METRICS_NAMESPACE}; counters {@value #CALLS}, {@value #ATTEMPTS}, {@value
+ * #RETRIES}, {@value #TIMEOUTS}, {@value #RESULTS}, {@value #FALLBACKS}, {@value #DEAD_LETTERS};
+ * distribution {@value #IN_FLIGHT} (calls in flight in the JVM when a call starts: its max is the
+ * highest concurrency reached). {@link CallCounts} reads them from a {@code PipelineResult}.
+ *
+ * <p>Immutable: every {@code withX} returns a new transform and checks its argument.
+ *
+ * @param <InputT> element type
+ * @param <OutputT> result type
+ */
+public final class ResilientCall<InputT, OutputT>
+    extends PTransform<PCollection<InputT>, PCollectionTuple> {
+  private static final long serialVersionUID = 1L;
+
+  public static final String METRICS_NAMESPACE = "ResilientCall";
+
+  /** Counter: elements whose call was started. */
+  public static final String CALLS = "calls";
+
+  /** Counter: invocations of the user function, first attempts and retries. */
+  public static final String ATTEMPTS = "attempts";
+
+  /** Counter: attempts after the first. */
+  public static final String RETRIES = "retries";
+
+  /** Counter: attempts cut off by the per-attempt timeout. */
+  public static final String TIMEOUTS = "timeouts";
+
+  /** Counter: calls that returned a value. */
+  public static final String RESULTS = "results";
+
+  /** Counter: calls that gave up and emitted the fallback value. */
+  public static final String FALLBACKS = "fallbacks";
+
+  /** Counter: calls that gave up and emitted a {@link CallFailure}. */
+  public static final String DEAD_LETTERS = "dead_letters";
+
+  /** Distribution: calls in flight in this JVM (limits name) when a call starts. */
+  public static final String IN_FLIGHT = "in_flight";
+
+  static final int DEFAULT_MAX_ATTEMPTS = 3;
+  static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(100);
+  static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+  static final double DEFAULT_JITTER = 0.25;
+  static final int DEFAULT_MAX_IN_FLIGHT = 16;
+
+  private final Settings<InputT, OutputT> settings;
+  private final OutputCoderRule<InputT, OutputT> coderRule;
+  private final TupleTag<OutputT> resultsTag;
+  private final TupleTag<CallFailure<InputT>> failuresTag;
+
+  private ResilientCall(
+      Settings<InputT, OutputT> settings,
+      OutputCoderRule<InputT, OutputT> coderRule,
+      TupleTag<OutputT> resultsTag,
+      TupleTag<CallFailure<InputT>> failuresTag) {
+    this.settings = settings;
+    this.coderRule = coderRule;
+    this.resultsTag = resultsTag;
+    this.failuresTag = failuresTag;
+  }
+
+  /**
+   * A call of the synchronous function {@code fn} per element. It runs on a thread of the
+   * transform's pool, so a timed-out attempt is interrupted and abandoned. Exceptions it throws
+   * fail the attempt; a null result fails the call without retries. Defaults: 3 attempts, backoff
+   * from 100 ms to 10 s with jitter 0.25, every exception retried, no timeout, 16 calls in flight,
+   * no rate limit, no fallback.
+   */
+  public static <InputT, OutputT> ResilientCall<InputT, OutputT> of(
+      SerializableFunction<InputT, OutputT> fn) {
+    require(fn != null, "fn must not be null");
+    Settings<InputT, OutputT> s = new Settings<>();
+    s.syncFn = fn;
+    return create(s, inferredFrom(fn));
+  }
+
+  /**
+   * A call of the asynchronous function {@code fn} per element: it starts the work and returns a
+   * stage that completes with the result (a null stage or result fails the call without retries). A
+   * timed-out attempt's stage is cancelled when it is a {@link java.util.concurrent.Future} (as a
+   * {@link CompletableFuture} is). Same defaults as {@link #of}; the output coder must be set with
+   * {@link #withOutputCoder}.
+   */
+  public static <InputT, OutputT> ResilientCall<InputT, OutputT> ofAsync(
+      SerializableFunction<InputT, ? extends CompletionStage<OutputT>> fn) {
+    require(fn != null, "fn must not be null");
+    Settings<InputT, OutputT> s = new Settings<>();
+    s.asyncFn = fn;
+    return create(s, (inputCoder, registry) -> null);
+  }
+
+  private static <InputT, OutputT> ResilientCall<InputT, OutputT> create(
+      Settings<InputT, OutputT> s, OutputCoderRule<InputT, OutputT> rule) {
+    s.limitsName = "call-" + UUID.randomUUID();
+    return new ResilientCall<>(
+        s,
+        rule,
+        new TupleTag<OutputT>("results") {},
+        new TupleTag<CallFailure<InputT>>("failures") {});
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** A copy with changed settings; the copy gets limits of its own unless they are shared. */
+  private ResilientCall<InputT, OutputT> with(Consumer<Settings<InputT, OutputT>> change) {
+    Settings<InputT, OutputT> s = settings.copy();
+    change.accept(s);
+    if (!s.sharedLimits) {
+      s.limitsName = "call-" + UUID.randomUUID();
+    }
+    return new ResilientCall<>(s, coderRule, resultsTag, failuresTag);
+  }
+
+  /** The tag of the results (the call's values and fallback values) in the output tuple. */
+  public TupleTag<OutputT> results() {
+    return resultsTag;
+  }
+
+  /** The tag of the dead letters (calls that gave up without a fallback) in the output tuple. */
+  public TupleTag<CallFailure<InputT>> failures() {
+    return failuresTag;
+  }
+
+  /** At most {@code n} attempts per element (1: no retries). */
+  public ResilientCall<InputT, OutputT> withMaxAttempts(int n) {
+    require(n >= 1, "maxAttempts must be at least 1, got " + n);
+    return with(s -> s.maxAttempts = n);
+  }
+
+  /**
+   * Waits {@code initialDelay} before the first retry, doubling the wait for each further retry up
+   * to {@code maxDelay} (jitter applies on top, see {@link #withJitter}).
+   */
+  public ResilientCall<InputT, OutputT> withBackoff(Duration initialDelay, Duration maxDelay) {
+    require(
+        initialDelay != null && !initialDelay.isNegative() && !initialDelay.isZero(),
+        "initialDelay must be positive, got " + initialDelay);
+    require(
+        maxDelay != null && maxDelay.compareTo(initialDelay) >= 0,
+        "maxDelay must be at least initialDelay (" + initialDelay + "), got " + maxDelay);
+    return with(
+        s -> {
+          s.initialBackoff = initialDelay;
+          s.maxBackoff = maxDelay;
+        });
+  }
+
+  /**
+   * Randomizes each retry delay by up to {@code factor} of it, either way, so that calls that
+   * failed together do not retry together. 0 turns jitter off.
+   */
+  public ResilientCall<InputT, OutputT> withJitter(double factor) {
+    require(factor >= 0 && factor <= 1, "jitter factor must be between 0 and 1, got " + factor);
+    return with(s -> s.jitter = factor);
+  }
+
+  /**
+   * Retries only failures that are, or are caused by (anywhere in the cause chain, so {@code
+   * IOException.class} matches an {@code UncheckedIOException} around one), one of {@code types}.
+   * Other failures end the call at once. Attempts cut off by the timeout are always retried. By
+   * default every exception is retried.
+   */
+  @SafeVarargs
+  public final ResilientCall<InputT, OutputT> withRetryOn(Class<? extends Throwable>... types) {
+    require(types != null && types.length > 0, "retryOn needs at least one exception type");
+    List<Class<? extends Throwable>> copy = new ArrayList<>();
+    for (Class<? extends Throwable> t : types) {
+      require(t != null, "retryOn types must not be null");
+      copy.add(t);
+    }
+    List<Class<? extends Throwable>> list = Collections.unmodifiableList(copy);
+    return with(s -> s.retryOn = list);
+  }
+
+  /**
+   * Cuts off each attempt after {@code perAttempt}: a synchronous call's thread is interrupted, an
+   * asynchronous call's future cancelled, and the attempt counts as a timeout (and is retried). A
+   * function that ignores interruption keeps its thread busy after it is abandoned, but its result
+   * is ignored.
+   */
+  public ResilientCall<InputT, OutputT> withTimeout(Duration perAttempt) {
+    require(
+        perAttempt != null && !perAttempt.isNegative() && !perAttempt.isZero(),
+        "timeout must be positive, got " + perAttempt);
+    return with(s -> s.timeout = perAttempt);
+  }
+
+  /**
+   * When the attempts run out (or a failure is not retryable), emits {@code fallback(element)} on
+   * {@link #results()} instead of a dead letter. If the fallback itself throws or returns null, the
+   * element becomes a dead letter that says so. The fallback runs on the DoFn's thread: keep it
+   * cheap.
+   */
+  public ResilientCall<InputT, OutputT> withFallback(
+      SerializableFunction<InputT, OutputT> fallback) {
+    require(fallback != null, "fallback must not be null");
+    return with(s -> s.fallback = fallback);
+  }
+
+  /**
+   * At most {@code n} calls in flight at once in one worker JVM (across all its threads; see the
+   * class documentation). A DoFn that has {@code n} calls going waits before starting another.
+   */
+  public ResilientCall<InputT, OutputT> withMaxInFlight(int n) {
+    require(n >= 1, "maxInFlight must be at least 1, got " + n);
+    return with(s -> s.maxInFlight = n);
+  }
+
+  /**
+   * At most {@code callsPerSecond} attempts per second in one worker JVM, spread evenly: a smooth
+   * limiter grants one permit every {@code 1/callsPerSecond} seconds, without bursts. Retries count
+   * as calls. Waiting for a permit holds no thread and does not count towards the timeout. A call
+   * can start later than its permit (a stalled JVM, a busy machine), so any one second sees at most
+   * {@code callsPerSecond + 1 + maxInFlight} calls start, and {@code callsPerSecond + 1} when
+   * nothing stalls.
+   */
+  public ResilientCall<InputT, OutputT> withRateLimit(double callsPerSecond) {
+    require(
+        callsPerSecond > 0 && callsPerSecond <= 1e9 && !Double.isNaN(callsPerSecond),
+        "rate limit must be more than 0 and at most 1e9 calls per second, got " + callsPerSecond);
+    return with(s -> s.callsPerSecond = callsPerSecond);
+  }
+
+  /**
+   * Shares the in-flight limit, the rate limit and the thread pool with every other call given the
+   * same {@code name} and the same limits, in each worker JVM: for transforms that call one
+   * service. By default each transform object has limits of its own.
+   */
+  public ResilientCall<InputT, OutputT> withSharedLimits(String name) {
+    require(name != null && !name.isBlank(), "shared limits name must not be empty");
+    return with(
+        s -> {
+          s.limitsName = name;
+          s.sharedLimits = true;
+        });
+  }
+
+  /** The coder of the results (needed unless it can be inferred from the function's type). */
+  public ResilientCall<InputT, OutputT> withOutputCoder(Coder<OutputT> coder) {
+    require(coder != null, "output coder must not be null");
+    return new ResilientCall<>(settings, (inputCoder, registry) -> coder, resultsTag, failuresTag);
+  }
+
+  /**
+   * The same call applied to the values of {@code KV<K, InputT>} pairs, each result and dead letter
+   * keeping its element's key (as {@link FanOut} uses it to join results by id). Keeps every
+   * setting, including the limits (shared with this transform's).
+   */
+  public <K> ResilientCall<KV<K, InputT>, KV<K, OutputT>> onValues() {
+    Settings<KV<K, InputT>, KV<K, OutputT>> k = settings.keyed();
+    OutputCoderRule<InputT, OutputT> valueRule = coderRule;
+    OutputCoderRule<KV<K, InputT>, KV<K, OutputT>> rule =
+        (inputCoder, registry) -> {
+          if (!(inputCoder instanceof KvCoder)) {
+            return null;
+          }
+          KvCoder<K, InputT> kv = (KvCoder<K, InputT>) inputCoder;
+          Coder<OutputT> value = valueRule.coderFor(kv.getValueCoder(), registry);
+          return value == null ? null : KvCoder.of(kv.getKeyCoder(), value);
+        };
+    return new ResilientCall<>(
+        k,
+        rule,
+        new TupleTag<KV<K, OutputT>>("results") {},
+        new TupleTag<CallFailure<KV<K, InputT>>>("failures") {});
+  }
+
+  int maxAttempts() {
+    return settings.maxAttempts;
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<InputT> input) {
+    Coder<OutputT> outputCoder =
+        coderRule.coderFor(input.getCoder(), input.getPipeline().getCoderRegistry());
+    if (outputCoder == null) {
+      throw new IllegalStateException(
+          "ResilientCall cannot infer the coder of its results: call withOutputCoder(...)");
+    }
+    PCollectionTuple out =
+        input.apply(
+            "Call",
+            ParDo.of(new CallFn<>(settings, resultsTag, failuresTag))
+                .withOutputTags(resultsTag, TupleTagList.of(failuresTag)));
+    out.get(resultsTag).setCoder(outputCoder);
+    out.get(failuresTag).setCoder(CallFailure.coder(input.getCoder()));
+    return out;
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    Settings<InputT, OutputT> s = settings;
+    Object fn = s.syncFn != null ? s.syncFn : s.asyncFn;
+    builder
+        .add(DisplayData.item("fn", fn.getClass()).withLabel("Call function"))
+        .add(DisplayData.item("async", s.asyncFn != null).withLabel("Returns a CompletionStage"))
+        .add(DisplayData.item("maxAttempts", s.maxAttempts).withLabel("Maximum attempts"))
+        .add(
+            DisplayData.item("initialBackoff", s.initialBackoff.toString())
+                .withLabel("First retry delay"))
+        .add(DisplayData.item("maxBackoff", s.maxBackoff.toString()).withLabel("Longest delay"))
+        .add(DisplayData.item("jitter", s.jitter).withLabel("Jitter factor"))
+        .add(
+            DisplayData.item(
+                    "retryOn",
+                    s.retryOn.isEmpty()
+                        ? "every exception"
+                        : s.retryOn.stream().map(Class::getName).collect(Collectors.joining(",")))
+                .withLabel("Retried failures"))
+        .addIfNotNull(
+            DisplayData.item("timeout", s.timeout == null ? null : s.timeout.toString())
+                .withLabel("Per-attempt timeout"))
+        .add(DisplayData.item("maxInFlight", s.maxInFlight).withLabel("Calls in flight per JVM"))
+        .addIfNotNull(
+            DisplayData.item("rateLimit", s.callsPerSecond > 0 ? s.callsPerSecond : null)
+                .withLabel("Calls per second per JVM"))
+        .add(DisplayData.item("limits", s.limitsName).withLabel("Limits shared as"))
+        .addIfNotNull(
+            DisplayData.item("fallback", s.fallback == null ? null : s.fallback.getClass())
+                .withLabel("Fallback"));
+  }
+
+  /** Finds the coder of the results given the input's coder; null when it cannot. */
+  private interface OutputCoderRule<InputT, OutputT> extends Serializable {
+    Coder<OutputT> coderFor(Coder<InputT> inputCoder, CoderRegistry registry);
+  }
+
+  private static <InputT, OutputT> OutputCoderRule<InputT, OutputT> inferredFrom(
+      SerializableFunction<InputT, OutputT> fn) {
+    return (inputCoder, registry) -> {
+      try {
+        TypeDescriptor<OutputT> type = TypeDescriptors.outputOf(fn);
+        return type == null || type.hasUnresolvedParameters() ? null : registry.getCoder(type);
+      } catch (CannotProvideCoderException | IllegalArgumentException | IllegalStateException e) {
+        return null;
+      }
+    };
+  }
+
+  /** Everything the DoFn needs; copied, never changed once a transform holds it. */
+  private static final class Settings<InputT, OutputT> implements Serializable, Cloneable {
+    private static final long serialVersionUID = 1L;
+
+    SerializableFunction<InputT, OutputT> syncFn;
+    SerializableFunction<InputT, ? extends CompletionStage<OutputT>> asyncFn;
+    SerializableFunction<InputT, OutputT> fallback;
+    int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+    Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    double jitter = DEFAULT_JITTER;
+    List<Class<? extends Throwable>> retryOn = List.of();
+    Duration timeout;
+    int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+    double callsPerSecond;
+    String limitsName;
+    boolean sharedLimits;
+
+    @SuppressWarnings("unchecked")
+    Settings<InputT, OutputT> copy() {
+      try {
+        return (Settings<InputT, OutputT>) clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    /** These settings for {@code KV<K, InputT>} elements: the functions see only the value. */
+    <K> Settings<KV<K, InputT>, KV<K, OutputT>> keyed() {
+      Settings<KV<K, InputT>, KV<K, OutputT>> k = new Settings<>();
+      k.syncFn = syncFn == null ? null : onValue(syncFn);
+      k.asyncFn = asyncFn == null ? null : onValueAsync(asyncFn);
+      k.fallback = fallback == null ? null : onValue(fallback);
+      k.maxAttempts = maxAttempts;
+      k.initialBackoff = initialBackoff;
+      k.maxBackoff = maxBackoff;
+      k.jitter = jitter;
+      k.retryOn = retryOn;
+      k.timeout = timeout;
+      k.maxInFlight = maxInFlight;
+      k.callsPerSecond = callsPerSecond;
+      k.limitsName = limitsName;
+      k.sharedLimits = sharedLimits;
+      return k;
+    }
+  }
+
+  private static <K, I, O> SerializableFunction<KV<K, I>, KV<K, O>> onValue(
+      SerializableFunction<I, O> fn) {
+    return kv -> {
+      O value = fn.apply(kv.getValue());
+      return value == null ? null : KV.of(kv.getKey(), value);
+    };
+  }
+
+  private static <K, I, O> SerializableFunction<KV<K, I>, CompletionStage<KV<K, O>>> onValueAsync(
+      SerializableFunction<I, ? extends CompletionStage<O>> fn) {
+    return kv -> {
+      CompletionStage<O> stage = fn.apply(kv.getValue());
+      if (stage == null) {
+        return null;
+      }
+      CompletableFuture<O> inner = stage.toCompletableFuture();
+      CompletableFuture<KV<K, O>> keyed =
+          inner.thenApply(value -> value == null ? null : KV.of(kv.getKey(), value));
+      // A timeout cancels the stage it was given: pass that on to the call's own future.
+      keyed.whenComplete(
+          (v, e) -> {
+            if (keyed.isCancelled()) {
+              inner.cancel(true);
+            }
+          });
+      return keyed;
+    };
+  }
+
+  /** The function returned null (or a null stage): fails the call without retries. */
+  static final class NullResultException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NullResultException() {
+      super("the call returned null");
+    }
+  }
+
+  /** Why an attempt failed, in one line. */
+  static String reasonOf(Throwable t) {
+    Throwable e = unwrap(t);
+    if (e instanceof TimeoutExceededException) {
+      Duration d = ((TimeoutExceededException) e).getTimeout().getConfig().getTimeout();
+      return "timed out after " + d.toMillis() + " ms";
+    }
+    if (e instanceof NullResultException) {
+      return e.getMessage();
+    }
+    String message = e.getMessage();
+    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable e = t;
+    while ((e instanceof CompletionException || e instanceof ExecutionException)
+        && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  /** What one element's call came to, filled in by the threads of the call. */
+  private static final class Pending<InputT, OutputT> {
+    final InputT input;
+    final Instant timestamp;
+    final BoundedWindow window;
+    final AtomicInteger attempts = new AtomicInteger();
+    final AtomicInteger timeouts = new AtomicInteger();
+    private final LinkedBlockingQueue<Pending<InputT, OutputT>> done;
+    OutputT result;
+    Throwable error;
+
+    Pending(
+        InputT input,
+        Instant timestamp,
+        BoundedWindow window,
+        LinkedBlockingQueue<Pending<InputT, OutputT>> done) {
+      this.input = input;
+      this.timestamp = timestamp;
+      this.window = window;
+      this.done = done;
+    }
+
+    /** Records the outcome and hands this to the DoFn's thread (the queue publishes the fields). */
+    void complete(OutputT result, Throwable error) {
+      this.result = result;
+      this.error = error;
+      done.add(this);
+    }
+  }
+
+  /**
+   * Starts calls asynchronously and emits them when they finish. Metrics are updated on the DoFn's
+   * own thread only (Beam's metrics container belongs to it), when a finished call is emitted.
+   */
+  private static final class CallFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
+    private static final long serialVersionUID = 1L;
+
+    private final Settings<InputT, OutputT> s;
+    private final TupleTag<OutputT> resultsTag;
+    private final TupleTag<CallFailure<InputT>> failuresTag;
+
+    private final Counter calls = Metrics.counter(METRICS_NAMESPACE, CALLS);
+    private final Counter attempts = Metrics.counter(METRICS_NAMESPACE, ATTEMPTS);
+    private final Counter retries = Metrics.counter(METRICS_NAMESPACE, RETRIES);
+    private final Counter timeouts = Metrics.counter(METRICS_NAMESPACE, TIMEOUTS);
+    private final Counter results = Metrics.counter(METRICS_NAMESPACE, RESULTS);
+    private final Counter fallbacks = Metrics.counter(METRICS_NAMESPACE, FALLBACKS);
+    private final Counter deadLetters = Metrics.counter(METRICS_NAMESPACE, DEAD_LETTERS);
+    private final Distribution inFlight = Metrics.distribution(METRICS_NAMESPACE, IN_FLIGHT);
+
+    private transient CallLimits limits;
+    private transient Timeout<OutputT> timeout;
+    private transient Set<CompletableFuture<OutputT>> running;
+    // Per bundle: finished calls not yet emitted, those kept for FinishBundle, and the count of
+    // started calls not yet taken from `done`.
+    private transient LinkedBlockingQueue<Pending<InputT, OutputT>> done;
+    private transient List<Pending<InputT, OutputT>> held;
+    private transient int outstanding;
+
+    CallFn(
+        Settings<InputT, OutputT> s,
+        TupleTag<OutputT> resultsTag,
+        TupleTag<CallFailure<InputT>> failuresTag) {
+      this.s = s;
+      this.resultsTag = resultsTag;
+      this.failuresTag = failuresTag;
+    }
+
+    @Setup
+    public void setup() {
+      limits = CallLimits.of(s.limitsName, s.maxInFlight, s.callsPerSecond);
+      timeout =
+          s.timeout == null ? null : Timeout.<OutputT>builder(s.timeout).withInterrupt().build();
+      running = ConcurrentHashMap.newKeySet();
+    }
+
+    @StartBundle
+    public void startBundle() {
+      done = new LinkedBlockingQueue<>();
+      held = new ArrayList<>();
+      outstanding = 0;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element InputT element,
+        @Timestamp Instant timestamp,
+        BoundedWindow window,
+        MultiOutputReceiver out)
+        throws InterruptedException {
+      int now = limits.acquire();
+      Pending<InputT, OutputT> p = new Pending<>(element, timestamp, window, done);
+      CompletableFuture<OutputT> call;
+      try {
+        call = start(p);
+      } catch (RuntimeException e) {
+        limits.release();
+        throw e;
+      }
+      inFlight.update(now);
+      calls.inc();
+      outstanding++;
+      running.add(call);
+      call.whenComplete(
+          (r, e) -> {
+            running.remove(call);
+            limits.release();
+            p.complete(r, e);
+          });
+      Pending<InputT, OutputT> finished;
+      while ((finished = done.poll()) != null) {
+        outstanding--;
+        if (finished.timestamp.equals(timestamp) && finished.window.equals(window)) {
+          emit(finished, out, null);
+        } else {
+          held.add(finished);
+        }
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext c) throws InterruptedException {
+      for (Pending<InputT, OutputT> p : held) {
+        emit(p, null, c);
+      }
+      held.clear();
+      while (outstanding > 0) {
+        Pending<InputT, OutputT> p = done.take();
+        outstanding--;
+        emit(p, null, c);
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (running != null) {
+        for (CompletableFuture<OutputT> call : running) {
+          call.cancel(true);
+        }
+      }
+    }
+
+    private CompletableFuture<OutputT> start(Pending<InputT, OutputT> p) {
+      FailsafeExecutor<OutputT> executor = Failsafe.with(retryPolicy(p));
+      if (s.callsPerSecond > 0) {
+        executor = executor.compose(limits.<OutputT>rateLimiter());
+      }
+      if (timeout != null) {
+        executor = executor.compose(timeout);
+      }
+      executor = executor.with(limits.executor());
+      InputT input = p.input;
+      return executor.getStageAsync(
+          () -> {
+            p.attempts.incrementAndGet();
+            CompletionStage<OutputT> stage =
+                s.syncFn != null ? onThread(input, limits.executor()) : s.asyncFn.apply(input);
+            if (stage == null) {
+              throw new NullResultException();
+            }
+            return stage;
+          });
+    }
+
+    /**
+     * Runs the synchronous function on a thread of {@code threads}, as a future that a timeout can
+     * cancel: cancelling interrupts the thread and completes the future at once, so the attempt is
+     * abandoned even if the function ignores the interrupt.
+     */
+    private CompletableFuture<OutputT> onThread(InputT input, ExecutorService threads) {
+      CompletableFuture<OutputT> result = new CompletableFuture<>();
+      Future<?> task =
+          threads.submit(
+              () -> {
+                try {
+                  OutputT r = s.syncFn.apply(input);
+                  if (r == null) {
+                    throw new NullResultException();
+                  }
+                  result.complete(r);
+                } catch (Throwable t) {
+                  result.completeExceptionally(t);
+                }
+              });
+      result.whenComplete(
+          (r, e) -> {
+            if (result.isCancelled()) {
+              task.cancel(true);
+            }
+          });
+      return result;
+    }
+
+    /** One policy per call: its listener counts this call's timeouts. */
+    private RetryPolicy<OutputT> retryPolicy(Pending<InputT, OutputT> p) {
+      RetryPolicyBuilder<OutputT> b =
+          RetryPolicy.<OutputT>builder()
+              .handleIf((result, failure) -> failure != null && retryable(failure))
+              .withMaxAttempts(s.maxAttempts)
+              .onFailedAttempt(
+                  e -> {
+                    if (e.getLastException() instanceof TimeoutExceededException) {
+                      p.timeouts.incrementAndGet();
+                    }
+                  });
+      if (s.maxBackoff.compareTo(s.initialBackoff) > 0) {
+        b.withBackoff(s.initialBackoff, s.maxBackoff);
+      } else {
+        b.withDelay(s.initialBackoff);
+      }
+      if (s.jitter > 0) {
+        b.withJitter(s.jitter);
+      }
+      return b.build();
+    }
+
+    private boolean retryable(Throwable failure) {
+      Throwable e = unwrap(failure);
+      if (e instanceof TimeoutExceededException) {
+        return true;
+      }
+      if (e instanceof NullResultException || e instanceof CancellationException) {
+        return false;
+      }
+      if (s.retryOn.isEmpty()) {
+        return true;
+      }
+      for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        for (Class<? extends Throwable> type : s.retryOn) {
+          if (type.isInstance(c)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    /** Counts one finished call and emits it: in processElement ({@code out}) or at the end. */
+    private void emit(
+        Pending<InputT, OutputT> p, MultiOutputReceiver out, FinishBundleContext context) {
+      int n = p.attempts.get();
+      attempts.inc(n);
+      retries.inc(Math.max(0, n - 1));
+      timeouts.inc(p.timeouts.get());
+      OutputT value = p.result;
+      String reason = null;
+      if (p.error != null || value == null) {
+        reason = reasonOf(p.error == null ? new NullResultException() : p.error);
+        if (s.fallback != null) {
+          try {
+            value = s.fallback.apply(p.input);
+            if (value == null) {
+              reason = "the fallback returned null after: " + reason;
+            }
+          } catch (RuntimeException e) {
+            value = null;
+            reason = "the fallback failed (" + reasonOf(e) + ") after: " + reason;
+          }
+        }
+        if (value != null) {
+          fallbacks.inc();
+        }
+      } else {
+        results.inc();
+      }
+      if (value != null) {
+        if (out != null) {
+          out.get(resultsTag).output(value);
+        } else {
+          context.output(resultsTag, value, p.timestamp, p.window);
+        }
+        return;
+      }
+      deadLetters.inc();
+      CallFailure<InputT> failure = new CallFailure<>(p.input, reason, n);
+      if (out != null) {
+        out.get(failuresTag).output(failure);
+      } else {
+        context.output(failuresTag, failure, p.timestamp, p.window);
+      }
+    }
+  }
+}
