@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.analyze.AnalyzeJob;
 import dev.parabeam.pipelines.cluster.ClusterCommand;
 import dev.parabeam.pipelines.speedup.Speedup;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ public final class Main {
       List.of(
           job(AggregateJob.INSTANCE),
           job(GroupByJob.INSTANCE),
+          job(AnalyzeJob.INSTANCE),
           new Command(
               "generate",
               "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]",

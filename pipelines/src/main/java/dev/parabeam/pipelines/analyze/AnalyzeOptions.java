@@ -1,0 +1,76 @@
+package dev.parabeam.pipelines.analyze;
+
+import dev.parabeam.pipelines.JobOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/** Options of the {@code analyze} job. */
+public interface AnalyzeOptions extends JobOptions {
+  @Description(
+      "JSON lines, one object per document with string fields id and text. Default: the bundled"
+          + " testdata/docs/docs.jsonl (400 short documents).")
+  @Default.String(AnalyzeJob.DEFAULT_INPUT)
+  String getInput();
+
+  void setInput(String value);
+
+  @Description("Latency of every simulated service call, in milliseconds.")
+  @Default.Integer(20)
+  Integer getLatencyMillis();
+
+  void setLatencyMillis(Integer value);
+
+  @Description("Per-attempt timeout, in milliseconds: a call still running then is cut off.")
+  @Default.Integer(1000)
+  Integer getTimeoutMillis();
+
+  void setTimeoutMillis(Integer value);
+
+  @Description("Attempts per call, the first included; the retries back off exponentially.")
+  @Default.Integer(4)
+  Integer getMaxAttempts();
+
+  void setMaxAttempts(Integer value);
+
+  @Description(
+      "Share of calls that fail their first 1 to 3 attempts, then succeed (0 to 1; by seed, id,"
+          + " analysis).")
+  @Default.Double(0)
+  Double getTransientFailureRate();
+
+  void setTransientFailureRate(Double value);
+
+  @Description("Share of calls that always fail (0 to 1): an error entry in the document's line.")
+  @Default.Double(0)
+  Double getPermanentFailureRate();
+
+  void setPermanentFailureRate(Double value);
+
+  @Description(
+      "Share of calls whose first attempt takes longer than --timeoutMillis (0 to 1): cut off,"
+          + " counted, retried.")
+  @Default.Double(0)
+  Double getSlowRate();
+
+  void setSlowRate(Double value);
+
+  @Description(
+      "Calls waiting at once per worker JVM, over all three analyses (independent of the number"
+          + " of worker threads).")
+  @Default.Integer(16)
+  Integer getMaxInFlight();
+
+  void setMaxInFlight(Integer value);
+
+  @Description("Calls started per second per worker JVM, over all three analyses; 0: no limit.")
+  @Default.Double(0)
+  Double getRatePerSecond();
+
+  void setRatePerSecond(Double value);
+
+  @Description("Seed of the injected failures and slowness.")
+  @Default.Long(42)
+  Long getSeed();
+
+  void setSeed(Long value);
+}

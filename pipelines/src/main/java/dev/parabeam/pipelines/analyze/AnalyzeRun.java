@@ -1,0 +1,245 @@
+package dev.parabeam.pipelines.analyze;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parabeam.pipelines.Job;
+import dev.parabeam.transforms.tasks.CallCounts;
+import dev.parabeam.transforms.tasks.FanOut;
+import dev.parabeam.transforms.tasks.Gathered;
+import dev.parabeam.transforms.tasks.ResilientCall;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * One run of {@link AnalyzeJob}: the documents read and checked, the pipeline, the checks after.
+ */
+final class AnalyzeRun implements Job.Run {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final AnalyzeOptions o;
+  private final Path input;
+  private final int parallelism;
+  private final int lines;
+  private final List<Document> docs;
+  private final List<String> deadLetters;
+  private final SimulatedService.Faults faults;
+  private final String runId;
+  private long complete;
+  private long partial;
+
+  AnalyzeRun(
+      AnalyzeOptions o,
+      Path input,
+      int parallelism,
+      int lines,
+      List<Document> docs,
+      List<String> deadLetters,
+      SimulatedService.Faults faults,
+      String runId) {
+    this.o = o;
+    this.input = input;
+    this.parallelism = parallelism;
+    this.lines = lines;
+    this.docs = docs;
+    this.deadLetters = deadLetters;
+    this.faults = faults;
+    this.runId = runId;
+  }
+
+  @Override
+  public void beforeBuild(Path staging) throws IOException {
+    try (BufferedWriter w =
+        Files.newBufferedWriter(staging.resolve(AnalyzeJob.DEAD_LETTERS), StandardCharsets.UTF_8)) {
+      for (String d : deadLetters) {
+        w.write(d);
+        w.write('\n');
+      }
+    }
+  }
+
+  /** The call of one analysis, with the job's retries, timeout and limits. */
+  private ResilientCall<Document, String> call(
+      String analysis, SerializableFunction<String, String> fn) {
+    ResilientCall<Document, String> c =
+        ResilientCall.of(new SimulatedService(analysis, fn, runId, faults))
+            .withMaxAttempts(o.getMaxAttempts())
+            .withBackoff(Duration.ofMillis(10), Duration.ofSeconds(1))
+            .withRetryOn(SimulatedService.Unavailable.class)
+            .withTimeout(Duration.ofMillis(o.getTimeoutMillis()))
+            .withMaxInFlight(o.getMaxInFlight())
+            // the three analyses share one budget per worker JVM: they call one service
+            .withSharedLimits("analyze-" + runId);
+    return o.getRatePerSecond() > 0 ? c.withRateLimit(o.getRatePerSecond()) : c;
+  }
+
+  @Override
+  public void build(Pipeline p, Path staging) {
+    PCollection<Gathered<String>> gathered =
+        // Create splits the documents over the workers in large bundles: a bundle is what one
+        // ResilientCall keeps in flight at once (a reshuffle here would hand it one per bundle)
+        p.apply("Documents", Create.of(docs).withCoder(new Document.Coder()))
+            .apply(
+                "Analyze",
+                FanOut.byId(Document::id, StringUtf8Coder.of())
+                    .withAnalysis("sentiment", call("sentiment", Analyses::sentiment))
+                    .withAnalysis("entities", call("entities", Analyses::entities))
+                    .withAnalysis("summary", call("summary", Analyses::summary)));
+    gathered
+        .apply(
+            "ToJsonLine",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.strings()))
+                .via((Gathered<String> g) -> KV.of(0, line(g))))
+        .setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
+        .apply("AllInOnePlace", GroupByKey.create())
+        .apply(
+            "WriteResults",
+            ParDo.of(new WriteSortedFn(staging.resolve(AnalyzeJob.RESULTS).toString())));
+  }
+
+  /** One line of results.jsonl: id, the three results (null when failed), the errors. */
+  static String line(Gathered<String> g) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", g.id());
+    for (String a : AnalyzeJob.ANALYSES) {
+      String r = g.results().get(a);
+      try {
+        n.set(a, r == null ? null : JSON.readTree(r));
+      } catch (IOException e) {
+        throw new IllegalStateException("the " + a + " analysis returned no JSON: " + r, e);
+      }
+    }
+    ObjectNode errors = n.putObject("errors");
+    g.errors().forEach(errors::put);
+    return n.toString();
+  }
+
+  /** Writes every line, sorted (lines start with their id), into one file. */
+  static final class WriteSortedFn extends DoFn<KV<Integer, Iterable<String>>, Void> {
+    private static final long serialVersionUID = 1L;
+    private final String file;
+
+    WriteSortedFn(String file) {
+      this.file = file;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<String>> all) throws IOException {
+      List<String> sorted = new ArrayList<>();
+      all.getValue().forEach(sorted::add);
+      sorted.sort(null);
+      try (BufferedWriter w = Files.newBufferedWriter(Path.of(file), StandardCharsets.UTF_8)) {
+        for (String l : sorted) {
+          w.write(l);
+          w.write('\n');
+        }
+      }
+    }
+  }
+
+  @Override
+  public List<String> outputs() {
+    return List.of(AnalyzeJob.RESULTS, AnalyzeJob.DEAD_LETTERS);
+  }
+
+  @Override
+  public Map<String, Object> finish(PipelineResult result, Path staging) throws Exception {
+    Path results = staging.resolve(AnalyzeJob.RESULTS);
+    List<String> out = Files.exists(results) ? Files.readAllLines(results) : List.of();
+    complete = 0;
+    partial = 0;
+    String previous = null;
+    for (String l : out) {
+      JsonNode n = JSON.readTree(l);
+      String id = n.path("id").asText();
+      if (previous != null && previous.compareTo(id) >= 0) {
+        throw new IllegalStateException("results.jsonl: id " + id + " is out of order or twice");
+      }
+      previous = id;
+      if (n.path("errors").size() == 0) {
+        complete++;
+      } else {
+        partial++;
+      }
+    }
+    if (out.size() != docs.size()) {
+      throw new IllegalStateException(
+          "documents do not add up: " + docs.size() + " read, " + out.size() + " written");
+    }
+    if (lines != docs.size() + deadLetters.size()) {
+      throw new IllegalStateException(
+          "input lines do not add up: "
+              + lines
+              + " != "
+              + docs.size()
+              + " documents + "
+              + deadLetters.size()
+              + " dead letters");
+    }
+    Map<String, Long> calls = CallCounts.of(result).asMap();
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("input", input.toString());
+    summary.put("input_lines", lines);
+    summary.put("documents", docs.size());
+    summary.put("input_dead_letters", deadLetters.size());
+    summary.put("complete", complete);
+    summary.put("partial", partial);
+    for (String k :
+        List.of("attempts", "retries", "timeouts", "fallbacks", "dead_letters", "max_in_flight")) {
+      summary.put(k, calls.getOrDefault(k, 0L));
+    }
+    summary.put("runner", o.getRunner().getSimpleName());
+    summary.put("parallelism", parallelism);
+    summary.put("max_in_flight_limit", o.getMaxInFlight());
+    return summary;
+  }
+
+  @Override
+  public void report(Path output, PrintStream out, PrintStream err) throws IOException {
+    List<String> head = Files.readAllLines(output.resolve(AnalyzeJob.RESULTS));
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "results.jsonl (%,d documents, %,d complete, %,d with errors):",
+            head.size(),
+            complete,
+            partial));
+    head.stream().limit(3).forEach(l -> out.println("  " + l));
+    if (head.size() > 3) {
+      out.println("  ...");
+    }
+    if (!deadLetters.isEmpty()) {
+      out.println(
+          String.format(
+              Locale.ROOT,
+              "dead letters: %,d input lines in %s",
+              deadLetters.size(),
+              output.resolve(AnalyzeJob.DEAD_LETTERS)));
+    }
+  }
+}

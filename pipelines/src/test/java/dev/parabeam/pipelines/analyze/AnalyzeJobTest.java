@@ -1,0 +1,278 @@
+package dev.parabeam.pipelines.analyze;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parabeam.pipelines.JobResult;
+import dev.parabeam.pipelines.Launcher;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The analyze job end to end, in this JVM, on 60 of the bundled documents. */
+public class AnalyzeJobTest {
+  @ClassRule public static TemporaryFolder tmp = new TemporaryFolder();
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static Path docs;
+  private static List<String> ids;
+  private static String clean;
+
+  /** What a run printed and returned. */
+  record Run(JobResult result, String out, String err) {}
+
+  static Run run(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    JobResult r =
+        Launcher.execute(
+            AnalyzeJob.INSTANCE,
+            args,
+            new PrintStream(o, true, StandardCharsets.UTF_8),
+            new PrintStream(e, true, StandardCharsets.UTF_8));
+    return new Run(r, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  }
+
+  static Path repo() {
+    Path p = Paths.get("").toAbsolutePath();
+    while (!Files.isDirectory(p.resolve("testdata/docs"))) {
+      p = p.getParent();
+    }
+    return p;
+  }
+
+  @BeforeClass
+  public static void aCleanRun() throws IOException {
+    List<String> lines = Files.readAllLines(repo().resolve("testdata/docs/docs.jsonl"));
+    docs = tmp.getRoot().toPath().resolve("docs.jsonl");
+    Files.write(docs, lines.subList(0, 60));
+    ids = new ArrayList<>();
+    for (String l : lines.subList(0, 60)) {
+      ids.add(JSON.readTree(l).path("id").asText());
+    }
+    Run r = analyze("clean");
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    clean = Files.readString(out("clean").resolve("results.jsonl"));
+  }
+
+  static Path out(String name) {
+    return tmp.getRoot().toPath().resolve(name);
+  }
+
+  static Run analyze(String name, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("--input=" + docs, "--output=" + out(name), "--latencyMillis=1", "--seed=7"));
+    args.addAll(List.of(more));
+    return run(args.toArray(new String[0]));
+  }
+
+  static long number(Run r, String field) {
+    return ((Number) r.result().summary().get(field)).longValue();
+  }
+
+  @Test
+  public void everyDocumentOnceSortedByIdWithAllThreeAnalyses() throws IOException {
+    List<String> lines = clean.lines().toList();
+    assertThat(lines.size(), is(60));
+    List<String> got = new ArrayList<>();
+    for (String l : lines) {
+      JsonNode n = JSON.readTree(l);
+      got.add(n.path("id").asText());
+      assertThat(l, n.path("errors").size(), is(0));
+      assertThat(l, n.path("sentiment").path("label").isTextual(), is(true));
+      assertThat(l, n.path("entities").isArray(), is(true));
+      assertThat(l, n.path("summary").path("keywords").isArray(), is(true));
+      String text = null;
+      for (String d : Files.readAllLines(docs)) {
+        if (JSON.readTree(d).path("id").asText().equals(n.path("id").asText())) {
+          text = JSON.readTree(d).path("text").asText();
+        }
+      }
+      assertThat(n.path("sentiment").toString(), equalTo(Analyses.sentiment(text)));
+    }
+    List<String> sorted = new ArrayList<>(ids);
+    sorted.sort(null);
+    assertThat(got, equalTo(sorted));
+  }
+
+  @Test
+  public void transientFailuresAreRetriedToTheFailureFreeBytes() throws IOException {
+    Run r = analyze("transient", "--transientFailureRate=0.5", "--maxAttempts=4");
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    assertThat(Files.readString(out("transient").resolve("results.jsonl")), equalTo(clean));
+    // every injected failure is one retry: count them from the service's own rule
+    SimulatedService.Faults f = new SimulatedService.Faults(7, 1, 1000, 0.5, 0, 0);
+    long expected = 0;
+    for (String a : AnalyzeJob.ANALYSES) {
+      SimulatedService s = new SimulatedService(a, t -> t, "x", f);
+      for (String id : ids) {
+        expected += s.transientFailures(id);
+      }
+    }
+    assertThat(expected, greaterThan(0L));
+    assertThat(number(r, "retries"), is(expected));
+    assertThat(number(r, "attempts"), is(3L * ids.size() + expected));
+    assertThat(number(r, "dead_letters"), is(0L));
+  }
+
+  @Test
+  public void permanentFailuresAreErrorEntriesWithTheirReason() throws IOException {
+    Run r = analyze("permanent", "--permanentFailureRate=0.2");
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    SimulatedService.Faults f = new SimulatedService.Faults(7, 1, 1000, 0, 0.2, 0);
+    Set<String> expected = new TreeSet<>();
+    for (String a : AnalyzeJob.ANALYSES) {
+      SimulatedService s = new SimulatedService(a, t -> t, "x", f);
+      for (String id : ids) {
+        if (s.permanent(id)) {
+          expected.add(id + "/" + a);
+        }
+      }
+    }
+    Set<String> got = new TreeSet<>();
+    long partial = 0;
+    List<String> lines = Files.readAllLines(out("permanent").resolve("results.jsonl"));
+    assertThat(lines.size(), is(ids.size()));
+    for (String l : lines) {
+      JsonNode n = JSON.readTree(l);
+      String id = n.path("id").asText();
+      partial += n.path("errors").size() > 0 ? 1 : 0;
+      for (String a : AnalyzeJob.ANALYSES) {
+        if (n.path("errors").has(a)) {
+          got.add(id + "/" + a);
+          assertThat(n.path("errors").path(a).asText(), containsString("rejects " + id));
+          assertThat(n.path(a).isNull(), is(true));
+        } else {
+          assertThat(l, n.path(a).isNull(), is(false));
+        }
+      }
+    }
+    assertThat(expected.isEmpty(), is(false));
+    assertThat(got, equalTo(expected));
+    assertThat(number(r, "dead_letters"), is((long) expected.size()));
+    assertThat(number(r, "partial"), is(partial));
+    assertThat(number(r, "retries"), is(0L)); // a permanent failure is not retried
+  }
+
+  @Test
+  public void slowCallsAreCutOffCountedAndRetried() throws IOException {
+    Run r = analyze("slow", "--slowRate=0.1", "--timeoutMillis=150");
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    SimulatedService.Faults f = new SimulatedService.Faults(7, 1, 150, 0, 0, 0.1);
+    long slow = 0;
+    for (String a : AnalyzeJob.ANALYSES) {
+      SimulatedService s = new SimulatedService(a, t -> t, "x", f);
+      for (String id : ids) {
+        slow += s.slow(id) ? 1 : 0;
+      }
+    }
+    assertThat(slow, greaterThan(0L));
+    assertThat(number(r, "timeouts"), is(slow));
+    assertThat(Files.readString(out("slow").resolve("results.jsonl")), equalTo(clean));
+  }
+
+  @Test
+  public void callsInFlightStayWithinTheLimit() {
+    Run r =
+        run(
+            "--input=" + docs,
+            "--output=" + out("inflight"),
+            "--maxInFlight=4",
+            "--latencyMillis=5");
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    assertThat(number(r, "max_in_flight"), lessThanOrEqualTo(4L));
+    assertThat(number(r, "max_in_flight"), greaterThan(1L));
+  }
+
+  @Test
+  public void badLinesAreDeadLettersAndTheCountsAddUp() throws IOException {
+    Path in = tmp.getRoot().toPath().resolve("bad.jsonl");
+    Files.writeString(
+        in,
+        String.join(
+            "\n",
+            "{\"id\":\"a\",\"text\":\"Paris was great.\"}",
+            "{\"id\":\"b\",\"text\":",
+            "[1,2]",
+            "{\"text\":\"no id\"}",
+            "",
+            "{\"id\":\"c\",\"text\":7}",
+            "{\"id\":\"d\",\"text\":\"Berlin was slow.\"}",
+            ""));
+    Run r = run("--input=" + in, "--output=" + out("bad"), "--latencyMillis=0");
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    assertThat(number(r, "input_lines"), is(6L));
+    assertThat(number(r, "documents"), is(2L));
+    assertThat(number(r, "input_dead_letters"), is(4L));
+    List<String> dead = Files.readAllLines(out("bad").resolve("dead-letters.jsonl"));
+    assertThat(dead.size(), is(4));
+    assertThat(JSON.readTree(dead.get(0)).path("line").asInt(), is(2));
+    assertThat(JSON.readTree(dead.get(0)).path("reason").asText(), startsWith("malformed JSON"));
+    assertThat(JSON.readTree(dead.get(1)).path("reason").asText(), is("not a JSON object"));
+    assertThat(JSON.readTree(dead.get(2)).path("reason").asText(), is("no string field id"));
+    assertThat(JSON.readTree(dead.get(3)).path("line").asInt(), is(6));
+    assertThat(JSON.readTree(dead.get(3)).path("reason").asText(), is("no string field text"));
+    assertThat(Files.readAllLines(out("bad").resolve("results.jsonl")).size(), is(2));
+    assertThat(r.out(), containsString("dead letters: 4 input lines in "));
+  }
+
+  @Test
+  public void duplicateIdsAndBadValuesAreMisuseBeforeAnythingIsWritten() throws IOException {
+    Path in = tmp.getRoot().toPath().resolve("dup.jsonl");
+    Files.writeString(
+        in,
+        "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\",\"text\":\"y\"}\n{\"id\":\"a\",\"text\":\"z\"}\n");
+    Run dup = run("--input=" + in, "--output=" + out("dup"));
+    assertThat(dup.result().exitCode(), is(2));
+    assertThat(dup.err(), containsString("id 'a' is on line 1 and again on line 3"));
+    assertThat(Files.exists(out("dup")), is(false));
+    for (String bad :
+        List.of(
+            "--maxAttempts=0",
+            "--transientFailureRate=-0.1",
+            "--permanentFailureRate=1.5",
+            "--ratePerSecond=-1",
+            "--maxInFlight=0",
+            "--timeoutMillis=0")) {
+      Run r = run("--input=" + docs, "--output=" + out("never"), bad);
+      assertThat(bad, r.result().exitCode(), is(2));
+      String option = bad.substring(0, bad.indexOf('='));
+      assertThat(r.err(), startsWith("error: " + option));
+      assertThat(Files.exists(out("never")), is(false));
+    }
+  }
+
+  @Test
+  public void embeddedFlinkWritesTheSameBytes() throws IOException {
+    Run r =
+        analyze(
+            "flink",
+            "--runner=FlinkRunner",
+            "--parallelism=2",
+            "--transientFailureRate=0.3",
+            "--maxAttempts=4");
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    assertThat(Files.readString(out("flink").resolve("results.jsonl")), equalTo(clean));
+    assertThat(number(r, "retries"), greaterThan(0L));
+  }
+}
