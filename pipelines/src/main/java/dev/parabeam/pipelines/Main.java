@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.analyze.AnalyzeBench;
 import dev.parabeam.pipelines.analyze.AnalyzeJob;
 import dev.parabeam.pipelines.cluster.ClusterCommand;
 import dev.parabeam.pipelines.speedup.Speedup;
@@ -53,6 +54,12 @@ public final class Main {
               List.of(
                   "[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
               args -> Speedup.run(args, System.out, System.err, Datasets::ensure)),
+          new Command(
+              "analyze-bench",
+              "analyze with 1 against N calls in flight, warmed, interleaved: [--maxInFlight=16]",
+              List.of(
+                  "[--latencyMillis=20] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3]"),
+              AnalyzeBench::main),
           new Command(
               "cluster",
               "a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
