@@ -98,9 +98,9 @@ public final class Main {
     List<String> lines =
         new ArrayList<>(List.of("usage: run.sh <command> [--option=value ...]", "", "commands:"));
     for (Command c : COMMANDS) {
-      lines.add(String.format("  %-10s  %s", c.name(), c.summary()));
+      lines.add(String.format("  %-13s  %s", c.name(), c.summary()));
       for (String more : c.more()) {
-        lines.add("              " + more);
+        lines.add("                 " + more);
       }
     }
     lines.add("");
