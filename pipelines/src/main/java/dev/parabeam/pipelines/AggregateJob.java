@@ -88,7 +88,8 @@ public final class AggregateJob implements ChunkedJob<AggregateOptions> {
     return new JobOutputs<>(results, stats, new StatsTable());
   }
 
-  static SimulatedWork work(AggregateOptions o) {
+  /** The simulated per-record work of {@code --work} and {@code --workMicros}. */
+  public static SimulatedWork work(AggregateOptions o) {
     try {
       return new SimulatedWork(SimulatedWork.Kind.parse(o.getWork()), o.getWorkMicros());
     } catch (IllegalArgumentException e) {

@@ -16,11 +16,22 @@ import org.apache.beam.sdk.Pipeline;
  * @param <O> the job's options
  */
 public interface ChunkedJob<O extends ChunkedJobOptions> extends Job<O> {
+  /**
+   * How many byte ranges of about equal size the job wants its input cut into, each its own unit of
+   * work (small ones are not packed together); 0 (the default): the launcher chooses from the data,
+   * {@code --chunkBytes} and the parallelism.
+   */
+  default int splitInto(O options) {
+    return 0;
+  }
+
   /** The run's plan: files, headers with the job's columns, chunks (misuse: UsageException). */
   @Override
   default Job.Run prepare(O options, int parallelism, Path output) throws IOException {
     return new ChunkedRun<>(
-        this, options, JobPlan.make(options, requiredColumns(options), parallelism, output));
+        this,
+        options,
+        JobPlan.make(options, requiredColumns(options), parallelism, output, splitInto(options)));
   }
 
   /**

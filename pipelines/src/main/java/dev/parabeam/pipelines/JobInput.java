@@ -43,6 +43,11 @@ public final class JobInput {
     return new JobInput(chunks, dialect, 1 << 20, located, null, null);
   }
 
+  /** Whether the chunks were located (record boundaries known) before the pipeline. */
+  public boolean located() {
+    return located;
+  }
+
   public List<CsvChunk> chunks() {
     return chunks;
   }
@@ -53,6 +58,17 @@ public final class JobInput {
    */
   public <K, V, A> PCollection<ChunkResult<K, A>> read(
       Pipeline p, String name, ChunkedCsv<K, V, A> transform) {
+    return read(
+        p.apply("PlanChunks", Create.of(chunks).withCoder(CsvChunk.Coder.of())), name, transform);
+  }
+
+  /**
+   * Applies {@code transform}, configured for this input, to {@code someChunks} (some of this
+   * input's chunks, located) in a step named {@code name}; returns their per-chunk results. A job
+   * that reads its chunks in several branches calls this once per branch.
+   */
+  public <K, V, A> PCollection<ChunkResult<K, A>> read(
+      PCollection<CsvChunk> someChunks, String name, ChunkedCsv<K, V, A> transform) {
     ChunkedCsv<K, V, A> t = transform.withDialect(dialect).withMaxRecordBytes(maxRecordBytes);
     if (deadLetterDir != null) {
       t = t.withDeadLetterDirectory(deadLetterDir);
@@ -63,8 +79,7 @@ public final class JobInput {
     if (located) {
       t = t.withLocatedChunks();
     }
-    PCollectionTuple out =
-        p.apply("PlanChunks", Create.of(chunks).withCoder(CsvChunk.Coder.of())).apply(name, t);
+    PCollectionTuple out = someChunks.apply(name, t);
     return t.results(out);
   }
 }

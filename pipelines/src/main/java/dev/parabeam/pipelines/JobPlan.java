@@ -64,6 +64,12 @@ final class JobPlan {
 
   static JobPlan make(
       ChunkedJobOptions o, List<String> requiredColumns, int parallelism, Path out) {
+    return make(o, requiredColumns, parallelism, out, 0);
+  }
+
+  /** With {@code splitInto > 0}: that many byte ranges of about equal size, each its own unit. */
+  static JobPlan make(
+      ChunkedJobOptions o, List<String> requiredColumns, int parallelism, Path out, int splitInto) {
     CsvDialect dialect;
     try {
       dialect = CsvDialect.of(o.getDelimiter(), o.getQuote()).withEncoding(o.getEncoding());
@@ -158,7 +164,10 @@ final class JobPlan {
 
     List<CsvChunk> chunks;
     try {
-      chunks = ChunkPlanner.planAndPack(files, o.getChunkBytes(), parallelism);
+      chunks =
+          splitInto > 0
+              ? ChunkPlanner.plan(files, 0, splitInto)
+              : ChunkPlanner.planAndPack(files, o.getChunkBytes(), parallelism);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }

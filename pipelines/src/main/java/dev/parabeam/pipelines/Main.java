@@ -3,6 +3,7 @@ package dev.parabeam.pipelines;
 import dev.parabeam.pipelines.analyze.AnalyzeBench;
 import dev.parabeam.pipelines.analyze.AnalyzeJob;
 import dev.parabeam.pipelines.cluster.ClusterCommand;
+import dev.parabeam.pipelines.flow.FlowDemoJob;
 import dev.parabeam.pipelines.speedup.Speedup;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +31,7 @@ public final class Main {
           job(AggregateJob.INSTANCE),
           job(GroupByJob.INSTANCE),
           job(AnalyzeJob.INSTANCE),
+          job(FlowDemoJob.INSTANCE),
           new Command(
               "generate",
               "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]",

@@ -276,6 +276,19 @@ public final class ChunkResult<K, A> {
       return List.of(keyCoder, accumulatorCoder);
     }
 
+    /** Equal for equal key and accumulator coders (Flink unions only inputs of equal coders). */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ResultCoder<?, ?> c
+          && keyCoder.equals(c.keyCoder)
+          && accumulatorCoder.equals(c.accumulatorCoder);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(keyCoder, accumulatorCoder);
+    }
+
     @Override
     public void verifyDeterministic() throws NonDeterministicException {
       throw new NonDeterministicException(
