@@ -87,9 +87,10 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
 
   @Override
   public Job.Run prepare(AnalyzeOptions o, int parallelism, Path output) throws IOException {
-    Path input = resolve(o.getInput());
+    String given = o.getInput() == null ? DEFAULT_INPUT : o.getInput();
+    Path input = resolve(given);
     if (!Files.isRegularFile(input)) {
-      throw new UsageException("--input=" + o.getInput() + " is not a file");
+      throw new UsageException("--input=" + given + " is not a file");
     }
     if (input.toRealPath().startsWith(output.toAbsolutePath())) {
       throw new UsageException("--output=" + o.getOutput() + " holds the input file " + input);
