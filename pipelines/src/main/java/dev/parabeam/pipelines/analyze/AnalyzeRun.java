@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parabeam.pipelines.Job;
+import dev.parabeam.pipelines.WriteSortedLines;
 import dev.parabeam.transforms.tasks.CallCounts;
 import dev.parabeam.transforms.tasks.FanOut;
 import dev.parabeam.transforms.tasks.Gathered;
@@ -15,21 +16,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -113,13 +108,9 @@ final class AnalyzeRun implements Job.Run {
         .apply(
             "ToJsonLine",
             MapElements.into(
-                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.strings()))
-                .via((Gathered<String> g) -> KV.of(0, line(g))))
-        .setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
-        .apply("AllInOnePlace", GroupByKey.create())
-        .apply(
-            "WriteResults",
-            ParDo.of(new WriteSortedFn(staging.resolve(AnalyzeJob.RESULTS).toString())));
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                .via((Gathered<String> g) -> KV.of(g.id(), line(g))))
+        .apply("WriteResults", WriteSortedLines.to(staging.resolve(AnalyzeJob.RESULTS), null));
   }
 
   /** One line of results.jsonl: id, the three results (null when failed), the errors. */
@@ -137,29 +128,6 @@ final class AnalyzeRun implements Job.Run {
     ObjectNode errors = n.putObject("errors");
     g.errors().forEach(errors::put);
     return n.toString();
-  }
-
-  /** Writes every line, sorted (lines start with their id), into one file. */
-  static final class WriteSortedFn extends DoFn<KV<Integer, Iterable<String>>, Void> {
-    private static final long serialVersionUID = 1L;
-    private final String file;
-
-    WriteSortedFn(String file) {
-      this.file = file;
-    }
-
-    @ProcessElement
-    public void process(@Element KV<Integer, Iterable<String>> all) throws IOException {
-      List<String> sorted = new ArrayList<>();
-      all.getValue().forEach(sorted::add);
-      sorted.sort(null);
-      try (BufferedWriter w = Files.newBufferedWriter(Path.of(file), StandardCharsets.UTF_8)) {
-        for (String l : sorted) {
-          w.write(l);
-          w.write('\n');
-        }
-      }
-    }
   }
 
   @Override
