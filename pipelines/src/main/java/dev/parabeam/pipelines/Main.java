@@ -4,6 +4,7 @@ import dev.parabeam.pipelines.analyze.AnalyzeBench;
 import dev.parabeam.pipelines.analyze.AnalyzeJob;
 import dev.parabeam.pipelines.cluster.ClusterCommand;
 import dev.parabeam.pipelines.flow.FlowDemoJob;
+import dev.parabeam.pipelines.graph.DependencyGraphJob;
 import dev.parabeam.pipelines.speedup.Speedup;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +33,7 @@ public final class Main {
           job(GroupByJob.INSTANCE),
           job(AnalyzeJob.INSTANCE),
           job(FlowDemoJob.INSTANCE),
+          job(DependencyGraphJob.INSTANCE),
           new Command(
               "generate",
               "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]",

@@ -1,0 +1,176 @@
+package dev.parabeam.pipelines.graph;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import dev.parabeam.pipelines.JobResult;
+import dev.parabeam.pipelines.Launcher;
+import dev.parabeam.transforms.stats.Decimals;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.values.PValue;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class DependencyGraphJobTest {
+  @ClassRule public static TemporaryFolder tmp = new TemporaryFolder();
+
+  record Run(JobResult result, String out, String err) {}
+
+  static Run run(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    JobResult r =
+        Launcher.execute(
+            DependencyGraphJob.INSTANCE,
+            args,
+            new PrintStream(o, true, StandardCharsets.UTF_8),
+            new PrintStream(e, true, StandardCharsets.UTF_8));
+    return new Run(r, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  public void theReportIsWhatAPlainLoopComputesOnTheDirectRunnerAndEmbeddedFlink()
+      throws Exception {
+    Path dir = tmp.newFolder("in").toPath();
+    Random rnd = new Random(11);
+    String[] regions = {"north", "south", "east", "west", "Zürich"};
+    String[] products = {"widget", "gadget", "gizmo", "doohickey"};
+    Map<String, BigDecimal> revenue = new TreeMap<>();
+    Map<String, Map<String, Long>> counts = new HashMap<>();
+    long bad = 0;
+    for (int f = 0; f < 2; f++) {
+      StringBuilder sb =
+          new StringBuilder(f == 0 ? "region,product,amount,id\n" : "id,amount,product,region\n");
+      for (int i = 0; i < 500; i++) {
+        String region = regions[rnd.nextInt(regions.length)];
+        String product = products[rnd.nextInt(1 + rnd.nextInt(products.length))];
+        boolean isBad = rnd.nextInt(50) == 0;
+        String amount = isBad ? "n/a" : new BigDecimal(rnd.nextInt(100000)).movePointLeft(2) + "";
+        if (isBad) {
+          bad++;
+        } else {
+          revenue.merge(region, new BigDecimal(amount), BigDecimal::add);
+          counts.computeIfAbsent(region, k -> new HashMap<>()).merge(product, 1L, Long::sum);
+        }
+        sb.append(
+            f == 0
+                ? region + "," + product + "," + amount + "," + i
+                : i + "," + amount + "," + product + "," + region);
+        sb.append('\n');
+      }
+      Files.writeString(dir.resolve("part-" + f + ".csv"), sb);
+    }
+    BigDecimal total = revenue.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+    StringBuilder expected = new StringBuilder(DependencyGraphRun.HEADER + "\n");
+    for (Map.Entry<String, BigDecimal> e : revenue.entrySet()) {
+      String top = null;
+      long topCount = -1;
+      for (Map.Entry<String, Long> c : new TreeMap<>(counts.get(e.getKey())).entrySet()) {
+        if (c.getValue() > topCount) {
+          top = c.getKey();
+          topCount = c.getValue();
+        }
+      }
+      expected
+          .append(e.getKey())
+          .append(',')
+          .append(Decimals.format(e.getValue()))
+          .append(',')
+          .append(Decimals.format(e.getValue().divide(total, 6, RoundingMode.HALF_EVEN)))
+          .append(',')
+          .append(top)
+          .append(',')
+          .append(topCount)
+          .append('\n');
+    }
+    for (String runner : List.of("DirectRunner", "FlinkRunner")) {
+      Path out = tmp.getRoot().toPath().resolve("out-" + runner);
+      Run r = run("--input=" + dir + "/*.csv", "--output=" + out, "--runner=" + runner);
+      assertThat(r.err(), r.result().exitCode(), is(0));
+      assertThat(runner, Files.readString(out.resolve("report.csv")), equalTo(expected.toString()));
+      assertThat(r.result().deadLetters(), is(bad));
+      assertThat(Files.readAllLines(out.resolve("dead-letters.csv")).size(), is((int) bad + 1));
+      assertThat(r.out(), containsString("report.csv (5 regions):"));
+    }
+  }
+
+  @Test
+  public void eachStepWaitsForExactlyWhatItNeeds() {
+    DependencyGraphOptions o = PipelineOptionsFactory.as(DependencyGraphOptions.class);
+    Pipeline p = Pipeline.create(o);
+    new DependencyGraphRun(o, "x", List.of(Path.of("/none.csv")), 1)
+        .build(p, tmp.getRoot().toPath());
+    Map<String, Set<String>> producerOf = new HashMap<>();
+    Map<String, Set<String>> inputsOf = new HashMap<>();
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            record(node);
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            record(node);
+          }
+
+          private void record(TransformHierarchy.Node node) {
+            if (node.isRootNode() || node.getFullName().contains("/")) {
+              return;
+            }
+            for (PValue v : node.getOutputs().values()) {
+              producerOf.computeIfAbsent(v.getName(), k -> new TreeSet<>()).add(node.getFullName());
+            }
+            Set<String> ins = new TreeSet<>();
+            for (PValue v : node.getInputs().values()) {
+              ins.add(v.getName());
+            }
+            inputsOf.put(node.getFullName(), ins);
+          }
+        });
+    Function<String, Set<String>> needs =
+        step -> {
+          Set<String> s = new TreeSet<>();
+          for (String in : inputsOf.get(step)) {
+            s.addAll(producerOf.getOrDefault(in, Set.of()));
+          }
+          return s;
+        };
+    assertThat(needs.apply("A_RevenuePerRegion"), equalTo(Set.of("Prepare")));
+    assertThat(needs.apply("B_TopProductPerRegion"), equalTo(Set.of("Prepare")));
+    assertThat(needs.apply("C_ShareOfRevenue"), equalTo(Set.of("A_RevenuePerRegion")));
+    assertThat(
+        needs.apply("Join_B_C"), equalTo(Set.of("B_TopProductPerRegion", "C_ShareOfRevenue")));
+  }
+
+  @Test
+  public void aFileWithoutTheColumnsIsMisuse() throws Exception {
+    Path f = tmp.newFile("wrong.csv").toPath();
+    Files.writeString(f, "region,price\nnorth,1\n");
+    Run r = run("--input=" + f, "--output=" + tmp.getRoot().toPath().resolve("never"));
+    assertThat(r.result().exitCode(), is(2));
+    assertThat(r.err(), containsString("has no column 'product' (its columns: region, price)"));
+    assertThat(Files.exists(tmp.getRoot().toPath().resolve("never")), is(false));
+  }
+}
