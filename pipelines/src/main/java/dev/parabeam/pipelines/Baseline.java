@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.groupby.GroupByJob;
 import dev.parabeam.transforms.stats.Aggregation;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.groupby.GroupByJob;
 import dev.parabeam.pipelines.speedup.Stats;
 import dev.parabeam.transforms.stats.Aggregation;
 import java.io.IOException;

@@ -1,10 +1,12 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.aggregate.AggregateJob;
 import dev.parabeam.pipelines.analyze.AnalyzeBench;
 import dev.parabeam.pipelines.analyze.AnalyzeJob;
 import dev.parabeam.pipelines.cluster.ClusterCommand;
 import dev.parabeam.pipelines.flow.FlowDemoJob;
 import dev.parabeam.pipelines.graph.DependencyGraphJob;
+import dev.parabeam.pipelines.groupby.GroupByJob;
 import dev.parabeam.pipelines.speedup.Speedup;
 import java.util.ArrayList;
 import java.util.Arrays;

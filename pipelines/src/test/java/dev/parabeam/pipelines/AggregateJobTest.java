@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
+import dev.parabeam.pipelines.aggregate.AggregateOptions;
 import dev.parabeam.transforms.io.StatsCsv;
 import java.io.IOException;
 import java.io.StringWriter;

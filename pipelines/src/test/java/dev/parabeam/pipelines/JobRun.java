@@ -1,5 +1,7 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.aggregate.AggregateJob;
+import dev.parabeam.pipelines.groupby.GroupByJob;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
+import dev.parabeam.pipelines.aggregate.AggregateOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

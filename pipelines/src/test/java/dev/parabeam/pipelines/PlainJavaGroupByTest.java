@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
+import dev.parabeam.pipelines.groupby.GroupByJob;
 import dev.parabeam.transforms.stats.Aggregation;
 import java.io.StringWriter;
 import java.math.BigDecimal;

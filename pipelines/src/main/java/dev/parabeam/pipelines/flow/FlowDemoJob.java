@@ -1,10 +1,10 @@
 package dev.parabeam.pipelines.flow;
 
-import dev.parabeam.pipelines.AggregateJob;
-import dev.parabeam.pipelines.AggregateOptions;
 import dev.parabeam.pipelines.ChunkedJob;
 import dev.parabeam.pipelines.JobInput;
 import dev.parabeam.pipelines.JobOutputs;
+import dev.parabeam.pipelines.aggregate.AggregateJob;
+import dev.parabeam.pipelines.aggregate.AggregateOptions;
 import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.engine.ChunkResult;
 import dev.parabeam.transforms.engine.ChunkedCsv;

@@ -5,13 +5,13 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 
-import dev.parabeam.pipelines.AggregateJob;
-import dev.parabeam.pipelines.AggregateOptions;
 import dev.parabeam.pipelines.Job;
 import dev.parabeam.pipelines.JobInput;
 import dev.parabeam.pipelines.JobOptions;
 import dev.parabeam.pipelines.JobResult;
 import dev.parabeam.pipelines.Launcher;
+import dev.parabeam.pipelines.aggregate.AggregateJob;
+import dev.parabeam.pipelines.aggregate.AggregateOptions;
 import dev.parabeam.transforms.chunks.ChunkLocator;
 import dev.parabeam.transforms.chunks.ChunkPlanner;
 import dev.parabeam.transforms.chunks.CsvChunk;

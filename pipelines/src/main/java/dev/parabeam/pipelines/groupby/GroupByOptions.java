@@ -1,5 +1,6 @@
-package dev.parabeam.pipelines;
+package dev.parabeam.pipelines.groupby;
 
+import dev.parabeam.pipelines.ChunkedJobOptions;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
 

@@ -1,5 +1,10 @@
-package dev.parabeam.pipelines;
+package dev.parabeam.pipelines.aggregate;
 
+import dev.parabeam.pipelines.ChunkedJob;
+import dev.parabeam.pipelines.JobInput;
+import dev.parabeam.pipelines.JobOutputs;
+import dev.parabeam.pipelines.Launcher;
+import dev.parabeam.pipelines.UsageException;
 import dev.parabeam.transforms.engine.ChunkResult;
 import dev.parabeam.transforms.engine.ChunkedCsv;
 import dev.parabeam.transforms.stats.DecimalStats;

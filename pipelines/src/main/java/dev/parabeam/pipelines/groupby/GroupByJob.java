@@ -1,5 +1,9 @@
-package dev.parabeam.pipelines;
+package dev.parabeam.pipelines.groupby;
 
+import dev.parabeam.pipelines.ChunkedJob;
+import dev.parabeam.pipelines.JobInput;
+import dev.parabeam.pipelines.JobOutputs;
+import dev.parabeam.pipelines.UsageException;
 import dev.parabeam.transforms.engine.ChunkResult;
 import dev.parabeam.transforms.engine.ChunkedCsv;
 import dev.parabeam.transforms.engine.CsvRecord;
@@ -90,12 +94,12 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
     return new JobOutputs<>(results, fn, new Table(keys, fn));
   }
 
-  static List<String> keyColumns(GroupByOptions o) {
+  public static List<String> keyColumns(GroupByOptions o) {
     return keyColumns(o.getKeyColumns());
   }
 
   /** The names of {@code --keyColumns=a,b}, or a {@link UsageException}. */
-  static List<String> keyColumns(String list) {
+  public static List<String> keyColumns(String list) {
     List<String> keys = new ArrayList<>();
     for (String k : list.split(",", -1)) {
       if (k.isEmpty()) {
@@ -112,12 +116,12 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
     return keys;
   }
 
-  static List<Aggregation> aggregations(GroupByOptions o) {
+  public static List<Aggregation> aggregations(GroupByOptions o) {
     return aggregations(o.getAggregations());
   }
 
   /** The aggregations of {@code --aggregations=...}, or a {@link UsageException}. */
-  static List<Aggregation> aggregations(String list) {
+  public static List<Aggregation> aggregations(String list) {
     try {
       return Aggregation.parseList(list);
     } catch (IllegalArgumentException e) {
