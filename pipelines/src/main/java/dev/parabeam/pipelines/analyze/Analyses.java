@@ -131,6 +131,13 @@ public final class Analyses {
     return out;
   }
 
+  /**
+   * The detail lookup of a follow-up task: the gazetteer's type of an entity ("unknown" if none).
+   */
+  public static String entityType(String name) {
+    return GAZETTEER.getOrDefault(name, "unknown");
+  }
+
   /** {@code {"label": "positive"|"negative"|"neutral", "score": positives - negatives}}. */
   public static String sentiment(String text) {
     int score = 0;

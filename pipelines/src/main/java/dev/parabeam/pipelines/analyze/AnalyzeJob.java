@@ -31,6 +31,7 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
   static final String DEFAULT_INPUT = "testdata/docs/docs.jsonl";
   static final String RESULTS = "results.jsonl";
   static final String DEAD_LETTERS = "dead-letters.jsonl";
+  static final String ENTITIES = "entities.jsonl";
   static final List<String> ANALYSES = List.of("sentiment", "entities", "summary");
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,7 +56,7 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
   public String usage() {
     return "analyze [--input=FILE.jsonl] --output=DIR [--latencyMillis=20] [--timeoutMillis=1000]"
         + " [--maxAttempts=4] [--transientFailureRate=P] [--permanentFailureRate=P] [--slowRate=P]"
-        + " [--maxInFlight=16] [--ratePerSecond=R] [--seed=42]";
+        + " [--maxInFlight=16] [--ratePerSecond=R] [--seed=42] [--entityDetails=true]";
   }
 
   @Override

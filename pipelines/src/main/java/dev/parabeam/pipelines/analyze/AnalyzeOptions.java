@@ -69,6 +69,14 @@ public interface AnalyzeOptions extends JobOptions {
 
   void setRatePerSecond(Double value);
 
+  @Description(
+      "Also look up every entity a document mentions, as follow-up tasks made from the entities"
+          + " analysis's results (dynamic tasks): entities.jsonl, one line per entity.")
+  @Default.Boolean(false)
+  Boolean getEntityDetails();
+
+  void setEntityDetails(Boolean value);
+
   @Description("Seed of the injected failures and slowness.")
   @Default.Long(42)
   Long getSeed();

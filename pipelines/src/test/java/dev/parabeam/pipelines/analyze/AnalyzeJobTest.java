@@ -21,7 +21,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -274,5 +276,34 @@ public class AnalyzeJobTest {
     assertThat(r.err(), r.result().exitCode(), is(0));
     assertThat(Files.readString(out("flink").resolve("results.jsonl")), equalTo(clean));
     assertThat(number(r, "retries"), greaterThan(0L));
+  }
+
+  @Test
+  public void everyEntityMentionIsAFollowUpLookupGatheredPerEntity() throws IOException {
+    Run r = analyze("details", "--entityDetails=true", "--transientFailureRate=0.3");
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    // the expected tasks: one per entity per document, from the results the first phase wrote
+    Map<String, Long> mentions = new TreeMap<>();
+    for (String l : clean.lines().toList()) {
+      for (JsonNode e : JSON.readTree(l).path("entities")) {
+        mentions.merge(e.path("name").asText(), 1L, Long::sum);
+      }
+    }
+    List<String> lines = Files.readAllLines(out("details").resolve("entities.jsonl"));
+    Map<String, Long> got = new TreeMap<>();
+    for (String l : lines) {
+      JsonNode n = JSON.readTree(l);
+      got.put(n.path("name").asText(), n.path("mentions").asLong());
+      assertThat(
+          l, n.path("type").asText(), equalTo(Analyses.GAZETTEER.get(n.path("name").asText())));
+      assertThat(l, n.path("failed_lookups").asLong(), is(0L));
+    }
+    assertThat(got, equalTo(mentions));
+    long tasks = mentions.values().stream().mapToLong(Long::longValue).sum();
+    assertThat(number(r, "entity_lookups"), is(tasks));
+    assertThat(number(r, "entities"), is((long) mentions.size()));
+    // the first phase's results and counts are the same as without the follow-ups
+    assertThat(Files.readString(out("details").resolve("results.jsonl")), equalTo(clean));
+    assertThat(number(r, "attempts"), greaterThan(3L * ids.size() - 1));
   }
 }
