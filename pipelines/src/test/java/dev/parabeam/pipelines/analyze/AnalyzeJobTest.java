@@ -272,10 +272,19 @@ public class AnalyzeJobTest {
             "--runner=FlinkRunner",
             "--parallelism=2",
             "--transientFailureRate=0.3",
-            "--maxAttempts=4");
+            "--maxAttempts=4",
+            "--entityDetails=true");
     assertThat(r.err(), r.result().exitCode(), is(0));
     assertThat(Files.readString(out("flink").resolve("results.jsonl")), equalTo(clean));
     assertThat(number(r, "retries"), greaterThan(0L));
+    long mentions = 0;
+    for (String l : clean.lines().toList()) {
+      mentions += JSON.readTree(l).path("entities").size();
+    }
+    assertThat(number(r, "entity_lookups"), is(mentions));
+    assertThat(
+        (long) Files.readAllLines(out("flink").resolve("entities.jsonl")).size(),
+        is(number(r, "entities")));
   }
 
   @Test
