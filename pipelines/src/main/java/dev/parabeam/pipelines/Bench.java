@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
  * byte-identical, and the groupby job's results must equal its baseline's byte for byte in every
  * column but the percentiles (the job's are approximate, the baseline's exact; how many rows differ
  * there is reported), or the command fails.
+ *
+ * <p>A little over 300 lines: its options, the interleaved fresh-JVM runs, the byte-for-byte checks
+ * and the table, one procedure read top to bottom.
  */
 final class Bench {
   static final String GROUPBY_KEYS = "region,product";

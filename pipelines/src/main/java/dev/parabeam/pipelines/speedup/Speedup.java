@@ -30,6 +30,9 @@ import picocli.CommandLine.Option;
  * efficiency against the ideal speedup, and the fixed start-up cost of a fresh JVM measured
  * separately. Every results.csv must be byte-identical to the 1-worker one, or the command fails.
  * Writes speedup.md, speedup.csv and speedup.png.
+ *
+ * <p>A little over 300 lines: its command line and the checks of every option; the measuring
+ * session is {@link SpeedupRunner}.
  */
 public final class Speedup {
   /** Where generated datasets come from: {@code Datasets.ensure} of the pipelines package. */

@@ -5,19 +5,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
@@ -66,6 +61,9 @@ import org.apache.beam.sdk.values.TupleTagList;
  * #PARTIAL_RECORDS} of them with at least one error, {@value #ANALYSIS_ERRORS} error entries.
  *
  * <p>Immutable: every {@code withX} returns a new transform and checks its argument.
+ *
+ * <p>A little over 300 lines: the builder, the three kinds of analysis and the join; its DoFns are
+ * in {@link FanOutFns}.
  *
  * @param <T> element type
  * @param <R> result type of every analysis
@@ -180,12 +178,12 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
     }
     PCollection<KV<String, T>> keyed =
         input
-            .apply("KeyById", ParDo.of(new KeyByIdFn<>(idFn)))
+            .apply("KeyById", ParDo.of(new FanOutFns.KeyByIdFn<>(idFn)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), input.getCoder()));
     TupleTag<Integer> idsTag = new TupleTag<>("ids");
     PCollection<KV<String, Integer>> ids =
         keyed
-            .apply("Ids", ParDo.of(new IdsFn<>()))
+            .apply("Ids", ParDo.of(new FanOutFns.IdsFn<>()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of()));
     KeyedPCollectionTuple<String> join = KeyedPCollectionTuple.of(idsTag, ids);
     List<String> names = new ArrayList<>();
@@ -208,7 +206,7 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
       }
     }
     return join.apply("Join", CoGroupByKey.create())
-        .apply("Gather", ParDo.of(new GatherFn<>(idsTag, names, resultTags, errorTags)))
+        .apply("Gather", ParDo.of(new FanOutFns.GatherFn<>(idsTag, names, resultTags, errorTags)))
         .setCoder(Gathered.coder(resultCoder));
   }
 
@@ -259,7 +257,7 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
       PCollectionTuple out =
           keyed.apply(
               name,
-              ParDo.of(new ApplyFn<>(fn, results, errors))
+              ParDo.of(new FanOutFns.ApplyFn<>(fn, results, errors))
                   .withOutputTags(results, TupleTagList.of(errors)));
       out.get(results).setCoder(KvCoder.of(StringUtf8Coder.of(), resultCoder));
       out.get(errors).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
@@ -313,7 +311,7 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
       PCollectionTuple out = keyed.apply("KeyedCall", onValues);
       PCollection<KV<String, String>> reasons =
           out.get(onValues.failures())
-              .apply("DescribeFailures", ParDo.of(new DescribeFailureFn<>()))
+              .apply("DescribeFailures", ParDo.of(new FanOutFns.DescribeFailureFn<>()))
               .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
       return PCollectionTuple.of(results, out.get(onValues.results())).and(errors, reasons);
     }
@@ -342,145 +340,6 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
         out.setCoder(KvCoder.of(StringUtf8Coder.of(), resultCoder));
       }
       return PCollectionTuple.of(results, out);
-    }
-  }
-
-  private static final class KeyByIdFn<T> extends DoFn<T, KV<String, T>> {
-    private static final long serialVersionUID = 1L;
-    private final SerializableFunction<T, String> idFn;
-
-    KeyByIdFn(SerializableFunction<T, String> idFn) {
-      this.idFn = idFn;
-    }
-
-    @ProcessElement
-    public void processElement(@Element T element, OutputReceiver<KV<String, T>> out) {
-      String id = idFn.apply(element);
-      if (id == null) {
-        throw new IllegalArgumentException("FanOut: the id function returned null for " + element);
-      }
-      out.output(KV.of(id, element));
-    }
-  }
-
-  private static final class IdsFn<T> extends DoFn<KV<String, T>, KV<String, Integer>> {
-    private static final long serialVersionUID = 1L;
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<String, T> element, OutputReceiver<KV<String, Integer>> out) {
-      out.output(KV.of(element.getKey(), 1));
-    }
-  }
-
-  private static final class ApplyFn<T, R> extends DoFn<KV<String, T>, KV<String, R>> {
-    private static final long serialVersionUID = 1L;
-    private final SerializableFunction<T, R> fn;
-    private final TupleTag<KV<String, R>> results;
-    private final TupleTag<KV<String, String>> errors;
-
-    ApplyFn(
-        SerializableFunction<T, R> fn,
-        TupleTag<KV<String, R>> results,
-        TupleTag<KV<String, String>> errors) {
-      this.fn = fn;
-      this.results = results;
-      this.errors = errors;
-    }
-
-    @ProcessElement
-    public void processElement(@Element KV<String, T> element, MultiOutputReceiver out) {
-      R result;
-      try {
-        result = fn.apply(element.getValue());
-      } catch (RuntimeException e) {
-        out.get(errors).output(KV.of(element.getKey(), ResilientCall.reasonOf(e)));
-        return;
-      }
-      if (result == null) {
-        out.get(errors).output(KV.of(element.getKey(), "the analysis returned null"));
-      } else {
-        out.get(results).output(KV.of(element.getKey(), result));
-      }
-    }
-  }
-
-  private static final class DescribeFailureFn<T>
-      extends DoFn<CallFailure<KV<String, T>>, KV<String, String>> {
-    private static final long serialVersionUID = 1L;
-
-    @ProcessElement
-    public void processElement(
-        @Element CallFailure<KV<String, T>> failure, OutputReceiver<KV<String, String>> out) {
-      out.output(KV.of(failure.input().getKey(), failure.describe()));
-    }
-  }
-
-  private static final class GatherFn<R> extends DoFn<KV<String, CoGbkResult>, Gathered<R>> {
-    private static final long serialVersionUID = 1L;
-    private final TupleTag<Integer> idsTag;
-    private final List<String> names;
-    private final List<TupleTag<R>> resultTags;
-    private final List<TupleTag<String>> errorTags;
-    private final Counter records = Metrics.counter(METRICS_NAMESPACE, RECORDS);
-    private final Counter partial = Metrics.counter(METRICS_NAMESPACE, PARTIAL_RECORDS);
-    private final Counter analysisErrors = Metrics.counter(METRICS_NAMESPACE, ANALYSIS_ERRORS);
-
-    GatherFn(
-        TupleTag<Integer> idsTag,
-        List<String> names,
-        List<TupleTag<R>> resultTags,
-        List<TupleTag<String>> errorTags) {
-      this.idsTag = idsTag;
-      this.names = names;
-      this.resultTags = resultTags;
-      this.errorTags = errorTags;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<String, CoGbkResult> joined, OutputReceiver<Gathered<R>> out) {
-      CoGbkResult r = joined.getValue();
-      TreeMap<String, R> results = new TreeMap<>();
-      TreeMap<String, String> errors = new TreeMap<>();
-      int inputs = count(r.getAll(idsTag));
-      if (inputs == 0) {
-        errors.put(INPUT_ERROR, "no input element has this id");
-      } else if (inputs > 1) {
-        errors.put(INPUT_ERROR, inputs + " input elements have this id");
-      }
-      for (int i = 0; i < names.size(); i++) {
-        List<R> rs = new ArrayList<>();
-        r.getAll(resultTags.get(i)).forEach(rs::add);
-        List<String> es = new ArrayList<>();
-        if (errorTags.get(i) != null) {
-          r.getAll(errorTags.get(i)).forEach(es::add);
-        }
-        String name = names.get(i);
-        if (rs.size() == 1 && es.isEmpty()) {
-          results.put(name, rs.get(0));
-        } else if (rs.isEmpty() && es.size() == 1) {
-          errors.put(name, es.get(0));
-        } else if (rs.isEmpty() && es.isEmpty()) {
-          errors.put(name, NO_RESULT);
-        } else {
-          errors.put(name, rs.size() + " results and " + es.size() + " errors for one id");
-        }
-      }
-      records.inc();
-      if (!errors.isEmpty()) {
-        partial.inc();
-        analysisErrors.inc(errors.size());
-      }
-      out.output(new Gathered<>(joined.getKey(), results, errors));
-    }
-
-    private static int count(Iterable<?> items) {
-      int n = 0;
-      for (Object ignored : items) {
-        n++;
-      }
-      return n;
     }
   }
 }

@@ -1,43 +1,26 @@
 package dev.parabeam.transforms.tasks;
 
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeExecutor;
-import dev.failsafe.RetryPolicy;
-import dev.failsafe.RetryPolicyBuilder;
-import dev.failsafe.Timeout;
 import dev.failsafe.TimeoutExceededException;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Distribution;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -45,7 +28,6 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.joda.time.Instant;
 
 /**
  * Calls a slow or unreliable service once per element, with retries, a per-attempt timeout, limits
@@ -116,6 +98,10 @@ import org.joda.time.Instant;
  * highest concurrency reached). {@link CallCounts} reads them from a {@code PipelineResult}.
  *
  * <p>Immutable: every {@code withX} returns a new transform and checks its argument.
+ *
+ * <p>Longer than the house's 300 lines because it is the transform's whole public API in Beam's
+ * style (a checked {@code withX} per setting, display data) and the documentation of its semantics;
+ * its DoFn is {@link ResilientCallFn}.
  *
  * @param <InputT> element type
  * @param <OutputT> result type
@@ -397,7 +383,7 @@ public final class ResilientCall<InputT, OutputT>
     PCollectionTuple out =
         input.apply(
             "Call",
-            ParDo.of(new CallFn<>(settings, resultsTag, failuresTag))
+            ParDo.of(new ResilientCallFn.CallFn<>(settings, resultsTag, failuresTag))
                 .withOutputTags(resultsTag, TupleTagList.of(failuresTag)));
     out.get(resultsTag).setCoder(outputCoder);
     out.get(failuresTag).setCoder(CallFailure.coder(input.getCoder()));
@@ -456,7 +442,7 @@ public final class ResilientCall<InputT, OutputT>
   }
 
   /** Everything the DoFn needs; copied, never changed once a transform holds it. */
-  private static final class Settings<InputT, OutputT> implements Serializable, Cloneable {
+  static final class Settings<InputT, OutputT> implements Serializable, Cloneable {
     private static final long serialVersionUID = 1L;
 
     SerializableFunction<InputT, OutputT> syncFn;
@@ -554,295 +540,12 @@ public final class ResilientCall<InputT, OutputT>
     return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 
-  private static Throwable unwrap(Throwable t) {
+  static Throwable unwrap(Throwable t) {
     Throwable e = t;
     while ((e instanceof CompletionException || e instanceof ExecutionException)
         && e.getCause() != null) {
       e = e.getCause();
     }
     return e;
-  }
-
-  /** What one element's call came to, filled in by the threads of the call. */
-  private static final class Pending<InputT, OutputT> {
-    final InputT input;
-    final Instant timestamp;
-    final BoundedWindow window;
-    final AtomicInteger attempts = new AtomicInteger();
-    final AtomicInteger timeouts = new AtomicInteger();
-    private final LinkedBlockingQueue<Pending<InputT, OutputT>> done;
-    OutputT result;
-    Throwable error;
-
-    Pending(
-        InputT input,
-        Instant timestamp,
-        BoundedWindow window,
-        LinkedBlockingQueue<Pending<InputT, OutputT>> done) {
-      this.input = input;
-      this.timestamp = timestamp;
-      this.window = window;
-      this.done = done;
-    }
-
-    /** Records the outcome and hands this to the DoFn's thread (the queue publishes the fields). */
-    void complete(OutputT result, Throwable error) {
-      this.result = result;
-      this.error = error;
-      done.add(this);
-    }
-  }
-
-  /**
-   * Starts calls asynchronously and emits them when they finish. Metrics are updated on the DoFn's
-   * own thread only (Beam's metrics container belongs to it), when a finished call is emitted.
-   */
-  private static final class CallFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
-    private static final long serialVersionUID = 1L;
-
-    private final Settings<InputT, OutputT> s;
-    private final TupleTag<OutputT> resultsTag;
-    private final TupleTag<CallFailure<InputT>> failuresTag;
-
-    private final Counter calls = Metrics.counter(METRICS_NAMESPACE, CALLS);
-    private final Counter attempts = Metrics.counter(METRICS_NAMESPACE, ATTEMPTS);
-    private final Counter retries = Metrics.counter(METRICS_NAMESPACE, RETRIES);
-    private final Counter timeouts = Metrics.counter(METRICS_NAMESPACE, TIMEOUTS);
-    private final Counter results = Metrics.counter(METRICS_NAMESPACE, RESULTS);
-    private final Counter fallbacks = Metrics.counter(METRICS_NAMESPACE, FALLBACKS);
-    private final Counter deadLetters = Metrics.counter(METRICS_NAMESPACE, DEAD_LETTERS);
-    private final Distribution inFlight = Metrics.distribution(METRICS_NAMESPACE, IN_FLIGHT);
-
-    private transient CallLimits limits;
-    private transient Timeout<OutputT> timeout;
-    private transient Set<CompletableFuture<OutputT>> running;
-    // Per bundle: finished calls not yet emitted, those kept for FinishBundle, and the count of
-    // started calls not yet taken from `done`.
-    private transient LinkedBlockingQueue<Pending<InputT, OutputT>> done;
-    private transient List<Pending<InputT, OutputT>> held;
-    private transient int outstanding;
-
-    CallFn(
-        Settings<InputT, OutputT> s,
-        TupleTag<OutputT> resultsTag,
-        TupleTag<CallFailure<InputT>> failuresTag) {
-      this.s = s;
-      this.resultsTag = resultsTag;
-      this.failuresTag = failuresTag;
-    }
-
-    @Setup
-    public void setup() {
-      limits = CallLimits.of(s.limitsName, s.maxInFlight, s.callsPerSecond);
-      timeout =
-          s.timeout == null ? null : Timeout.<OutputT>builder(s.timeout).withInterrupt().build();
-      running = ConcurrentHashMap.newKeySet();
-    }
-
-    @StartBundle
-    public void startBundle() {
-      done = new LinkedBlockingQueue<>();
-      held = new ArrayList<>();
-      outstanding = 0;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element InputT element,
-        @Timestamp Instant timestamp,
-        BoundedWindow window,
-        MultiOutputReceiver out)
-        throws InterruptedException {
-      int now = limits.acquire();
-      Pending<InputT, OutputT> p = new Pending<>(element, timestamp, window, done);
-      CompletableFuture<OutputT> call;
-      try {
-        call = start(p);
-      } catch (RuntimeException e) {
-        limits.release();
-        throw e;
-      }
-      inFlight.update(now);
-      calls.inc();
-      outstanding++;
-      running.add(call);
-      call.whenComplete(
-          (r, e) -> {
-            running.remove(call);
-            limits.release();
-            p.complete(r, e);
-          });
-      Pending<InputT, OutputT> finished;
-      while ((finished = done.poll()) != null) {
-        outstanding--;
-        if (finished.timestamp.equals(timestamp) && finished.window.equals(window)) {
-          emit(finished, out, null);
-        } else {
-          held.add(finished);
-        }
-      }
-    }
-
-    @FinishBundle
-    public void finishBundle(FinishBundleContext c) throws InterruptedException {
-      for (Pending<InputT, OutputT> p : held) {
-        emit(p, null, c);
-      }
-      held.clear();
-      while (outstanding > 0) {
-        Pending<InputT, OutputT> p = done.take();
-        outstanding--;
-        emit(p, null, c);
-      }
-    }
-
-    @Teardown
-    public void teardown() {
-      if (running != null) {
-        for (CompletableFuture<OutputT> call : running) {
-          call.cancel(true);
-        }
-      }
-    }
-
-    private CompletableFuture<OutputT> start(Pending<InputT, OutputT> p) {
-      FailsafeExecutor<OutputT> executor = Failsafe.with(retryPolicy(p));
-      if (s.callsPerSecond > 0) {
-        executor = executor.compose(limits.<OutputT>rateLimiter());
-      }
-      if (timeout != null) {
-        executor = executor.compose(timeout);
-      }
-      executor = executor.with(limits.executor());
-      InputT input = p.input;
-      return executor.getStageAsync(
-          () -> {
-            p.attempts.incrementAndGet();
-            CompletionStage<OutputT> stage =
-                s.syncFn != null ? onThread(input, limits.executor()) : s.asyncFn.apply(input);
-            if (stage == null) {
-              throw new NullResultException();
-            }
-            return stage;
-          });
-    }
-
-    /**
-     * Runs the synchronous function on a thread of {@code threads}, as a future that a timeout can
-     * cancel: cancelling interrupts the thread and completes the future at once, so the attempt is
-     * abandoned even if the function ignores the interrupt.
-     */
-    private CompletableFuture<OutputT> onThread(InputT input, ExecutorService threads) {
-      CompletableFuture<OutputT> result = new CompletableFuture<>();
-      Future<?> task =
-          threads.submit(
-              () -> {
-                try {
-                  OutputT r = s.syncFn.apply(input);
-                  if (r == null) {
-                    throw new NullResultException();
-                  }
-                  result.complete(r);
-                } catch (Throwable t) {
-                  result.completeExceptionally(t);
-                }
-              });
-      result.whenComplete(
-          (r, e) -> {
-            if (result.isCancelled()) {
-              task.cancel(true);
-            }
-          });
-      return result;
-    }
-
-    /** One policy per call: its listener counts this call's timeouts. */
-    private RetryPolicy<OutputT> retryPolicy(Pending<InputT, OutputT> p) {
-      RetryPolicyBuilder<OutputT> b =
-          RetryPolicy.<OutputT>builder()
-              .handleIf((result, failure) -> failure != null && retryable(failure))
-              .withMaxAttempts(s.maxAttempts)
-              .onFailedAttempt(
-                  e -> {
-                    if (e.getLastException() instanceof TimeoutExceededException) {
-                      p.timeouts.incrementAndGet();
-                    }
-                  });
-      if (s.maxBackoff.compareTo(s.initialBackoff) > 0) {
-        b.withBackoff(s.initialBackoff, s.maxBackoff);
-      } else {
-        b.withDelay(s.initialBackoff);
-      }
-      if (s.jitter > 0) {
-        b.withJitter(s.jitter);
-      }
-      return b.build();
-    }
-
-    private boolean retryable(Throwable failure) {
-      Throwable e = unwrap(failure);
-      if (e instanceof TimeoutExceededException) {
-        return true;
-      }
-      if (e instanceof NullResultException || e instanceof CancellationException) {
-        return false;
-      }
-      if (s.retryOn.isEmpty()) {
-        return true;
-      }
-      for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-        for (Class<? extends Throwable> type : s.retryOn) {
-          if (type.isInstance(c)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    }
-
-    /** Counts one finished call and emits it: in processElement ({@code out}) or at the end. */
-    private void emit(
-        Pending<InputT, OutputT> p, MultiOutputReceiver out, FinishBundleContext context) {
-      int n = p.attempts.get();
-      attempts.inc(n);
-      retries.inc(Math.max(0, n - 1));
-      timeouts.inc(p.timeouts.get());
-      OutputT value = p.result;
-      String reason = null;
-      if (p.error != null || value == null) {
-        reason = reasonOf(p.error == null ? new NullResultException() : p.error);
-        if (s.fallback != null) {
-          try {
-            value = s.fallback.apply(p.input);
-            if (value == null) {
-              reason = "the fallback returned null after: " + reason;
-            }
-          } catch (RuntimeException e) {
-            value = null;
-            reason = "the fallback failed (" + reasonOf(e) + ") after: " + reason;
-          }
-        }
-        if (value != null) {
-          fallbacks.inc();
-        }
-      } else {
-        results.inc();
-      }
-      if (value != null) {
-        if (out != null) {
-          out.get(resultsTag).output(value);
-        } else {
-          context.output(resultsTag, value, p.timestamp, p.window);
-        }
-        return;
-      }
-      deadLetters.inc();
-      CallFailure<InputT> failure = new CallFailure<>(p.input, reason, n);
-      if (out != null) {
-        out.get(failuresTag).output(failure);
-      } else {
-        context.output(failuresTag, failure, p.timestamp, p.window);
-      }
-    }
   }
 }
