@@ -18,10 +18,8 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -229,29 +227,7 @@ final class PlainJavaCsv {
    * ({@code dir/*.csv}, as the job's {@code --input} takes).
    */
   static List<Path> files(String input) throws IOException {
-    Path path = Paths.get(input).toAbsolutePath();
-    String name = path.getFileName() == null ? "" : path.getFileName().toString();
-    if (!name.contains("*") && !name.contains("?") && !name.contains("[") && !name.contains("{")) {
-      if (!Files.isRegularFile(path)) {
-        throw new UsageException("--input=" + input + " is not a file");
-      }
-      return List.of(path);
-    }
-    List<Path> out = new ArrayList<>();
-    if (Files.isDirectory(path.getParent())) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(path.getParent(), name)) {
-        for (Path p : ds) {
-          if (Files.isRegularFile(p)) {
-            out.add(p);
-          }
-        }
-      }
-    }
-    if (out.isEmpty()) {
-      throw new UsageException("--input=" + input + " matches no file");
-    }
-    out.sort(null);
-    return out;
+    return LocalFiles.match(input);
   }
 
   /**

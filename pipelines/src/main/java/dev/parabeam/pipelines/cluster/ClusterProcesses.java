@@ -25,27 +25,13 @@ import java.util.concurrent.TimeoutException;
  */
 final class ClusterProcesses {
   private final Path dir;
+  private final ClusterDirs dirs;
   private final Path lib;
 
   ClusterProcesses(Path dir, Path lib) {
     this.dir = dir;
+    this.dirs = new ClusterDirs(this.dir);
     this.lib = lib;
-  }
-
-  private Path conf() {
-    return dir.resolve("conf");
-  }
-
-  private Path pidDir() {
-    return dir.resolve("pids");
-  }
-
-  private Path tmp() {
-    return dir.resolve("tmp");
-  }
-
-  private Path logDir() {
-    return dir.resolve("log");
   }
 
   /**
@@ -66,23 +52,23 @@ final class ClusterProcesses {
     cmd.addAll(jvmFlags);
     cmd.addAll(FlinkConfig.JAVA17_OPTS);
     cmd.add("-Dparabeam.flink.cluster=" + dir); // marks the process as ours (see isOurs)
-    cmd.add("-Dlog.file=" + logDir().resolve(name + ".log"));
-    cmd.add("-Dlog4j.configuration=" + conf().resolve("log4j.properties").toUri());
-    cmd.add("-Dlog4j.configurationFile=" + conf().resolve("log4j.properties").toUri());
-    cmd.add("-Djava.io.tmpdir=" + tmp());
+    cmd.add("-Dlog.file=" + dirs.log().resolve(name + ".log"));
+    cmd.add("-Dlog4j.configuration=" + dirs.conf().resolve("log4j.properties").toUri());
+    cmd.add("-Dlog4j.configurationFile=" + dirs.conf().resolve("log4j.properties").toUri());
+    cmd.add("-Djava.io.tmpdir=" + dirs.tmp());
     cmd.addAll(List.of("-cp", lib + File.separator + "*", mainClass));
     cmd.addAll(args);
     Files.writeString(
-        logDir().resolve(name + ".cmd"), String.join(" ", cmd) + "\n", StandardCharsets.UTF_8);
+        dirs.log().resolve(name + ".cmd"), String.join(" ", cmd) + "\n", StandardCharsets.UTF_8);
     Process p =
         new ProcessBuilder(cmd)
             .directory(dir.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectErrorStream(true)
             .redirectOutput(
-                ProcessBuilder.Redirect.appendTo(logDir().resolve(name + ".out").toFile()))
+                ProcessBuilder.Redirect.appendTo(dirs.log().resolve(name + ".out").toFile()))
             .start();
-    Files.writeString(pidDir().resolve(name + ".pid"), p.pid() + "\n", StandardCharsets.UTF_8);
+    Files.writeString(dirs.pids().resolve(name + ".pid"), p.pid() + "\n", StandardCharsets.UTF_8);
     return p;
   }
 
@@ -92,11 +78,11 @@ final class ClusterProcesses {
    */
   Map<String, ProcessHandle> live() {
     Map<String, ProcessHandle> m = new LinkedHashMap<>();
-    if (!Files.isDirectory(pidDir())) {
+    if (!Files.isDirectory(dirs.pids())) {
       return m;
     }
     List<Path> files = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(pidDir(), "*.pid")) {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dirs.pids(), "*.pid")) {
       ds.forEach(files::add);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -47,23 +47,13 @@ final class FlinkConfig {
           "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
   private final Path dir;
+  private final ClusterDirs dirs;
   private final Path lib;
 
   FlinkConfig(Path dir, Path lib) {
     this.dir = dir;
+    this.dirs = new ClusterDirs(this.dir);
     this.lib = lib;
-  }
-
-  Path conf() {
-    return dir.resolve("conf");
-  }
-
-  private Path tmp() {
-    return dir.resolve("tmp");
-  }
-
-  private Path logDir() {
-    return dir.resolve("log");
   }
 
   static String javaBin() {
@@ -94,10 +84,10 @@ final class FlinkConfig {
     c.put("heartbeat.interval", "1000");
     c.put("heartbeat.timeout", "5000");
     // every file the daemons write stays under this directory
-    c.put("io.tmp.dirs", quote(tmp().toString()));
-    c.put("blob.storage.directory", quote(tmp().resolve("blob").toString()));
-    c.put("web.tmpdir", quote(tmp().resolve("web").toString()));
-    c.put("process.working-dir", quote(tmp().resolve("work").toString()));
+    c.put("io.tmp.dirs", quote(dirs.tmp().toString()));
+    c.put("blob.storage.directory", quote(dirs.tmp().resolve("blob").toString()));
+    c.put("web.tmpdir", quote(dirs.tmp().resolve("web").toString()));
+    c.put("process.working-dir", quote(dirs.tmp().resolve("work").toString()));
     c.put("env.java.opts.all", quote(String.join(" ", JAVA17_OPTS)));
     StringBuilder sb =
         new StringBuilder(
@@ -105,7 +95,7 @@ final class FlinkConfig {
                 + LocalFlinkCluster.HOST
                 + "\n");
     c.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
-    Files.writeString(conf().resolve("config.yaml"), sb.toString(), StandardCharsets.UTF_8);
+    Files.writeString(dirs.conf().resolve("config.yaml"), sb.toString(), StandardCharsets.UTF_8);
 
     String log4j =
         String.join(
@@ -124,7 +114,7 @@ final class FlinkConfig {
             "appender.main.layout.type = PatternLayout",
             "appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
             "");
-    Files.writeString(conf().resolve("log4j.properties"), log4j, StandardCharsets.UTF_8);
+    Files.writeString(dirs.conf().resolve("log4j.properties"), log4j, StandardCharsets.UTF_8);
   }
 
   private static String quote(String s) {
@@ -135,15 +125,15 @@ final class FlinkConfig {
   List<String[]> resourceParams(String command) throws IOException, InterruptedException {
     List<String> cmd =
         new ArrayList<>(
-            List.of(javaBin(), "-Dlog.file=" + logDir().resolve("bash-java-utils.log")));
-    cmd.add("-Dlog4j.configurationFile=" + conf().resolve("log4j.properties").toUri());
+            List.of(javaBin(), "-Dlog.file=" + dirs.log().resolve("bash-java-utils.log")));
+    cmd.add("-Dlog4j.configurationFile=" + dirs.conf().resolve("log4j.properties").toUri());
     cmd.addAll(
         List.of(
             "-cp",
             lib + File.separator + "*",
             "org.apache.flink.runtime.util.bash.BashJavaUtils",
             command));
-    cmd.addAll(List.of("--configDir", conf().toString()));
+    cmd.addAll(List.of("--configDir", dirs.conf().toString()));
     Process p =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -161,7 +151,7 @@ final class FlinkConfig {
               + " failed: "
               + Messages.firstLine(output.strip())
               + " (config "
-              + conf().resolve("config.yaml")
+              + dirs.conf().resolve("config.yaml")
               + ")");
     }
     List<String> results =

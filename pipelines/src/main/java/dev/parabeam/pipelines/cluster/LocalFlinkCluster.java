@@ -56,12 +56,14 @@ public final class LocalFlinkCluster {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   private final Path dir;
+  private final ClusterDirs dirs;
   private final Path lib;
   private final FlinkConfig config;
   private final ClusterProcesses processes;
 
   public LocalFlinkCluster(Path dir, Path lib) {
     this.dir = dir.toAbsolutePath().normalize();
+    this.dirs = new ClusterDirs(this.dir);
     this.lib = lib.toAbsolutePath().normalize();
     this.config = new FlinkConfig(this.dir, this.lib);
     this.processes = new ClusterProcesses(this.dir, this.lib);
@@ -113,19 +115,7 @@ public final class LocalFlinkCluster {
   }
 
   public Path logDir() {
-    return dir.resolve("log");
-  }
-
-  private Path conf() {
-    return dir.resolve("conf");
-  }
-
-  private Path pidDir() {
-    return dir.resolve("pids");
-  }
-
-  private Path tmp() {
-    return dir.resolve("tmp");
+    return dirs.log();
   }
 
   /** The REST port of the running (or last started) cluster, or -1. */
@@ -187,7 +177,7 @@ public final class LocalFlinkCluster {
     }
 
     wipe(false);
-    for (Path d : List.of(conf(), pidDir(), tmp(), logDir())) {
+    for (Path d : List.of(dirs.conf(), dirs.pids(), dirs.tmp(), logDir())) {
       Files.createDirectories(d);
     }
     Files.writeString(
@@ -204,7 +194,8 @@ public final class LocalFlinkCluster {
 
     List<String[]> jmParams = config.resourceParams("GET_JM_RESOURCE_PARAMS");
     List<String> jmArgs =
-        new ArrayList<>(List.of("--configDir", conf().toString(), "--executionMode", "cluster"));
+        new ArrayList<>(
+            List.of("--configDir", dirs.conf().toString(), "--executionMode", "cluster"));
     jmArgs.addAll(Arrays.asList(jmParams.get(1)));
     Map<String, Process> started = new LinkedHashMap<>();
     try {
@@ -258,7 +249,7 @@ public final class LocalFlinkCluster {
           "no Flink cluster is up in " + dir + "; start one with ./run.sh cluster start");
     }
     int n = 1;
-    while (Files.exists(pidDir().resolve(TASKMANAGER + "-" + n + ".pid"))) {
+    while (Files.exists(dirs.pids().resolve(TASKMANAGER + "-" + n + ".pid"))) {
       n++;
     }
     String name = TASKMANAGER + "-" + n;
@@ -284,7 +275,7 @@ public final class LocalFlinkCluster {
 
   private Process launchTaskManager(String name) throws IOException, InterruptedException {
     List<String[]> tmParams = config.resourceParams("GET_TM_RESOURCE_PARAMS");
-    List<String> tmArgs = new ArrayList<>(List.of("--configDir", conf().toString()));
+    List<String> tmArgs = new ArrayList<>(List.of("--configDir", dirs.conf().toString()));
     tmArgs.addAll(Arrays.asList(tmParams.get(1)));
     // a known resource id lets us see this very TaskManager register in /taskmanagers
     tmArgs.addAll(List.of("-D", "taskmanager.resource-id=" + name));

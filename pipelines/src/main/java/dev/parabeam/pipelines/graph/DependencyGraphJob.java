@@ -1,17 +1,16 @@
 package dev.parabeam.pipelines.graph;
 
 import dev.parabeam.pipelines.Job;
+import dev.parabeam.pipelines.LocalFiles;
 import dev.parabeam.pipelines.UsageException;
 import dev.parabeam.pipelines.cluster.LocalFlinkCluster;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvHeader;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -85,33 +84,11 @@ public final class DependencyGraphJob implements Job<DependencyGraphOptions> {
     return new DependencyGraphRun(o, given, files, parallelism);
   }
 
-  /** The files of {@code input}, sorted: one file, or a glob over one directory's files. */
+  /** The files of {@code input}; the default input is looked up in the checkout if not here. */
   static List<Path> match(String input) throws IOException {
-    Path path = Paths.get(input).toAbsolutePath().normalize();
-    if (!Files.exists(path.getParent()) && input.equals(DEFAULT_INPUT)) {
-      path = LocalFlinkCluster.defaultRepo().resolve(DEFAULT_INPUT);
+    if (input.equals(DEFAULT_INPUT) && !Files.isDirectory(Paths.get("testdata/groupby"))) {
+      return LocalFiles.match(LocalFlinkCluster.defaultRepo().resolve(DEFAULT_INPUT).toString());
     }
-    String name = path.getFileName().toString();
-    List<Path> out = new ArrayList<>();
-    if (!name.contains("*") && !name.contains("?") && !name.contains("[") && !name.contains("{")) {
-      if (!Files.isRegularFile(path)) {
-        throw new UsageException("--input=" + input + " is not a file");
-      }
-      return List.of(path);
-    }
-    if (Files.isDirectory(path.getParent())) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(path.getParent(), name)) {
-        for (Path p : ds) {
-          if (Files.isRegularFile(p)) {
-            out.add(p);
-          }
-        }
-      }
-    }
-    if (out.isEmpty()) {
-      throw new UsageException("--input=" + input + " matches no file");
-    }
-    out.sort(null);
-    return out;
+    return LocalFiles.match(input);
   }
 }

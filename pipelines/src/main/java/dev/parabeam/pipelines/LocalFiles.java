@@ -1,0 +1,46 @@
+package dev.parabeam.pipelines;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The local files an {@code --input} names, for the commands that read them without Beam's IO. */
+public final class LocalFiles {
+  private LocalFiles() {}
+
+  /**
+   * The files {@code input} names, sorted: one file, or a glob over the files of one directory
+   * ({@code dir/*.csv}, as the chunked jobs' {@code --input} takes); a {@link UsageException} when
+   * it names none.
+   */
+  public static List<Path> match(String input) throws IOException {
+
+    Path path = Paths.get(input).toAbsolutePath();
+    String name = path.getFileName() == null ? "" : path.getFileName().toString();
+    if (!name.contains("*") && !name.contains("?") && !name.contains("[") && !name.contains("{")) {
+      if (!Files.isRegularFile(path)) {
+        throw new UsageException("--input=" + input + " is not a file");
+      }
+      return List.of(path);
+    }
+    List<Path> out = new ArrayList<>();
+    if (Files.isDirectory(path.getParent())) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(path.getParent(), name)) {
+        for (Path p : ds) {
+          if (Files.isRegularFile(p)) {
+            out.add(p);
+          }
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new UsageException("--input=" + input + " matches no file");
+    }
+    out.sort(null);
+    return out;
+  }
+}
