@@ -1,6 +1,8 @@
 package dev.parabeam.pipelines.analyze;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,7 +36,11 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
   static final String ENTITIES = "entities.jsonl";
   static final List<String> ANALYSES = List.of("sentiment", "entities", "summary");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: text after the object, or a key twice, makes the line a dead letter. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   @Override
   public String name() {
@@ -103,6 +109,9 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
     int lineNumber = 0;
     for (String line : Files.readAllLines(input, StandardCharsets.UTF_8)) {
       lineNumber++;
+      if (lineNumber == 1 && line.startsWith("\uFEFF")) {
+        line = line.substring(1); // a byte order mark, as the CSV jobs skip it
+      }
       if (line.isBlank()) {
         continue;
       }
@@ -113,8 +122,10 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
         JsonNode n = JSON.readTree(line);
         if (!n.isObject()) {
           reason = "not a JSON object";
-        } else if (!n.path("id").isTextual() || n.path("id").asText().isEmpty()) {
+        } else if (!n.path("id").isTextual()) {
           reason = "no string field id";
+        } else if (n.path("id").asText().isEmpty()) {
+          reason = "empty id";
         } else if (!n.path("text").isTextual()) {
           reason = "no string field text";
         } else {

@@ -105,7 +105,10 @@ final class AnalyzeRun implements Job.Run {
                     .withAnalysis("summary", call("summary", Analyses::summary)));
     if (o.getEntityDetails()) {
       EntityFollowUps.apply(
-          gathered, call(EntityFollowUps.ENTITY_DETAILS, Analyses::entityType), staging);
+          gathered,
+          call(EntityFollowUps.ENTITY_DETAILS, Analyses::entityType),
+          parallelism,
+          staging);
     }
     gathered
         .apply(
@@ -131,6 +134,12 @@ final class AnalyzeRun implements Job.Run {
     ObjectNode errors = n.putObject("errors");
     g.errors().forEach(errors::put);
     return n.toString();
+  }
+
+  @Override
+  public List<String> earlierOutputs() {
+    // an earlier run with --entityDetails=true left entities.jsonl; this one replaces it or not
+    return o.getEntityDetails() ? List.of() : List.of(AnalyzeJob.ENTITIES);
   }
 
   @Override
@@ -204,13 +213,17 @@ final class AnalyzeRun implements Job.Run {
     out.println(
         String.format(
             Locale.ROOT,
-            "results.jsonl (%,d documents, %,d complete, %,d with errors):",
+            "results.jsonl (%,d document%s, %,d complete, %,d with errors):",
             head.size(),
+            head.size() == 1 ? "" : "s",
             complete,
             partial));
     head.stream().limit(3).forEach(l -> out.println("  " + l));
     if (head.size() > 3) {
       out.println("  ...");
+    }
+    if (o.getEntityDetails()) {
+      out.println("entities.jsonl: " + output.resolve(AnalyzeJob.ENTITIES));
     }
     if (!deadLetters.isEmpty()) {
       out.println(

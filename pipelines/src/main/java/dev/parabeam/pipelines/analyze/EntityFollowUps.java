@@ -40,7 +40,10 @@ final class EntityFollowUps {
    * their results gathered per entity into {@code entities.jsonl}.
    */
   static void apply(
-      PCollection<Gathered<String>> gathered, ResilientCall<Document, String> call, Path staging) {
+      PCollection<Gathered<String>> gathered,
+      ResilientCall<Document, String> call,
+      int workers,
+      Path staging) {
     KvCoder<String, Document> taskCoder = KvCoder.of(StringUtf8Coder.of(), new Document.Coder());
     ResilientCall<KV<String, Document>, KV<String, String>> lookup =
         call.withOutputCoder(StringUtf8Coder.of()).onValues();
@@ -48,7 +51,12 @@ final class EntityFollowUps {
         gathered
             .apply(
                 "EntityMentions",
-                ExpandTasks.via((Gathered<String> g) -> mentions(g)).withOutputCoder(taskCoder))
+                ExpandTasks.via((Gathered<String> g) -> mentions(g))
+                    .withOutputCoder(taskCoder)
+                    // one random key per worker: the tasks spread over the workers in bundles
+                    // large enough to keep many lookups in flight (one key per task would make
+                    // bundles of one, and one lookup in flight per bundle)
+                    .withNumBuckets(Math.max(1, workers)))
             .apply("EntityDetails", lookup);
     PCollection<KV<String, String>> found =
         looked

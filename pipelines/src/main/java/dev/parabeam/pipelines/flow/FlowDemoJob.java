@@ -112,7 +112,7 @@ public final class FlowDemoJob implements ChunkedJob<AggregateOptions> {
     private final List<CsvChunk> chunks;
 
     DataPreparation(JobInput input) {
-      if (!input.located()) {
+      if (!input.located() && !input.chunks().isEmpty()) {
         throw new IllegalStateException("flow-demo needs chunks located before the pipeline");
       }
       this.chunks = input.chunks();

@@ -213,29 +213,40 @@ public class AnalyzeJobTest {
         in,
         String.join(
             "\n",
-            "{\"id\":\"a\",\"text\":\"Paris was great.\"}",
+            "\uFEFF{\"id\":\"a\",\"text\":\"Paris was great.\"}",
             "{\"id\":\"b\",\"text\":",
             "[1,2]",
             "{\"text\":\"no id\"}",
             "",
             "{\"id\":\"c\",\"text\":7}",
             "{\"id\":\"d\",\"text\":\"Berlin was slow.\"}",
+            "{\"id\":\"e\",\"text\":\"one\"}{\"id\":\"f\",\"text\":\"two on a line\"}",
+            "{\"id\":\"g\",\"text\":\"x\",\"id\":\"g2\"}",
+            "{\"id\":\"\",\"text\":\"x\"}",
             ""));
     Run r = run("--input=" + in, "--output=" + out("bad"), "--latencyMillis=0");
     assertThat(r.err(), r.result().exitCode(), is(0));
-    assertThat(number(r, "input_lines"), is(6L));
+    assertThat(number(r, "input_lines"), is(9L));
     assertThat(number(r, "documents"), is(2L));
-    assertThat(number(r, "input_dead_letters"), is(4L));
+    assertThat(number(r, "input_dead_letters"), is(7L));
     List<String> dead = Files.readAllLines(out("bad").resolve("dead-letters.jsonl"));
-    assertThat(dead.size(), is(4));
+    assertThat(dead.size(), is(7));
     assertThat(JSON.readTree(dead.get(0)).path("line").asInt(), is(2));
     assertThat(JSON.readTree(dead.get(0)).path("reason").asText(), startsWith("malformed JSON"));
     assertThat(JSON.readTree(dead.get(1)).path("reason").asText(), is("not a JSON object"));
     assertThat(JSON.readTree(dead.get(2)).path("reason").asText(), is("no string field id"));
     assertThat(JSON.readTree(dead.get(3)).path("line").asInt(), is(6));
     assertThat(JSON.readTree(dead.get(3)).path("reason").asText(), is("no string field text"));
-    assertThat(Files.readAllLines(out("bad").resolve("results.jsonl")).size(), is(2));
-    assertThat(r.out(), containsString("dead letters: 4 input lines in "));
+    // two objects on a line, a key twice: the whole line is a dead letter, nothing silently lost
+    assertThat(JSON.readTree(dead.get(4)).path("line").asInt(), is(8));
+    assertThat(JSON.readTree(dead.get(4)).path("reason").asText(), startsWith("malformed JSON"));
+    assertThat(JSON.readTree(dead.get(5)).path("reason").asText(), startsWith("malformed JSON"));
+    assertThat(JSON.readTree(dead.get(6)).path("reason").asText(), is("empty id"));
+    // the byte order mark before the first document is skipped, as the CSV jobs skip it
+    List<String> results = Files.readAllLines(out("bad").resolve("results.jsonl"));
+    assertThat(results.size(), is(2));
+    assertThat(JSON.readTree(results.get(0)).path("id").asText(), is("a"));
+    assertThat(r.out(), containsString("dead letters: 7 input lines in "));
   }
 
   @Test
@@ -314,5 +325,9 @@ public class AnalyzeJobTest {
     // the first phase's results and counts are the same as without the follow-ups
     assertThat(Files.readString(out("details").resolve("results.jsonl")), equalTo(clean));
     assertThat(number(r, "attempts"), greaterThan(3L * ids.size() - 1));
+    // a later run without the follow-ups replaces the results and removes entities.jsonl
+    Run again = analyze("details", "--overwrite=true");
+    assertThat(again.err(), again.result().exitCode(), is(0));
+    assertThat(Files.exists(out("details").resolve("entities.jsonl")), is(false));
   }
 }

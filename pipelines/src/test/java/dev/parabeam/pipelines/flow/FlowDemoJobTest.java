@@ -104,6 +104,23 @@ public class FlowDemoJobTest {
   }
 
   @Test
+  public void aHeaderOnlyInputGivesAggregatesEmptyResults() throws IOException {
+    Path in = tmp.getRoot().toPath().resolve("header-only.csv");
+    Files.writeString(in, "id,region,amount\n");
+    Path out = tmp.getRoot().toPath().resolve("flow-empty");
+    JobResult r =
+        run(
+            FlowDemoJob.INSTANCE,
+            "--input=" + in,
+            "--keyColumn=region",
+            "--valueColumn=amount",
+            "--output=" + out);
+    assertThat(r.recordsRead(), is(0L));
+    assertThat(
+        Files.readString(out.resolve("results.csv")), equalTo("key,count,sum,min,max,mean\n"));
+  }
+
+  @Test
   public void theGraphIsTheFlowWithFourBranches() throws IOException {
     Path in = data();
     CsvDialect d = CsvDialect.RFC4180;
