@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -152,6 +153,19 @@ public final class Launcher {
       PrintStream out,
       PrintStream err) {
     Path staging = output.resolve(STAGING_PREFIX + UUID.randomUUID());
+    // Ctrl-C or SIGTERM during the run: say so, and remove what the run staged (and the output
+    // directory if this run made it); a run that has published is left alone
+    AtomicBoolean published = new AtomicBoolean();
+    Thread onStop =
+        new Thread(
+            () -> {
+              if (!published.get()) {
+                Staging.cleanUp(staging, createdOutput ? output : null);
+                err.println("stopped: the run was interrupted; nothing was published in " + output);
+              }
+            },
+            "parabeam-run-stopped");
+    Runtime.getRuntime().addShutdownHook(onStop);
     try {
       Files.createDirectories(staging);
       // work before the pipeline that belongs to the run (the launcher's scan) is timed with it
@@ -178,6 +192,7 @@ public final class Launcher {
       Map<String, Object> summary = new LinkedHashMap<>(run.finish(result, staging));
       summary.put("pipeline_seconds", seconds(pipelineNanos));
       Staging.publish(staging, output, run.outputs(), run.earlierOutputs());
+      published.set(true);
       summary.put("wall_seconds", seconds(System.nanoTime() - t0));
       String json = Json.object(summary);
       Files.writeString(output.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
@@ -193,6 +208,12 @@ public final class Launcher {
       Staging.cleanUp(staging, createdOutput ? output : null);
       err.println("error: job failed: " + Messages.firstLine(Messages.rootMessage(e)));
       return JobResult.exit(1);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onStop);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down: the hook runs and decides by `published`
+      }
     }
   }
 

@@ -42,6 +42,11 @@ final class OptionsCheck {
         throw new UsageException(
             "unknown option --" + name + (near == null ? "" : " (did you mean --" + near + "?)"));
       }
+      Class<?> type = known.get(name);
+      boolean many = type != null && (type.isArray() || List.class.isAssignableFrom(type));
+      if (given.containsKey(name) && !many) {
+        throw new UsageException("--" + name + " is given twice; give it once");
+      }
       given.put(name, value);
     }
     List<String> missing = new ArrayList<>();

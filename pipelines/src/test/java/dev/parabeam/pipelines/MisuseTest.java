@@ -290,6 +290,7 @@ public class MisuseTest {
         JobRun.aggregate(with(ok, "--valueColum=v")),
         "unknown option --valueColum (did you mean --valueColumn?)");
     assertMisuse(JobRun.aggregate(with(ok, "--frobnicate=1")), "unknown option --frobnicate");
+    assertMisuse(JobRun.aggregate(with(ok, "--keyColumn=product")), "--keyColumn is given twice");
     // an option of any options interface Beam has registered is not "unknown" (it may still be bad)
     assertThat(
         OptionsCheck.properties(AggregateOptions.class)

@@ -234,7 +234,7 @@ public final class LocalFlinkCluster {
             + ":"
             + restPort);
     out.println("logs:    " + logDir());
-    out.println("stop:    ./run.sh cluster stop");
+    out.println("stop:    ./run.sh cluster stop" + dirOption());
   }
 
   /**
@@ -401,6 +401,13 @@ public final class LocalFlinkCluster {
 
   // ---------------------------------------------------------------------------------------------
   // REST and process bookkeeping
+
+  /** {@code " --dir=<dir>"} when this is not the repository's default cluster, else "". */
+  String dirOption() {
+    Path dflt =
+        defaultRepo().resolve("build").resolve("flink-cluster").toAbsolutePath().normalize();
+    return dir.equals(dflt) ? "" : " --dir=" + dir;
+  }
 
   /** The REST API of the cluster at {@code port} of {@link #HOST}. */
   static FlinkRest rest(int port) {
