@@ -1,6 +1,8 @@
 package dev.parabeam.pipelines.analyze;
 
 import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,7 +53,7 @@ final class SimulatedService implements SerializableFunction<Document, String> {
       double transientRate,
       double permanentRate,
       double slowRate)
-      implements java.io.Serializable {}
+      implements Serializable {}
 
   SimulatedService(
       String analysis, SerializableFunction<String, String> fn, String runId, Faults faults) {
@@ -111,7 +113,7 @@ final class SimulatedService implements SerializableFunction<Document, String> {
   }
 
   /** {@link Unavailable} through a function that cannot throw checked exceptions. */
-  static final class UncheckedUnavailable extends java.io.UncheckedIOException {
+  static final class UncheckedUnavailable extends UncheckedIOException {
     private static final long serialVersionUID = 1L;
 
     UncheckedUnavailable(Unavailable cause) {
