@@ -69,7 +69,20 @@ final class OptionsCheck {
       if (v == null || v.isEmpty()) {
         continue;
       }
-      if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+      if (type == int.class || type == Integer.class) {
+        try {
+          Integer.parseInt(v.strip());
+        } catch (NumberFormatException x) {
+          throw new UsageException(
+              "--"
+                  + e.getKey()
+                  + (v.strip().matches("-?\\d+")
+                      ? ": too large (at most " + Integer.MAX_VALUE + "): '"
+                      : ": not an integer: '")
+                  + v
+                  + "'");
+        }
+      } else if (type == long.class || type == Long.class) {
         try {
           Long.parseLong(v.strip());
         } catch (NumberFormatException x) {

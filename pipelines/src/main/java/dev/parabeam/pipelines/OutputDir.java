@@ -16,6 +16,9 @@ final class OutputDir {
 
   /** The output directory of {@code o}, absolute; a {@link UsageException} if it cannot be used. */
   static Path check(JobOptions o) {
+    if (o.getOutput() == null || o.getOutput().isBlank()) {
+      throw new UsageException("--output must name a directory, got '" + o.getOutput() + "'");
+    }
     if (!JobPlan.isLocal(o.getOutput())) {
       throw new UsageException("--output must be a local directory, got " + o.getOutput());
     }
