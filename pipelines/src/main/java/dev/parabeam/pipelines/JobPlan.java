@@ -62,12 +62,10 @@ final class JobPlan {
     this.totalBytes = totalBytes;
   }
 
-  static JobPlan make(
-      ChunkedJobOptions o, List<String> requiredColumns, int parallelism, Path out) {
-    return make(o, requiredColumns, parallelism, out, 0);
-  }
-
-  /** With {@code splitInto > 0}: that many byte ranges of about equal size, each its own unit. */
+  /**
+   * The plan of a run: the options' checks, the files and their headers, the chunks (with {@code
+   * splitInto > 0}: that many byte ranges of about equal size, each its own unit of work).
+   */
   static JobPlan make(
       ChunkedJobOptions o, List<String> requiredColumns, int parallelism, Path out, int splitInto) {
     CsvDialect dialect;

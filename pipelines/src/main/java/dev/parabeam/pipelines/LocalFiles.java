@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.cluster.LocalFlinkCluster;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -42,5 +43,19 @@ public final class LocalFiles {
     }
     out.sort(null);
     return out;
+  }
+
+  /**
+   * {@code input} as given, or, when it is the job's bundled default ({@code bundled}, relative to
+   * the repository) and nothing is there from the current directory, the same path in the
+   * repository checkout: a bundled default works from any directory.
+   */
+  public static String orBundled(String input, String bundled) {
+    Path here = Paths.get(input);
+    Path probe = here.getFileName().toString().matches(".*[*?\\[{].*") ? here.getParent() : here;
+    if (input.equals(bundled) && (probe == null || !Files.exists(probe))) {
+      return LocalFlinkCluster.defaultRepo().resolve(bundled).toString();
+    }
+    return input;
   }
 }

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parabeam.pipelines.Job;
+import dev.parabeam.pipelines.LocalFiles;
 import dev.parabeam.pipelines.UsageException;
-import dev.parabeam.pipelines.cluster.LocalFlinkCluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,7 +95,7 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
   @Override
   public Job.Run prepare(AnalyzeOptions o, int parallelism, Path output) throws IOException {
     String given = o.getInput() == null ? DEFAULT_INPUT : o.getInput();
-    Path input = resolve(given);
+    Path input = Paths.get(LocalFiles.orBundled(given, DEFAULT_INPUT)).toAbsolutePath().normalize();
     if (!Files.isRegularFile(input)) {
       throw new UsageException("--input=" + given + " is not a file");
     }
@@ -167,17 +167,5 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
             o.getSlowRate());
     return new AnalyzeRun(
         o, input, parallelism, lines, docs, deadLetters, faults, UUID.randomUUID().toString());
-  }
-
-  /** A relative default that is not found here is looked up in the repository checkout. */
-  private static Path resolve(String input) {
-    Path p = Paths.get(input).toAbsolutePath().normalize();
-    if (!Files.exists(p) && input.equals(DEFAULT_INPUT)) {
-      Path inRepo = LocalFlinkCluster.defaultRepo().resolve(DEFAULT_INPUT);
-      if (Files.exists(inRepo)) {
-        return inRepo;
-      }
-    }
-    return p;
   }
 }

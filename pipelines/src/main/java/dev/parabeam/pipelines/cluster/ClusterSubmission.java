@@ -68,14 +68,18 @@ public final class ClusterSubmission implements AutoCloseable {
     if (done) {
       return;
     }
-    String jid = id != null ? id : rest.job(name).map(FlinkRest.Job::id).orElse(null);
-    if (jid == null) {
-      return;
-    }
-    Optional<FlinkRest.Job> j = rest.jobs().stream().filter(x -> x.id().equals(jid)).findFirst();
-    if (j.isPresent() && !j.get().finished() && rest.cancel(jid)) {
+    String known = id;
+    Optional<FlinkRest.Job> j =
+        known != null
+            ? rest.jobs().stream().filter(x -> x.id().equals(known)).findFirst()
+            : rest.job(name);
+    if (j.isPresent() && !j.get().finished() && rest.cancel(j.get().id())) {
       System.err.println(
-          "stopped: cancelled Flink job " + jid + " on the cluster (" + rest.webUrl() + ")");
+          "stopped: cancelled Flink job "
+              + j.get().id()
+              + " on the cluster ("
+              + rest.webUrl()
+              + ")");
     }
   }
 

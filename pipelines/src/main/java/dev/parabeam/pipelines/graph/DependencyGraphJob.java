@@ -3,14 +3,11 @@ package dev.parabeam.pipelines.graph;
 import dev.parabeam.pipelines.Job;
 import dev.parabeam.pipelines.LocalFiles;
 import dev.parabeam.pipelines.UsageException;
-import dev.parabeam.pipelines.cluster.LocalFlinkCluster;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvHeader;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 
 /**
@@ -58,7 +55,7 @@ public final class DependencyGraphJob implements Job<DependencyGraphOptions> {
   public Job.Run prepare(DependencyGraphOptions o, int parallelism, Path output)
       throws IOException {
     String given = o.getInput() == null ? DEFAULT_INPUT : o.getInput();
-    List<Path> files = match(given);
+    List<Path> files = LocalFiles.match(LocalFiles.orBundled(given, DEFAULT_INPUT));
     for (Path f : files) {
       if (f.toRealPath().startsWith(output)) {
         throw new UsageException("--output=" + o.getOutput() + " holds the input file " + f);
@@ -82,13 +79,5 @@ public final class DependencyGraphJob implements Job<DependencyGraphOptions> {
       }
     }
     return new DependencyGraphRun(o, given, files, parallelism);
-  }
-
-  /** The files of {@code input}; the default input is looked up in the checkout if not here. */
-  static List<Path> match(String input) throws IOException {
-    if (input.equals(DEFAULT_INPUT) && !Files.isDirectory(Paths.get("testdata/groupby"))) {
-      return LocalFiles.match(LocalFlinkCluster.defaultRepo().resolve(DEFAULT_INPUT).toString());
-    }
-    return LocalFiles.match(input);
   }
 }
