@@ -282,7 +282,8 @@ public class AnalyzeJobTest {
                         "--transientFailureRate=0.2"));
     assertThat(r[0].err(), r[0].result().exitCode(), is(0));
     List<Long> starts = log.starts();
-    assertThat((long) starts.size(), is(number(r[0], "attempts")));
+    // an attempt cut off before the service saw it is not there, so at most the attempts
+    assertThat((long) starts.size(), lessThanOrEqualTo(number(r[0], "attempts")));
     // what withRateLimit promises for any window of w seconds, counted from the service's own
     // record of when each call started (retries included): at most rate * w + 1 starts, and
     // maxInFlight more for calls that started late. More calls than one window allows were
