@@ -12,8 +12,9 @@ import org.apache.beam.sdk.PipelineResult;
  * A job as the {@link Launcher} runs it: its name, its options, and one {@link Run} per invocation.
  * Everything every job needs around that (parsing and checking the options in the house's words,
  * the output directory's checks and lock, staging and publishing only on success, runner defaults,
- * the cluster's slot check, {@code summary.json} and the typed {@link JobResult}) is the
- * launcher's, so that a new job is its pipeline and its options.
+ * the cluster's slot check, the dead-letter rules ({@link Run#deadLetters()}), {@code summary.json}
+ * and the typed {@link JobResult}) is the launcher's, so that a new job is its pipeline and its
+ * options.
  *
  * @param <O> the job's options
  */
