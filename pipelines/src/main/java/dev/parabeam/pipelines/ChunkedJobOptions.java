@@ -68,11 +68,4 @@ public interface ChunkedJobOptions extends JobOptions {
   Long getLauncherScanMaxBytes();
 
   void setLauncherScanMaxBytes(Long value);
-
-  @Description(
-      "Fail the job (exit 1, nothing published) when more than this fraction of the records read are "
-          + "dead letters, e.g. 0.01 for 1%. Between 0 and 1; no limit unless given.")
-  Double getMaxDeadLetterFraction();
-
-  void setMaxDeadLetterFraction(Double value);
 }

@@ -5,8 +5,6 @@ import dev.parabeam.transforms.engine.WriteChunkedOutputs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +20,7 @@ import org.apache.beam.sdk.PipelineResult;
  * One run of a {@link ChunkedJob}: the plan (files, headers, chunks), the launcher's scan for
  * record boundaries for small inputs, the pipeline with its outputs ({@code results.csv}, {@code
  * dead-letters.csv}), the count check ({@code records_read == records_ok + dead_letters}), the
- * dead-letter limit, the summary fields and the report after a run.
+ * summary fields, the report after a run, and its dead letters for the launcher's rules.
  */
 final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
   private final ChunkedJob<O> job;
@@ -94,20 +92,6 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
     // written by the fan-in from the chunks' dead-letter sizes; absent (0) where it does not
     // count them
     deadBytes = counts.getOrDefault(DEAD_LETTER_BYTES, 0L);
-    Double limit = o.getMaxDeadLetterFraction();
-    if (limit != null) {
-      BigDecimal allowed = BigDecimal.valueOf(limit).multiply(BigDecimal.valueOf(read));
-      if (BigDecimal.valueOf(dead).compareTo(allowed) > 0) {
-        throw new Job.Failure(
-            RunReport.deadLetterShare(dead, read)
-                + ", more than --maxDeadLetterFraction="
-                + BigDecimal.valueOf(limit).stripTrailingZeros().toPlainString()
-                + " allows (at most "
-                + String.format(
-                    Locale.ROOT, "%,d", allowed.setScale(0, RoundingMode.FLOOR).toBigInteger())
-                + "); nothing was published");
-      }
-    }
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("input", o.getInput());
     summary.put("files", plan.files.size());
@@ -138,11 +122,6 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
     if (dead > 0) {
       out.println(String.format(Locale.ROOT, "dead letters: %,d in %s", dead, deadLetters));
     }
-    String warning =
-        RunReport.deadLetterWarning(dead, read, deadBytes, plan.totalBytes, deadLetters);
-    if (warning != null) {
-      err.println(warning);
-    }
     if (unterminated > 0) {
       err.println(
           String.format(
@@ -154,6 +133,12 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
               unterminated == 1 ? "its file is" : "each of their files is",
               deadLetters));
     }
+  }
+
+  @Override
+  public Job.DeadLetters deadLetters() {
+    return new Job.DeadLetters(
+        read, dead, deadBytes, plan.totalBytes, WriteChunkedOutputs.DEAD_LETTERS_FILE);
   }
 
   /** Total bytes of the dead-letter records, in counts.properties when the fan-in counts them. */

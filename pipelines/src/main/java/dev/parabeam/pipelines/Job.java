@@ -12,8 +12,9 @@ import org.apache.beam.sdk.PipelineResult;
  * A job as the {@link Launcher} runs it: its name, its options, and one {@link Run} per invocation.
  * Everything every job needs around that (parsing and checking the options in the house's words,
  * the output directory's checks and lock, staging and publishing only on success, runner defaults,
- * the cluster's slot check, {@code summary.json} and the typed {@link JobResult}) is the
- * launcher's, so that a new job is its pipeline and its options.
+ * the cluster's slot check, the dead-letter rules ({@link Run#deadLetters()}), {@code summary.json}
+ * and the typed {@link JobResult}) is the launcher's, so that a new job is its pipeline and its
+ * options.
  *
  * @param <O> the job's options
  */
@@ -76,6 +77,39 @@ public interface Job<O extends JobOptions> {
 
     /** After publishing: what a user wants to see (a preview, where the dead letters are). */
     default void report(Path output, PrintStream out, PrintStream err) throws IOException {}
+
+    /**
+     * What the run read and how much of it became dead letters, asked after {@link #finish}: the
+     * launcher applies every job's dead-letter rules to it ({@code --maxDeadLetterFraction} fails
+     * the run before anything is published; a share above 1% is a warning after the report). Null
+     * (the default) for a job without dead letters.
+     */
+    default DeadLetters deadLetters() {
+      return null;
+    }
+  }
+
+  /**
+   * A run's dead letters for the launcher's rules: {@code dead} of the {@code read} records (a CSV
+   * record, a JSON line, ...) are dead letters, in the file {@code file} of the output directory;
+   * {@code deadBytes} of the {@code inputBytes} input bytes (0 and 0 when the job does not count
+   * bytes).
+   */
+  record DeadLetters(long read, long dead, long deadBytes, long inputBytes, String file) {
+    public DeadLetters {
+      if (read < 0 || dead < 0 || dead > read || deadBytes < 0 || inputBytes < 0) {
+        throw new IllegalArgumentException(
+            "dead letters: "
+                + dead
+                + " of "
+                + read
+                + " records, "
+                + deadBytes
+                + " of "
+                + inputBytes
+                + " bytes");
+      }
+    }
   }
 
   /**

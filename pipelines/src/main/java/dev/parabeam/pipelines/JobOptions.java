@@ -6,9 +6,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /**
- * Options every job the {@link Launcher} runs has: where its outputs go. A job's own options extend
- * this interface (the chunked CSV jobs through {@link ChunkedJobOptions}). Runner options
- * (--runner, --targetParallelism, --parallelism, …) apply too.
+ * Options every job the {@link Launcher} runs has: where its outputs go, and how many dead letters
+ * a run may have ({@link DeadLetterRules}). A job's own options extend this interface (the chunked
+ * CSV jobs through {@link ChunkedJobOptions}). Runner options (--runner, --targetParallelism,
+ * --parallelism, …) apply too.
  */
 public interface JobOptions extends PipelineOptions {
   @Description(
@@ -26,4 +27,11 @@ public interface JobOptions extends PipelineOptions {
   Boolean getOverwrite();
 
   void setOverwrite(Boolean value);
+
+  @Description(
+      "Fail the job (exit 1, nothing published) when more than this fraction of the records read are "
+          + "dead letters, e.g. 0.01 for 1%. Between 0 and 1; no limit unless given.")
+  Double getMaxDeadLetterFraction();
+
+  void setMaxDeadLetterFraction(Double value);
 }

@@ -85,11 +85,6 @@ final class JobPlan {
     if (o.getChunkBytes() == null || o.getChunkBytes() < 0) {
       throw new UsageException("--chunkBytes must be 0 (automatic) or a positive number of bytes");
     }
-    Double maxDead = o.getMaxDeadLetterFraction();
-    if (maxDead != null && !(maxDead >= 0 && maxDead <= 1)) {
-      throw new UsageException(
-          "--maxDeadLetterFraction must be between 0 and 1 (0.01 = 1%), got " + maxDead);
-    }
 
     String input = absolute(o.getInput());
     List<MatchResult.Metadata> matched;

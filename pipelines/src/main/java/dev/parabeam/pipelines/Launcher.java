@@ -26,7 +26,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * options (OptionsCheck, Beam's validation, the job's) ─► --output checked ─► job.prepare
  *   (a chunked job: files, headers, columns, chunks) ─► [free slots on a Flink cluster]
  *   ─► output lock ─► staging ─► run.beforeBuild (the launcher's scan) ─► run.build ─► run
- *   ─► run.finish (counts add up, limits) ─► publish run.outputs ─► summary.json ─► run.report
+ *   ─► run.finish (counts add up) ─► the dead-letter limit (DeadLetterRules) ─► publish run.outputs
+ *   ─► summary.json ─► run.report ─► the dead-letter warning
  * </pre>
  *
  * <p>Misuse (a bad option, a missing column, an output directory in the way, too few task slots) is
@@ -80,6 +81,7 @@ public final class Launcher {
         // lists it
         o.setJobName(job.name() + "-" + o.getJobName().replaceFirst("^[^-]*-", ""));
       }
+      DeadLetterRules.validate(o);
       job.validate(o);
       parallelism = RunnerDefaults.resolveParallelism(o);
       output = OutputDir.check(o);
@@ -190,6 +192,7 @@ public final class Launcher {
         throw new IllegalStateException("the pipeline ended in state " + state);
       }
       Map<String, Object> summary = new LinkedHashMap<>(run.finish(result, staging));
+      DeadLetterRules.check(o, run.deadLetters());
       summary.put("pipeline_seconds", seconds(pipelineNanos));
       Staging.publish(staging, output, run.outputs(), run.earlierOutputs());
       published.set(true);
@@ -199,6 +202,7 @@ public final class Launcher {
       out.println(json);
       out.println("output: " + output);
       run.report(output, out, err);
+      DeadLetterRules.warn(run.deadLetters(), output, err);
       return JobResult.done(summary);
     } catch (Job.Failure e) {
       Staging.cleanUp(staging, createdOutput ? output : null);

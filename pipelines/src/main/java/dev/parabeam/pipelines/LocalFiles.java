@@ -14,15 +14,26 @@ public final class LocalFiles {
   private LocalFiles() {}
 
   /**
-   * The files {@code input} names, sorted: one file, or a glob over the files of one directory
-   * ({@code dir/*.csv}, as the chunked jobs' {@code --input} takes); a {@link UsageException} when
-   * it names none.
+   * The files {@code input} names, sorted: one file, a glob over the files of one directory ({@code
+   * dir/*.csv}, as the chunked jobs' {@code --input} takes) or a directory ({@link #filesOf}); a
+   * {@link UsageException} when it names none.
    */
   public static List<Path> match(String input) throws IOException {
 
     Path path = Paths.get(input).toAbsolutePath();
     String name = path.getFileName() == null ? "" : path.getFileName().toString();
     if (!name.contains("*") && !name.contains("?") && !name.contains("[") && !name.contains("{")) {
+      if (Files.isDirectory(path)) {
+        List<Path> files = filesOf(path);
+        if (files.isEmpty()) {
+          throw new UsageException(
+              "--input="
+                  + input
+                  + " is a directory without files (names starting with . or _ are"
+                  + " skipped)");
+        }
+        return files;
+      }
       if (!Files.isRegularFile(path)) {
         throw new UsageException("--input=" + input + " is not a file");
       }
@@ -40,6 +51,25 @@ public final class LocalFiles {
     }
     if (out.isEmpty()) {
       throw new UsageException("--input=" + input + " matches no file");
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /**
+   * The files a directory given as {@code --input} stands for, sorted: its regular files, not those
+   * of its subdirectories, without the hidden ones (names starting with {@code .} or {@code _}, as
+   * Spark and Hadoop skip {@code _SUCCESS} and {@code .crc} files).
+   */
+  public static List<Path> filesOf(Path dir) throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (!n.startsWith(".") && !n.startsWith("_") && Files.isRegularFile(p)) {
+          out.add(p);
+        }
+      }
     }
     out.sort(null);
     return out;

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.transforms.engine.Utf8Order;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,9 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Writes the lines of a collection of (sort key, line) into one local file, sorted by key (then
- * line), after an optional header; the file is written even when there are no lines. One worker
- * writes it: for a job's small final outputs (a report, one line per document), not for bulk data.
+ * line) in the order of their UTF-8 bytes ({@link Utf8Order}), after an optional header; the file
+ * is written even when there are no lines. One worker writes it: for a job's small final outputs (a
+ * report, one line per document), not for bulk data.
  */
 public final class WriteSortedLines
     extends PTransform<PCollection<KV<String, String>>, PCollection<Void>> {
@@ -87,8 +89,10 @@ public final class WriteSortedLines
           sorted.add(kv.getValue());
         }
       }
+      // by UTF-8 bytes (code points), as the chunked jobs sort their keys, not by UTF-16 units
       sorted.sort(
-          Comparator.comparing((KV<String, String> kv) -> kv.getKey()).thenComparing(KV::getValue));
+          Comparator.comparing((KV<String, String> kv) -> kv.getKey(), Utf8Order.INSTANCE)
+              .thenComparing(KV::getValue, Utf8Order.INSTANCE));
       try (BufferedWriter w = Files.newBufferedWriter(Path.of(file), StandardCharsets.UTF_8)) {
         if (header != null) {
           w.write(header);

@@ -1,23 +1,12 @@
 package dev.parabeam.pipelines.analyze;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parabeam.pipelines.Job;
 import dev.parabeam.pipelines.LocalFiles;
 import dev.parabeam.pipelines.UsageException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -26,7 +15,8 @@ import java.util.UUID;
  * timeout, calls in flight and a rate limit per worker JVM), as three parallel branches joined per
  * document by a {@code FanOut}: {@code results.jsonl}, one line per document sorted by id, with an
  * error entry for each analysis that failed. Bad input lines are dead letters ({@code
- * dead-letters.jsonl}); a duplicate id is misuse, found before anything runs.
+ * dead-letters.jsonl}, {@link AnalyzeInput}), under the launcher's dead-letter rules; a duplicate
+ * id is misuse, found before anything runs.
  */
 public final class AnalyzeJob implements Job<AnalyzeOptions> {
   public static final AnalyzeJob INSTANCE = new AnalyzeJob();
@@ -35,12 +25,6 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
   static final String DEAD_LETTERS = "dead-letters.jsonl";
   static final String ENTITIES = "entities.jsonl";
   static final List<String> ANALYSES = List.of("sentiment", "entities", "summary");
-
-  /** Strict: text after the object, or a key twice, makes the line a dead letter. */
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   @Override
   public String name() {
@@ -60,7 +44,8 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
 
   @Override
   public String usage() {
-    return "analyze [--input=FILE.jsonl] --output=DIR [--latencyMillis=20] [--timeoutMillis=1000]"
+    return "analyze [--input=FILE.jsonl|GLOB|DIR] --output=DIR [--latencyMillis=20]"
+        + " [--timeoutMillis=1000]"
         + " [--maxAttempts=4] [--transientFailureRate=P] [--permanentFailureRate=P] [--slowRate=P]"
         + " [--maxInFlight=16] [--ratePerSecond=R] [--seed=42] [--entityDetails=true]";
   }
@@ -95,68 +80,14 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
   @Override
   public Job.Run prepare(AnalyzeOptions o, int parallelism, Path output) throws IOException {
     String given = o.getInput() == null ? DEFAULT_INPUT : o.getInput();
-    Path input = Paths.get(LocalFiles.orBundled(given, DEFAULT_INPUT)).toAbsolutePath().normalize();
-    if (!Files.isRegularFile(input)) {
-      throw new UsageException("--input=" + given + " is not a file");
+    List<Path> files = new ArrayList<>();
+    for (Path f : LocalFiles.match(LocalFiles.orBundled(given, DEFAULT_INPUT))) {
+      files.add(f.toAbsolutePath().normalize());
+      if (f.toRealPath().startsWith(output.toAbsolutePath())) {
+        throw new UsageException("--output=" + o.getOutput() + " holds the input file " + f);
+      }
     }
-    if (input.toRealPath().startsWith(output.toAbsolutePath())) {
-      throw new UsageException("--output=" + o.getOutput() + " holds the input file " + input);
-    }
-    List<Document> docs = new ArrayList<>();
-    List<String> deadLetters = new ArrayList<>();
-    Map<String, Integer> lineOf = new HashMap<>();
-    int lines = 0;
-    int lineNumber = 0;
-    for (String line : Files.readAllLines(input, StandardCharsets.UTF_8)) {
-      lineNumber++;
-      if (lineNumber == 1 && line.startsWith("\uFEFF")) {
-        line = line.substring(1); // a byte order mark, as the CSV jobs skip it
-      }
-      if (line.isBlank()) {
-        continue;
-      }
-      lines++;
-      String reason = null;
-      Document d = null;
-      try {
-        JsonNode n = JSON.readTree(line);
-        if (!n.isObject()) {
-          reason = "not a JSON object";
-        } else if (!n.path("id").isTextual()) {
-          reason = "no string field id";
-        } else if (n.path("id").asText().isEmpty()) {
-          reason = "empty id";
-        } else if (!n.path("text").isTextual()) {
-          reason = "no string field text";
-        } else {
-          d = new Document(n.path("id").asText(), n.path("text").asText());
-        }
-      } catch (JsonProcessingException e) {
-        reason = "malformed JSON: " + e.getOriginalMessage();
-      }
-      if (d == null) {
-        ObjectNode dl = JSON.createObjectNode();
-        dl.put("file", input.toString());
-        dl.put("line", lineNumber);
-        dl.put("reason", reason);
-        dl.put("record", line.length() > 1024 ? line.substring(0, 1024) : line);
-        deadLetters.add(dl.toString());
-        continue;
-      }
-      Integer earlier = lineOf.putIfAbsent(d.id(), lineNumber);
-      if (earlier != null) {
-        throw new UsageException(
-            input
-                + ": id '"
-                + d.id()
-                + "' is on line "
-                + earlier
-                + " and again on line "
-                + lineNumber
-                + "; every document needs its own id");
-      }
-      docs.add(d);
-    }
+    AnalyzeInput input = AnalyzeInput.read(files);
     SimulatedService.Faults faults =
         new SimulatedService.Faults(
             o.getSeed(),
@@ -165,7 +96,7 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
             o.getTransientFailureRate(),
             o.getPermanentFailureRate(),
             o.getSlowRate());
-    return new AnalyzeRun(
-        o, input, parallelism, lines, docs, deadLetters, faults, UUID.randomUUID().toString());
+    String shown = files.size() == 1 ? files.get(0).toString() : given;
+    return new AnalyzeRun(o, shown, input, parallelism, faults, UUID.randomUUID().toString());
   }
 }

@@ -9,8 +9,9 @@ public interface AnalyzeOptions extends JobOptions {
   // no @Default here: the chunked jobs' --input has none, and Beam wants one property marked alike
   // in every options interface of a JVM; the job falls back to the default itself
   @Description(
-      "JSON lines, one object per document with string fields id and text. Default: the bundled"
-          + " testdata/docs/docs.jsonl (400 short documents).")
+      "JSON lines (UTF-8), one object per document with string fields id and text: a file, a glob"
+          + " (dir/*.jsonl) or a directory (its files; not hidden ones, not those of subdirectories)."
+          + " Default: the bundled testdata/docs/docs.jsonl (400 short documents).")
   String getInput();
 
   void setInput(String value);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parabeam.pipelines.Job;
 import dev.parabeam.pipelines.WriteSortedLines;
+import dev.parabeam.transforms.engine.Utf8Order;
 import dev.parabeam.transforms.tasks.CallCounts;
 import dev.parabeam.transforms.tasks.FanOut;
 import dev.parabeam.transforms.tasks.Gathered;
@@ -37,9 +38,9 @@ final class AnalyzeRun implements Job.Run {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final AnalyzeOptions o;
-  private final Path input;
+  private final String shownInput;
+  private final AnalyzeInput input;
   private final int parallelism;
-  private final int lines;
   private final List<Document> docs;
   private final List<String> deadLetters;
   private final SimulatedService.Faults faults;
@@ -49,19 +50,17 @@ final class AnalyzeRun implements Job.Run {
 
   AnalyzeRun(
       AnalyzeOptions o,
-      Path input,
+      String shownInput,
+      AnalyzeInput input,
       int parallelism,
-      int lines,
-      List<Document> docs,
-      List<String> deadLetters,
       SimulatedService.Faults faults,
       String runId) {
     this.o = o;
+    this.shownInput = shownInput;
     this.input = input;
     this.parallelism = parallelism;
-    this.lines = lines;
-    this.docs = docs;
-    this.deadLetters = deadLetters;
+    this.docs = input.docs;
+    this.deadLetters = input.deadLetters;
     this.faults = faults;
     this.runId = runId;
   }
@@ -159,7 +158,7 @@ final class AnalyzeRun implements Job.Run {
     for (String l : out) {
       JsonNode n = JSON.readTree(l);
       String id = n.path("id").asText();
-      if (previous != null && previous.compareTo(id) >= 0) {
+      if (previous != null && Utf8Order.INSTANCE.compare(previous, id) >= 0) {
         throw new IllegalStateException("results.jsonl: id " + id + " is out of order or twice");
       }
       previous = id;
@@ -173,10 +172,10 @@ final class AnalyzeRun implements Job.Run {
       throw new IllegalStateException(
           "documents do not add up: " + docs.size() + " read, " + out.size() + " written");
     }
-    if (lines != docs.size() + deadLetters.size()) {
+    if (input.lines != docs.size() + deadLetters.size()) {
       throw new IllegalStateException(
           "input lines do not add up: "
-              + lines
+              + input.lines
               + " != "
               + docs.size()
               + " documents + "
@@ -186,8 +185,9 @@ final class AnalyzeRun implements Job.Run {
     Map<String, Long> calls = CallCounts.of(result, "Analyze").asMap();
     CallCounts lookups = CallCounts.of(result, "EntityDetails");
     Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("input", input.toString());
-    summary.put("input_lines", lines);
+    summary.put("input", shownInput);
+    summary.put("files", input.files.size());
+    summary.put("input_lines", input.lines);
     summary.put("documents", docs.size());
     summary.put("input_dead_letters", deadLetters.size());
     summary.put("complete", complete);
@@ -205,6 +205,12 @@ final class AnalyzeRun implements Job.Run {
     summary.put("parallelism", parallelism);
     summary.put("max_in_flight_limit", o.getMaxInFlight());
     return summary;
+  }
+
+  @Override
+  public Job.DeadLetters deadLetters() {
+    return new Job.DeadLetters(
+        input.lines, deadLetters.size(), input.deadBytes, input.bytes, AnalyzeJob.DEAD_LETTERS);
   }
 
   @Override
@@ -229,8 +235,9 @@ final class AnalyzeRun implements Job.Run {
       out.println(
           String.format(
               Locale.ROOT,
-              "dead letters: %,d input lines in %s",
+              "dead letters: %,d input line%s in %s",
               deadLetters.size(),
+              deadLetters.size() == 1 ? "" : "s",
               output.resolve(AnalyzeJob.DEAD_LETTERS)));
     }
   }

@@ -3,9 +3,14 @@ package dev.parabeam.pipelines.analyze;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 
@@ -23,8 +28,9 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
  *       retries it).
  * </ul>
  *
- * The service counts the attempts at each (document, analysis) in the worker JVM, as a real service
- * would count requests, under a run id, so that runs in one JVM do not share counts.
+ * The service logs the attempts of a run in the worker JVM ({@link Calls}: how many at each
+ * (document, analysis), when each started, how many ran at once), as a real service would log its
+ * requests, under a run id, so that runs in one JVM do not share them.
  */
 final class SimulatedService implements SerializableFunction<Document, String> {
   private static final long serialVersionUID = 1L;
@@ -38,7 +44,70 @@ final class SimulatedService implements SerializableFunction<Document, String> {
     }
   }
 
-  private static final Map<String, AtomicInteger> ATTEMPTS = new ConcurrentHashMap<>();
+  private static final Map<String, Calls> RUNS = new ConcurrentHashMap<>();
+
+  /** What the service saw of one run in this JVM. */
+  static final class Calls {
+    private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+    private final Queue<Long> starts = new ConcurrentLinkedQueue<>();
+    private final Map<String, AtomicInteger> runningPerAnalysis = new ConcurrentHashMap<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicInteger maxRunning = new AtomicInteger();
+    private final AtomicInteger maxAnalysesRunning = new AtomicInteger();
+
+    /** Attempts of {@code analysis} at document {@code id} so far. */
+    int attempts(String analysis, String id) {
+      AtomicInteger n = attempts.get(analysis + "/" + id);
+      return n == null ? 0 : n.get();
+    }
+
+    /** When each attempt started ({@link System#nanoTime}), sorted. */
+    List<Long> starts() {
+      List<Long> l = new ArrayList<>(starts);
+      l.sort(null);
+      return l;
+    }
+
+    /** The most attempts running at once, over all analyses. */
+    int maxRunning() {
+      return maxRunning.get();
+    }
+
+    /** The most analyses that had an attempt running at once. */
+    int maxAnalysesRunning() {
+      return maxAnalysesRunning.get();
+    }
+
+    private int begin(String analysis, String id) {
+      starts.add(System.nanoTime());
+      maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+      AtomicInteger mine = runningPerAnalysis.computeIfAbsent(analysis, a -> new AtomicInteger());
+      mine.incrementAndGet();
+      int analyses = 0;
+      for (AtomicInteger n : runningPerAnalysis.values()) {
+        analyses += n.get() > 0 ? 1 : 0;
+      }
+      maxAnalysesRunning.accumulateAndGet(analyses, Math::max);
+      return attempts
+          .computeIfAbsent(analysis + "/" + id, k -> new AtomicInteger())
+          .incrementAndGet();
+    }
+
+    private void end(String analysis) {
+      runningPerAnalysis.get(analysis).decrementAndGet();
+      running.decrementAndGet();
+    }
+  }
+
+  /** The calls of run {@code runId} in this JVM so far. */
+  static Calls calls(String runId) {
+    return RUNS.computeIfAbsent(runId, r -> new Calls());
+  }
+
+  /** The run ids this JVM's services have seen. */
+  static Set<String> runIds() {
+    return Set.copyOf(RUNS.keySet());
+  }
 
   private final String analysis;
   private final SerializableFunction<String, String> fn;
@@ -87,10 +156,8 @@ final class SimulatedService implements SerializableFunction<Document, String> {
 
   @Override
   public String apply(Document d) {
-    int attempt =
-        ATTEMPTS
-            .computeIfAbsent(runId + "/" + analysis + "/" + d.id(), k -> new AtomicInteger())
-            .incrementAndGet();
+    Calls log = calls(runId);
+    int attempt = log.begin(analysis, d.id());
     try {
       if (attempt == 1 && slow(d.id())) {
         Thread.sleep(faults.timeoutMillis() + faults.latencyMillis() + 500L);
@@ -108,6 +175,8 @@ final class SimulatedService implements SerializableFunction<Document, String> {
       throw new IllegalStateException("interrupted", e);
     } catch (Unavailable e) {
       throw new UncheckedUnavailable(e);
+    } finally {
+      log.end(analysis);
     }
     return fn.apply(d.text());
   }

@@ -39,6 +39,7 @@ final class DependencyGraphRun implements Job.Run {
   private final int parallelism;
   private long regions;
   private long dead;
+  private long read;
 
   DependencyGraphRun(DependencyGraphOptions o, String input, List<Path> files, int parallelism) {
     this.o = o;
@@ -110,7 +111,7 @@ final class DependencyGraphRun implements Job.Run {
 
   @Override
   public Map<String, Object> finish(PipelineResult result, Path staging) throws Exception {
-    long read = counter(result, "records_read");
+    read = counter(result, "records_read");
     long ok = counter(result, "records_ok");
     dead = counter(result, "dead_letters");
     if (read != ok + dead) {
@@ -128,6 +129,11 @@ final class DependencyGraphRun implements Job.Run {
     summary.put("runner", o.getRunner().getSimpleName());
     summary.put("parallelism", parallelism);
     return summary;
+  }
+
+  @Override
+  public Job.DeadLetters deadLetters() {
+    return new Job.DeadLetters(read, dead, 0, 0, DependencyGraphJob.DEAD_LETTERS);
   }
 
   @Override

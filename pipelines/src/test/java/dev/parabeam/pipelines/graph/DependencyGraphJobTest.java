@@ -112,6 +112,15 @@ public class DependencyGraphJobTest {
       assertThat(Files.readAllLines(out.resolve("dead-letters.csv")).size(), is((int) bad + 1));
       assertThat(r.out(), containsString("report.csv (5 regions):"));
     }
+    // the launcher's dead-letter limit holds for this job too
+    Path limited = tmp.getRoot().toPath().resolve("out-limited");
+    Run r = run("--input=" + dir + "/*.csv", "--output=" + limited, "--maxDeadLetterFraction=0");
+    assertThat(r.result().exitCode(), is(1));
+    assertThat(
+        r.err(),
+        containsString(
+            " are dead letters, more than --maxDeadLetterFraction=0 allows (at most 0)"));
+    assertThat(Files.exists(limited), is(false));
   }
 
   @Test
