@@ -8,7 +8,7 @@ import org.apache.beam.sdk.options.Validation;
 /**
  * Options every job the {@link Launcher} runs has: where its outputs go. A job's own options extend
  * this interface (the chunked CSV jobs through {@link ChunkedJobOptions}). Runner options
- * (--runner, --targetParallelism, --parallelism, …) apply too.
+ * (--runner, --targetParallelism, --parallelism, …) apply too; --workers sets the runner's own.
  */
 public interface JobOptions extends PipelineOptions {
   @Description(
@@ -26,4 +26,12 @@ public interface JobOptions extends PipelineOptions {
   Boolean getOverwrite();
 
   void setOverwrite(Boolean value);
+
+  @Description(
+      "How many workers run the job, on any runner: the DirectRunner's --targetParallelism"
+          + " (threads), the FlinkRunner's --parallelism (subtasks; on a cluster, the free task"
+          + " slots it needs). Default: the runner's (DirectRunner max(cores, 3), Flink cores).")
+  Integer getWorkers();
+
+  void setWorkers(Integer value);
 }
