@@ -3,6 +3,7 @@ package dev.parabeam.pipelines;
 import dev.parabeam.pipelines.groupby.GroupByJob;
 import dev.parabeam.transforms.stats.Aggregation;
 import dev.parabeam.transforms.work.SimulatedWork;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -65,6 +66,13 @@ final class Baseline extends Cli.Base implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (output != null && Files.isDirectory(output)) {
+      throw new UsageException(
+          "--output="
+              + output
+              + " is a directory; give the file to write, e.g. "
+              + output.resolve("results.csv"));
+    }
     PlainJavaCsv.Reading reading = PlainJavaCsv.Reading.of(compression, encoding);
     switch (job) {
       case "aggregate":

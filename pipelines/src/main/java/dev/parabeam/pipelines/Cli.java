@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -37,12 +38,25 @@ public final class Cli {
     boolean help;
   }
 
-  /** A failure whose message is all a user needs: printed as {@code error: <message>}, exit 1. */
+  /**
+   * A failure whose message is all a user needs: printed as {@code error: <message>}, exit 1 (or
+   * the command's own code for it, e.g. 3 for {@code cluster}'s "no cluster").
+   */
   public static class Failure extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final int exitCode;
 
     public Failure(String message) {
+      this(message, 1);
+    }
+
+    protected Failure(String message, int exitCode) {
       super(message);
+      this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+      return exitCode;
     }
   }
 
@@ -70,11 +84,11 @@ public final class Cli {
             err.println("error: " + e.getMessage());
             return 2;
           }
-          err.println(
-              "error: "
-                  + (e instanceof Failure
-                      ? e.getMessage()
-                      : Messages.firstLine(Messages.rootMessage(e))));
+          if (e instanceof Failure f) {
+            err.println("error: " + f.getMessage());
+            return f.exitCode();
+          }
+          err.println("error: " + Messages.firstLine(Messages.rootMessage(e)));
           return 1;
         });
     return cl;
@@ -98,6 +112,9 @@ public final class Cli {
       List<String> unmatched = u.getUnmatched();
       String first = unmatched.isEmpty() ? "" : unmatched.get(0);
       String name = first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
+      if (!name.startsWith("-") && !e.getCommandLine().getSubcommands().isEmpty()) {
+        return unknownSubcommand(sub, first, e.getCommandLine().getSubcommands().keySet());
+      }
       if (!name.startsWith("-")) {
         return "unexpected argument '"
             + first
@@ -130,6 +147,23 @@ public final class Cli {
     }
     String m = e.getMessage();
     return m.isEmpty() ? m : m.substring(0, 1).toLowerCase(Locale.ROOT) + m.substring(1);
+  }
+
+  /**
+   * {@code cluster stat}: the command it looks like (one it begins, else the nearest by edit
+   * distance), and the list.
+   */
+  static String unknownSubcommand(String command, String given, Collection<String> known) {
+    List<String> begun = known.stream().filter(k -> k.startsWith(given)).sorted().toList();
+    String near = begun.isEmpty() ? OptionsCheck.closest(given, known) : String.join(" or ", begun);
+    return "unknown "
+        + command
+        + " command '"
+        + given
+        + "'"
+        + (near == null ? "" : " (did you mean " + near + "?)")
+        + "; the commands: "
+        + String.join(", ", known);
   }
 
   private static String typeName(Class<?> t) {

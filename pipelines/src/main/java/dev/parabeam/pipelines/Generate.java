@@ -53,6 +53,13 @@ final class Generate {
     @Option(names = "--output", required = true, description = "The CSV file to write.")
     Path output;
 
+    @Option(
+        names = "--overwrite",
+        arity = "0..1",
+        defaultValue = "false",
+        description = "Replace --output if it exists (without it, an existing file is refused).")
+    boolean overwrite;
+
     @Option(names = "--seed", defaultValue = "42", description = "Random seed.")
     long seed;
 
@@ -79,6 +86,17 @@ final class Generate {
     long products = o.products;
     if (products < 1) {
       throw new UsageException("--products must be >= 1");
+    }
+    if (Files.isDirectory(out)) {
+      throw new UsageException(
+          "--output="
+              + o.output
+              + " is a directory; give the file to write, e.g. "
+              + o.output.resolve("data.csv"));
+    }
+    if (Files.exists(out) && !o.overwrite) {
+      throw new UsageException(
+          "--output=" + o.output + " exists; give --overwrite=true to replace it, or another file");
     }
     if (out.getParent() != null) {
       Files.createDirectories(out.getParent());

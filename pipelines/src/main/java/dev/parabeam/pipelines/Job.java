@@ -32,6 +32,16 @@ public interface Job<O extends JobOptions> {
   String usage();
 
   /**
+   * Values of options the job gives itself when the command line does not, e.g. a demo job's
+   * bundled input and its columns, so that it runs with {@code --output} alone. An {@code input} is
+   * the repository's path ({@code testdata/...}): found from any directory ({@link
+   * LocalFiles#orBundled}). {@code --help} shows them as the options' defaults.
+   */
+  default Map<String, String> defaults() {
+    return Map.of();
+  }
+
+  /**
    * Checks what Beam's option validation does not (a list that does not parse, a value out of
    * range); throws {@link UsageException} with a message for the user. Runs before anything is
    * read.

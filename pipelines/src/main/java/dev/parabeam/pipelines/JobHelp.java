@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
@@ -28,11 +29,11 @@ final class JobHelp {
     out.println(job.summary());
     out.println();
     out.println("Options of " + job.name() + ":");
-    print(declared(job.optionsClass()), out);
+    print(withDefaults(declared(job.optionsClass()), job.defaults()), out);
     out.println();
     if (ChunkedJobOptions.class.isAssignableFrom(job.optionsClass())) {
       out.println("Options of every chunked CSV job (input, dialect, limits):");
-      print(declared(ChunkedJobOptions.class), out);
+      print(withDefaults(declared(ChunkedJobOptions.class), job.defaults()), out);
       out.println();
     }
     out.println("Options of every job:");
@@ -46,20 +47,21 @@ final class JobHelp {
                 "DirectRunner|FlinkRunner",
                 "DirectRunner",
                 "DirectRunner: threads in this JVM. FlinkRunner: an embedded Flink, or a cluster"
-                    + " with --flinkMaster.",
+                    + " with --flinkMaster (which implies --runner=FlinkRunner).",
                 false),
             new Line(
                 "targetParallelism",
                 "N",
                 "max(cores, 3) = " + Math.max(Runtime.getRuntime().availableProcessors(), 3),
-                "DirectRunner: workers (threads). Beam's default is never below 3, even on fewer"
-                    + " cores.",
+                "DirectRunner: workers (threads); --workers sets it. Beam's default is never below"
+                    + " 3, even on fewer cores. The FlinkRunner ignores it (with a warning).",
                 false),
             new Line(
                 "parallelism",
                 "N",
                 "cores = " + Runtime.getRuntime().availableProcessors(),
-                "FlinkRunner: parallel subtasks; on a cluster, the free task slots it needs.",
+                "FlinkRunner: parallel subtasks; on a cluster, the free task slots it needs;"
+                    + " --workers sets it. The DirectRunner ignores it (with a warning).",
                 false),
             new Line(
                 "flinkMaster",
@@ -80,6 +82,17 @@ final class JobHelp {
     out.println(
         "Every other Beam option: --help=DirectOptions, --help=FlinkPipelineOptions,"
             + " --help=PipelineOptions.");
+  }
+
+  /** {@code lines} with the job's own defaults ({@link Job#defaults}): not required then. */
+  private static List<Line> withDefaults(List<Line> lines, Map<String, String> defaults) {
+    List<Line> out = new ArrayList<>();
+    for (Line l : lines) {
+      String d = defaults.get(l.name());
+      out.add(d == null ? l : new Line(l.name(), l.type(), d, l.description(), false));
+    }
+    out.sort(Comparator.comparing((Line l) -> !l.required()).thenComparing(Line::name));
+    return out;
   }
 
   /** The options an interface declares itself, required first, then by name. */

@@ -6,10 +6,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /**
- * Options every job the {@link Launcher} runs has: where its outputs go, and how many dead letters
- * a run may have ({@link DeadLetterRules}). A job's own options extend this interface (the chunked
- * CSV jobs through {@link ChunkedJobOptions}). Runner options (--runner, --targetParallelism,
- * --parallelism, …) apply too.
+ * Options every job the {@link Launcher} runs has: where its outputs go, how many dead letters a
+ * run may have ({@link DeadLetterRules}) and how many workers run it. A job's own options extend
+ * this interface (the chunked CSV jobs through {@link ChunkedJobOptions}). Runner options
+ * (--runner, --targetParallelism, --parallelism, …) apply too; --workers sets the runner's own.
  */
 public interface JobOptions extends PipelineOptions {
   @Description(
@@ -34,4 +34,12 @@ public interface JobOptions extends PipelineOptions {
   Double getMaxDeadLetterFraction();
 
   void setMaxDeadLetterFraction(Double value);
+
+  @Description(
+      "How many workers run the job, on any runner: the DirectRunner's --targetParallelism"
+          + " (threads), the FlinkRunner's --parallelism (subtasks; on a cluster, the free task"
+          + " slots it needs). Default: the runner's (DirectRunner max(cores, 3), Flink cores).")
+  Integer getWorkers();
+
+  void setWorkers(Integer value);
 }

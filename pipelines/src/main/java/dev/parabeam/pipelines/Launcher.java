@@ -8,7 +8,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -71,8 +73,11 @@ public final class Launcher {
     Path output;
     Job.Run run;
     int parallelism;
+    List<String> warnings = new ArrayList<>();
     try {
+      args = withDefaults(job, args);
       OptionsCheck.check(job.optionsClass(), args);
+      args = RunnerDefaults.impliedRunner(args);
       o = PipelineOptionsFactory.fromArgs(args).withValidation().as(job.optionsClass());
       FileSystems.setDefaultPipelineOptions(o);
       RunnerDefaults.applyRunnerDefaults(o, args);
@@ -83,7 +88,7 @@ public final class Launcher {
       }
       DeadLetterRules.validate(o);
       job.validate(o);
-      parallelism = RunnerDefaults.resolveParallelism(o);
+      parallelism = RunnerDefaults.resolveParallelism(o, args, warnings);
       output = OutputDir.check(o);
       run = job.prepare(o, parallelism, output);
       // fail fast, before anything is written: no cluster, or too few free slots
@@ -98,6 +103,7 @@ public final class Launcher {
       err.println("error: " + Messages.firstLine(Messages.rootMessage(e)));
       return JobResult.exit(2);
     }
+    warnings.forEach(w -> err.println("warning: " + w));
 
     // From here on the run writes. First it takes the output directory's lock, so that no other
     // live run uses the directory; staging directories left there by runs that are gone are ours.
@@ -133,7 +139,7 @@ public final class Launcher {
         return JobResult.exit(2);
       }
       Staging.removeLeftoverStaging(output);
-      return runLocked(o, run, output, createdOutput, t0, out, err);
+      return runLocked(o, run, output, createdOutput, lock, t0, out, err);
     } catch (IOException e) {
       // only closing the lock (removing its file) can get here; the results are in place
       err.println(
@@ -151,20 +157,30 @@ public final class Launcher {
       Job.Run run,
       Path output,
       boolean createdOutput,
+      OutputLock lock,
       long t0,
       PrintStream out,
       PrintStream err) {
     Path staging = output.resolve(STAGING_PREFIX + UUID.randomUUID());
     // Ctrl-C or SIGTERM during the run: say so, and remove what the run staged (and the output
-    // directory if this run made it); a run that has published is left alone
+    // directory if this run made it); a run that has published is left alone. Either way the lock
+    // goes: the JVM ends before the run could close it. Publishing and stopping exclude each other,
+    // so a stop never removes staging halfway through a publish (earlier results gone, new not in).
     AtomicBoolean published = new AtomicBoolean();
+    AtomicBoolean stopped = new AtomicBoolean();
+    Object publishing = new Object();
     Thread onStop =
         new Thread(
             () -> {
-              if (!published.get()) {
-                Staging.cleanUp(staging, createdOutput ? output : null);
-                err.println("stopped: the run was interrupted; nothing was published in " + output);
+              synchronized (publishing) {
+                stopped.set(true);
+                if (!published.get()) {
+                  Staging.cleanUp(staging, createdOutput ? output : null);
+                  err.println(
+                      "stopped: the run was interrupted; nothing was published in " + output);
+                }
               }
+              lock.closeQuietly();
             },
             "parabeam-run-stopped");
     Runtime.getRuntime().addShutdownHook(onStop);
@@ -191,11 +207,16 @@ public final class Launcher {
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the pipeline ended in state " + state);
       }
-      Map<String, Object> summary = new LinkedHashMap<>(run.finish(result, staging));
+      Map<String, Object> summary = withWorkers(run.finish(result, staging));
       DeadLetterRules.check(o, run.deadLetters());
       summary.put("pipeline_seconds", seconds(pipelineNanos));
-      Staging.publish(staging, output, run.outputs(), run.earlierOutputs());
-      published.set(true);
+      synchronized (publishing) {
+        if (stopped.get()) {
+          throw new Job.Failure("the run was interrupted");
+        }
+        Staging.publish(staging, output, run.outputs(), run.earlierOutputs());
+        published.set(true);
+      }
       summary.put("wall_seconds", seconds(System.nanoTime() - t0));
       String json = Json.object(summary);
       Files.writeString(output.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
@@ -237,6 +258,36 @@ public final class Launcher {
       }
     }
     return msg;
+  }
+
+  /** {@code args} and, after them, the job's {@link Job#defaults} of the options not in them. */
+  static String[] withDefaults(Job<?> job, String[] args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    job.defaults()
+        .forEach(
+            (name, value) -> {
+              if (!RunnerDefaults.given(args, name)) {
+                all.add(
+                    "--"
+                        + name
+                        + "="
+                        + (name.equals("input") ? LocalFiles.orBundled(value, value) : value));
+              }
+            });
+    return all.toArray(new String[0]);
+  }
+
+  /** The summary with the run's workers ({@code --workers} or the runner's own) after them. */
+  private static Map<String, Object> withWorkers(Map<String, Object> finished) {
+    Map<String, Object> summary = new LinkedHashMap<>();
+    finished.forEach(
+        (k, v) -> {
+          summary.put(k, v);
+          if (k.equals("parallelism")) {
+            summary.put("workers", v);
+          }
+        });
+    return summary;
   }
 
   static double seconds(long nanos) {

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -16,6 +18,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
+import org.apache.beam.sdk.runners.PipelineRunnerRegistrar;
 
 /**
  * Checks a command line against a job's options before Beam parses it, so that misuse reads in the
@@ -30,8 +33,12 @@ final class OptionsCheck {
   static void check(Class<? extends PipelineOptions> options, String[] args) {
     Map<String, Class<?>> known = properties(options);
     Map<String, String> given = new LinkedHashMap<>();
-    for (String a : args) {
-      if (!a.startsWith("--") || a.startsWith("--help")) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw bareArgument(i == 0 ? null : args[i - 1], a);
+      }
+      if (a.startsWith("--help")) {
         continue;
       }
       int eq = a.indexOf('=');
@@ -102,6 +109,57 @@ final class OptionsCheck {
     }
     positive(given, "targetParallelism");
     positive(given, "parallelism");
+    positive(given, "workers");
+    runner(given.get("runner"));
+  }
+
+  /** The runners a user of these jobs chooses from (Beam also registers test runners). */
+  static final List<String> RUNNERS = List.of("DirectRunner", "FlinkRunner");
+
+  /** {@code --runner=X}: one Beam knows (any case, with or without "Runner"), or a class name. */
+  private static void runner(String v) {
+    if (v == null || v.isEmpty() || v.contains(".")) {
+      return; // Beam loads a class name, or says what it cannot load
+    }
+    Set<String> known = new TreeSet<>();
+    for (PipelineRunnerRegistrar r : ServiceLoader.load(PipelineRunnerRegistrar.class)) {
+      for (Class<?> c : r.getPipelineRunners()) {
+        String n = c.getSimpleName().toLowerCase(Locale.ROOT);
+        known.add(n);
+        known.add(n.replaceFirst("runner$", ""));
+      }
+    }
+    if (!known.contains(v.strip().toLowerCase(Locale.ROOT))) {
+      String near = closest(v.strip(), RUNNERS);
+      throw new UsageException(
+          "--runner="
+              + v
+              + " is not a runner"
+              + (near == null ? "" : " (did you mean " + near + "?)")
+              + "; the runners: "
+              + String.join(", ", RUNNERS));
+    }
+  }
+
+  /**
+   * An argument that is not an option: after a bare {@code --name}, the value of a {@code --name
+   * value} written with a space.
+   */
+  private static UsageException bareArgument(String before, String arg) {
+    if (before != null && before.startsWith("--") && before.indexOf('=') < 0) {
+      return new UsageException(
+          "unexpected argument '"
+              + arg
+              + "' after "
+              + before
+              + ": options look like --name=value (write "
+              + before
+              + "="
+              + arg
+              + ")");
+    }
+    return new UsageException(
+        "unexpected argument '" + arg + "': options look like --name=value (see --help)");
   }
 
   private static boolean hasDefault(Method m) {

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The one run that may use an output directory: an exclusive lock on {@code
@@ -48,6 +49,7 @@ final class OutputLock implements AutoCloseable {
   private final Path file;
   private final FileChannel channel;
   private final FileLock lock;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private OutputLock(Path file, FileChannel channel, FileLock lock) {
     this.file = file;
@@ -173,9 +175,15 @@ final class OutputLock implements AutoCloseable {
     return name.equals(FILE_NAME) || name.startsWith(Launcher.STAGING_PREFIX);
   }
 
-  /** Removes the lock file, then releases the lock. */
+  /**
+   * Removes the lock file, then releases the lock; once (the run and its stop hook may both call
+   * it).
+   */
   @Override
   public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       Files.deleteIfExists(file);
     } finally {
@@ -188,6 +196,15 @@ final class OutputLock implements AutoCloseable {
           HELD.remove(file);
         }
       }
+    }
+  }
+
+  /** {@link #close}, for a shutdown hook: a file that cannot be removed is left (best effort). */
+  void closeQuietly() {
+    try {
+      close();
+    } catch (IOException | RuntimeException e) {
+      // the JVM is going down; another run recognises a lock file nobody holds
     }
   }
 }

@@ -1,6 +1,11 @@
 package dev.parabeam.pipelines;
 
+import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -42,18 +47,104 @@ final class RunnerDefaults {
     return Arrays.stream(args).anyMatch(a -> a.equals(flag) || a.startsWith(flag + "="));
   }
 
-  static int resolveParallelism(PipelineOptions o) {
+  /**
+   * The command line as Beam should parse it: {@code --flinkMaster} without {@code --runner} means
+   * the FlinkRunner (a cluster, or {@code [local]}), so the runner is added; with another runner it
+   * is misuse, since the run would not go where the user pointed it.
+   */
+  static String[] impliedRunner(String[] args) {
+    if (!given(args, "flinkMaster") || given(args, "runner")) {
+      return args;
+    }
+    String[] out = Arrays.copyOf(args, args.length + 1);
+    out[args.length] = "--runner=FlinkRunner";
+    return out;
+  }
+
+  /**
+   * The number of workers the run uses, set on the runner's own option: {@code --workers=N} is the
+   * DirectRunner's {@code targetParallelism} and the FlinkRunner's {@code parallelism}. Adds to
+   * {@code warnings} a line for every option given that the chosen runner does not read.
+   */
+  static int resolveParallelism(PipelineOptions o, String[] args, List<String> warnings) {
     String runner = o.getRunner().getSimpleName();
-    if (runner.startsWith("Flink")) {
+    boolean flink = runner.contains("Flink");
+    boolean direct = runner.equals("DirectRunner");
+    if (given(args, "flinkMaster") && !flink) {
+      throw new UsageException(
+          "--flinkMaster is a FlinkRunner option, but --runner="
+              + runner
+              + "; drop --runner (--flinkMaster implies the FlinkRunner) or --flinkMaster");
+    }
+    Integer workers = o.as(JobOptions.class).getWorkers();
+    String own = flink ? "parallelism" : direct ? "targetParallelism" : null;
+    if (workers != null && own != null && given(args, own)) {
+      throw new UsageException(
+          "--workers and --" + own + " say the same for the " + runner + "; give one of them");
+    }
+    warnings.addAll(ignoredOptions(o, args, flink, direct));
+    if (flink) {
       FlinkPipelineOptions f = o.as(FlinkPipelineOptions.class);
-      if (f.getParallelism() == null || f.getParallelism() <= 0) {
+      if (workers != null) {
+        f.setParallelism(workers);
+      } else if (f.getParallelism() == null || f.getParallelism() <= 0) {
         f.setParallelism(Runtime.getRuntime().availableProcessors());
       }
       return f.getParallelism();
     }
-    if (runner.equals("DirectRunner")) {
-      return o.as(DirectOptions.class).getTargetParallelism();
+    if (direct) {
+      DirectOptions d = o.as(DirectOptions.class);
+      if (workers != null) {
+        d.setTargetParallelism(workers);
+      }
+      return d.getTargetParallelism();
     }
-    return Runtime.getRuntime().availableProcessors();
+    return workers != null ? workers : Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * A warning for each option of the other runner (DirectRunner or FlinkRunner) in {@code args}.
+   */
+  private static List<String> ignoredOptions(
+      PipelineOptions o, String[] args, boolean flink, boolean direct) {
+    if (!flink && !direct) {
+      return List.of();
+    }
+    Set<String> others = names(flink ? DirectOptions.class : FlinkPipelineOptions.class);
+    others.removeAll(names(flink ? FlinkPipelineOptions.class : DirectOptions.class));
+    String thisRunner = flink ? "FlinkRunner" : "DirectRunner";
+    String otherRunner = flink ? "DirectRunner" : "FlinkRunner";
+    String ownWorkers = flink ? "--parallelism" : "--targetParallelism";
+    List<String> out = new ArrayList<>();
+    for (String name : new TreeSet<>(others)) {
+      if (!given(args, name)) {
+        continue;
+      }
+      boolean workersOption = name.equals("parallelism") || name.equals("targetParallelism");
+      out.add(
+          "--"
+              + name
+              + " is a"
+              + (flink ? " DirectRunner" : " Flink")
+              + " option; the "
+              + thisRunner
+              + (workersOption
+                  ? " uses " + ownWorkers + " (or --workers)"
+                  : " ignores it (it applies with --runner=" + otherRunner + ")"));
+    }
+    return out;
+  }
+
+  /** The option names of an options interface and the interfaces it extends. */
+  private static Set<String> names(Class<?> options) {
+    Set<String> out = new TreeSet<>();
+    for (Method m : options.getMethods()) {
+      String n = m.getName();
+      int at = n.startsWith("get") ? 3 : n.startsWith("is") ? 2 : -1;
+      if (at > 0 && n.length() > at && m.getParameterCount() == 0) {
+        out.add(Character.toLowerCase(n.charAt(at)) + n.substring(at + 1));
+      }
+    }
+    return out;
   }
 }

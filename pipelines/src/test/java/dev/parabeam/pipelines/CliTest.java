@@ -107,6 +107,74 @@ public class CliTest {
   }
 
   @Test
+  public void generateRefusesAnExistingFileWithoutOverwrite() throws Exception {
+    Path out = tmp.getRoot().toPath().resolve("mine.csv");
+    Files.writeString(out, "a user's data\n");
+    assertMisuse(
+        run(new Generate.Options(), "--rows=5", "--output=" + out),
+        "--output=" + out + " exists; give --overwrite=true to replace it");
+    assertThat(Files.readString(out), is("a user's data\n"));
+    assertMisuse(
+        run(new Generate.Options(), "--rows=5", "--output=" + tmp.getRoot()),
+        "--output=" + tmp.getRoot() + " is a directory");
+    Run r = run(new Generate.Options(), "--rows=5", "--output=" + out, "--overwrite=true");
+    assertThat(r.err(), r.exit(), is(0));
+    assertThat(Files.readAllLines(out).size(), is(6));
+  }
+
+  @Test
+  public void baselineRefusesADirectoryAsItsOutput() throws Exception {
+    Path sample = Paths.get("").toAbsolutePath().getParent().resolve("testdata/sample/sales.csv");
+    Path dir = tmp.newFolder("outdir").toPath();
+    assertMisuse(
+        run(
+            new Baseline(),
+            "--input=" + sample,
+            "--keyColumn=region",
+            "--valueColumn=amount",
+            "--output=" + dir),
+        "--output=" + dir + " is a directory; give the file to write");
+  }
+
+  @Test
+  public void anUnknownClusterCommandNamesTheNearestOne() {
+    ClusterCommandAccess.Result stat = ClusterCommandAccess.run("stat");
+    assertMisuse(
+        new Run(stat.exit(), stat.out(), stat.err()),
+        "unknown cluster command 'stat' (did you mean status?); the commands: start, stop,");
+    ClusterCommandAccess.Result jbos = ClusterCommandAccess.run("jbos");
+    assertThat(
+        jbos.err(), startsWith("error: unknown cluster command 'jbos' (did you mean jobs?)"));
+  }
+
+  /** Exit 3 is "no cluster is up", for every command that needs one. */
+  @Test
+  public void withoutAClusterItsCommandsExitThree() throws Exception {
+    String dir = "--dir=" + tmp.newFolder("no-cluster");
+    ClusterCommandAccess.Result status = ClusterCommandAccess.run("status", dir);
+    assertThat(status.out(), status.exit(), is(3));
+    for (String[] args : new String[][] {{"jobs", dir}, {"cancel", dir, "0123abcd"}}) {
+      ClusterCommandAccess.Result r = ClusterCommandAccess.run(args);
+      assertThat(r.err(), r.exit(), is(3));
+      assertThat(r.err(), startsWith("error: no Flink cluster answers from"));
+      assertThat(r.err().strip().lines().count(), is(1L));
+    }
+  }
+
+  @Test
+  public void clusterHelpListsEachCommandsOptions() {
+    ClusterCommandAccess.Result help = ClusterCommandAccess.run("--help");
+    assertThat(help.exit(), is(0));
+    String after = help.out().substring(help.out().indexOf("Options of each command"));
+    assertThat(after, containsString("  start\n"));
+    assertThat(after, containsString("--slots=<slots>"));
+    assertThat(after, containsString("--port=<port>"));
+    assertThat(after, containsString("Default: 8081"));
+    assertThat(after, containsString("  cancel\n      JOB_ID"));
+    assertThat(after.split("--dir=<dir>", -1).length - 1, is(6));
+  }
+
+  @Test
   public void clusterNeedsACommandAndAJobId() {
     ClusterCommandAccess.Result none = ClusterCommandAccess.run();
     assertThat(none.err(), none.exit(), is(2));

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.parabeam.pipelines.aggregate.AggregateOptions;
@@ -321,6 +322,28 @@ public class MisuseTest {
     assertMisuse(
         JobRun.aggregate(with(ok, "--runner=FlinkRunner", "--parallelism=0")),
         "--parallelism must be at least 1");
+    assertThat(tree(tmp.getRoot().toPath()), equalTo(before));
+  }
+
+  /** A slip a user makes: a space for the '=', an unknown runner (test runners not listed). */
+  @Test
+  public void aSpaceForTheEqualsSignAndAnUnknownRunner() throws IOException {
+    List<String> before = tree(tmp.getRoot().toPath());
+    assertMisuse(
+        JobRun.aggregate("--input", input.toString(), "--keyColumn=k", "--valueColumn=v"),
+        "unexpected argument '"
+            + input
+            + "' after --input: options look like --name=value (write --input="
+            + input
+            + ")");
+    String[] ok = {"--input=" + input, "--keyColumn=k", "--valueColumn=v", "--output=" + out};
+    assertMisuse(
+        JobRun.aggregate(with(ok, "stray")),
+        "unexpected argument 'stray': options look like --name=value");
+    JobRun nope = JobRun.aggregate(with(ok, "--runner=Nope"));
+    assertMisuse(nope, "--runner=Nope is not a runner; the runners: DirectRunner, FlinkRunner");
+    assertThat(nope.err, not(containsString("Test")));
+    assertMisuse(JobRun.aggregate(with(ok, "--runner=FlinkRuner")), "(did you mean FlinkRunner?)");
     assertThat(tree(tmp.getRoot().toPath()), equalTo(before));
   }
 

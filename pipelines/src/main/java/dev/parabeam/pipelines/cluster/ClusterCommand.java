@@ -5,18 +5,24 @@ import dev.parabeam.pipelines.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code run.sh cluster start|stop|status|add-taskmanager|jobs|cancel}: the command-line face of
- * {@link LocalFlinkCluster}. Exit codes: 0 done (for {@code status}: up), 1 failed, 2 misuse, 3
- * {@code status} found no cluster.
+ * {@link LocalFlinkCluster}. Exit codes: 0 done (for {@code status}: up), 1 failed, 2 misuse, 3 no
+ * cluster is up ({@code status}, {@code jobs}, {@code cancel}, {@code add-taskmanager}). {@code
+ * cluster --help} lists every command with its options.
  */
 @Command(
     name = "cluster",
@@ -24,7 +30,9 @@ import picocli.CommandLine.ParentCommand;
       "A local Flink session cluster (1 JobManager + TaskManagers, one JVM each) bound to 127.0.0.1,",
       "started from the Flink jars in pipelines/flink-cluster/target/lib. Web UI:"
           + " http://127.0.0.1:<port>.",
-      "Working files and logs live under --dir (logs in <dir>/log, kept by stop)."
+      "Working files and logs live under --dir (logs in <dir>/log, kept by stop).",
+      "Exit codes: 0 done (status: up), 1 failed, 2 misuse, 3 no cluster is up (status, jobs,"
+          + " cancel, add-taskmanager)."
     },
     subcommands = {
       ClusterCommand.Start.class,
@@ -54,7 +62,45 @@ public final class ClusterCommand extends Cli.Base implements Callable<Integer> 
 
   static int run(String[] args, PrintStream out, PrintStream err) {
     CommandLine cl = Cli.commandLine(new ClusterCommand(out), out, err);
+    List<String> keys = new ArrayList<>(cl.getHelpSectionKeys());
+    keys.add(
+        keys.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST) + 1, OPTIONS);
+    cl.setHelpSectionKeys(keys);
+    cl.getHelpSectionMap().put(OPTIONS, help -> commandOptions(cl));
     return cl.execute(args);
+  }
+
+  private static final String OPTIONS = "commandOptions";
+
+  /** Every command with its arguments and options, for {@code cluster --help}. */
+  static String commandOptions(CommandLine cl) {
+    StringBuilder b =
+        new StringBuilder("Options of each command (run.sh cluster <command> --help):\n");
+    for (Map.Entry<String, CommandLine> e : cl.getSubcommands().entrySet()) {
+      CommandSpec spec = e.getValue().getCommandSpec();
+      b.append("  ").append(e.getKey()).append('\n');
+      for (PositionalParamSpec p : spec.positionalParameters()) {
+        line(b, p.paramLabel(), String.join(" ", p.description()), null);
+      }
+      for (OptionSpec o : spec.options()) {
+        if (!o.usageHelp()) {
+          line(
+              b,
+              o.longestName() + "=" + o.paramLabel(),
+              String.join(" ", o.description()),
+              o.defaultValue());
+        }
+      }
+    }
+    return b.toString();
+  }
+
+  private static void line(StringBuilder b, String name, String description, String dflt) {
+    b.append(String.format("      %-17s %s", name, description));
+    if (dflt != null) {
+      b.append(" Default: ").append(dflt);
+    }
+    b.append('\n');
   }
 
   /** What every subcommand has: {@code --dir}, the cluster it acts on. */
@@ -82,7 +128,7 @@ public final class ClusterCommand extends Cli.Base implements Callable<Integer> 
       LocalFlinkCluster c = cluster();
       int port = c.restPort();
       if (port < 0 || c.get(port, "/overview").isEmpty()) {
-        throw new ClusterException(
+        throw ClusterException.noCluster(
             "no Flink cluster answers from " + c.dir() + "; start one with ./run.sh cluster start");
       }
       return LocalFlinkCluster.rest(port);

@@ -245,7 +245,7 @@ public final class LocalFlinkCluster {
     requireLib();
     Map<String, ProcessHandle> live = liveProcesses();
     if (!live.containsKey(JOBMANAGER) || get(restPort(), "/overview").isEmpty()) {
-      throw new ClusterException(
+      throw ClusterException.noCluster(
           "no Flink cluster is up in " + dir + "; start one with ./run.sh cluster start");
     }
     int n = 1;

@@ -14,6 +14,7 @@ import dev.parabeam.transforms.stats.StatsFns;
 import dev.parabeam.transforms.stats.StatsTable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BigDecimalCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -45,6 +46,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 public final class FlowDemoJob implements ChunkedJob<AggregateOptions> {
   public static final FlowDemoJob INSTANCE = new FlowDemoJob();
   static final int BRANCHES = 4;
+  static final String DEFAULT_INPUT = "testdata/sample/sales.csv";
 
   @Override
   public String name() {
@@ -63,8 +65,17 @@ public final class FlowDemoJob implements ChunkedJob<AggregateOptions> {
 
   @Override
   public String usage() {
-    return "flow-demo --input=<file or glob> --keyColumn=<name> --valueColumn=<name> --output=<dir>"
-        + " [--work=cpu|io --workMicros=N]";
+    return "flow-demo --output=<dir> [--input=<file or glob> --keyColumn=<name>"
+        + " --valueColumn=<name>] [--work=cpu|io --workMicros=N]";
+  }
+
+  /** The bundled sample, by region: with {@code --output} alone it runs on that. */
+  @Override
+  public Map<String, String> defaults() {
+    return Map.of(
+        "input", DEFAULT_INPUT,
+        "keyColumn", "region",
+        "valueColumn", "amount");
   }
 
   @Override

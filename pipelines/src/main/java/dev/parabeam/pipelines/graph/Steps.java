@@ -106,6 +106,9 @@ final class Steps {
     return best;
   }
 
+  /** Decimal places of a share, always printed (0.500000), so that the column lines up. */
+  static final int SHARE_SCALE = 6;
+
   /** C (needs A): each region's revenue and its share of the total, to 6 places. */
   static final class ShareOfRevenue
       extends PTransform<
@@ -132,7 +135,7 @@ final class Steps {
                           BigDecimal share =
                               t.signum() == 0
                                   ? BigDecimal.ZERO
-                                  : r.divide(t, 6, RoundingMode.HALF_EVEN);
+                                  : r.divide(t, SHARE_SCALE, RoundingMode.HALF_EVEN);
                           c.output(KV.of(c.element().getKey(), KV.of(r, share)));
                         }
                       })
@@ -168,7 +171,7 @@ final class Steps {
               CsvText.row(
                   region,
                   Decimals.format(share.getKey()),
-                  Decimals.format(share.getValue()),
+                  share.getValue().setScale(SHARE_SCALE, RoundingMode.HALF_EVEN).toPlainString(),
                   top.getKey(),
                   Long.toString(top.getValue()))));
     }

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 
 import dev.parabeam.pipelines.Job;
 import dev.parabeam.pipelines.JobInput;
@@ -101,6 +102,25 @@ public class FlowDemoJobTest {
             equalTo(Files.readString(root.resolve("aggregate").resolve(f))));
       }
     }
+  }
+
+  /**
+   * With {@code --output} alone it runs on the bundled sample (found from this module's directory,
+   * where {@code testdata/} is not), by region, and gives aggregate's expected results for it.
+   */
+  @Test
+  public void withOutputAloneItRunsOnTheBundledSample() throws IOException {
+    Path out = tmp.getRoot().toPath().resolve("flow-bundled");
+    run(FlowDemoJob.INSTANCE, "--output=" + out);
+    assertThat(
+        Files.readString(out.resolve("results.csv")),
+        equalTo(Files.readString(repo().resolve("testdata/expected/sample-results.csv"))));
+    // a default is only a default: given options win
+    Path other = tmp.getRoot().toPath().resolve("flow-by-product");
+    run(FlowDemoJob.INSTANCE, "--output=" + other, "--keyColumn=product");
+    assertThat(
+        Files.readString(other.resolve("results.csv")),
+        startsWith("key,count,sum,min,max,mean\ngadget,"));
   }
 
   @Test

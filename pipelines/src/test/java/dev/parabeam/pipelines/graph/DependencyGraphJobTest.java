@@ -96,7 +96,7 @@ public class DependencyGraphJobTest {
           .append(',')
           .append(Decimals.format(e.getValue()))
           .append(',')
-          .append(Decimals.format(e.getValue().divide(total, 6, RoundingMode.HALF_EVEN)))
+          .append(e.getValue().divide(total, 6, RoundingMode.HALF_EVEN).toPlainString())
           .append(',')
           .append(top)
           .append(',')
@@ -171,6 +171,33 @@ public class DependencyGraphJobTest {
     assertThat(needs.apply("C_ShareOfRevenue"), equalTo(Set.of("A_RevenuePerRegion")));
     assertThat(
         needs.apply("Join_B_C"), equalTo(Set.of("B_TopProductPerRegion", "C_ShareOfRevenue")));
+  }
+
+  /**
+   * A share has 6 places, trailing zeros included; an amount with spaces around it is read as
+   * aggregate reads it (trimmed, docs/aggregate.md), so both jobs count the same records.
+   */
+  @Test
+  public void sharesHaveSixPlacesAndAmountsAreReadAsAggregateReadsThem() throws Exception {
+    Path f = tmp.newFile("halves.csv").toPath();
+    Files.writeString(f, "region,product,amount\nnorth,w, 4 \nsouth,g,4\nsouth,g,x\n");
+    Path out = tmp.getRoot().toPath().resolve("halves");
+    Run r = run("--input=" + f, "--output=" + out);
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    assertThat(
+        Files.readString(out.resolve("report.csv")),
+        equalTo(DependencyGraphRun.HEADER + "\nnorth,4,0.500000,w,1\nsouth,4,0.500000,g,1\n"));
+    Path agg = tmp.getRoot().toPath().resolve("halves-aggregate");
+    JobResult a =
+        Launcher.execute(
+            dev.parabeam.pipelines.aggregate.AggregateJob.INSTANCE,
+            new String[] {
+              "--input=" + f, "--keyColumn=region", "--valueColumn=amount", "--output=" + agg
+            },
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    assertThat(r.result().deadLetters(), is(a.deadLetters()));
+    assertThat(r.result().recordsOk(), is(a.recordsOk()));
   }
 
   @Test
