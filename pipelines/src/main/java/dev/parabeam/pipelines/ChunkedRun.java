@@ -138,8 +138,11 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
     if (dead > 0) {
       out.println(String.format(Locale.ROOT, "dead letters: %,d in %s", dead, deadLetters));
     }
+    // a compressed file's text is longer than the file, by an amount known only after reading it
+    boolean compressed = plan.files.stream().anyMatch(f -> f.isCompressed());
     String warning =
-        RunReport.deadLetterWarning(dead, read, deadBytes, plan.totalBytes, deadLetters);
+        RunReport.deadLetterWarning(
+            dead, read, deadBytes, compressed ? -1 : plan.totalBytes, deadLetters);
     if (warning != null) {
       err.println(warning);
     }

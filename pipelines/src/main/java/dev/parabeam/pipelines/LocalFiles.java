@@ -58,4 +58,42 @@ public final class LocalFiles {
     }
     return input;
   }
+
+  /**
+   * The files a directory given as an input stands for, as Spark reads a directory: its regular
+   * files (not those of its subdirectories), without the hidden ones (names starting with {@code .}
+   * or {@code _}, such as {@code _SUCCESS} or {@code .part-0.crc}), sorted by name; a {@link
+   * UsageException} naming {@code option} when there is none.
+   */
+  public static List<Path> filesIn(Path dir, String option) throws IOException {
+    List<Path> out = new ArrayList<>();
+    boolean subdirectories = false;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(".") || name.startsWith("_")) {
+          continue;
+        }
+        if (Files.isRegularFile(p)) {
+          out.add(p);
+        } else if (Files.isDirectory(p)) {
+          subdirectories = true;
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new UsageException(
+          "--"
+              + option
+              + "="
+              + dir
+              + " is a directory without a file to read (files whose names start with . or _ do"
+              + " not count)"
+              + (subdirectories
+                  ? "; its subdirectories are not read: give a glob such as '" + dir + "/*/*'"
+                  : ""));
+    }
+    out.sort(null);
+    return out;
+  }
 }
