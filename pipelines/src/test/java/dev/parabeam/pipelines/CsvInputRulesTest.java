@@ -349,7 +349,7 @@ public class CsvInputRulesTest {
       assertThat(r.err.strip().contains("\r"), is(false));
     }
     // whatever a message holds, its error line shows control characters escaped
-    assertThat(Messages.firstLine(" a\rb\tc\u001b\nsecond line"), equalTo("a\\rb\\tc\\u001b"));
+    assertThat(Messages.firstLine(" a\rb\tc\u001bd\nsecond line"), equalTo("a\\rb\\tc\\u001bd"));
   }
 
   /**
