@@ -132,6 +132,7 @@ final class JobPlan {
 
     List<CsvFile> files = new ArrayList<>();
     long total = 0;
+    List<String> firstHeader = null;
     for (int i = 0; i < paths.size(); i++) {
       String path = paths.get(i);
       Compression fileCompression = compressionOf(path, compression);
@@ -139,7 +140,26 @@ final class JobPlan {
       try {
         InputSignature.check(path, fileCompression, compression == Compression.AUTO);
         try (ReadableByteChannel ch = ChunkIO.openAt(path, fileCompression, 0)) {
-          header = CsvHeader.read(ch, dialect, o.getMaxRecordBytes(), hasHeader, names);
+          header =
+              CsvHeader.read(
+                  ch, dialect, o.getMaxRecordBytes(), hasHeader, hasHeader ? null : names);
+        }
+        if (hasHeader && names != null) {
+          // --columns renames by position: files whose headers differ would mix their columns
+          if (firstHeader == null) {
+            firstHeader = header.columns();
+          } else if (!header.columns().equals(firstHeader)) {
+            throw new UsageException(
+                path
+                    + ": its header ("
+                    + ColumnList.describe(header.columns())
+                    + ") is not that of "
+                    + paths.get(0)
+                    + " ("
+                    + ColumnList.describe(firstHeader)
+                    + "); --columns renames by position, so every file must have the same header");
+          }
+          header = header.renamed(names);
         }
       } catch (IllegalArgumentException e) {
         throw new UsageException(path + ": " + e.getMessage());

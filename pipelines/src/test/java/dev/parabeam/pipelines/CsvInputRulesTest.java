@@ -116,6 +116,18 @@ public class CsvInputRulesTest {
     assertMisuse(
         aggregate(twice, "b", "amount", "--columns=a,region,b"),
         "twice.csv: its header has 4 columns, --columns names 3");
+    // files of one glob may order their columns differently, but --columns renames by position
+    write("two/a.csv", "region,amount\nnorth,1\n");
+    write("two/b.csv", "amount,region\n2,south\n");
+    Path two = tmp.getRoot().toPath().resolve("two");
+    assertThat(
+        results(two, "region", "amount"),
+        equalTo("key,count,sum,min,max,mean\nnorth,1,1,1,1,1\nsouth,1,2,2,2,2\n"));
+    assertMisuse(
+        aggregate(two, "r", "a", "--columns=r,a"),
+        "b.csv: its header (amount, region) is not that of "
+            + two.resolve("a.csv")
+            + " (region, amount); --columns renames by position");
   }
 
   /**

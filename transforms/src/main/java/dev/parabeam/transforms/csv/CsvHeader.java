@@ -153,17 +153,27 @@ public final class CsvHeader {
     if (!hasHeader) {
       return new CsvHeader(cols, start, startLine);
     }
-    if (names != null && names.size() != cols.size()) {
+    CsvHeader h = new CsvHeader(cols, reader.position(), reader.line());
+    return names == null ? h : h.renamed(names);
+  }
+
+  /**
+   * This header with {@code names} instead of its own, one for one (the data still starts after
+   * it).
+   *
+   * @throws IllegalArgumentException with a message fit for a user when they are not as many
+   */
+  public CsvHeader renamed(List<String> names) {
+    if (names.size() != columns.size()) {
       throw new IllegalArgumentException(
           "its header has "
-              + cols.size()
+              + columns.size()
               + " column"
-              + (cols.size() == 1 ? "" : "s")
+              + (columns.size() == 1 ? "" : "s")
               + ", --columns names "
               + names.size());
     }
-    return new CsvHeader(
-        names == null ? cols : new ArrayList<>(names), reader.position(), reader.line());
+    return new CsvHeader(new ArrayList<>(names), dataStart, dataStartLine);
   }
 
   /** Whether the record holds a CR that no LF follows: a file whose lines end with CR alone. */
