@@ -231,6 +231,10 @@ public class CsvInputRulesTest {
     assertMisuse(
         aggregate(plain, "region", "amount", "--compression=DEFLATE"),
         "not DEFLATE-compressed as --compression=DEFLATE says");
+    // text that happens to start like a zlib header (0x78 0x5e is "x^") or like bzip2's "BZh9" is
+    // plain text where plain text is expected
+    Path zlibLike = write("zlib-like.csv", "x^,BZh91AY,amount\nnorth,1,1\nsouth,2,2\nnorth,3,3\n");
+    assertThat(results(zlibLike, "x^", "amount"), equalTo(NORTH_SOUTH));
     // each codec's own files still read
     for (Compression c :
         new Compression[] {
