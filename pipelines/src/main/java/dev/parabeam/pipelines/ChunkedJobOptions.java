@@ -10,17 +10,37 @@ import org.apache.beam.sdk.options.Validation;
  * --targetParallelism, --parallelism, …) apply too.
  */
 public interface ChunkedJobOptions extends JobOptions {
-  @Description("Input CSV file or glob (e.g. data/*.csv). Every file starts with a header line.")
+  @Description(
+      "Input CSV file, glob (e.g. data/*.csv) or directory (its files, not those of its subdirectories;"
+          + " names starting with . or _ are skipped). Every file starts with a header line unless"
+          + " --header=false.")
   @Validation.Required
   String getInput();
 
   void setInput(String value);
 
-  @Description("Field separator: one ASCII character.")
+  @Description("Field separator: one ASCII character, or tab (also written \\t).")
   @Default.String(",")
   String getDelimiter();
 
   void setDelimiter(String value);
+
+  @Description(
+      "Whether the first record of every file is its header. false: every record is data, and the"
+          + " columns are named column1, column2, ... (as many as each file's first record has"
+          + " fields) or as --columns says.")
+  @Default.Boolean(true)
+  Boolean getHeader();
+
+  void setHeader(Boolean value);
+
+  @Description(
+      "Comma-separated names for the columns, in file order (e.g. region,product,amount). With"
+          + " --header=false they name the columns of every file; with a header they replace its names"
+          + " (the header is still skipped and must have as many columns).")
+  String getColumns();
+
+  void setColumns(String value);
 
   @Description("Quote character: one ASCII character.")
   @Default.String("\"")

@@ -7,6 +7,7 @@ import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.chunks.CsvFile;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvHeader;
+import dev.parabeam.transforms.csv.CsvText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.ReadableByteChannel;
@@ -16,6 +17,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -70,10 +72,17 @@ final class JobPlan {
       ChunkedJobOptions o, List<String> requiredColumns, int parallelism, Path out, int splitInto) {
     CsvDialect dialect;
     try {
-      dialect = CsvDialect.of(o.getDelimiter(), o.getQuote()).withEncoding(o.getEncoding());
+      dialect =
+          CsvDialect.of(delimiterOption(o.getDelimiter()), o.getQuote())
+              .withEncoding(o.getEncoding());
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
+    boolean hasHeader = o.getHeader() == null || o.getHeader();
+    List<String> names =
+        o.getColumns() == null
+            ? null
+            : ColumnList.parse("columns", o.getColumns(), "region,product,amount");
     Compression compression = compressionOption(o.getCompression());
     if (o.getMaxRecordBytes() == null || o.getMaxRecordBytes() < 1) {
       throw new UsageException("--maxRecordBytes must be a positive number of bytes");
@@ -87,33 +96,66 @@ final class JobPlan {
     }
 
     String input = absolute(o.getInput());
-    List<MatchResult.Metadata> matched;
+    List<String> paths = new ArrayList<>();
+    List<Long> sizes = new ArrayList<>();
     try {
-      MatchResult m = FileSystems.match(input, EmptyMatchTreatment.ALLOW);
-      matched = m.status() == MatchResult.Status.OK ? m.metadata() : List.of();
+      if (isLocal(input) && !input.startsWith("file://") && Files.isDirectory(Paths.get(input))) {
+        // a directory stands for its files, as in Spark
+        for (Path f : LocalFiles.filesIn(Paths.get(input), "input")) {
+          paths.add(f.toString());
+          sizes.add(Files.size(f));
+        }
+      } else {
+        MatchResult m = FileSystems.match(input, EmptyMatchTreatment.ALLOW);
+        List<MatchResult.Metadata> matched =
+            new ArrayList<>(m.status() == MatchResult.Status.OK ? m.metadata() : List.of());
+        matched.sort((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()));
+        for (MatchResult.Metadata md : matched) {
+          String p = md.resourceId().toString();
+          if (!md.resourceId().isDirectory() && !(isLocal(p) && Files.isDirectory(Paths.get(p)))) {
+            paths.add(p);
+            sizes.add(md.sizeBytes());
+          }
+        }
+      }
     } catch (IOException e) {
       throw new UsageException("cannot list --input=" + o.getInput() + ": " + e.getMessage());
     }
-    List<MatchResult.Metadata> regular = new ArrayList<>();
-    for (MatchResult.Metadata md : matched) {
-      String p = md.resourceId().toString();
-      if (!md.resourceId().isDirectory() && !(isLocal(p) && Files.isDirectory(Paths.get(p)))) {
-        regular.add(md);
-      }
-    }
-    if (regular.isEmpty()) {
+    if (paths.isEmpty()) {
       throw new UsageException("--input=" + o.getInput() + " matches no file");
     }
-    regular.sort((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()));
 
     List<CsvFile> files = new ArrayList<>();
     long total = 0;
-    for (MatchResult.Metadata md : regular) {
-      String path = md.resourceId().toString();
+    List<String> firstHeader = null;
+    for (int i = 0; i < paths.size(); i++) {
+      String path = paths.get(i);
       Compression fileCompression = compressionOf(path, compression);
       CsvHeader header;
-      try (ReadableByteChannel ch = ChunkIO.openAt(path, fileCompression, 0)) {
-        header = CsvHeader.read(ch, dialect, o.getMaxRecordBytes());
+      try {
+        InputSignature.check(path, fileCompression, compression == Compression.AUTO);
+        try (ReadableByteChannel ch = ChunkIO.openAt(path, fileCompression, 0)) {
+          header =
+              CsvHeader.read(
+                  ch, dialect, o.getMaxRecordBytes(), hasHeader, hasHeader ? null : names);
+        }
+        if (hasHeader && names != null) {
+          // --columns renames by position: files whose headers differ would mix their columns
+          if (firstHeader == null) {
+            firstHeader = header.columns();
+          } else if (!header.columns().equals(firstHeader)) {
+            throw new UsageException(
+                path
+                    + ": its header ("
+                    + ColumnList.describe(header.columns())
+                    + ") is not that of "
+                    + paths.get(0)
+                    + " ("
+                    + ColumnList.describe(firstHeader)
+                    + "); --columns renames by position, so every file must have the same header");
+          }
+          header = header.renamed(names);
+        }
       } catch (IllegalArgumentException e) {
         throw new UsageException(path + ": " + e.getMessage());
       } catch (IOException | UncheckedIOException e) {
@@ -121,25 +163,34 @@ final class JobPlan {
         throw new UsageException(why.startsWith(path) ? why : "cannot read " + path + ": " + why);
       }
       for (String column : requiredColumns) {
-        if (header.indexOf(column) < 0) {
+        List<Integer> at = header.positions(column);
+        if (at.isEmpty()) {
           throw new UsageException(
               path
                   + " has no column '"
-                  + column
+                  + CsvText.printable(column)
                   + "' (its columns: "
-                  + String.join(", ", header.columns())
-                  + ")");
+                  + ColumnList.describe(header.columns())
+                  + ")"
+                  + delimiterHint(header.columns(), column, dialect));
+        }
+        if (at.size() > 1) {
+          throw new UsageException(
+              path
+                  + ": "
+                  + CsvHeader.ambiguity(column, at)
+                  + "; give each column a name of its own with --columns=<names in file order>");
         }
       }
       files.add(
           new CsvFile(
               path,
-              md.sizeBytes(),
+              sizes.get(i),
               header.dataStart(),
               header.dataStartLine(),
               header.columns(),
               fileCompression));
-      total += md.sizeBytes();
+      total += sizes.get(i);
     }
 
     boolean exists = Files.exists(out);
@@ -165,6 +216,54 @@ final class JobPlan {
       throw new UsageException(e.getMessage());
     }
     return new JobPlan(input, out, exists, dialect, files, chunks, false, parallelism, total);
+  }
+
+  /**
+   * {@code --delimiter}: one character as given, or {@code tab} (any case) or {@code \\t} (a
+   * backslash and a t, as a shell passes {@code '\\t'}) for a tab, which a shell makes hard to
+   * type.
+   */
+  static String delimiterOption(String value) {
+    if (value != null && (value.equalsIgnoreCase("tab") || value.equals("\\t"))) {
+      return "\t";
+    }
+    return value;
+  }
+
+  /** Candidates for a delimiter that a header split into too few columns may have meant. */
+  private static final char[] OTHER_DELIMITERS = {'\t', ';', '|', ','};
+
+  /**
+   * "; its header looks like --delimiter=';'" when the header's names hold another common delimiter
+   * (the one that splits out {@code missing}, else the most frequent); "" otherwise.
+   */
+  static String delimiterHint(List<String> columns, String missing, CsvDialect dialect) {
+    char best = 0;
+    long bestCount = 0;
+    boolean bestSplitsOut = false;
+    for (char d : OTHER_DELIMITERS) {
+      if (d == (char) dialect.delimiter()) {
+        continue;
+      }
+      long count = 0;
+      boolean splitsOut = false;
+      for (String c : columns) {
+        count += c.chars().filter(x -> x == d).count();
+        for (String piece : c.split(Pattern.quote(String.valueOf(d)), -1)) {
+          splitsOut |= piece.strip().equals(missing);
+        }
+      }
+      if (count > 0
+          && (splitsOut && !bestSplitsOut || splitsOut == bestSplitsOut && count > bestCount)) {
+        best = d;
+        bestCount = count;
+        bestSplitsOut = splitsOut;
+      }
+    }
+    if (bestCount == 0) {
+      return "";
+    }
+    return "; its header looks like --delimiter=" + (best == '\t' ? "tab" : "'" + best + "'");
   }
 
   /** The codecs a file can be read with; AUTO picks one of them (or none) from the name. */

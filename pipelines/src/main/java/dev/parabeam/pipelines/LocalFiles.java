@@ -15,7 +15,7 @@ public final class LocalFiles {
 
   /**
    * The files {@code input} names, sorted: one file, a glob over the files of one directory ({@code
-   * dir/*.csv}, as the chunked jobs' {@code --input} takes) or a directory ({@link #filesOf}); a
+   * dir/*.csv}, as the chunked jobs' {@code --input} takes) or a directory ({@link #filesIn}); a
    * {@link UsageException} when it names none.
    */
   public static List<Path> match(String input) throws IOException {
@@ -24,15 +24,7 @@ public final class LocalFiles {
     String name = path.getFileName() == null ? "" : path.getFileName().toString();
     if (!name.contains("*") && !name.contains("?") && !name.contains("[") && !name.contains("{")) {
       if (Files.isDirectory(path)) {
-        List<Path> files = filesOf(path);
-        if (files.isEmpty()) {
-          throw new UsageException(
-              "--input="
-                  + input
-                  + " is a directory without files (names starting with . or _ are"
-                  + " skipped)");
-        }
-        return files;
+        return filesIn(path, "input");
       }
       if (!Files.isRegularFile(path)) {
         throw new UsageException("--input=" + input + " is not a file");
@@ -57,25 +49,6 @@ public final class LocalFiles {
   }
 
   /**
-   * The files a directory given as {@code --input} stands for, sorted: its regular files, not those
-   * of its subdirectories, without the hidden ones (names starting with {@code .} or {@code _}, as
-   * Spark and Hadoop skip {@code _SUCCESS} and {@code .crc} files).
-   */
-  public static List<Path> filesOf(Path dir) throws IOException {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        String n = p.getFileName().toString();
-        if (!n.startsWith(".") && !n.startsWith("_") && Files.isRegularFile(p)) {
-          out.add(p);
-        }
-      }
-    }
-    out.sort(null);
-    return out;
-  }
-
-  /**
    * {@code input} as given, or, when it is the job's bundled default ({@code bundled}, relative to
    * the repository) and nothing is there from the current directory, the same path in the
    * repository checkout: a bundled default works from any directory.
@@ -87,5 +60,43 @@ public final class LocalFiles {
       return LocalFlinkCluster.defaultRepo().resolve(bundled).toString();
     }
     return input;
+  }
+
+  /**
+   * The files a directory given as an input stands for, as Spark reads a directory: its regular
+   * files (not those of its subdirectories), without the hidden ones (names starting with {@code .}
+   * or {@code _}, such as {@code _SUCCESS} or {@code .part-0.crc}), sorted by name; a {@link
+   * UsageException} naming {@code option} when there is none.
+   */
+  public static List<Path> filesIn(Path dir, String option) throws IOException {
+    List<Path> out = new ArrayList<>();
+    boolean subdirectories = false;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(".") || name.startsWith("_")) {
+          continue;
+        }
+        if (Files.isRegularFile(p)) {
+          out.add(p);
+        } else if (Files.isDirectory(p)) {
+          subdirectories = true;
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new UsageException(
+          "--"
+              + option
+              + "="
+              + dir
+              + " is a directory without a file to read (files whose names start with . or _ do"
+              + " not count)"
+              + (subdirectories
+                  ? "; its subdirectories are not read: give a glob such as '" + dir + "/*/*'"
+                  : ""));
+    }
+    out.sort(null);
+    return out;
   }
 }

@@ -1,5 +1,7 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.transforms.csv.CsvText;
+
 /** One-line messages for users out of exceptions. */
 public final class Messages {
   private Messages() {}
@@ -19,12 +21,15 @@ public final class Messages {
     return msg == null ? e.getClass().getName() : msg;
   }
 
-  /** The first line of a message, trimmed; "unknown error" for none. */
+  /**
+   * The first line of a message, trimmed, with any control character left in it (a CR, a tab)
+   * escaped, so that an error line never moves the cursor; "unknown error" for none.
+   */
   public static String firstLine(String s) {
     if (s == null) {
       return "unknown error";
     }
     int i = s.indexOf('\n');
-    return (i < 0 ? s : s.substring(0, i)).trim();
+    return CsvText.printable((i < 0 ? s : s.substring(0, i)).trim(), Integer.MAX_VALUE);
   }
 }

@@ -130,7 +130,11 @@ final class PlainJavaCsv {
   static int[] indexes(Path input, CsvHeader header, List<String> columns) {
     int[] at = new int[columns.size()];
     for (int i = 0; i < at.length; i++) {
-      at[i] = header.indexOf(columns.get(i));
+      try {
+        at[i] = header.indexOf(columns.get(i));
+      } catch (IllegalArgumentException e) { // a name the header gives twice
+        throw new UsageException(input + ": " + e.getMessage());
+      }
       if (at[i] < 0) {
         throw new UsageException(input + " has no column '" + columns.get(i) + "'");
       }

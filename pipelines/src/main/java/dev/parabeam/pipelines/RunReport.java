@@ -1,13 +1,17 @@
 package dev.parabeam.pipelines;
 
-import java.io.BufferedReader;
+import dev.parabeam.transforms.csv.CsvDialect;
+import dev.parabeam.transforms.csv.CsvText;
+import dev.parabeam.transforms.csv.FieldSplitter;
+import dev.parabeam.transforms.csv.RawRecord;
+import dev.parabeam.transforms.csv.RecordReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,12 +23,14 @@ final class RunReport {
 
   /**
    * The warning line when dead letters are more than 1% of the records read, or their bytes more
-   * than 1% of the input bytes; null otherwise.
+   * than 1% of the input bytes; null otherwise. {@code inputBytes} is the size of the input's text,
+   * or -1 when it is not known (an input with a compressed file: its dead letters' bytes are bytes
+   * of decompressed text, its size is the compressed one), and then only the records count.
    */
   static String deadLetterWarning(
       long dead, long read, long deadBytes, long inputBytes, Path deadLetters) {
     boolean manyRecords = dead * 100 > read;
-    boolean manyBytes = deadBytes * 100 > inputBytes;
+    boolean manyBytes = inputBytes >= 0 && deadBytes * 100 > inputBytes;
     if (!manyRecords && !manyBytes) {
       return null;
     }
@@ -85,24 +91,46 @@ final class RunReport {
   static final int PREVIEW_ROWS = 5;
 
   /**
-   * The header and first {@link #PREVIEW_ROWS} lines of {@code results}, and how many there are.
+   * A row of results.csv longer than this many bytes (its key longer than any record a job takes by
+   * default) is previewed from the start of its raw text.
+   */
+  static final int PREVIEW_RECORD_BYTES = 64 << 20;
+
+  /**
+   * The header and first {@link #PREVIEW_ROWS} rows of {@code results}, and how many rows there
+   * are: records, not lines (a key may hold a line break); each value {@linkplain
+   * CsvText#printable(String) printable}, cut at 60 characters with line breaks escaped.
    */
   static void printPreview(Path results, PrintStream out) throws IOException {
     List<String> head = new ArrayList<>();
-    long lines = 0;
-    try (BufferedReader r = Files.newBufferedReader(results, StandardCharsets.UTF_8)) {
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
+    long records = 0;
+    try (FileChannel ch = FileChannel.open(results)) {
+      RecordReader reader = new RecordReader(ch, 0, 1, CsvDialect.RFC4180, PREVIEW_RECORD_BYTES);
+      FieldSplitter fields = new FieldSplitter(CsvDialect.RFC4180);
+      RawRecord rec = new RawRecord();
+      while (reader.next(rec)) {
         if (head.size() <= PREVIEW_ROWS) {
-          head.add(line);
+          head.add(previewRow(rec, fields));
         }
-        lines++;
+        records++;
       }
     }
-    long rows = Math.max(0, lines - 1);
+    long rows = Math.max(0, records - 1);
     out.println(String.format(Locale.ROOT, "results.csv (%,d row%s):", rows, rows == 1 ? "" : "s"));
     head.forEach(l -> out.println("  " + l));
     if (rows > PREVIEW_ROWS) {
       out.println("  ...");
     }
+  }
+
+  private static String previewRow(RawRecord rec, FieldSplitter fields) {
+    if (rec.isTooLong() || !fields.split(rec.bytes(), rec.offset(), rec.length())) {
+      return CsvText.printable(rec.text(1 << 10, StandardCharsets.UTF_8));
+    }
+    List<String> shown = new ArrayList<>(fields.fieldCount());
+    for (int i = 0; i < fields.fieldCount(); i++) {
+      shown.add(CsvText.printable(fields.field(i)));
+    }
+    return CsvText.row(shown);
   }
 }

@@ -67,6 +67,9 @@ public final class DependencyGraphJob implements Job<DependencyGraphOptions> {
         throw new UsageException(f + ": " + e.getMessage());
       }
       for (String c : COLUMNS) {
+        if (h.positions(c).size() > 1) {
+          throw new UsageException(f + ": " + CsvHeader.ambiguity(c, h.positions(c)));
+        }
         if (h.indexOf(c) < 0) {
           throw new UsageException(
               f

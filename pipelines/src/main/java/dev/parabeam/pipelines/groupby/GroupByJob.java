@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines.groupby;
 
 import dev.parabeam.pipelines.ChunkedJob;
+import dev.parabeam.pipelines.ColumnList;
 import dev.parabeam.pipelines.JobInput;
 import dev.parabeam.pipelines.JobOutputs;
 import dev.parabeam.pipelines.UsageException;
@@ -98,22 +99,12 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
     return keyColumns(o.getKeyColumns());
   }
 
-  /** The names of {@code --keyColumns=a,b}, or a {@link UsageException}. */
+  /**
+   * The names of {@code --keyColumns=a,b} (spaces around a name do not count), or a {@link
+   * UsageException}.
+   */
   public static List<String> keyColumns(String list) {
-    List<String> keys = new ArrayList<>();
-    for (String k : list.split(",", -1)) {
-      if (k.isEmpty()) {
-        throw new UsageException(
-            "--keyColumns="
-                + list
-                + ": an empty column name; write e.g. --keyColumns=region,product");
-      }
-      if (keys.contains(k)) {
-        throw new UsageException("--keyColumns names '" + k + "' twice");
-      }
-      keys.add(k);
-    }
-    return keys;
+    return ColumnList.parse("keyColumns", list, "region,product");
   }
 
   public static List<Aggregation> aggregations(GroupByOptions o) {

@@ -123,7 +123,8 @@ public class AnalyzeInputTest {
         equalTo(
             "error: --input="
                 + empty
-                + " is a directory without files (names starting with . or _ are skipped)\n"));
+                + " is a directory without a file to read (files whose names start with . or _"
+                + " do not count)\n"));
     Run none = AnalyzeJobTest.run("--input=" + empty + "/*.jsonl", "--output=" + out("never"));
     assertThat(none.result().exitCode(), is(2));
     assertThat(none.err(), equalTo("error: --input=" + empty + "/*.jsonl matches no file\n"));

@@ -46,7 +46,10 @@ public final class CsvDialect implements Serializable {
     char d = single("delimiter", delimiter);
     char q = single("quote", quote);
     if (d == q) {
-      throw new IllegalArgumentException("delimiter and quote must differ, both are '" + d + "'");
+      throw new IllegalArgumentException(
+          "--delimiter and --quote must differ, both are '"
+              + CsvText.printable(String.valueOf(d))
+              + "'");
     }
     return new CsvDialect(d, q, StandardCharsets.UTF_8.name());
   }
@@ -130,12 +133,19 @@ public final class CsvDialect implements Serializable {
   private static char single(String what, String s) {
     if (s == null || s.length() != 1) {
       throw new IllegalArgumentException(
-          what + " must be exactly one character, got '" + (s == null ? "" : s) + "'");
+          "--"
+              + what
+              + " must be exactly one character"
+              + (what.equals("delimiter") ? " (or tab)" : "")
+              + ", got '"
+              + CsvText.printable(s == null ? "" : s)
+              + "'");
     }
     char c = s.charAt(0);
     if (c >= 0x80 || c == '\n' || c == '\r' || (c < 0x20 && c != '\t')) {
       throw new IllegalArgumentException(
-          what
+          "--"
+              + what
               + " must be a printable ASCII character or tab, got U+"
               + String.format("%04X", (int) c));
     }

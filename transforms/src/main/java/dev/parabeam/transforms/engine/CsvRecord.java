@@ -1,5 +1,6 @@
 package dev.parabeam.transforms.engine;
 
+import dev.parabeam.transforms.csv.CsvHeader;
 import dev.parabeam.transforms.csv.FieldSplitter;
 import java.util.HashMap;
 import java.util.List;
@@ -26,8 +27,20 @@ public final class CsvRecord {
     this.columns = columns;
     this.index = new HashMap<>(columns.size() * 2);
     for (int i = 0; i < columns.size(); i++) {
-      index.put(columns.get(i), i);
+      // a name the header gives more than once has no one position
+      index.merge(columns.get(i), i, (a, b) -> AMBIGUOUS);
     }
+  }
+
+  private static final int AMBIGUOUS = -2;
+
+  private int position(String column) {
+    Integer i = index.get(column);
+    if (i != null && i == AMBIGUOUS) {
+      throw new IllegalArgumentException(
+          file + ": " + CsvHeader.ambiguity(column, CsvHeader.positionsIn(columns, column)));
+    }
+    return i == null ? -1 : i;
   }
 
   /** Points this view at the fields of the next record. */
@@ -39,11 +52,11 @@ public final class CsvRecord {
 
   /**
    * The field of column {@code column}; throws IllegalArgumentException if the file has no such
-   * column.
+   * column, or more than one of that name.
    */
   public String get(String column) {
-    Integer i = index.get(column);
-    if (i == null) {
+    int i = position(column);
+    if (i < 0) {
       throw new IllegalArgumentException(file + " has no column '" + column + "'");
     }
     return fields.field(i);
@@ -54,10 +67,12 @@ public final class CsvRecord {
     return fields.field(position);
   }
 
-  /** Position of {@code column} in this file's header, or -1. */
+  /**
+   * Position of {@code column} in this file's header, or -1; throws IllegalArgumentException if the
+   * header names it more than once.
+   */
   public int indexOf(String column) {
-    Integer i = index.get(column);
-    return i == null ? -1 : i;
+    return position(column);
   }
 
   /** The header's column names, in file order. */

@@ -77,7 +77,8 @@ public final class Aggregation implements Serializable {
 
   /**
    * Parses {@code count,sum(amount),p90(amount),countDistinct(customer)}: items separated by commas
-   * outside parentheses; a column name is any text inside the parentheses.
+   * outside parentheses, spaces around them ignored; a column name is the text inside the
+   * parentheses, spaces around it ignored.
    *
    * @throws IllegalArgumentException with a message for the user
    */
@@ -139,7 +140,8 @@ public final class Aggregation implements Serializable {
               + "' (known: count, sum(col), min(col), "
               + "max(col), mean(col), countDistinct(col), p50(col), p90(col), p99(col))");
     }
-    String column = m.group(2);
+    // spaces around the column's name do not count: sum( amount ) reads amount
+    String column = m.group(2) == null ? null : m.group(2).strip();
     if (kind.takesColumn && (column == null || column.isEmpty())) {
       throw new IllegalArgumentException(
           "'" + item + "' needs a column: " + kind.word + "(column)");

@@ -49,4 +49,18 @@ public class CsvDialectTest {
       assertThat(e.getMessage(), containsString("must"));
     }
   }
+
+  /** The messages name the options as a user types them. */
+  @Test
+  public void messagesNameTheOptions() {
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> CsvDialect.of(";;", "\"")).getMessage(),
+        is("--delimiter must be exactly one character (or tab), got ';;'"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> CsvDialect.of(",", "''")).getMessage(),
+        is("--quote must be exactly one character, got ''''"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> CsvDialect.of("'", "'")).getMessage(),
+        is("--delimiter and --quote must differ, both are '''"));
+  }
 }

@@ -66,4 +66,15 @@ public class CsvTextTest {
       assertThat("text [" + text + "]", got, equalTo(expected));
     }
   }
+
+  /** A value for one line of a terminal: control characters escaped, long ones cut. */
+  @Test
+  public void printableEscapesControlCharactersAndCutsLongValues() {
+    assertThat(CsvText.printable("a\r\nb\tc\u001bd"), is("a\\r\\nb\\tc\\u001bd"));
+    assertThat(CsvText.printable("x".repeat(60)), is("x".repeat(60)));
+    assertThat(CsvText.printable("x".repeat(61)), is("x".repeat(60) + "\u2026"));
+    assertThat(
+        CsvText.printable("\uD83D\uDE00".repeat(3), 2), is("\uD83D\uDE00\uD83D\uDE00\u2026"));
+    assertThat(CsvText.printable("ü€", 5), is("ü€"));
+  }
 }
