@@ -42,11 +42,13 @@ import org.junit.rules.TemporaryFolder;
  * page must carry one of these markers: no code on the page goes untested.
  *
  * <p>The copy holds the checkout's files as git lists them (tracked and untracked, not ignored: no
- * {@code target/}). Then, as the page's steps 6 and 7 say, one Maven run in the copy formats the
- * code ({@code spotless:apply}), compiles both modules and runs the page's tests; the test checks
- * that the formatter left the page's new files as printed, runs every {@code ./run.sh} command of
- * the page through the copy's built classes (the shaded jar would cost a minute more and proves
- * nothing more here), and checks README's table and --help lines as DocsCommandsIT does.
+ * {@code target/}); in a checkout where a user took the page's steps already, the page's files
+ * replace theirs and the lines it adds are not added twice. Then, as the page's steps 6 and 7 say,
+ * one Maven run in the copy formats the code ({@code spotless:apply}), compiles both modules and
+ * runs the page's tests; the test checks that the formatter left the page's new files as printed,
+ * runs every {@code ./run.sh} command of the page through the copy's built classes (the shaded jar
+ * would cost a minute more and proves nothing more here), and checks README's table and --help
+ * lines as DocsCommandsIT does.
  */
 public class WriteYourOwnJobIT {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -125,8 +127,7 @@ public class WriteYourOwnJobIT {
       Matcher file = FILE.matcher(b.marker());
       if (file.matches()) {
         Path target = copy.resolve(file.group(1));
-        assertThat(b.marker() + ": the file exists already", Files.exists(target), is(false));
-        Files.createDirectories(target.getParent());
+        Files.createDirectories(target.getParent()); // replaces the file of a checkout that has it
         Files.writeString(target, b.text(), StandardCharsets.UTF_8);
         newFiles.add(file.group(1));
       } else {
@@ -155,7 +156,7 @@ public class WriteYourOwnJobIT {
     List<String> mvn =
         new ArrayList<>(
             List.of(
-                "mvn",
+                mvn(),
                 "-B",
                 "-o",
                 "-Dstyle.color=never",
@@ -296,10 +297,17 @@ public class WriteYourOwnJobIT {
     }
   }
 
-  /** Inserts {@code lines} after the one line of {@code file} that starts with {@code anchor}. */
+  /**
+   * Inserts {@code lines} after the one line of {@code file} that starts with {@code anchor},
+   * unless the file has every one of them already (a checkout where a user took the page's steps).
+   */
   private static void insertAfter(Path file, String anchor, List<String> lines, String marker)
       throws IOException {
     List<String> content = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+    Set<String> present = content.stream().map(String::strip).collect(Collectors.toSet());
+    if (lines.stream().map(String::strip).allMatch(present::contains)) {
+      return;
+    }
     List<Integer> at = new ArrayList<>();
     for (int i = 0; i < content.size(); i++) {
       if (content.get(i).strip().startsWith(anchor)) {
@@ -324,6 +332,15 @@ public class WriteYourOwnJobIT {
           .toString()
           .replace(File.separatorChar, '.');
     }
+  }
+
+  /** The Maven that runs this test (failsafe passes its home), else the one on the PATH. */
+  private static String mvn() {
+    String home = System.getProperty("parabeam.mavenHome", "");
+    Path bin = Paths.get(home, "bin", "mvn");
+    return !home.isEmpty() && !home.contains("${") && Files.isExecutable(bin)
+        ? bin.toString()
+        : "mvn";
   }
 
   private static String javaBin() {
