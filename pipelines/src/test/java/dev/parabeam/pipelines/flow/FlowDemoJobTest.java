@@ -28,11 +28,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.values.PValue;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -183,6 +190,71 @@ public class FlowDemoJobTest {
             "ProcessChunk3",
             "ProcessChunk4",
             "AggregateResults"));
+  }
+
+  /**
+   * The edges of the graph: each ProcessChunkN reads its own output of DataPreparation, and
+   * AggregateResults takes exactly the four branches' results, one from each.
+   */
+  @Test
+  public void eachBranchReadsItsOwnPartAndAllFourFeedAggregateResults() throws IOException {
+    Path in = data();
+    CsvDialect d = CsvDialect.RFC4180;
+    CsvHeader h;
+    try (FileChannel ch = FileChannel.open(in)) {
+      h = CsvHeader.read(ch, d, 1 << 20);
+    }
+    CsvFile file =
+        new CsvFile(in.toString(), Files.size(in), h.dataStart(), h.dataStartLine(), h.columns());
+    List<CsvChunk> chunks = ChunkLocator.scanAndLocate(ChunkPlanner.plan(List.of(file), 0, 4), d);
+    AggregateOptions o = PipelineOptionsFactory.as(AggregateOptions.class);
+    o.setKeyColumn("region");
+    o.setValueColumn("amount");
+    Pipeline p = Pipeline.create(o);
+    FlowDemoJob.INSTANCE.build(p, o, JobInput.of(chunks, d, true));
+
+    Map<PValue, String> producer = new HashMap<>();
+    Map<String, List<PValue>> inputs = new TreeMap<>();
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (!node.isRootNode() && node.getFullName().matches("ProcessChunk\\d")) {
+              inputs.put(node.getFullName(), new ArrayList<>(node.getInputs().values()));
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            if (node.getFullName().equals("AggregateResults")) {
+              inputs.put("AggregateResults", new ArrayList<>(node.getInputs().values()));
+            }
+          }
+
+          @Override
+          public void visitValue(PValue value, TransformHierarchy.Node node) {
+            producer.put(value, node.getFullName());
+          }
+        });
+
+    // the step (its name's first part) that made each input of AggregateResults
+    List<String> into = new ArrayList<>();
+    for (PValue v : inputs.get("AggregateResults")) {
+      into.add(producer.get(v).split("/")[0]);
+    }
+    Collections.sort(into);
+    assertThat(
+        into, equalTo(List.of("ProcessChunk1", "ProcessChunk2", "ProcessChunk3", "ProcessChunk4")));
+
+    Set<PValue> parts = new HashSet<>();
+    for (int i = 1; i <= 4; i++) {
+      List<PValue> branchInput = inputs.get("ProcessChunk" + i);
+      assertThat("ProcessChunk" + i + " has one input", branchInput.size(), is(1));
+      assertThat(producer.get(branchInput.get(0)), startsWith("DataPreparation/"));
+      parts.add(branchInput.get(0));
+    }
+    assertThat("four distinct parts of DataPreparation", parts.size(), is(4));
   }
 
   @Test

@@ -12,8 +12,11 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -77,6 +80,30 @@ public class WriteChunkedOutputsTest {
         is(
             "chunks=2\ndead_letter_bytes=49\ndead_letters=3\nkeys=2\nrecords_ok=4\nrecords_read=7\n"
                 + "units=2\nunterminated_quotes=1\n"));
+  }
+
+  /**
+   * The units' dead-letter files are joined in input order (by unit), whatever order the results
+   * arrive in: here they are created in a shuffled order.
+   */
+  @Test
+  public void joinsTheDeadLetterFilesInInputOrder() throws IOException {
+    Path dir = tmp.newFolder("out").toPath();
+    List<ChunkResult<String, DecimalStats>> results = new ArrayList<>();
+    StringBuilder expected = new StringBuilder("file,line,reason,record\n");
+    for (int unit = 0; unit < 24; unit++) {
+      String rows =
+          "f.csv," + (2 * unit + 2) + ",bad,u" + unit + "\nf.csv," + (2 * unit + 3) + ",bad,v\n";
+      Path part = tmp.getRoot().toPath().resolve("dead-" + unit + ".csv");
+      Files.writeString(part, rows, StandardCharsets.UTF_8);
+      expected.append(rows);
+      results.add(
+          new ChunkResult<>(unit, 1, "f.csv", unit, 2, 0, 2, 20, 0, part.toString(), Map.of()));
+    }
+    Collections.shuffle(results, new Random(3));
+    pipeline.apply(Create.of(results).withCoder(CODER)).apply(write(dir));
+    pipeline.run().waitUntilFinish();
+    assertThat(read(dir.resolve("dead-letters.csv")), is(expected.toString()));
   }
 
   private static DecimalStats stats(String... values) {

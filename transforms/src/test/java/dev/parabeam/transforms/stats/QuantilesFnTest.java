@@ -103,6 +103,28 @@ public class QuantilesFnTest {
     }
   }
 
+  /**
+   * The value that makes a key outgrow its buffer is the first one the sketch holds: with it the
+   * sketch holds all n values, fed in order, so the quantiles are exactly Beam's on the same input.
+   * It is the largest value here, so without it the maximum (which Beam's sketch keeps exactly)
+   * would be another value.
+   */
+  @Test
+  public void theValueThatSwitchesAKeyToTheSketchIsInTheSketch() {
+    QuantilesFn fn = new QuantilesFn();
+    List<Double> in = new ArrayList<>(values(QuantilesFn.BUFFERED, 3L));
+    in.add(1e12); // value number BUFFERED + 1: the buffer is full, the key becomes the sketch
+    in.addAll(values(100, 4L));
+    QuantilesFn.Acc acc = fn.createAccumulator();
+    for (int i = 0; i < in.size(); i++) {
+      acc = fn.addInput(acc, in.get(i));
+      assertThat("after value " + (i + 1), acc.buffered(), is(i < QuantilesFn.BUFFERED));
+    }
+    List<Double> q = fn.extractOutput(acc);
+    assertThat(q.get(100), is(1e12));
+    assertThat(q, equalTo(beams(in)));
+  }
+
   @Test
   public void theCoderKeepsBothForms() throws Exception {
     QuantilesFn fn = new QuantilesFn();
