@@ -86,7 +86,7 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
     long ok = counts.getOrDefault(ChunkedCsv.RECORDS_OK, 0L);
     dead = counts.getOrDefault(ChunkedCsv.DEAD_LETTER_COUNT, 0L);
     if (read != ok + dead) {
-      throw new IllegalStateException(
+      throw new Job.Failure(
           "records do not add up: read " + read + " != ok " + ok + " + dead letters " + dead);
     }
     // written by the fan-in from the chunks' dead-letter sizes; absent (0) where it does not
