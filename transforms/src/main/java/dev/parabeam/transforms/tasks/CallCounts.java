@@ -39,6 +39,7 @@ public final class CallCounts {
   private final long maxRunning;
   private final long maxWaiting;
   private final Set<String> attemptedCounters;
+  private final Set<String> reportedCounters;
 
   private CallCounts(
       Map<String, Long> counters, Set<String> attemptedCounters, Map<String, Long> maxima) {
@@ -50,6 +51,7 @@ public final class CallCounts {
     this.fallbacks = counters.getOrDefault(ResilientCall.FALLBACKS, 0L);
     this.deadLetters = counters.getOrDefault(ResilientCall.DEAD_LETTERS, 0L);
     this.attemptedCounters = attemptedCounters;
+    this.reportedCounters = Set.copyOf(counters.keySet());
     this.maxInFlight = maxima.getOrDefault(ResilientCall.IN_FLIGHT, 0L);
     this.maxRunning = maxima.getOrDefault(ResilientCall.RUNNING, 0L);
     this.maxWaiting = maxima.getOrDefault(ResilientCall.WAITING, 0L);
@@ -152,11 +154,15 @@ public final class CallCounts {
   /**
    * The names in {@link #asMap()} whose values are attempted rather than committed metrics, in the
    * map's order: counters the runner had no committed value for, and the maxima (always attempted).
+   * A counter the run never reported (0) is attempted unless the runner committed another.
    */
   public List<String> attemptedFigures() {
+    boolean commits = !reportedCounters.isEmpty() && attemptedCounters.isEmpty();
     List<String> names = new ArrayList<>();
     for (String k : asMap().keySet()) {
-      if (k.startsWith("max_") || attemptedCounters.contains(k)) {
+      boolean counterAttempted =
+          reportedCounters.contains(k) ? attemptedCounters.contains(k) : !commits;
+      if (k.startsWith("max_") || counterAttempted) {
         names.add(k);
       }
     }
