@@ -159,8 +159,10 @@ final class ResilientCallFn {
       call.whenComplete(
           (r, e) -> {
             calling.remove(call);
-            limits.release();
+            // into `done` before the permit goes back: a call waiting there still holds its place,
+            // so a DoFn never has more than maxInFlight calls in flight or waiting to be emitted
             p.complete(r, e);
+            limits.release();
           });
       Pending<InputT, OutputT> finished;
       while ((finished = done.poll()) != null) {
