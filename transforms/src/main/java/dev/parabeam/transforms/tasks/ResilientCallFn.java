@@ -111,6 +111,7 @@ final class ResilientCallFn {
     // window and pane, so no more than the calls in flight wait here.
     private transient LinkedBlockingQueue<Pending<InputT, OutputT>> done;
     private transient int outstanding;
+    private transient boolean tornDown;
 
     CallFn(
         ResilientCall.Settings<InputT, OutputT> s,
@@ -182,16 +183,15 @@ final class ResilientCallFn {
 
     @Teardown
     public void teardown() {
-      if (calling != null) {
-        for (CompletableFuture<OutputT> call : calling) {
-          call.cancel(true);
-        }
-        calling = null;
+      if (limits == null || tornDown) {
+        return;
       }
-      if (limits != null) {
-        limits.unuse();
-        limits = null;
+      tornDown = true;
+      // the fields stay: the callbacks of cancelled calls still give their permits back
+      for (CompletableFuture<OutputT> call : calling) {
+        call.cancel(true);
       }
+      limits.unuse();
     }
 
     private CompletableFuture<OutputT> start(Pending<InputT, OutputT> p) {
