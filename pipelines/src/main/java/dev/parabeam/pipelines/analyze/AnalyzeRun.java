@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -79,7 +80,7 @@ final class AnalyzeRun implements Job.Run {
   /** The call of one analysis, with the job's retries, timeout and limits. */
   ResilientCall<Document, String> call(String analysis, SerializableFunction<String, String> fn) {
     ResilientCall<Document, String> c =
-        ResilientCall.of(new SimulatedService(analysis, fn, runId, faults))
+        ResilientCall.ofAttempts(new SimulatedService(analysis, fn, runId, faults))
             .withMaxAttempts(o.getMaxAttempts())
             .withBackoff(Duration.ofMillis(10), Duration.ofSeconds(1))
             .withRetryOn(SimulatedService.Unavailable.class)
@@ -182,7 +183,8 @@ final class AnalyzeRun implements Job.Run {
               + deadLetters.size()
               + " dead letters");
     }
-    Map<String, Long> calls = CallCounts.of(result, "Analyze").asMap();
+    CallCounts analyses = CallCounts.of(result, "Analyze");
+    Map<String, Long> calls = analyses.asMap();
     CallCounts lookups = CallCounts.of(result, "EntityDetails");
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("input", shownInput);
@@ -192,10 +194,24 @@ final class AnalyzeRun implements Job.Run {
     summary.put("input_dead_letters", deadLetters.size());
     summary.put("complete", complete);
     summary.put("partial", partial);
-    for (String k :
-        List.of("attempts", "retries", "timeouts", "fallbacks", "dead_letters", "max_in_flight")) {
+    List<String> figures =
+        List.of(
+            "attempts",
+            "retries",
+            "timeouts",
+            "fallbacks",
+            "dead_letters",
+            "max_in_flight",
+            "max_running");
+    for (String k : figures) {
       summary.put(k, calls.getOrDefault(k, 0L));
     }
+    // which of those the runner counted as attempted (each try of a bundle, a redone one after a
+    // failover too) rather than committed (the bundles that succeeded): all on Flink. A list in
+    // a string: summary.json is flat.
+    List<String> attempted = new ArrayList<>(analyses.attemptedFigures());
+    attempted.retainAll(figures);
+    summary.put("attempted_metrics", String.join(",", attempted));
     if (o.getEntityDetails()) {
       summary.put("entities", Files.readAllLines(staging.resolve(AnalyzeJob.ENTITIES)).size());
       summary.put("entity_lookups", lookups.calls());

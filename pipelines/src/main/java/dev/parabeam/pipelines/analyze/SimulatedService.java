@@ -12,12 +12,14 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.beam.sdk.transforms.SerializableBiFunction;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 
 /**
  * One analysis behind a simulated remote service: every call waits {@code latencyMillis}, and
  * failures and slowness are injected deterministically from the seed, the document's id, the
- * analysis and the attempt:
+ * analysis and the attempt's number, which the {@code ResilientCall} passes ({@code ofAttempts}),
+ * and from nothing else: the same call fails the same way on any worker, after a failover too.
  *
  * <ul>
  *   <li>a <b>transient</b> failure fails the first 1 to 3 attempts with an {@link IOException}
@@ -30,9 +32,10 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
  *
  * The service logs the attempts of a run in the worker JVM ({@link Calls}: how many at each
  * (document, analysis), when each started, how many ran at once), as a real service would log its
- * requests, under a run id, so that runs in one JVM do not share them.
+ * requests, under a run id, so that runs in one JVM do not share them. The log is for the tests to
+ * read; what the service answers never depends on it.
  */
-final class SimulatedService implements SerializableFunction<Document, String> {
+final class SimulatedService implements SerializableBiFunction<Document, Integer, String> {
   private static final long serialVersionUID = 1L;
 
   /** A failure the caller may retry: the service is briefly unavailable. */
@@ -78,7 +81,7 @@ final class SimulatedService implements SerializableFunction<Document, String> {
       return maxAnalysesRunning.get();
     }
 
-    private int begin(String analysis, String id) {
+    private void begin(String analysis, String id) {
       starts.add(System.nanoTime());
       maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
       AtomicInteger mine = runningPerAnalysis.computeIfAbsent(analysis, a -> new AtomicInteger());
@@ -88,9 +91,7 @@ final class SimulatedService implements SerializableFunction<Document, String> {
         analyses += n.get() > 0 ? 1 : 0;
       }
       maxAnalysesRunning.accumulateAndGet(analyses, Math::max);
-      return attempts
-          .computeIfAbsent(analysis + "/" + id, k -> new AtomicInteger())
-          .incrementAndGet();
+      attempts.computeIfAbsent(analysis + "/" + id, k -> new AtomicInteger()).incrementAndGet();
     }
 
     private void end(String analysis) {
@@ -154,10 +155,11 @@ final class SimulatedService implements SerializableFunction<Document, String> {
     return draw(id, "slow") < faults.slowRate();
   }
 
+  /** Attempt number {@code attempt} (from 1) of this analysis of {@code d}. */
   @Override
-  public String apply(Document d) {
+  public String apply(Document d, Integer attempt) {
     Calls log = calls(runId);
-    int attempt = log.begin(analysis, d.id());
+    log.begin(analysis, d.id());
     try {
       if (attempt == 1 && slow(d.id())) {
         Thread.sleep(faults.timeoutMillis() + faults.latencyMillis() + 500L);

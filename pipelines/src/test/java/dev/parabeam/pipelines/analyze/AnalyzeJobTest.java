@@ -76,6 +76,8 @@ public class AnalyzeJobTest {
     Run r = analyze("clean");
     assertThat(r.err(), r.result().exitCode(), is(0));
     clean = Files.readString(out("clean").resolve("results.jsonl"));
+    // the DirectRunner commits its counters: only the maxima are attempted figures
+    assertThat(r.result().summary().get("attempted_metrics"), is("max_in_flight,max_running"));
   }
 
   static Path out(String name) {
@@ -260,6 +262,9 @@ public class AnalyzeJobTest {
     // the sum over the three analyses, as the service saw its calls, not each analysis's own
     assertThat(log.maxRunning(), lessThanOrEqualTo(3));
     assertThat(number(r[0], "max_in_flight"), lessThanOrEqualTo(3L));
+    // what the transform counted as running is what the service saw, at most
+    assertThat(number(r[0], "max_running"), lessThanOrEqualTo(3L));
+    assertThat(number(r[0], "max_running"), greaterThan(0L));
     // not one analysis after the other: calls of different analyses were in flight together,
     // so the bound above is the shared one
     assertThat(log.maxAnalysesRunning(), greaterThan(1));
@@ -387,6 +392,10 @@ public class AnalyzeJobTest {
     assertThat(r.err(), r.result().exitCode(), is(0));
     assertThat(Files.readString(out("flink").resolve("results.jsonl")), equalTo(clean));
     assertThat(number(r, "retries"), greaterThan(0L));
+    // Flink has no committed metrics: summary.json says the call figures are attempted ones
+    assertThat(
+        r.result().summary().get("attempted_metrics"),
+        is("attempts,retries,timeouts,fallbacks,dead_letters,max_in_flight,max_running"));
     long mentions = 0;
     for (String l : clean.lines().toList()) {
       mentions += JSON.readTree(l).path("entities").size();

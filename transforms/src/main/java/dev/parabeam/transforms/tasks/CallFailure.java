@@ -46,7 +46,11 @@ public final class CallFailure<InputT> {
     return reason;
   }
 
-  /** How many times the call was attempted (the user function was invoked). */
+  /**
+   * How many times the call was attempted: the user function was invoked, or, for an attempt cut
+   * off by its timeout while it waited for a thread (every one held by abandoned attempts), was to
+   * be.
+   */
   public int attempts() {
     return attempts;
   }

@@ -19,6 +19,7 @@ import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableBiFunction;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
@@ -57,22 +58,32 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * Beam 2.62 has no asynchronous ParDo for Java (Beam issue 19353), so a plain DoFn that waits for a
  * remote call holds its worker thread: a job would make at most one call per worker thread. Here
  * one DoFn instance starts each call asynchronously in {@code @ProcessElement} and goes on to the
- * next element; it blocks only while {@code maxInFlight} calls are in flight, emits finished calls
- * as it goes (those of the current element's window and timestamp), and in {@code @FinishBundle}
- * waits for the rest and emits them with their own element's timestamp and window. A wait-bound job
- * therefore keeps up to {@code maxInFlight} calls going even with one worker thread. Synchronous
- * functions run on a thread pool of the transform so that a call past its timeout can be abandoned
+ * next element; it blocks only while {@code maxInFlight} calls are in flight, emits the calls that
+ * finished meanwhile at each element, each with its own element's timestamp, window and pane
+ * ({@code OutputReceiver.outputWindowedValue}), and in {@code @FinishBundle} waits for the rest. So
+ * a DoFn holds at most {@code maxInFlight} finished results in memory whatever the size of its
+ * bundle (a Flink batch bundle can be a whole partition). A wait-bound job therefore keeps up to
+ * {@code maxInFlight} calls going even with one worker thread. Synchronous functions run on the
+ * limits' {@code maxInFlight} threads so that a call past its timeout can be abandoned
  * (interrupted); asynchronous ones return a {@link CompletionStage} that is cancelled instead.
+ * Every attempt has a timeout, {@link #DEFAULT_TIMEOUT} (30 s) unless {@link #withTimeout} says
+ * otherwise: a call that never returns ends as a dead letter (or its fallback), and the bundle
+ * ends.
  *
- * <h3>Limits are per worker JVM</h3>
+ * <h3>Limits are per worker JVM and job</h3>
  *
  * A runner creates many instances of the DoFn (one per thread and stage). They share their limits
  * through a static registry keyed by the limits name ({@link #withSharedLimits}, by default a name
  * unique to this transform object), so {@code maxInFlight} and the rate limit hold for all threads
- * of one worker JVM together. For the whole job the bound is the limit times the number of worker
- * JVMs: one on the DirectRunner and on embedded Flink, one per TaskManager on a Flink cluster (task
- * slots share their TaskManager's JVM). To keep a service at N calls per second across a cluster of
- * W TaskManagers, use {@code withRateLimit(N / W)}. Transforms that call the same service can share
+ * of one worker JVM together. A static field is per class loader, and a Flink session cluster loads
+ * each job's classes with a class loader of its own: two jobs there calling one service, even with
+ * the same {@link #withSharedLimits} name, each get the whole budget. A DoFn takes its entry of the
+ * registry in {@code @Setup} and gives it back in {@code @Teardown}; the last DoFn to give it back
+ * removes it (a runner that skips {@code @Teardown} leaves it until the JVM or the job's class
+ * loader goes). For the whole job the bound is the limit times the number of worker JVMs: one on
+ * the DirectRunner and on embedded Flink, one per TaskManager on a Flink cluster (task slots share
+ * their TaskManager's JVM). To keep a service at N calls per second across a cluster of W
+ * TaskManagers, use {@code withRateLimit(N / W)}. Transforms that call the same service can share
  * one set of limits by giving the same name to {@link #withSharedLimits}.
  *
  * <h3>Policies: Failsafe</h3>
@@ -83,19 +94,26 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * was chosen over resilience4j because it is one small jar without dependencies of its own, its
  * policies compose in one executor, it runs a {@link CompletionStage}-returning call natively
  * ({@code getStageAsync}) and cancels it on timeout, and its rate limiter waits for a permit
- * without blocking a thread. A synchronous function runs as such a stage too, on the transform's
- * threads: a timeout cancels the stage, which interrupts the thread and abandons the attempt at
- * once, whether or not the function heeds the interrupt. The in-flight limit is a plain {@link
- * java.util.concurrent.Semaphore} taken by the DoFn's own thread: that is the backpressure that
- * stops the DoFn from reading further elements, which a Failsafe {@code Bulkhead} (it rejects or
- * queues asynchronously) would not give.
+ * without blocking a thread. A synchronous function runs as such a stage too, on one of the limits'
+ * {@code maxInFlight} attempt threads: a timeout cancels the stage, which interrupts the thread and
+ * abandons the attempt at once, whether or not the function heeds the interrupt. An abandoned
+ * function that goes on running keeps its thread until it returns, so the service never sees more
+ * than {@code maxInFlight} synchronous attempts at once, retries included (metric {@value
+ * #RUNNING}); an attempt that finds every thread busy waits for one, and the wait counts towards
+ * its timeout. Failsafe passes the attempt's number to an {@link #ofAttempts} function. The
+ * in-flight limit is a plain {@link java.util.concurrent.Semaphore} taken by the DoFn's own thread:
+ * that is the backpressure that stops the DoFn from reading further elements, which a Failsafe
+ * {@code Bulkhead} (it rejects or queues asynchronously) would not give.
  *
  * <h3>Metrics</h3>
  *
  * Namespace {@value #METRICS_NAMESPACE}; counters {@value #CALLS}, {@value #ATTEMPTS}, {@value
  * #RETRIES}, {@value #TIMEOUTS}, {@value #RESULTS}, {@value #FALLBACKS}, {@value #DEAD_LETTERS};
- * distribution {@value #IN_FLIGHT} (calls in flight in the JVM when a call starts: its max is the
- * highest concurrency reached). {@link CallCounts} reads them from a {@code PipelineResult}.
+ * distributions {@value #IN_FLIGHT} (calls in flight in the JVM when a call starts: its max is the
+ * highest concurrency reached), {@value #RUNNING} (attempts really running in the JVM when an
+ * attempt starts, abandoned ones included: what the service sees) and {@value #WAITING} (finished
+ * calls a DoFn holds when it starts a call). {@link CallCounts} reads them from a {@code
+ * PipelineResult}.
  *
  * <p>Immutable: every {@code withX} returns a new transform and checks its argument.
  *
@@ -136,11 +154,30 @@ public final class ResilientCall<InputT, OutputT>
   /** Distribution: calls in flight in this JVM (limits name) when a call starts. */
   public static final String IN_FLIGHT = "in_flight";
 
+  /**
+   * Distribution: attempts really running in this JVM (limits name) when an attempt starts, as the
+   * service sees them: an attempt abandoned at its timeout counts until its function returns.
+   */
+  public static final String RUNNING = "running";
+
+  /**
+   * Distribution: finished calls a DoFn holds, not yet emitted, when it starts a call: the results
+   * it keeps in memory (at most {@code maxInFlight}).
+   */
+  public static final String WAITING = "waiting";
+
   static final int DEFAULT_MAX_ATTEMPTS = 3;
   static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(100);
   static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
   static final double DEFAULT_JITTER = 0.25;
   static final int DEFAULT_MAX_IN_FLIGHT = 16;
+
+  /**
+   * The per-attempt timeout unless {@link #withTimeout} sets another: 30 s, as Beam's {@code
+   * RequestResponseIO} has by default. Without one, a call that never returns would hold its bundle
+   * (and the job) forever.
+   */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
   private final Settings<InputT, OutputT> settings;
   private final OutputCoderRule<InputT, OutputT> coderRule;
@@ -162,15 +199,32 @@ public final class ResilientCall<InputT, OutputT>
    * A call of the synchronous function {@code fn} per element. It runs on a thread of the
    * transform's pool, so a timed-out attempt is interrupted and abandoned. Exceptions it throws
    * fail the attempt; a null result fails the call without retries. Defaults: 3 attempts, backoff
-   * from 100 ms to 10 s with jitter 0.25, every exception retried, no timeout, 16 calls in flight,
-   * no rate limit, no fallback.
+   * from 100 ms to 10 s with jitter 0.25, every exception retried, a timeout of {@link
+   * #DEFAULT_TIMEOUT} (30 s) per attempt, 16 calls in flight, no rate limit, no fallback.
    */
   public static <InputT, OutputT> ResilientCall<InputT, OutputT> of(
       SerializableFunction<InputT, OutputT> fn) {
     require(fn != null, "fn must not be null");
     Settings<InputT, OutputT> s = new Settings<>();
-    s.syncFn = fn;
+    s.syncFn = (input, attempt) -> fn.apply(input);
+    s.shownFn = fn;
     return create(s, inferredFrom(fn));
+  }
+
+  /**
+   * As {@link #of}, with the attempt's number (1 for the first, 2 for the first retry, ...) passed
+   * to {@code fn}: for a call that sends it along (an idempotency key, a header) or a simulation
+   * whose faults must depend only on the element and the attempt, not on which worker runs it. The
+   * output coder is inferred from {@code fn}'s class when it names its type arguments, else set it
+   * with {@link #withOutputCoder}.
+   */
+  public static <InputT, OutputT> ResilientCall<InputT, OutputT> ofAttempts(
+      SerializableBiFunction<InputT, Integer, OutputT> fn) {
+    require(fn != null, "fn must not be null");
+    Settings<InputT, OutputT> s = new Settings<>();
+    s.syncFn = fn;
+    s.shownFn = fn;
+    return create(s, inferredFromBi(fn));
   }
 
   /**
@@ -185,6 +239,7 @@ public final class ResilientCall<InputT, OutputT>
     require(fn != null, "fn must not be null");
     Settings<InputT, OutputT> s = new Settings<>();
     s.asyncFn = fn;
+    s.shownFn = fn;
     return create(s, (inputCoder, registry) -> null);
   }
 
@@ -278,8 +333,11 @@ public final class ResilientCall<InputT, OutputT>
   /**
    * Cuts off each attempt after {@code perAttempt}: a synchronous call's thread is interrupted, an
    * asynchronous call's future cancelled, and the attempt counts as a timeout (and is retried). A
-   * function that ignores interruption keeps its thread busy after it is abandoned, but its result
-   * is ignored.
+   * synchronous function that ignores interruption keeps its thread busy after it is abandoned (its
+   * result is ignored), and that thread is one of the {@code maxInFlight} threads that run
+   * attempts: the service never sees more than {@code maxInFlight} attempts at once. When all of
+   * them are busy, an attempt waits for one, and the wait counts towards its timeout. Default:
+   * {@link #DEFAULT_TIMEOUT}.
    */
   public ResilientCall<InputT, OutputT> withTimeout(Duration perAttempt) {
     require(
@@ -302,7 +360,9 @@ public final class ResilientCall<InputT, OutputT>
 
   /**
    * At most {@code n} calls in flight at once in one worker JVM (across all its threads; see the
-   * class documentation). A DoFn that has {@code n} calls going waits before starting another.
+   * class documentation). A DoFn that has {@code n} calls going waits before starting another. It
+   * is also the number of threads that run synchronous attempts: at most {@code n} of them run at
+   * once, an attempt abandoned at its timeout counting until its function returns.
    */
   public ResilientCall<InputT, OutputT> withMaxInFlight(int n) {
     require(n >= 1, "maxInFlight must be at least 1, got " + n);
@@ -394,7 +454,7 @@ public final class ResilientCall<InputT, OutputT>
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     Settings<InputT, OutputT> s = settings;
-    Object fn = s.syncFn != null ? s.syncFn : s.asyncFn;
+    Object fn = s.shownFn;
     builder
         .add(DisplayData.item("fn", fn.getClass()).withLabel("Call function"))
         .add(DisplayData.item("async", s.asyncFn != null).withLabel("Returns a CompletionStage"))
@@ -411,9 +471,7 @@ public final class ResilientCall<InputT, OutputT>
                         ? "every exception"
                         : s.retryOn.stream().map(Class::getName).collect(Collectors.joining(",")))
                 .withLabel("Retried failures"))
-        .addIfNotNull(
-            DisplayData.item("timeout", s.timeout == null ? null : s.timeout.toString())
-                .withLabel("Per-attempt timeout"))
+        .add(DisplayData.item("timeout", s.timeout.toString()).withLabel("Per-attempt timeout"))
         .add(DisplayData.item("maxInFlight", s.maxInFlight).withLabel("Calls in flight per JVM"))
         .addIfNotNull(
             DisplayData.item("rateLimit", s.callsPerSecond > 0 ? s.callsPerSecond : null)
@@ -441,19 +499,42 @@ public final class ResilientCall<InputT, OutputT>
     };
   }
 
+  private static <InputT, OutputT> OutputCoderRule<InputT, OutputT> inferredFromBi(
+      SerializableBiFunction<InputT, Integer, OutputT> fn) {
+    return (inputCoder, registry) -> {
+      try {
+        TypeDescriptor<OutputT> type =
+            TypeDescriptors.extractFromTypeParameters(
+                fn,
+                SerializableBiFunction.class,
+                new TypeDescriptors.TypeVariableExtractor<
+                    SerializableBiFunction<InputT, Integer, OutputT>, OutputT>() {});
+        return type == null || type.hasUnresolvedParameters() ? null : registry.getCoder(type);
+      } catch (CannotProvideCoderException | IllegalArgumentException | IllegalStateException e) {
+        return null;
+      }
+    };
+  }
+
   /** Everything the DoFn needs; copied, never changed once a transform holds it. */
   static final class Settings<InputT, OutputT> implements Serializable, Cloneable {
     private static final long serialVersionUID = 1L;
 
-    SerializableFunction<InputT, OutputT> syncFn;
+    /** The synchronous function, given the element and the attempt's number (from 1). */
+    SerializableBiFunction<InputT, Integer, OutputT> syncFn;
+
     SerializableFunction<InputT, ? extends CompletionStage<OutputT>> asyncFn;
+
+    /** The function as the user gave it, for display data. */
+    Serializable shownFn;
+
     SerializableFunction<InputT, OutputT> fallback;
     int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
     Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     double jitter = DEFAULT_JITTER;
     List<Class<? extends Throwable>> retryOn = List.of();
-    Duration timeout;
+    Duration timeout = DEFAULT_TIMEOUT;
     int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     double callsPerSecond;
     String limitsName;
@@ -471,7 +552,8 @@ public final class ResilientCall<InputT, OutputT>
     /** These settings for {@code KV<K, InputT>} elements: the functions see only the value. */
     <K> Settings<KV<K, InputT>, KV<K, OutputT>> keyed() {
       Settings<KV<K, InputT>, KV<K, OutputT>> k = new Settings<>();
-      k.syncFn = syncFn == null ? null : onValue(syncFn);
+      k.syncFn = syncFn == null ? null : onValueWithAttempt(syncFn);
+      k.shownFn = shownFn;
       k.asyncFn = asyncFn == null ? null : onValueAsync(asyncFn);
       k.fallback = fallback == null ? null : onValue(fallback);
       k.maxAttempts = maxAttempts;
@@ -492,6 +574,14 @@ public final class ResilientCall<InputT, OutputT>
       SerializableFunction<I, O> fn) {
     return kv -> {
       O value = fn.apply(kv.getValue());
+      return value == null ? null : KV.of(kv.getKey(), value);
+    };
+  }
+
+  private static <K, I, O> SerializableBiFunction<KV<K, I>, Integer, KV<K, O>> onValueWithAttempt(
+      SerializableBiFunction<I, Integer, O> fn) {
+    return (kv, attempt) -> {
+      O value = fn.apply(kv.getValue(), attempt);
       return value == null ? null : KV.of(kv.getKey(), value);
     };
   }

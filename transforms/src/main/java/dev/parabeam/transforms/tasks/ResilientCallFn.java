@@ -6,7 +6,6 @@ import dev.failsafe.RetryPolicy;
 import dev.failsafe.RetryPolicyBuilder;
 import dev.failsafe.Timeout;
 import dev.failsafe.TimeoutExceededException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -22,13 +21,14 @@ import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Instant;
 
 /**
  * The DoFn of {@link ResilientCall} and what it keeps per call: it starts calls asynchronously,
  * keeps up to {@code maxInFlight} waiting, and emits each when it finishes (see the transform's
- * documentation). About 290 lines: one DoFn's life cycle (setup, bundle, element, finish), kept
+ * documentation). About 330 lines: one DoFn's life cycle (setup, bundle, element, finish), kept
  * together.
  */
 final class ResilientCallFn {
@@ -39,8 +39,13 @@ final class ResilientCallFn {
     final InputT input;
     final Instant timestamp;
     final BoundedWindow window;
+    final PaneInfo pane;
     final AtomicInteger attempts = new AtomicInteger();
     final AtomicInteger timeouts = new AtomicInteger();
+
+    /** The most attempts running in the JVM when one of this call's attempts started. */
+    final AtomicInteger maxRunning = new AtomicInteger();
+
     private final LinkedBlockingQueue<Pending<InputT, OutputT>> done;
     OutputT result;
     Throwable error;
@@ -49,10 +54,12 @@ final class ResilientCallFn {
         InputT input,
         Instant timestamp,
         BoundedWindow window,
+        PaneInfo pane,
         LinkedBlockingQueue<Pending<InputT, OutputT>> done) {
       this.input = input;
       this.timestamp = timestamp;
       this.window = window;
+      this.pane = pane;
       this.done = done;
     }
 
@@ -91,15 +98,20 @@ final class ResilientCallFn {
         Metrics.counter(ResilientCall.METRICS_NAMESPACE, ResilientCall.DEAD_LETTERS);
     private final Distribution inFlight =
         Metrics.distribution(ResilientCall.METRICS_NAMESPACE, ResilientCall.IN_FLIGHT);
+    private final Distribution running =
+        Metrics.distribution(ResilientCall.METRICS_NAMESPACE, ResilientCall.RUNNING);
+    private final Distribution waiting =
+        Metrics.distribution(ResilientCall.METRICS_NAMESPACE, ResilientCall.WAITING);
 
     private transient CallLimits limits;
     private transient Timeout<OutputT> timeout;
-    private transient Set<CompletableFuture<OutputT>> running;
-    // Per bundle: finished calls not yet emitted, those kept for FinishBundle, and the count of
-    // started calls not yet taken from `done`.
+    private transient Set<CompletableFuture<OutputT>> calling;
+    // Per bundle: finished calls not yet emitted, and the count of started calls not yet taken
+    // from `done`. Every finished call is emitted at the next element with its own timestamp,
+    // window and pane, so no more than the calls in flight wait here.
     private transient LinkedBlockingQueue<Pending<InputT, OutputT>> done;
-    private transient List<Pending<InputT, OutputT>> held;
     private transient int outstanding;
+    private transient boolean tornDown;
 
     CallFn(
         ResilientCall.Settings<InputT, OutputT> s,
@@ -112,16 +124,14 @@ final class ResilientCallFn {
 
     @Setup
     public void setup() {
-      limits = CallLimits.of(s.limitsName, s.maxInFlight, s.callsPerSecond);
-      timeout =
-          s.timeout == null ? null : Timeout.<OutputT>builder(s.timeout).withInterrupt().build();
-      running = ConcurrentHashMap.newKeySet();
+      limits = CallLimits.use(s.limitsName, s.maxInFlight, s.callsPerSecond);
+      timeout = Timeout.<OutputT>builder(s.timeout).withInterrupt().build();
+      calling = ConcurrentHashMap.newKeySet();
     }
 
     @StartBundle
     public void startBundle() {
       done = new LinkedBlockingQueue<>();
-      held = new ArrayList<>();
       outstanding = 0;
     }
 
@@ -130,10 +140,12 @@ final class ResilientCallFn {
         @Element InputT element,
         @Timestamp Instant timestamp,
         BoundedWindow window,
+        PaneInfo pane,
         MultiOutputReceiver out)
         throws InterruptedException {
       int now = limits.acquire();
-      Pending<InputT, OutputT> p = new Pending<>(element, timestamp, window, done);
+      waiting.update(done.size());
+      Pending<InputT, OutputT> p = new Pending<>(element, timestamp, window, pane, done);
       CompletableFuture<OutputT> call;
       try {
         call = start(p);
@@ -144,30 +156,24 @@ final class ResilientCallFn {
       inFlight.update(now);
       calls.inc();
       outstanding++;
-      running.add(call);
+      calling.add(call);
       call.whenComplete(
           (r, e) -> {
-            running.remove(call);
-            limits.release();
+            calling.remove(call);
+            // into `done` before the permit goes back: a call waiting there still holds its place,
+            // so a DoFn never has more than maxInFlight calls in flight or waiting to be emitted
             p.complete(r, e);
+            limits.release();
           });
       Pending<InputT, OutputT> finished;
       while ((finished = done.poll()) != null) {
         outstanding--;
-        if (finished.timestamp.equals(timestamp) && finished.window.equals(window)) {
-          emit(finished, out, null);
-        } else {
-          held.add(finished);
-        }
+        emit(finished, out, null);
       }
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext c) throws InterruptedException {
-      for (Pending<InputT, OutputT> p : held) {
-        emit(p, null, c);
-      }
-      held.clear();
       while (outstanding > 0) {
         Pending<InputT, OutputT> p = done.take();
         outstanding--;
@@ -177,11 +183,15 @@ final class ResilientCallFn {
 
     @Teardown
     public void teardown() {
-      if (running != null) {
-        for (CompletableFuture<OutputT> call : running) {
-          call.cancel(true);
-        }
+      if (limits == null || tornDown) {
+        return;
       }
+      tornDown = true;
+      // the fields stay: the callbacks of cancelled calls still give their permits back
+      for (CompletableFuture<OutputT> call : calling) {
+        call.cancel(true);
+      }
+      limits.unuse();
     }
 
     private CompletableFuture<OutputT> start(Pending<InputT, OutputT> p) {
@@ -189,16 +199,15 @@ final class ResilientCallFn {
       if (s.callsPerSecond > 0) {
         executor = executor.compose(limits.<OutputT>rateLimiter());
       }
-      if (timeout != null) {
-        executor = executor.compose(timeout);
-      }
-      executor = executor.with(limits.executor());
+      executor = executor.compose(timeout).with(limits.dispatch());
       InputT input = p.input;
       return executor.getStageAsync(
-          () -> {
+          context -> {
             p.attempts.incrementAndGet();
+            // Failsafe's count of the attempts before this one: the same on every worker
+            int attempt = context.getAttemptCount() + 1;
             CompletionStage<OutputT> stage =
-                s.syncFn != null ? onThread(input, limits.executor()) : s.asyncFn.apply(input);
+                s.syncFn != null ? onThread(input, attempt, p) : runningAsync(input, p);
             if (stage == null) {
               throw new ResilientCall.NullResultException();
             }
@@ -206,24 +215,49 @@ final class ResilientCallFn {
           });
     }
 
+    /** Starts an asynchronous attempt, counted as running until its stage completes. */
+    private CompletionStage<OutputT> runningAsync(InputT input, Pending<InputT, OutputT> p) {
+      p.maxRunning.accumulateAndGet(limits.attemptStarted(), Math::max);
+      CompletionStage<OutputT> stage;
+      try {
+        stage = s.asyncFn.apply(input);
+      } catch (RuntimeException | Error e) {
+        limits.attemptEnded();
+        throw e;
+      }
+      if (stage == null) {
+        limits.attemptEnded();
+        return null;
+      }
+      stage.whenComplete((r, e) -> limits.attemptEnded());
+      return stage;
+    }
+
     /**
-     * Runs the synchronous function on a thread of {@code threads}, as a future that a timeout can
-     * cancel: cancelling interrupts the thread and completes the future at once, so the attempt is
-     * abandoned even if the function ignores the interrupt.
+     * Runs the synchronous function on one of the limits' {@code maxInFlight} attempt threads, as a
+     * future that a timeout can cancel: cancelling interrupts the thread and completes the future
+     * at once, so the attempt is abandoned even if the function ignores the interrupt; its thread
+     * stays busy (and counted as running) until the function really returns. An attempt cancelled
+     * before a thread took it never runs.
      */
-    private CompletableFuture<OutputT> onThread(InputT input, ExecutorService threads) {
+    private CompletableFuture<OutputT> onThread(
+        InputT input, int attempt, Pending<InputT, OutputT> p) {
       CompletableFuture<OutputT> result = new CompletableFuture<>();
+      ExecutorService threads = limits.attemptThreads();
       Future<?> task =
           threads.submit(
               () -> {
+                p.maxRunning.accumulateAndGet(limits.attemptStarted(), Math::max);
                 try {
-                  OutputT r = s.syncFn.apply(input);
+                  OutputT r = s.syncFn.apply(input, attempt);
                   if (r == null) {
                     throw new ResilientCall.NullResultException();
                   }
                   result.complete(r);
                 } catch (Throwable t) {
                   result.completeExceptionally(t);
+                } finally {
+                  limits.attemptEnded();
                 }
               });
       result.whenComplete(
@@ -286,6 +320,9 @@ final class ResilientCallFn {
       attempts.inc(n);
       retries.inc(Math.max(0, n - 1));
       timeouts.inc(p.timeouts.get());
+      if (p.maxRunning.get() > 0) {
+        running.update(p.maxRunning.get());
+      }
       OutputT value = p.result;
       String reason = null;
       if (p.error != null || value == null) {
@@ -311,7 +348,7 @@ final class ResilientCallFn {
       }
       if (value != null) {
         if (out != null) {
-          out.get(resultsTag).output(value);
+          out.get(resultsTag).outputWindowedValue(value, p.timestamp, List.of(p.window), p.pane);
         } else {
           context.output(resultsTag, value, p.timestamp, p.window);
         }
@@ -320,7 +357,7 @@ final class ResilientCallFn {
       deadLetters.inc();
       CallFailure<InputT> failure = new CallFailure<>(p.input, reason, n);
       if (out != null) {
-        out.get(failuresTag).output(failure);
+        out.get(failuresTag).outputWindowedValue(failure, p.timestamp, List.of(p.window), p.pane);
       } else {
         context.output(failuresTag, failure, p.timestamp, p.window);
       }

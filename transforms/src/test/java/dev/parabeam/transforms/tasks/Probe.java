@@ -48,6 +48,11 @@ final class Probe {
     CURRENT.decrementAndGet();
   }
 
+  /** The calls between {@link #enter} and {@link #exit} now. */
+  static int current() {
+    return CURRENT.get();
+  }
+
   /** The most calls that were between {@link #enter} and {@link #exit} at once. */
   static int maxConcurrent() {
     return MAX.get();

@@ -1,13 +1,18 @@
 package dev.parabeam.transforms.tasks;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -24,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.PAssert;
@@ -38,7 +44,8 @@ import org.junit.Test;
 /**
  * {@link ResilientCall} against a real HTTP server on 127.0.0.1 (an ephemeral port), over real
  * sockets with {@link HttpClient}: {@code /flaky?id=N&fails=K} answers 503 to the first K requests
- * for N and then {@code ok-N}; {@code /slow?id=N} answers only when the test ends.
+ * for N and then {@code ok-N}; {@code /slow?id=N} answers only when the test ends; {@code /busy}
+ * answers after 300 ms and counts how many requests it works on at once.
  */
 public class ResilientCallHttpTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
@@ -53,6 +60,12 @@ public class ResilientCallHttpTest {
   private HttpServer server;
   private ExecutorService handlers;
   private final CountDownLatch release = new CountDownLatch(1);
+
+  /** Requests /busy is working on now, the most at once, and how many it took. */
+  private static final AtomicInteger BUSY = new AtomicInteger();
+
+  private static final AtomicInteger MAX_BUSY = new AtomicInteger();
+  private static final AtomicInteger BUSY_REQUESTS = new AtomicInteger();
 
   @Before
   public void startServer() throws IOException {
@@ -82,6 +95,23 @@ public class ResilientCallHttpTest {
             Thread.currentThread().interrupt();
           }
           answer(exchange, 200, "late");
+        });
+    BUSY.set(0);
+    MAX_BUSY.set(0);
+    BUSY_REQUESTS.set(0);
+    server.createContext(
+        "/busy",
+        exchange -> {
+          BUSY_REQUESTS.incrementAndGet();
+          MAX_BUSY.accumulateAndGet(BUSY.incrementAndGet(), Math::max);
+          try {
+            Thread.sleep(300);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            BUSY.decrementAndGet();
+          }
+          answer(exchange, 200, "done");
         });
     server.start();
     base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
@@ -137,6 +167,59 @@ public class ResilientCallHttpTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /**
+   * Blocking call over {@link HttpURLConnection}: its socket read does not heed interrupts, so an
+   * attempt cut off by the timeout goes on waiting for the server's answer.
+   */
+  private static String fetchIgnoringInterrupts(String pathAndQuery) {
+    try {
+      HttpURLConnection c = (HttpURLConnection) base.resolve(pathAndQuery).toURL().openConnection();
+      c.setConnectTimeout(5_000);
+      c.setReadTimeout(20_000);
+      try (InputStream in = c.getInputStream()) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } finally {
+        c.disconnect();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test(timeout = 120_000)
+  public void theServerNeverWorksOnMoreThanMaxInFlightRequestsThoughAttemptsTimeOut()
+      throws InterruptedException {
+    int maxInFlight = 2;
+    List<String> requests = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      requests.add("/busy?id=" + i);
+    }
+    ResilientCall<String, String> call =
+        ResilientCall.of(ResilientCallHttpTest::fetchIgnoringInterrupts)
+            .withOutputCoder(StringUtf8Coder.of())
+            .withMaxAttempts(4)
+            .withBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+            .withTimeout(Duration.ofMillis(50))
+            .withMaxInFlight(maxInFlight);
+    PCollectionTuple out =
+        pipeline.apply(Create.of(requests).withCoder(StringUtf8Coder.of())).apply(call);
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+
+    // every attempt was cut off at 50 ms and retried while its read went on for 300 ms: the
+    // server still never had more than maxInFlight of them at once
+    assertThat(BUSY_REQUESTS.get(), greaterThan(0));
+    assertThat(MAX_BUSY.get(), allOf(greaterThan(0), lessThanOrEqualTo(maxInFlight)));
+    CallCounts counts = CallCounts.of(result);
+    assertThat(counts.results() + counts.deadLetters(), is(8L));
+    assertThat(counts.timeouts(), greaterThan(8L));
+    assertThat(counts.maxRunning(), lessThanOrEqualTo((long) maxInFlight));
+    // the abandoned reads end with their answers before the server stops
+    while (BUSY.get() > 0) {
+      Thread.sleep(20);
     }
   }
 

@@ -22,8 +22,11 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Reify;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Instant;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -84,6 +87,138 @@ public class ResilientCallLimitsTest {
     // A DoFn that waited for each call on its thread would never have two going at once.
     assertThat(Probe.maxConcurrent(), allOf(greaterThan(1), lessThanOrEqualTo(8)));
     assertThat(CallCounts.of(result).maxInFlight(), allOf(greaterThan(1L), lessThanOrEqualTo(8L)));
+  }
+
+  /**
+   * A function that will not be stopped: it keeps the service busy for {@code millis} whatever
+   * happens to its thread, as a blocking socket read that ignores interrupts would.
+   */
+  private static ResilientCall<Integer, Integer> ignoringInterrupts(long millis) {
+    return ResilientCall.of(
+            (Integer x) -> {
+              Probe.enter();
+              try {
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+                for (long left = millis; left > 0; ) {
+                  try {
+                    Thread.sleep(left);
+                  } catch (InterruptedException e) {
+                    // ignored, as the blocking read does
+                  }
+                  left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+                }
+              } finally {
+                Probe.exit();
+              }
+              return x;
+            })
+        .withOutputCoder(VarIntCoder.of());
+  }
+
+  @Test(timeout = 120_000)
+  public void attemptsCutOffByTheTimeoutStillCountTowardsMaxInFlightUntilTheyEnd()
+      throws InterruptedException {
+    String limits = "zombies-" + UUID.randomUUID();
+    int maxInFlight = 2;
+    ResilientCall<Integer, Integer> call =
+        ignoringInterrupts(300)
+            .withMaxInFlight(maxInFlight)
+            .withTimeout(java.time.Duration.ofMillis(50))
+            .withMaxAttempts(4)
+            .withBackoff(java.time.Duration.ofMillis(5), java.time.Duration.ofMillis(20))
+            .withSharedLimits(limits);
+    PCollectionTuple out =
+        fourThreads.apply(Create.of(upTo(12)).withCoder(VarIntCoder.of())).apply(call);
+    PipelineResult result = fourThreads.run();
+    result.waitUntilFinish();
+
+    // What the service saw: never more than maxInFlight calls at once, although every attempt
+    // was cut off long before its function ended and was retried at once.
+    assertThat(Probe.maxConcurrent(), allOf(greaterThan(0), lessThanOrEqualTo(maxInFlight)));
+    CallCounts counts = CallCounts.of(result);
+    // each attempt lasts 300 ms against a timeout of 50 ms: all time out unless the machine stalls
+    // the timer for a quarter of a second, so the counts are checked as identities
+    assertThat(counts.results() + counts.deadLetters(), is(12L));
+    assertThat(counts.timeouts(), greaterThan(12L));
+    assertThat(counts.maxRunning(), allOf(greaterThan(0L), lessThanOrEqualTo((long) maxInFlight)));
+    assertThat(counts.maxInFlight(), lessThanOrEqualTo((long) maxInFlight));
+    // the threads that run the attempts are bounded too
+    long threads =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith("ResilientCall-" + limits + "-attempt-"))
+            .count();
+    assertThat(threads, lessThanOrEqualTo((long) maxInFlight));
+    // let the abandoned functions end before the next test resets the probe
+    while (Probe.current() > 0) {
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  public void finishedCallsOfOtherTimestampsAreEmittedAsTheyFinishNotHeldForTheBundle() {
+    int maxInFlight = 4;
+    int n = 200;
+    ResilientCall<Integer, Integer> call = sleeping(2).withMaxInFlight(maxInFlight);
+    List<TimestampedValue<Integer>> stamped = new ArrayList<>();
+    for (int x = 0; x < n; x++) {
+      stamped.add(TimestampedValue.of(x, new Instant(x * 1000L)));
+    }
+    PCollectionTuple out =
+        oneThread.apply(Create.timestamped(stamped).withCoder(VarIntCoder.of())).apply(call);
+    // every result with its own element's timestamp, although it was emitted while the DoFn
+    // processed a later element
+    PAssert.that(out.get(call.results()).apply(Reify.timestamps())).containsInAnyOrder(stamped);
+    PipelineResult result = oneThread.run();
+    result.waitUntilFinish();
+
+    CallCounts counts = CallCounts.of(result);
+    assertThat(counts.results(), is((long) n));
+    // every element has a timestamp of its own: a DoFn that kept the finished calls of other
+    // timestamps until the end of its bundle would hold most of a bundle here
+    assertThat(counts.maxWaiting(), lessThanOrEqualTo((long) maxInFlight));
+  }
+
+  @Test
+  public void theLimitsAreRegisteredWhileDoFnsUseThemAndRemovedAfterTheLastTeardown() {
+    String name = "teardown-" + UUID.randomUUID();
+    ResilientCall<Integer, Integer> call =
+        ResilientCall.of(
+                (Integer x) -> {
+                  Probe.attempt(CallLimits.registered(name) ? "registered" : "missing");
+                  return x;
+                })
+            .withOutputCoder(VarIntCoder.of())
+            .withSharedLimits(name);
+    PCollectionTuple out =
+        fourThreads.apply(Create.of(upTo(20)).withCoder(VarIntCoder.of())).apply(call);
+    PAssert.that(out.get(call.results())).containsInAnyOrder(upTo(20));
+    fourThreads.run().waitUntilFinish();
+
+    assertThat(Probe.attempts("registered"), is(20));
+    assertThat(Probe.attempts("missing"), is(0));
+    // the runner tore its DoFns down at the end: nothing of this transform stays in the JVM
+    assertThat(CallLimits.registered(name), is(false));
+  }
+
+  @Test
+  public void limitsAreCountedPerUseAndTheirThreadsEndWithTheLast() {
+    String name = "uses-" + UUID.randomUUID();
+    CallLimits first = CallLimits.use(name, 3, 0);
+    CallLimits second = CallLimits.use(name, 3, 0);
+    CallLimits otherLimits = CallLimits.use(name, 5, 0);
+    assertThat(second == first, is(true));
+    assertThat(otherLimits == first, is(false));
+    otherLimits.unuse();
+    first.unuse();
+    assertThat(CallLimits.registered(name), is(true));
+    assertThat(first.attemptThreads().isShutdown(), is(false));
+    second.unuse();
+    assertThat(CallLimits.registered(name), is(false));
+    assertThat(first.attemptThreads().isShutdown(), is(true));
+    // a later user gets fresh limits
+    CallLimits again = CallLimits.use(name, 3, 0);
+    assertThat(again == first, is(false));
+    again.unuse();
   }
 
   @Test

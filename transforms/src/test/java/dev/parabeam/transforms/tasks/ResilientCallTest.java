@@ -125,7 +125,8 @@ public class ResilientCallTest {
             "results",
             "fallbacks",
             "dead_letters",
-            "max_in_flight"));
+            "max_in_flight",
+            "max_running"));
   }
 
   @Test
@@ -233,6 +234,32 @@ public class ResilientCallTest {
   }
 
   @Test
+  public void theFunctionIsGivenTheNumberOfItsAttempt() {
+    // x fails its first x % 3 attempts, from the attempt number alone: no state of its own
+    ResilientCall<Integer, String> call =
+        ResilientCall.<Integer, String>ofAttempts(
+                (x, attempt) -> {
+                  if (attempt <= x % 3) {
+                    throw new IllegalStateException("attempt " + attempt + " of " + x);
+                  }
+                  return x + "@" + attempt;
+                })
+            .withOutputCoder(StringUtf8Coder.of())
+            .withBackoff(MS_5, MS_20)
+            .withMaxAttempts(3);
+    PCollectionTuple out = ints(9).apply(call);
+
+    List<String> expected = new ArrayList<>();
+    for (int x = 0; x < 9; x++) {
+      expected.add(x + "@" + (x % 3 + 1));
+    }
+    PAssert.that(out.get(call.results())).containsInAnyOrder(expected);
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertThat(CallCounts.of(result).retries(), is(3L * (0 + 1 + 2)));
+  }
+
+  @Test
   public void aNullResultFailsTheCallWithoutRetries() {
     ResilientCall<Integer, String> call = call(x -> x == 1 ? null : square(x)).withMaxAttempts(3);
     PCollectionTuple out = ints(3).apply(call);
@@ -304,6 +331,38 @@ public class ResilientCallTest {
       pipeline.run().waitUntilFinish();
       assertThat(gate.getCount(), is(1L));
       assertThat(Probe.attempts("stuck0") + Probe.attempts("stuck1"), is(4));
+    } finally {
+      gate.countDown();
+    }
+  }
+
+  @Test(timeout = 240_000)
+  public void aCallThatNeverReturnsEndsAsADeadLetterAtTheDefaultTimeout() {
+    gate = new CountDownLatch(1);
+    // no withTimeout: the default of 30 s holds. One attempt, so the test waits 30 s once.
+    ResilientCall<Integer, String> call =
+        ResilientCall.of(
+                (Integer x) -> {
+                  Probe.attempt("never" + x);
+                  while (true) {
+                    try {
+                      gate.await();
+                      return "released";
+                    } catch (InterruptedException e) {
+                      // a function that will not be stopped
+                    }
+                  }
+                })
+            .withOutputCoder(StringUtf8Coder.of())
+            .withMaxAttempts(1);
+    PCollectionTuple out = ints(1).apply(call);
+    PAssert.that(out.get(call.results())).empty();
+    PAssert.that(out.get(call.failures()))
+        .containsInAnyOrder(new CallFailure<>(0, "timed out after 30000 ms", 1));
+    try {
+      pipeline.run().waitUntilFinish();
+      assertThat(gate.getCount(), is(1L));
+      assertThat(Probe.attempts("never0"), is(1));
     } finally {
       gate.countDown();
     }
