@@ -9,7 +9,7 @@ public interface TasksOptions extends JobOptions {
   // no @Default: --input is a property of other jobs' options too, and Beam wants it marked alike
   @Description(
       "CSV file of tasks with header id,priority,kind,millis,fail (columns in any order)."
-          + " Default: testdata/tasks/tasks.csv.")
+          + " Bundled: 36 tasks of every kind and failure mode.")
   String getInput();
 
   void setInput(String value);
