@@ -17,11 +17,11 @@ import org.apache.flink.util.MathUtils;
  * per subtask. If a future runner hashes differently, the keys are still valid, only the balance is
  * lost.
  */
-final class FlinkChunkKeys {
+public final class FlinkChunkKeys {
   private FlinkChunkKeys() {}
 
   /** One key per subtask: {@code keys[s]} goes to subtask {@code s}. */
-  static int[] forParallelism(int parallelism) {
+  public static int[] forParallelism(int parallelism) {
     int p = Math.max(1, parallelism);
     int[] keys = new int[p];
     boolean[] found = new boolean[p];

@@ -37,7 +37,7 @@ final class JobHelp {
       out.println();
     }
     out.println("Options of every job:");
-    print(declared(JobOptions.class), out);
+    print(withDefaults(declared(JobOptions.class), job.defaults()), out);
     out.println();
     out.println("Running it (the launcher's defaults):");
     print(

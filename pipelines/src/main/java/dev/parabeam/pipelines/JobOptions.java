@@ -38,7 +38,8 @@ public interface JobOptions extends PipelineOptions {
   @Description(
       "How many workers run the job, on any runner: the DirectRunner's --targetParallelism"
           + " (threads), the FlinkRunner's --parallelism (subtasks; on a cluster, the free task"
-          + " slots it needs). Default: the runner's (DirectRunner max(cores, 3), Flink cores).")
+          + " slots it needs). Default: the runner's (DirectRunner max(cores, 3), Flink cores),"
+          + " unless the job sets its own (then shown as the default here).")
   Integer getWorkers();
 
   void setWorkers(Integer value);

@@ -8,6 +8,7 @@ import dev.parabeam.pipelines.flow.FlowDemoJob;
 import dev.parabeam.pipelines.graph.DependencyGraphJob;
 import dev.parabeam.pipelines.groupby.GroupByJob;
 import dev.parabeam.pipelines.speedup.Speedup;
+import dev.parabeam.pipelines.tasks.TasksJob;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class Main {
           job(AnalyzeJob.INSTANCE),
           job(FlowDemoJob.INSTANCE),
           job(DependencyGraphJob.INSTANCE),
+          job(TasksJob.INSTANCE),
           new Command(
               "generate",
               "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]",

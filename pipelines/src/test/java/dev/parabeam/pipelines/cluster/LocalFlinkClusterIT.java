@@ -248,6 +248,90 @@ public class LocalFlinkClusterIT {
     }
   }
 
+  /**
+   * The tasks job on the cluster, its TaskManager killed with SIGKILL while the workers run and a
+   * new one started: Flink restarts the job, and every task is in tasks.csv exactly once, with the
+   * attempts of its failure mode (the attempts of the lost run are not in the output).
+   */
+  @Test
+  public void da_tasksJobSurvivesATaskManagerKilledMidRun() throws Exception {
+    StringBuilder sb = new StringBuilder("id,priority,kind,millis,fail\n");
+    int n = 60;
+    for (int i = 1; i <= n; i++) {
+      sb.append(i)
+          .append(',')
+          .append(1 + i % 3)
+          .append(",sleep,600,")
+          .append(i % 10 == 0 ? "transient:1" : i % 15 == 0 ? "permanent" : "none")
+          .append('\n');
+    }
+    Files.writeString(work.resolve("tasks-fault.csv"), sb);
+    Set<String> before = jobIds();
+    long t0 = System.nanoTime();
+    Process submit =
+        JarProcess.start(
+            work,
+            "submit-tasks-fault",
+            "tasks",
+            "--input=tasks-fault.csv",
+            "--output=cluster-tasks-fault",
+            "--flinkMaster=127.0.0.1:" + port,
+            "--workers=4");
+    String jid = null;
+    long deadline = System.nanoTime() + 180_000_000_000L;
+    while (System.nanoTime() < deadline && submit.isAlive() && jid == null) {
+      Optional<JsonNode> jobs = cluster.get("/jobs/overview");
+      if (jobs.isPresent()) {
+        for (JsonNode j : jobs.get().path("jobs")) {
+          if (!before.contains(j.path("jid").asText())
+              && j.path("state").asText().equals("RUNNING")
+              && j.path("tasks").path("running").asInt() > 0) {
+            jid = j.path("jid").asText();
+          }
+        }
+      }
+      Thread.sleep(200);
+    }
+    assertTrue("the job never ran; see " + work.resolve("submit-tasks-fault.err"), jid != null);
+    Thread.sleep(4000); // the workers are running tasks (60 x 600 ms on 4 workers: 9 s or more)
+    assertEquals("the job must still run when the TaskManager is killed", "RUNNING", state(jid));
+    ProcessHandle tm =
+        cluster.liveProcesses().entrySet().stream()
+            .filter(e -> e.getKey().startsWith("taskmanager"))
+            .map(Map.Entry::getValue)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no TaskManager is running"));
+    assertTrue("SIGKILL", tm.destroyForcibly());
+    tm.onExit().get();
+    JarProcess.ok(
+        work, "add-taskmanager-tasks", 180, "cluster", "add-taskmanager", "--dir=" + clusterDir);
+
+    JarProcess r = JarProcess.finish(submit, work, "submit-tasks-fault", t0, 600);
+    assertEquals("the job failed after the TaskManager was killed:\n" + r.err, 0, r.exit);
+    assertEquals("FINISHED", state(jid));
+    JsonNode exceptions = cluster.get("/jobs/" + jid + "/exceptions").orElseThrow();
+    assertThat(
+        "the job saw the lost TaskManager",
+        exceptions.path("exceptionHistory").path("entries").size(),
+        greaterThan(0));
+    List<String> rows = Files.readAllLines(work.resolve("cluster-tasks-fault/tasks.csv"));
+    assertEquals("id,priority,worker,attempts,start_ms,end_ms,outcome,error", rows.get(0));
+    assertEquals("one row per task", n + 1, rows.size());
+    int attempts = 0;
+    for (int i = 1; i <= n; i++) {
+      String[] f = rows.get(i).split(",", -1);
+      assertEquals("the row of task " + i, Integer.toString(i), f[0]);
+      int expected = i % 10 == 0 ? 2 : i % 15 == 0 ? 3 : 1;
+      assertEquals("attempts of task " + i, Integer.toString(expected), f[3]);
+      assertEquals(i % 15 == 0 && i % 10 != 0 ? "failed" : "succeeded", f[6]);
+      attempts += expected;
+    }
+    assertEquals(
+        "one row per attempt of the committed run",
+        attempts + 1,
+        Files.readAllLines(work.resolve("cluster-tasks-fault/attempts.csv")).size());
+  }
+
   /** The figures of summary.json that must not depend on the runner or on a retry. */
   private static Map<String, String> counts(Path summary) throws IOException {
     Map<String, String> m = new TreeMap<>();
