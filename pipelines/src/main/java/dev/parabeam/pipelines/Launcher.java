@@ -266,7 +266,12 @@ public final class Launcher {
     job.defaults()
         .forEach(
             (name, value) -> {
-              if (!RunnerDefaults.given(args, name)) {
+              // a default worker count yields to a runner's own option the user gave
+              boolean runnersOwn =
+                  name.equals("workers")
+                      && (RunnerDefaults.given(args, "targetParallelism")
+                          || RunnerDefaults.given(args, "parallelism"));
+              if (!RunnerDefaults.given(args, name) && !runnersOwn) {
                 all.add(
                     "--"
                         + name

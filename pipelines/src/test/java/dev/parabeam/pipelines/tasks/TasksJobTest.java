@@ -190,6 +190,16 @@ public class TasksJobTest {
   }
 
   @Test
+  public void aRunnersOwnParallelismOptionOverridesTheJobsDefaultWorkers() throws Exception {
+    Path input = testdata().resolve("tasks/tasks.csv");
+    Path out = tmp.getRoot().toPath().resolve("target-parallelism");
+    Run r = run("--output=" + out, "--targetParallelism=2");
+    assertThat(r.err(), r.result().exitCode(), is(0));
+    checkOutputs(out, specs(input), 2, 3);
+    assertThat(summary(out), containsString("\"workers\": 2,"));
+  }
+
+  @Test
   public void randomTaskSetsFromASeededGenerator() throws Exception {
     String[] fails = {
       "none", "none", "transient:1", "transient:2", "transient:4", "permanent", "error"
