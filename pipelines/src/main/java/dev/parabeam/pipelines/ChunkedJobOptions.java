@@ -70,6 +70,16 @@ public interface ChunkedJobOptions extends JobOptions {
   void setLauncherScanMaxBytes(Long value);
 
   @Description(
+      "Memory the per-key state of one worker JVM may hold while it reads, in bytes or with a suffix "
+          + "(64k, 256m, 2g). Past its share (the budget over the workers) a unit of work writes its keys as "
+          + "sorted run files into the run's staging directory and starts afresh; the runs are merged per "
+          + "partition in parallel (docs/parallelism.md). 0 = 40% of the worker's heap (-Xmx).")
+  @Default.String("0")
+  String getMemoryBudget();
+
+  void setMemoryBudget(String value);
+
+  @Description(
       "Fail the job (exit 1, nothing published) when more than this fraction of the records read are "
           + "dead letters, e.g. 0.01 for 1%. Between 0 and 1; no limit unless given.")
   Double getMaxDeadLetterFraction();
