@@ -74,6 +74,8 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
 
   @Override
   public void beforeBuild(Path staging) throws IOException {
+    Files.createDirectories(
+        staging.resolve(SPILL_DIR)); // the units spill only into one that exists
     long r0 = System.nanoTime();
     if (plan.scanOnLauncher(o)) {
       plan = plan.locatedOnLauncher(o);

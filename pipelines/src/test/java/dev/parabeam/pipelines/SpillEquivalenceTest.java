@@ -178,6 +178,134 @@ public class SpillEquivalenceTest {
     }
   }
 
+  /** Set by {@link FailingJob}'s record function: whether run files existed when it failed. */
+  static final java.util.concurrent.atomic.AtomicBoolean RUNS_WHEN_FAILING =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  static volatile Path failingOutput;
+
+  /** Counts products, and fails the run at the product "BOOM" (after units spilled). */
+  static final class FailingJob implements ChunkedJob<NoteWordsJob.Options> {
+    @Override
+    public String name() {
+      return "failing";
+    }
+
+    @Override
+    public String summary() {
+      return "fails at BOOM";
+    }
+
+    @Override
+    public String usage() {
+      return "failing";
+    }
+
+    @Override
+    public Class<NoteWordsJob.Options> optionsClass() {
+      return NoteWordsJob.Options.class;
+    }
+
+    @Override
+    public List<String> requiredColumns(NoteWordsJob.Options o) {
+      return List.of(o.getTextColumn());
+    }
+
+    @Override
+    public JobOutputs<?, ?, ?> build(
+        org.apache.beam.sdk.Pipeline p, NoteWordsJob.Options o, JobInput input) {
+      String column = o.getTextColumn();
+      dev.parabeam.transforms.engine.RecordFn<String, Long> fn =
+          (record, out) -> {
+            String v = record.get(column);
+            if (v.equals("BOOM")) {
+              RUNS_WHEN_FAILING.set(hasRunFiles(failingOutput));
+              throw new IllegalStateException("boom");
+            }
+            out.emit(v, 1L);
+          };
+      org.apache.beam.sdk.transforms.Combine.BinaryCombineLongFn sum =
+          org.apache.beam.sdk.transforms.Sum.ofLongs();
+      return new JobOutputs<>(
+          input.read(
+              p,
+              "ReadChunks",
+              dev.parabeam.transforms.engine.ChunkedCsv.of(
+                  fn,
+                  org.apache.beam.sdk.coders.StringUtf8Coder.of(),
+                  org.apache.beam.sdk.coders.VarLongCoder.of(),
+                  sum)),
+          sum,
+          new CountTable());
+    }
+  }
+
+  /** product,count rows in UTF-8 byte order. */
+  static final class CountTable
+      implements dev.parabeam.transforms.engine.ResultTable<String, Long> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public List<String> header() {
+      return List.of("product", "count");
+    }
+
+    @Override
+    public List<String> row(String key, Long result) {
+      return List.of(key, result.toString());
+    }
+
+    @Override
+    public java.util.Comparator<String> order() {
+      return dev.parabeam.transforms.engine.Utf8Order.INSTANCE;
+    }
+  }
+
+  static boolean hasRunFiles(Path dir) {
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      return s.anyMatch(f -> f.getFileName().toString().endsWith(".run"));
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return false;
+    }
+  }
+
+  /** A run that fails after its units spilled: exit 1, nothing published, no run file left. */
+  @Test
+  public void aFailedRunLeavesNoRunFiles() throws IOException {
+    Path input = tmp.getRoot().toPath().resolve("boom.csv");
+    StringBuilder b = new StringBuilder("product\n");
+    for (int i = 0; i < 3000; i++) {
+      b.append(i == 2900 ? "BOOM" : "P" + i).append('\n');
+    }
+    Files.writeString(input, b, StandardCharsets.UTF_8);
+    Path out = tmp.newFolder().toPath();
+    failingOutput = out;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int rc;
+    try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        PrintStream o = new PrintStream(new ByteArrayOutputStream(), true)) {
+      rc =
+          Launcher.run(
+              new FailingJob(),
+              new String[] {
+                "--input=" + input,
+                "--textColumn=product",
+                "--output=" + out,
+                "--targetParallelism=1",
+                "--memoryBudget=2k"
+              },
+              o,
+              e);
+    }
+    String stderr = err.toString(StandardCharsets.UTF_8);
+    assertThat(stderr, rc, is(1));
+    assertThat(stderr, org.hamcrest.Matchers.startsWith("error: job failed: "));
+    assertThat(
+        "run files were written before the failure: " + stderr, RUNS_WHEN_FAILING.get(), is(true));
+    assertThat(
+        "nothing is left", out.toFile().list((d, n) -> !n.equals(".parabeam.lock")), emptyArray());
+  }
+
   @Test
   public void spilledRunsMergeToTheInMemoryBytesOnTheDirectRunner() throws IOException {
     sameBytesSpilledOrNot(

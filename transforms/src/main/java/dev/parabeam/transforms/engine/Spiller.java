@@ -7,6 +7,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.util.CoderUtils;
 
 /**
@@ -144,6 +147,10 @@ final class Spiller<K, A> {
       byPartition[next[part[i]]++] = i;
     }
     String path = settings.dir() + "/unit-" + unit + "-" + seq + ".run";
+    if (Thread.currentThread().isInterrupted()) {
+      throw new java.io.InterruptedIOException("the run was stopped while a unit spilled");
+    }
+    requireDirectory(settings.dir()); // a stat per spill, of many thousand entries each
     files.add(path);
     try (SortedRuns.Writer w = new SortedRuns.Writer(path)) {
       for (int q = 0; q < p; q++) {
@@ -164,6 +171,17 @@ final class Spiller<K, A> {
     largest = 0;
     sampled = 0;
     newKeys = 0;
+  }
+
+  /**
+   * Fails when the spill directory is gone, rather than create it (and its parents) again: a run
+   * that was stopped, or has failed, has removed its staging directory with it.
+   */
+  static void requireDirectory(String dir) throws IOException {
+    MatchResult m = FileSystems.match(dir, EmptyMatchTreatment.ALLOW);
+    if (m.status() != MatchResult.Status.OK || m.metadata().isEmpty()) {
+      throw new IOException("the spill directory " + dir + " is gone (the run was stopped?)");
+    }
   }
 
   /** Counts the bytes written to it. */
