@@ -243,7 +243,8 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
               }
               if (u.spiller != null && u.spiller.touched(partial, key, acc == null)) {
                 u.spiller.spill(partial);
-                u.partial = new HashMap<>();
+                // about as many keys come again: sized for them, the map does not grow in steps
+                u.partial = new HashMap<>(partial.size() * 4 / 3 + 16);
                 partial = u.partial;
               }
             }
