@@ -162,13 +162,8 @@ public class SpillEquivalenceTest {
         String want = run(job, input, memory, false);
         for (String chunking : chunkings) {
           List<String> spilled = new ArrayList<>(jobArgs(job));
-          spilled.addAll(
-              List.of(
-                  "--runner=" + runner,
-                  "--targetParallelism=4",
-                  "--parallelism=4",
-                  chunking,
-                  "--memoryBudget=2k"));
+          spilled.addAll(List.of("--runner=" + runner, "--memoryBudget=2k"));
+          spilled.addAll(List.of(chunking.split(" ")));
           assertThat(
               job + " " + dist + " " + runner + " " + chunking,
               run(job, input, spilled, true),
@@ -309,11 +304,17 @@ public class SpillEquivalenceTest {
   @Test
   public void spilledRunsMergeToTheInMemoryBytesOnTheDirectRunner() throws IOException {
     sameBytesSpilledOrNot(
-        "DirectRunner", List.of("--chunkBytes=0", "--chunkBytes=997", "--chunkBytes=20000"));
+        "DirectRunner",
+        List.of(
+            "--targetParallelism=4 --chunkBytes=0",
+            "--targetParallelism=4 --chunkBytes=997",
+            "--targetParallelism=4 --chunkBytes=20000",
+            // one unit of a hundred spills, in 4 partitions: each merges in passes (MAX_FAN_IN)
+            "--targetParallelism=1 --chunkBytes=0"));
   }
 
   @Test
   public void spilledRunsMergeToTheInMemoryBytesOnEmbeddedFlink() throws IOException {
-    sameBytesSpilledOrNot("FlinkRunner", List.of("--chunkBytes=5000"));
+    sameBytesSpilledOrNot("FlinkRunner", List.of("--parallelism=4 --chunkBytes=5000"));
   }
 }

@@ -58,6 +58,14 @@ final class MergePartitionFn<K, A, R>
     return workDir + "/partition-" + p + ".rows";
   }
 
+  /** The most run segments one merge reads at once; more are merged in passes of this many. */
+  static final int MAX_FAN_IN = 64;
+
+  /** What a merge does with each key and its merged accumulator. */
+  private interface Sink<K, A> {
+    void accept(byte[] keyBytes, K key, A acc) throws IOException;
+  }
+
   @ProcessElement
   public void process(
       @Element KV<Integer, Iterable<ChunkResult<K, A>>> in,
@@ -65,61 +73,122 @@ final class MergePartitionFn<K, A, R>
       throws IOException {
     int p = in.getKey();
     Comparator<K> order = table.order();
-    List<Source<K, A>> sources = new ArrayList<>();
+    List<RunSegment> segments = new ArrayList<>();
+    List<Source<K, A>> memory = new ArrayList<>();
+    for (ChunkResult<K, A> r : in.getValue()) {
+      for (RunSegment g : r.runs()) {
+        if (g.partitions() != partitions || g.partition() != p) {
+          throw new IllegalStateException(
+              "run segment " + g + " does not belong to partition " + p + " of " + partitions);
+        }
+        segments.add(g);
+      }
+      if (!r.partials().isEmpty()) {
+        List<Map.Entry<K, A>> entries = new ArrayList<>(r.partials().entrySet());
+        entries.sort(Map.Entry.comparingByKey(order));
+        memory.add(new MemorySource<>(r.unit(), entries.iterator()));
+      }
+    }
+    // input order: a unit's spills in turn, units in turn (a pass merges neighbours only)
+    segments.sort(Comparator.comparingInt(RunSegment::unit).thenComparingInt(RunSegment::seq));
+    for (int pass = 0; segments.size() > MAX_FAN_IN; pass++) {
+      List<RunSegment> next = new ArrayList<>();
+      for (int i = 0; i < segments.size(); i += MAX_FAN_IN) {
+        List<RunSegment> group = segments.subList(i, Math.min(i + MAX_FAN_IN, segments.size()));
+        next.add(group.size() == 1 ? group.get(0) : mergeToRun(p, pass, i, group, order));
+      }
+      segments = next;
+    }
+    List<Source<K, A>> sources = new ArrayList<>(memory);
+    String path = partitionFile(workDir, p);
+    long[] keys = {0};
     try {
-      for (ChunkResult<K, A> r : in.getValue()) {
-        for (RunSegment g : r.runs()) {
-          if (g.partitions() != partitions || g.partition() != p) {
-            throw new IllegalStateException(
-                "run segment " + g + " does not belong to partition " + p + " of " + partitions);
-          }
-          sources.add(new RunSource<>(g, this));
-        }
-        if (!r.partials().isEmpty()) {
-          List<Map.Entry<K, A>> entries = new ArrayList<>(r.partials().entrySet());
-          entries.sort(Map.Entry.comparingByKey(order));
-          sources.add(new MemorySource<>(r.unit(), entries.iterator()));
-        }
+      for (RunSegment g : segments) {
+        sources.add(new RunSource<>(g, this));
       }
-      Comparator<Source<K, A>> byKey =
-          Comparator.<Source<K, A>, K>comparing(s -> s.key, order)
-              .thenComparingInt(s -> s.unit)
-              .thenComparingInt(s -> s.seq);
-      PriorityQueue<Source<K, A>> queue = new PriorityQueue<>(Math.max(1, sources.size()), byKey);
-      for (Source<K, A> s : sources) {
-        if (s.advance(order)) {
-          queue.add(s);
-        }
-      }
-      String path = partitionFile(workDir, p);
-      long keys = 0;
       try (SortedRuns.Writer w = new SortedRuns.Writer(path)) {
-        while (!queue.isEmpty()) {
-          Source<K, A> s = queue.poll();
-          K key = s.key;
-          byte[] keyBytes = s.keyBytes(keyCoder);
-          A acc = s.acc;
-          if (s.advance(order)) {
-            queue.add(s);
-          }
-          while (!queue.isEmpty() && order.compare(queue.peek().key, key) == 0) {
-            Source<K, A> t = queue.poll();
-            acc = combineFn.mergeAccumulators(List.of(acc, t.acc));
-            if (t.advance(order)) {
-              queue.add(t);
-            }
-          }
-          String row = CsvText.row(table.row(key, combineFn.extractOutput(acc))) + "\n";
-          w.write(keyBytes, row.getBytes(StandardCharsets.UTF_8));
-          keys++;
-        }
+        merge(
+            sources,
+            order,
+            (keyBytes, key, acc) -> {
+              String row = CsvText.row(table.row(key, combineFn.extractOutput(acc))) + "\n";
+              w.write(keyBytes, row.getBytes(StandardCharsets.UTF_8));
+              keys[0]++;
+            });
       }
-      merged.inc();
-      out.output(KV.of(0, KV.of(path, keys)));
     } finally {
       for (Source<K, A> s : sources) {
         s.close();
       }
+    }
+    merged.inc();
+    out.output(KV.of(0, KV.of(path, keys[0])));
+  }
+
+  /**
+   * Merges {@code group} (consecutive in input order) into one run segment of a file of its own.
+   */
+  private RunSegment mergeToRun(
+      int p, int pass, int index, List<RunSegment> group, Comparator<K> order) throws IOException {
+    String path = workDir + "/partition-" + p + "-pass-" + pass + "-" + index + ".run";
+    List<Source<K, A>> sources = new ArrayList<>();
+    long[] entries = {0};
+    long length;
+    try {
+      for (RunSegment g : group) {
+        sources.add(new RunSource<>(g, this));
+      }
+      try (SortedRuns.Writer w = new SortedRuns.Writer(path)) {
+        merge(
+            sources,
+            order,
+            (keyBytes, key, acc) -> {
+              w.write(keyBytes, CoderUtils.encodeToByteArray(accumulatorCoder, acc));
+              entries[0]++;
+            });
+        length = w.position();
+      }
+    } finally {
+      for (Source<K, A> s : sources) {
+        s.close();
+      }
+    }
+    RunSegment first = group.get(0);
+    return new RunSegment(p, partitions, first.unit(), first.seq(), path, 0, length, entries[0]);
+  }
+
+  /**
+   * The k-way merge: a priority queue over the sources by key, then unit and spill, so that equal
+   * keys' accumulators merge in input order; each key once to {@code sink}.
+   */
+  private void merge(List<Source<K, A>> sources, Comparator<K> order, Sink<K, A> sink)
+      throws IOException {
+    Comparator<Source<K, A>> byKey =
+        Comparator.<Source<K, A>, K>comparing(s -> s.key, order)
+            .thenComparingInt(s -> s.unit)
+            .thenComparingInt(s -> s.seq);
+    PriorityQueue<Source<K, A>> queue = new PriorityQueue<>(Math.max(1, sources.size()), byKey);
+    for (Source<K, A> s : sources) {
+      if (s.advance(order)) {
+        queue.add(s);
+      }
+    }
+    while (!queue.isEmpty()) {
+      Source<K, A> s = queue.poll();
+      K key = s.key;
+      byte[] keyBytes = s.keyBytes(keyCoder);
+      A acc = s.acc;
+      if (s.advance(order)) {
+        queue.add(s);
+      }
+      while (!queue.isEmpty() && order.compare(queue.peek().key, key) == 0) {
+        Source<K, A> t = queue.poll();
+        acc = combineFn.mergeAccumulators(List.of(acc, t.acc));
+        if (t.advance(order)) {
+          queue.add(t);
+        }
+      }
+      sink.accept(keyBytes, key, acc);
     }
   }
 
