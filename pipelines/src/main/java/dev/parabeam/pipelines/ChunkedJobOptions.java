@@ -88,4 +88,14 @@ public interface ChunkedJobOptions extends JobOptions {
   Long getLauncherScanMaxBytes();
 
   void setLauncherScanMaxBytes(Long value);
+
+  @Description(
+      "Memory the per-key state of one worker JVM may hold while it reads, in bytes or with a suffix "
+          + "(64k, 256m, 2g). Past its share (the budget over the workers) a unit of work writes its keys as "
+          + "sorted run files into the run's staging directory and starts afresh; the runs are merged per "
+          + "partition in parallel (docs/parallelism.md). 0 = 40% of the worker's heap (-Xmx).")
+  @Default.String("0")
+  String getMemoryBudget();
+
+  void setMemoryBudget(String value);
 }

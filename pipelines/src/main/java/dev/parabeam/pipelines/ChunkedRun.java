@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines;
 
 import dev.parabeam.transforms.engine.ChunkedCsv;
+import dev.parabeam.transforms.engine.SpillSettings;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,14 +33,47 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
   private long deadBytes;
   private long unterminated;
 
+  private final long memoryBudget;
+
   ChunkedRun(ChunkedJob<O> job, O o, JobPlan plan) {
     this.job = job;
     this.o = o;
     this.plan = plan;
+    this.memoryBudget = memoryBudget(o.getMemoryBudget());
+  }
+
+  /** Partitions of the keyed reduce per worker: a few, so that a slow one does not hold all up. */
+  static final int PARTITIONS_PER_WORKER = 4;
+
+  /** Where the units' run files and the partitions' files go, inside staging. */
+  static final String SPILL_DIR = "spill";
+
+  /** {@code --memoryBudget}: bytes, or with a suffix k, m or g (powers of 1024); 0 = automatic. */
+  static long memoryBudget(String text) {
+    String t = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
+    long unit = 1;
+    if (t.endsWith("k") || t.endsWith("m") || t.endsWith("g")) {
+      unit = t.endsWith("k") ? 1L << 10 : t.endsWith("m") ? 1L << 20 : 1L << 30;
+      t = t.substring(0, t.length() - 1);
+    }
+    try {
+      long n = Long.parseLong(t);
+      if (n < 0 || n > Long.MAX_VALUE / unit) {
+        throw new NumberFormatException();
+      }
+      return n * unit;
+    } catch (NumberFormatException e) {
+      throw new UsageException(
+          "--memoryBudget="
+              + text
+              + ": give bytes, or a number with k, m or g (e.g. 256m); 0 = 40% of the heap");
+    }
   }
 
   @Override
   public void beforeBuild(Path staging) throws IOException {
+    Files.createDirectories(
+        staging.resolve(SPILL_DIR)); // the units spill only into one that exists
     long r0 = System.nanoTime();
     if (plan.scanOnLauncher(o)) {
       plan = plan.locatedOnLauncher(o);
@@ -58,6 +92,14 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
         o.getRunner().getSimpleName().startsWith("Flink")
             ? FlinkChunkKeys.forParallelism(plan.parallelism)
             : null;
+    int units = plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1;
+    SpillSettings spill =
+        new SpillSettings(
+            staging.resolve(SPILL_DIR).toString(),
+            memoryBudget,
+            plan.parallelism,
+            units,
+            PARTITIONS_PER_WORKER * plan.parallelism);
     JobInput input =
         new JobInput(
             plan.chunks,
@@ -65,8 +107,9 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
             o.getMaxRecordBytes(),
             plan.chunksLocated,
             staging + "/" + Launcher.DEAD_LETTER_PARTS,
-            keys);
-    job.build(p, o, input).writeTo(staging.toString());
+            keys,
+            spill);
+    job.build(p, o, input).writeTo(staging.toString(), spill);
   }
 
   @Override
@@ -107,6 +150,7 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
     unterminated = counts.getOrDefault(UNTERMINATED_QUOTES, 0L);
     summary.put("unterminated_quotes", unterminated);
     summary.put("keys", counts.getOrDefault("keys", 0L));
+    summary.put("run_files", counts.getOrDefault("run_files", 0L));
     summary.put("runner", o.getRunner().getSimpleName());
     summary.put("parallelism", plan.parallelism);
     summary.putAll(job.summaryFields(o));

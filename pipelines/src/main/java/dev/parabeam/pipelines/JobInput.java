@@ -4,6 +4,7 @@ import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.engine.ChunkResult;
 import dev.parabeam.transforms.engine.ChunkedCsv;
+import dev.parabeam.transforms.engine.SpillSettings;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -22,6 +23,7 @@ public final class JobInput {
   private final boolean located;
   private final String deadLetterDir;
   private final int[] distributionKeys;
+  private final SpillSettings spill;
 
   JobInput(
       List<CsvChunk> chunks,
@@ -29,7 +31,9 @@ public final class JobInput {
       int maxRecordBytes,
       boolean located,
       String deadLetterDir,
-      int[] distributionKeys) {
+      int[] distributionKeys,
+      SpillSettings spill) {
+    this.spill = spill;
     this.chunks = List.copyOf(chunks);
     this.dialect = dialect;
     this.maxRecordBytes = maxRecordBytes;
@@ -40,7 +44,21 @@ public final class JobInput {
 
   /** Input for a test: these chunks, dead letters on the transform's output, no worker keys. */
   public static JobInput of(List<CsvChunk> chunks, CsvDialect dialect, boolean located) {
-    return new JobInput(chunks, dialect, 1 << 20, located, null, null);
+    return new JobInput(chunks, dialect, 1 << 20, located, null, null, null);
+  }
+
+  /**
+   * This input with each unit's per-key map bounded by {@code spill} (runs in its directory): for a
+   * test; the launcher gives its runs a budget and partitions of their own.
+   */
+  public JobInput withSpill(SpillSettings spill) {
+    return new JobInput(
+        chunks, dialect, maxRecordBytes, located, deadLetterDir, distributionKeys, spill);
+  }
+
+  /** How the units bound their memory, or null (all keys in memory). */
+  public SpillSettings spill() {
+    return spill;
   }
 
   /** Whether the chunks were located (record boundaries known) before the pipeline. */
@@ -78,6 +96,9 @@ public final class JobInput {
     }
     if (located) {
       t = t.withLocatedChunks();
+    }
+    if (spill != null) {
+      t = t.withSpill(spill);
     }
     PCollectionTuple out = someChunks.apply(name, t);
     return t.results(out);

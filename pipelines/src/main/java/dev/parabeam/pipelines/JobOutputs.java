@@ -2,6 +2,7 @@ package dev.parabeam.pipelines;
 
 import dev.parabeam.transforms.engine.ChunkResult;
 import dev.parabeam.transforms.engine.ResultTable;
+import dev.parabeam.transforms.engine.SpillSettings;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.values.PCollection;
@@ -42,5 +43,16 @@ public final class JobOutputs<K, A, R> {
    */
   public void writeTo(String dir) {
     results.apply("WriteOutputs", WriteChunkedOutputs.to(dir, combineFn, table));
+  }
+
+  /**
+   * As {@link #writeTo(String)}, merging the keys in the partitions of {@code spill} (which the
+   * units spilled with) and removing its run files at the end.
+   */
+  public void writeTo(String dir, SpillSettings spill) {
+    results.apply(
+        "WriteOutputs",
+        WriteChunkedOutputs.to(dir, combineFn, table)
+            .withPartitions(spill.partitions(), spill.dir()));
   }
 }

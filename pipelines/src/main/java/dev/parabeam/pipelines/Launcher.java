@@ -15,7 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -54,6 +56,15 @@ public final class Launcher {
    * remove an input file, put something in staging's way) and see the job fail as it would.
    */
   static volatile Consumer<Path> beforePipelineRun = staging -> {};
+
+  /**
+   * Whether this JVM's run has printed its one {@code error:} line: an out-of-memory error that
+   * escapes afterwards (the pipeline's threads still hold the heap) is not reported twice.
+   */
+  public static volatile boolean failureReported;
+
+  /** Whether a run of this JVM is being stopped (Ctrl-C, SIGTERM): its hook reports that. */
+  public static volatile boolean shuttingDown;
 
   /** Runs {@code job} for command-line {@code args}; returns the process exit code. */
   public static <O extends JobOptions> int run(
@@ -169,15 +180,34 @@ public final class Launcher {
     AtomicBoolean published = new AtomicBoolean();
     AtomicBoolean stopped = new AtomicBoolean();
     Object publishing = new Object();
+    // the running pipeline, so that Ctrl-C stops its threads before staging goes (the DirectRunner
+    // returns from run() at once: see below)
+    AtomicReference<PipelineResult> running = new AtomicReference<>();
+    AtomicBoolean stopping = new AtomicBoolean(); // the hook runs: it reports, not the run
+    AtomicBoolean failed = new AtomicBoolean(); // and said so, or an error escapes: no "stopped"
+    boolean ended = false;
     Thread onStop =
         new Thread(
             () -> {
+              stopping.set(true);
+              shuttingDown = true;
               synchronized (publishing) {
                 stopped.set(true);
                 if (!published.get()) {
-                  Staging.cleanUp(staging, createdOutput ? output : null);
-                  err.println(
-                      "stopped: the run was interrupted; nothing was published in " + output);
+                  PipelineResult r = running.get();
+                  if (r != null) {
+                    try {
+                      r.cancel();
+                    } catch (IOException | RuntimeException ignored) {
+                      // stopping anyway
+                    }
+                  }
+                  // the pipeline's threads may still be finishing a write while the JVM shuts down
+                  Staging.cleanUpAfterFailure(staging, createdOutput ? output : null);
+                  if (!failed.get()) {
+                    err.println(
+                        "stopped: the run was interrupted; nothing was published in " + output);
+                  }
                 }
               }
               lock.closeQuietly();
@@ -198,7 +228,12 @@ public final class Launcher {
       PipelineResult.State state;
       Optional<ClusterSubmission> onCluster = ClusterSubmission.watch(o, out);
       try {
+        if (o.getRunner().getSimpleName().equals("DirectRunner")) {
+          // run() returns at once, so that a shutdown can cancel the pipeline (wait below)
+          o.as(DirectOptions.class).setBlockOnRun(false);
+        }
         result = p.run();
+        running.set(result);
         state = result.waitUntilFinish();
       } finally {
         onCluster.ifPresent(ClusterSubmission::close);
@@ -224,21 +259,38 @@ public final class Launcher {
       out.println("output: " + output);
       run.report(output, out, err);
       DeadLetterRules.warn(run.deadLetters(), output, err);
+      ended = true;
       return JobResult.done(summary);
     } catch (Job.Failure e) {
       Staging.cleanUp(staging, createdOutput ? output : null);
       err.println("error: job failed: " + e.getMessage());
+      ended = true;
       return JobResult.exit(1);
-    } catch (Exception e) {
-      Staging.cleanUp(staging, createdOutput ? output : null);
-      err.println("error: job failed: " + Messages.firstLine(Messages.rootMessage(e)));
+    } catch (Exception | OutOfMemoryError e) {
+      // an OutOfMemoryError is caught here only to end the run as any failure: the heap it
+      // exhausted is free again once the pipeline's threads are gone
+      Staging.cleanUpAfterFailure(staging, createdOutput ? output : null);
+      failureReported = true;
+      if (stopping.get()) {
+        ended = true;
+        return JobResult.exit(1); // stopped (the pipeline was cancelled): the hook says so
+      }
+      err.println(
+          "error: job failed: "
+              + (Messages.outOfMemory(e)
+                  ? Messages.OUT_OF_MEMORY
+                  : Messages.firstLine(Messages.rootMessage(e))));
+      ended = true;
       return JobResult.exit(1);
     } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(onStop);
-      } catch (IllegalStateException e) {
-        // the JVM is shutting down: the hook runs and decides by `published`
-      }
+      failed.set(!published.get());
+      if (ended) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(onStop);
+        } catch (IllegalStateException e) {
+          // the JVM is shutting down: the hook runs and decides by `published`
+        }
+      } // else an error (out of memory while failing) escapes: the hook removes staging at exit
     }
   }
 

@@ -120,7 +120,29 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    // a worker thread that runs out of heap ends the run through the launcher, which says so in one
+    // line: its stack trace would only bury that line
+    Thread.UncaughtExceptionHandler usual = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          if (!(e instanceof OutOfMemoryError)) {
+            if (usual != null) {
+              usual.uncaughtException(thread, e);
+            } else {
+              thread.getThreadGroup().uncaughtException(thread, e);
+            }
+          }
+        });
+    int code;
+    try {
+      code = run(args);
+    } catch (OutOfMemoryError e) {
+      if (!Launcher.failureReported) {
+        System.err.println("error: " + Messages.OUT_OF_MEMORY);
+      }
+      code = 1;
+    }
+    System.exit(code);
   }
 
   static int run(String[] args) {
@@ -148,8 +170,15 @@ public final class Main {
     } catch (UsageException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
-    } catch (Exception e) {
-      System.err.println("error: " + Messages.firstLine(Messages.rootMessage(e)));
+    } catch (Exception | OutOfMemoryError e) {
+      if ((e instanceof OutOfMemoryError && Launcher.failureReported) || Launcher.shuttingDown) {
+        return 1; // the launcher said so already, or its shutdown hook says the run was stopped
+      }
+      System.err.println(
+          "error: "
+              + (Messages.outOfMemory(e)
+                  ? Messages.OUT_OF_MEMORY
+                  : Messages.firstLine(Messages.rootMessage(e))));
       return 1;
     }
   }

@@ -90,6 +90,29 @@ public final class Staging {
     }
   }
 
+  /**
+   * As {@link #cleanUp}, for a run that failed: workers of a failed pipeline may still be finishing
+   * a write (the DirectRunner interrupts them, but one may create a file, and with it its
+   * directories, after the first removal), so staging is removed again a few times while they stop.
+   */
+  static void cleanUpAfterFailure(Path staging, Path createdOutput) {
+    cleanUp(staging, createdOutput);
+    for (int i = 0; i < SETTLE_CHECKS; i++) {
+      try {
+        Thread.sleep(SETTLE_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (Files.exists(staging) || (createdOutput != null && Files.exists(createdOutput))) {
+        cleanUp(staging, createdOutput);
+      }
+    }
+  }
+
+  static final int SETTLE_CHECKS = 10;
+  static final long SETTLE_MILLIS = 100;
+
   /** Deletes a directory and everything under it; nothing if it does not exist. */
   public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {

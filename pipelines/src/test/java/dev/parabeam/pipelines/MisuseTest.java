@@ -63,6 +63,22 @@ public class MisuseTest {
   }
 
   @Test
+  public void aMemoryBudgetThatIsNoSize() throws IOException {
+    List<String> before = tree(tmp.getRoot().toPath());
+    for (String bad : List.of("lots", "-1m", "12q", "")) {
+      assertMisuse(
+          JobRun.aggregate(
+              "--input=" + input,
+              "--keyColumn=k",
+              "--valueColumn=v",
+              "--output=" + out,
+              "--memoryBudget=" + bad),
+          "--memoryBudget=" + bad + ": give bytes, or a number with k, m or g");
+    }
+    assertThat(tree(tmp.getRoot().toPath()), equalTo(before));
+  }
+
+  @Test
   public void missingKeyOrValueColumn() throws IOException {
     List<String> before = tree(tmp.getRoot().toPath());
     assertMisuse(

@@ -48,14 +48,21 @@ final class JarProcess {
 
   /** Starts {@code Main args} in {@code workDir}; output goes to files named after {@code tag}. */
   static Process start(Path workDir, String tag, String... args) throws IOException {
+    return start(List.of(), workDir, tag, args);
+  }
+
+  /**
+   * As {@link #start(Path, String, String...)}, with options for the JVM (e.g. {@code -Xmx256m}).
+   */
+  static Process start(List<String> jvm, Path workDir, String tag, String... args)
+      throws IOException {
     List<String> cmd =
         new ArrayList<>(
-            List.of(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dparabeam.repo=" + repo(),
-                "-cp",
-                jar().toString(),
-                "dev.parabeam.pipelines.Main"));
+            List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvm);
+    cmd.addAll(
+        List.of(
+            "-Dparabeam.repo=" + repo(), "-cp", jar().toString(), "dev.parabeam.pipelines.Main"));
     cmd.addAll(Arrays.asList(args));
     Files.createDirectories(workDir);
     return new ProcessBuilder(cmd)

@@ -3,6 +3,7 @@ package dev.parabeam.transforms.engine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -40,6 +41,7 @@ public final class ChunkResult<K, A> {
   private final long unterminated;
   private final String deadLetterFile;
   private final Map<K, A> partials;
+  private final List<RunSegment> runs;
 
   /** The result of a unit that is one chunk, numbered by {@code chunkIndex}. */
   public ChunkResult(
@@ -84,6 +86,38 @@ public final class ChunkResult<K, A> {
       long unterminated,
       String deadLetterFile,
       Map<K, A> partials) {
+    this(
+        unit,
+        chunks,
+        file,
+        chunkIndex,
+        read,
+        ok,
+        dead,
+        deadBytes,
+        unterminated,
+        deadLetterFile,
+        partials,
+        List.of());
+  }
+
+  /**
+   * As above, with the sorted run segments ({@link RunSegment}) the unit spilled its keys to when
+   * they outgrew its memory budget; the in-memory {@code partials} then hold no key.
+   */
+  public ChunkResult(
+      int unit,
+      int chunks,
+      String file,
+      int chunkIndex,
+      long read,
+      long ok,
+      long dead,
+      long deadBytes,
+      long unterminated,
+      String deadLetterFile,
+      Map<K, A> partials,
+      List<RunSegment> runs) {
     this.unit = unit;
     this.chunks = chunks;
     this.file = file;
@@ -95,9 +129,10 @@ public final class ChunkResult<K, A> {
     this.unterminated = unterminated;
     this.deadLetterFile = deadLetterFile;
     this.partials = Collections.unmodifiableMap(partials);
+    this.runs = List.copyOf(runs);
   }
 
-  /** The same counts without the partials (once they are merged). */
+  /** The same counts and runs without the in-memory partials (once they are merged). */
   public ChunkResult<K, A> withoutPartials() {
     return new ChunkResult<>(
         unit,
@@ -110,7 +145,13 @@ public final class ChunkResult<K, A> {
         deadBytes,
         unterminated,
         deadLetterFile,
-        Map.of());
+        Map.of(),
+        runs);
+  }
+
+  /** Keys only, of this unit: {@code partials} and {@code runs}, no counts (one partition's). */
+  public ChunkResult<K, A> keysOnly(Map<K, A> partials, List<RunSegment> runs) {
+    return new ChunkResult<>(unit, 0, file, chunkIndex, 0, 0, 0, 0, 0, "", partials, runs);
   }
 
   /** The unit of work: results in unit order are in input order. */
@@ -170,6 +211,11 @@ public final class ChunkResult<K, A> {
     return partials;
   }
 
+  /** The sorted run segments the unit spilled its keys to (empty if it kept them in memory). */
+  public List<RunSegment> runs() {
+    return runs;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof ChunkResult)) {
@@ -186,7 +232,8 @@ public final class ChunkResult<K, A> {
         && unterminated == r.unterminated
         && file.equals(r.file)
         && deadLetterFile.equals(r.deadLetterFile)
-        && partials.equals(r.partials);
+        && partials.equals(r.partials)
+        && runs.equals(r.runs);
   }
 
   @Override
@@ -213,7 +260,8 @@ public final class ChunkResult<K, A> {
         + dead
         + ", "
         + partials.size()
-        + " keys";
+        + " keys"
+        + (runs.isEmpty() ? "" : ", " + runs.size() + " run segments");
   }
 
   /** Coder for {@link ChunkResult}, from the coders of the keys and of the accumulators. */
@@ -229,6 +277,14 @@ public final class ChunkResult<K, A> {
 
     public static <K, A> ResultCoder<K, A> of(Coder<K> keyCoder, Coder<A> accumulatorCoder) {
       return new ResultCoder<>(keyCoder, accumulatorCoder);
+    }
+
+    public Coder<K> keyCoder() {
+      return keyCoder;
+    }
+
+    public Coder<A> accumulatorCoder() {
+      return accumulatorCoder;
     }
 
     @Override
@@ -247,6 +303,17 @@ public final class ChunkResult<K, A> {
       for (Map.Entry<K, A> e : r.partials.entrySet()) {
         keyCoder.encode(e.getKey(), out);
         accumulatorCoder.encode(e.getValue(), out);
+      }
+      VarIntCoder.of().encode(r.runs.size(), out);
+      for (RunSegment g : r.runs) {
+        VarIntCoder.of().encode(g.partition(), out);
+        VarIntCoder.of().encode(g.partitions(), out);
+        VarIntCoder.of().encode(g.unit(), out);
+        VarIntCoder.of().encode(g.seq(), out);
+        StringUtf8Coder.of().encode(g.path(), out);
+        VarLongCoder.of().encode(g.offset(), out);
+        VarLongCoder.of().encode(g.length(), out);
+        VarLongCoder.of().encode(g.entries(), out);
       }
     }
 
@@ -267,8 +334,33 @@ public final class ChunkResult<K, A> {
       for (int i = 0; i < n; i++) {
         partials.put(keyCoder.decode(in), accumulatorCoder.decode(in));
       }
+      int m = VarIntCoder.of().decode(in);
+      List<RunSegment> runs = new ArrayList<>(m);
+      for (int i = 0; i < m; i++) {
+        runs.add(
+            new RunSegment(
+                VarIntCoder.of().decode(in),
+                VarIntCoder.of().decode(in),
+                VarIntCoder.of().decode(in),
+                VarIntCoder.of().decode(in),
+                StringUtf8Coder.of().decode(in),
+                VarLongCoder.of().decode(in),
+                VarLongCoder.of().decode(in),
+                VarLongCoder.of().decode(in)));
+      }
       return new ChunkResult<>(
-          unit, chunks, file, index, read, ok, dead, deadBytes, unterminated, deadFile, partials);
+          unit,
+          chunks,
+          file,
+          index,
+          read,
+          ok,
+          dead,
+          deadBytes,
+          unterminated,
+          deadFile,
+          partials,
+          runs);
     }
 
     @Override

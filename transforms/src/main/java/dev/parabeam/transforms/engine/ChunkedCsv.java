@@ -6,6 +6,7 @@ import dev.parabeam.transforms.chunks.CsvChunk;
 import dev.parabeam.transforms.csv.ChunkTransitions;
 import dev.parabeam.transforms.csv.CsvDialect;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -86,6 +87,8 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
   private final String deadLetterDir;
   private final int[] distributionKeys;
   private final boolean locatedInput;
+  private final SpillSettings spill;
+  private final Comparator<? super K> keyOrder;
   private final TupleTag<ChunkResult<K, A>> resultsTag = new TupleTag<>("results");
 
   private ChunkedCsv(
@@ -97,7 +100,11 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
       int maxRecordBytes,
       String deadLetterDir,
       int[] distributionKeys,
-      boolean locatedInput) {
+      boolean locatedInput,
+      SpillSettings spill,
+      Comparator<? super K> keyOrder) {
+    this.spill = spill;
+    this.keyOrder = keyOrder;
     this.fn = fn;
     this.combineFn = combineFn;
     this.keyCoder = keyCoder;
@@ -125,7 +132,17 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
     require(valueCoder != null, "valueCoder must not be null");
     require(combineFn != null, "combineFn must not be null");
     return new ChunkedCsv<>(
-        fn, combineFn, keyCoder, valueCoder, CsvDialect.RFC4180, 1 << 20, null, null, false);
+        fn,
+        combineFn,
+        keyCoder,
+        valueCoder,
+        CsvDialect.RFC4180,
+        1 << 20,
+        null,
+        null,
+        false,
+        null,
+        null);
   }
 
   private static void require(boolean ok, String message) {
@@ -146,7 +163,9 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
         maxRecordBytes,
         deadLetterDir,
         distributionKeys,
-        locatedInput);
+        locatedInput,
+        spill,
+        keyOrder);
   }
 
   /**
@@ -164,7 +183,9 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
         n,
         deadLetterDir,
         distributionKeys,
-        locatedInput);
+        locatedInput,
+        spill,
+        keyOrder);
   }
 
   /**
@@ -184,7 +205,9 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
         maxRecordBytes,
         dir,
         distributionKeys,
-        locatedInput);
+        locatedInput,
+        spill,
+        keyOrder);
   }
 
   /**
@@ -204,7 +227,9 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
         maxRecordBytes,
         deadLetterDir,
         keys.clone(),
-        locatedInput);
+        locatedInput,
+        spill,
+        keyOrder);
   }
 
   /**
@@ -222,7 +247,52 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
         maxRecordBytes,
         deadLetterDir,
         distributionKeys,
-        true);
+        true,
+        spill,
+        keyOrder);
+  }
+
+  /**
+   * Bounds the memory of each unit's per-key map: past its share of the budget a unit writes its
+   * map as sorted runs (split into partitions by a hash of the encoded key) into the settings'
+   * directory and starts a fresh one; its result then names the run segments ({@link
+   * ChunkResult#runs()}) instead of carrying the keys. {@link WriteChunkedOutputs} merges them. Not
+   * for {@link #perKey}, which reads only in-memory partials.
+   */
+  public ChunkedCsv<K, V, A> withSpill(SpillSettings settings) {
+    require(settings != null, "spill settings must not be null");
+    return new ChunkedCsv<>(
+        fn,
+        combineFn,
+        keyCoder,
+        valueCoder,
+        dialect,
+        maxRecordBytes,
+        deadLetterDir,
+        distributionKeys,
+        locatedInput,
+        settings,
+        keyOrder);
+  }
+
+  /**
+   * The order spilled runs are sorted in, which must be the order of the job's {@link ResultTable};
+   * by default strings by UTF-8 bytes, lists of strings field by field, else natural order.
+   */
+  public ChunkedCsv<K, V, A> withKeyOrder(Comparator<? super K> order) {
+    require(order instanceof java.io.Serializable, "the key order must be Serializable");
+    return new ChunkedCsv<>(
+        fn,
+        combineFn,
+        keyCoder,
+        valueCoder,
+        dialect,
+        maxRecordBytes,
+        deadLetterDir,
+        distributionKeys,
+        locatedInput,
+        spill,
+        order);
   }
 
   /** The tag of the per-chunk results in the output of this transform. */
@@ -272,6 +342,9 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
             DisplayData.item("locatedChunks", locatedInput)
                 .withLabel("Chunks located before the pipeline"))
         .addIfNotNull(
+            DisplayData.item("spill", spill == null ? null : spill.toString())
+                .withLabel("Memory budget and spills"))
+        .addIfNotNull(
             DisplayData.item("deadLetterDirectory", deadLetterDir).withLabel("Dead-letter files"))
         .addIfNotNull(
             DisplayData.item(
@@ -312,7 +385,16 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
                 "ParseRecords",
                 ParDo.of(
                         new ParseChunkFn<>(
-                            fn, combineFn, dialect, maxRecordBytes, deadLetterDir, resultsTag))
+                            fn,
+                            combineFn,
+                            dialect,
+                            maxRecordBytes,
+                            deadLetterDir,
+                            resultsTag,
+                            spill,
+                            keyCoder,
+                            accumulatorCoder(chunks.getPipeline().getCoderRegistry()),
+                            keyOrder))
                     .withOutputTags(resultsTag, TupleTagList.of(DEAD_LETTERS)));
     parsed
         .get(resultsTag)
@@ -349,6 +431,10 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
                       @ProcessElement
                       public void process(
                           @Element ChunkResult<K, A> r, OutputReceiver<KV<K, A>> out) {
+                        if (!r.runs().isEmpty()) {
+                          throw new IllegalStateException(
+                              "perKey reads in-memory partials only; this unit spilled runs");
+                        }
                         r.partials().forEach((k, a) -> out.output(KV.of(k, a)));
                       }
                     }))

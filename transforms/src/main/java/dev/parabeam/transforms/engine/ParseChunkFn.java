@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
@@ -41,12 +42,17 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
   private final int maxRecordBytes;
   private final String deadLetterDir;
   private final TupleTag<ChunkResult<K, A>> resultsTag;
+  private final SpillSettings spill;
+  private final Coder<K> keyCoder;
+  private final Coder<A> accumulatorCoder;
+  private final Comparator<? super K> keyOrder;
 
   private final Counter readCounter = Metrics.counter(ChunkedCsv.class, ChunkedCsv.RECORDS_READ);
   private final Counter okCounter = Metrics.counter(ChunkedCsv.class, ChunkedCsv.RECORDS_OK);
   private final Counter deadCounter =
       Metrics.counter(ChunkedCsv.class, ChunkedCsv.DEAD_LETTER_COUNT);
   private final Counter chunkCounter = Metrics.counter(ChunkedCsv.class, "chunks_parsed");
+  private final Counter spillCounter = Metrics.counter(ChunkedCsv.class, "spilled_runs");
 
   private transient FieldSplitter splitter;
   private transient Pending<K, V> pending;
@@ -57,7 +63,15 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
       CsvDialect dialect,
       int maxRecordBytes,
       String deadLetterDir,
-      TupleTag<ChunkResult<K, A>> resultsTag) {
+      TupleTag<ChunkResult<K, A>> resultsTag,
+      SpillSettings spill,
+      Coder<K> keyCoder,
+      Coder<A> accumulatorCoder,
+      Comparator<? super K> keyOrder) {
+    this.spill = spill;
+    this.keyCoder = keyCoder;
+    this.accumulatorCoder = accumulatorCoder;
+    this.keyOrder = keyOrder;
     this.fn = fn;
     this.combineFn = combineFn;
     this.dialect = dialect;
@@ -93,7 +107,11 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
   private void parseUnit(List<CsvChunk> unit, MultiOutputReceiver out) throws IOException {
     CsvChunk first = unit.get(0);
     Unit<K, A> u =
-        new Unit<>(deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, first.unit()));
+        new Unit<>(
+            deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, first.unit()),
+            spill == null
+                ? null
+                : new Spiller<>(spill, keyCoder, accumulatorCoder, keyOrder, first.unit()));
     try {
       for (CsvChunk chunk : unit) {
         try {
@@ -109,6 +127,14 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
       throw e;
     }
     String deadLetterPath = u.deadFile == null ? "" : u.deadFile.commit();
+    if (u.spiller != null
+        && !u.partial.isEmpty()
+        && (u.spiller.spilled() || !u.spiller.keepInMemory(u.partial))) {
+      // a unit that spilled sends all its keys as runs, and so does one too big to send in memory
+      u.spiller.spill(u.partial);
+      u.partial = new HashMap<>();
+    }
+    List<RunSegment> runs = u.spiller == null ? List.of() : u.spiller.runs();
     // A unit's keys travel in results of at most ChunkedCsv.MAX_KEYS_PER_RESULT keys: one element
     // of many
     // thousand keys (each with a sketch, say) outgrows what a runner moves in one piece (Flink's
@@ -118,18 +144,21 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     for (Map.Entry<K, A> e : u.partial.entrySet()) {
       piece.put(e.getKey(), e.getValue());
       if (piece.size() == ChunkedCsv.MAX_KEYS_PER_RESULT) {
-        emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece);
+        emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece, runs);
         piece = new HashMap<>();
         firstPiece = false;
       }
     }
     if (firstPiece || !piece.isEmpty()) {
-      emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece);
+      emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece, runs);
     }
     readCounter.inc(u.read);
     okCounter.inc(u.ok);
     deadCounter.inc(u.dead);
     chunkCounter.inc(unit.size());
+    if (u.spiller != null) {
+      spillCounter.inc(u.spiller.files().size());
+    }
   }
 
   private void emit(
@@ -139,7 +168,8 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
       Unit<K, A> u,
       String deadLetterPath,
       Map<K, A> partials,
-      boolean withCounts) {
+      boolean withCounts,
+      List<RunSegment> runs) {
     out.get(resultsTag)
         .output(
             withCounts
@@ -154,7 +184,8 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
                     u.deadBytes,
                     u.unterminated,
                     deadLetterPath,
-                    partials)
+                    partials,
+                    runs)
                 : new ChunkResult<>(
                     first.unit(),
                     0,
@@ -210,6 +241,12 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
               if (next != acc) {
                 partial.put(key, next);
               }
+              if (u.spiller != null && u.spiller.touched(partial, key, acc == null)) {
+                u.spiller.spill(partial);
+                // about as many keys come again: sized for them, the map does not grow in steps
+                u.partial = new HashMap<>(partial.size() * 4 / 3 + 16);
+                partial = u.partial;
+              }
             }
             u.ok++;
           }
@@ -248,16 +285,18 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
 
   /** What the chunks of one unit of work have found so far. */
   static final class Unit<K, A> {
-    final Map<K, A> partial = new HashMap<>();
+    Map<K, A> partial = new HashMap<>();
     final DeadLetterFile deadFile;
+    final Spiller<K, A> spiller;
     long read;
     long ok;
     long dead;
     long deadBytes;
     long unterminated;
 
-    Unit(DeadLetterFile deadFile) {
+    Unit(DeadLetterFile deadFile, Spiller<K, A> spiller) {
       this.deadFile = deadFile;
+      this.spiller = spiller;
     }
   }
 

@@ -2,6 +2,7 @@ package dev.parabeam.transforms.engine;
 
 import dev.parabeam.transforms.DeadLetter;
 import dev.parabeam.transforms.csv.CsvText;
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,36 +12,63 @@ import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 
 /**
- * The fan-in at the end of a chunked job: once every chunk is done, one worker merges the chunks'
- * accumulators per key with the job's {@code CombineFn} and writes into a directory {@code
+ * The fan-in at the end of a chunked job: once every chunk is done, the chunks' accumulators are
+ * merged per key with the job's {@code CombineFn} and written into a directory as {@code
  * results.csv} (rows from a {@link ResultTable}, in its order), {@code dead-letters.csv} (the
  * per-chunk dead-letter files joined in input order: by file, then line) and {@code
  * counts.properties} (records_read, records_ok, dead_letters, dead_letter_bytes,
- * unterminated_quotes, keys, chunks, units). Its memory holds one accumulator per key; the runner
- * moves one element per unit of work.
+ * unterminated_quotes, keys, chunks, units).
+ *
+ * <pre>
+ * results ─► SplitByPartition ─┬─► GatherPartitions (GroupByKey over the partitions)
+ *                              │     ─► MergePartitions (per partition: k-way merge of its runs
+ *                              │        and in-memory partials ─► a sorted file of finished rows)
+ *                              └─► the counts ─► GatherResults ─► WriteResults (k-way merge of the
+ *                                                 partition files ─► results.csv; dead letters,
+ *                                                 counts; removes the work directory's files)
+ * </pre>
+ *
+ * <p>Keys are split into partitions by a hash of their encoded bytes ({@link
+ * SortedRuns#partitionOf}): a unit's spilled runs are split so already ({@link RunSegment}), its
+ * in-memory partials are split here. What crosses the runner per partition is one element per unit
+ * that has keys in it (a reference to a run segment, or a slice of a unit's in-memory keys), never
+ * one per key; the partitions merge in parallel, each holding one entry per segment, and the last
+ * step streams the partitions' sorted files into one. Memory holds no more keys than the units sent
+ * in memory.
  *
  * <p>The files are written even when no result arrives at all (every input file is a header and
  * nothing else, so no chunk was planned): a GroupByKey over nothing emits no group, so the results
@@ -55,96 +83,205 @@ public final class WriteChunkedOutputs<K, A, R>
   public static final String DEAD_LETTERS_FILE = "dead-letters.csv";
   public static final String COUNTS_FILE = "counts.properties";
 
+  /** Where the partitions' files go when no work directory is given, under the output directory. */
+  public static final String DEFAULT_WORK_DIR = ".merge";
+
   private final String dir;
   private final CombineFn<?, A, R> combineFn;
   private final ResultTable<K, R> table;
+  private final int partitions;
+  private final String workDir;
 
-  private WriteChunkedOutputs(String dir, CombineFn<?, A, R> combineFn, ResultTable<K, R> table) {
+  private WriteChunkedOutputs(
+      String dir,
+      CombineFn<?, A, R> combineFn,
+      ResultTable<K, R> table,
+      int partitions,
+      String workDir) {
     this.dir = dir;
     this.combineFn = combineFn;
     this.table = table;
+    this.partitions = partitions;
+    this.workDir = workDir;
   }
 
   /**
-   * Merges with {@code combineFn} and writes {@code table} and the other files into {@code dir}.
+   * Merges with {@code combineFn} and writes {@code table} and the other files into {@code dir}, in
+   * one partition.
    */
   public static <K, A, R> WriteChunkedOutputs<K, A, R> to(
       String dir, CombineFn<?, A, R> combineFn, ResultTable<K, R> table) {
     if (dir == null || dir.isEmpty() || combineFn == null || table == null) {
       throw new IllegalArgumentException("dir, combineFn and table are required");
     }
-    return new WriteChunkedOutputs<>(dir, combineFn, table);
+    return new WriteChunkedOutputs<>(dir, combineFn, table, 1, dir + "/" + DEFAULT_WORK_DIR);
+  }
+
+  /**
+   * Merges in {@code partitions} partitions (the number the units spilled with, {@link
+   * SpillSettings#partitions()}), writing their files into {@code workDir}, which also holds the
+   * units' run files: its files are removed once {@code results.csv} is written.
+   */
+  public WriteChunkedOutputs<K, A, R> withPartitions(int partitions, String workDir) {
+    if (partitions < 1 || workDir == null || workDir.isEmpty()) {
+      throw new IllegalArgumentException("partitions >= 1 and a work directory are required");
+    }
+    return new WriteChunkedOutputs<>(dir, combineFn, table, partitions, workDir);
   }
 
   private final TupleTag<ChunkResult<K, A>> resultsTag = new TupleTag<>("results");
+  private final TupleTag<KV<String, Long>> partitionsTag = new TupleTag<>("partitions");
+  private final TupleTag<KV<Integer, ChunkResult<K, A>>> slicesTag = new TupleTag<>("slices") {};
+  private final TupleTag<KV<Integer, ChunkResult<K, A>>> countsTag = new TupleTag<>("counts") {};
   private static final TupleTag<Integer> ALWAYS = new TupleTag<>("always");
 
   @Override
   public PCollection<Void> expand(PCollection<ChunkResult<K, A>> results) {
-    PCollection<KV<Integer, ChunkResult<K, A>>> keyed =
-        results
-            .apply("OneGroup", WithKeys.of(0))
-            .setCoder(KvCoder.of(VarIntCoder.of(), results.getCoder()));
+    if (!(results.getCoder() instanceof ChunkResult.ResultCoder)) {
+      throw new IllegalArgumentException("the results need a ChunkResult.ResultCoder");
+    }
+    @SuppressWarnings("unchecked")
+    ChunkResult.ResultCoder<K, A> coder = (ChunkResult.ResultCoder<K, A>) results.getCoder();
+    KvCoder<Integer, ChunkResult<K, A>> keyed = KvCoder.of(VarIntCoder.of(), coder);
+    PCollectionTuple split =
+        results.apply(
+            "SplitByPartition",
+            ParDo.of(new SplitFn<>(partitions, coder.keyCoder(), slicesTag, countsTag))
+                .withOutputTags(slicesTag, TupleTagList.of(countsTag)));
+    PCollection<KV<Integer, KV<String, Long>>> merged =
+        split
+            .get(slicesTag)
+            .setCoder(keyed)
+            .apply("GatherPartitions", GroupByKey.create())
+            .apply(
+                "MergePartitions",
+                ParDo.of(
+                    new MergePartitionFn<>(
+                        workDir,
+                        partitions,
+                        combineFn,
+                        table,
+                        coder.keyCoder(),
+                        coder.accumulatorCoder())))
+            .setCoder(
+                KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
     PCollection<KV<Integer, Integer>> always =
         results
             .getPipeline()
             .apply(
                 "EvenWithoutResults",
                 Create.of(KV.of(0, 0)).withCoder(KvCoder.of(VarIntCoder.of(), VarIntCoder.of())));
-    return KeyedPCollectionTuple.of(resultsTag, keyed)
+    return KeyedPCollectionTuple.of(resultsTag, split.get(countsTag).setCoder(keyed))
+        .and(partitionsTag, merged)
         .and(ALWAYS, always)
         .apply("GatherResults", CoGroupByKey.create())
-        .apply("MergeAndWrite", ParDo.of(new WriteFn<>(dir, combineFn, table, resultsTag)));
+        .apply(
+            "WriteResults",
+            ParDo.of(
+                new WriteFn<>(dir, workDir, table, coder.keyCoder(), resultsTag, partitionsTag)));
+  }
+
+  /**
+   * Sends each unit's keys to their partitions (its run segments as they are, its in-memory
+   * partials split by the hash of the encoded key) and its counts, without keys, to the last step.
+   */
+  static final class SplitFn<K, A> extends DoFn<ChunkResult<K, A>, KV<Integer, ChunkResult<K, A>>> {
+    private static final long serialVersionUID = 1L;
+    private final int partitions;
+    private final Coder<K> keyCoder;
+    private final TupleTag<KV<Integer, ChunkResult<K, A>>> slices;
+    private final TupleTag<KV<Integer, ChunkResult<K, A>>> counts;
+
+    SplitFn(
+        int partitions,
+        Coder<K> keyCoder,
+        TupleTag<KV<Integer, ChunkResult<K, A>>> slices,
+        TupleTag<KV<Integer, ChunkResult<K, A>>> counts) {
+      this.partitions = partitions;
+      this.keyCoder = keyCoder;
+      this.slices = slices;
+      this.counts = counts;
+    }
+
+    @ProcessElement
+    public void process(@Element ChunkResult<K, A> r, MultiOutputReceiver out) throws IOException {
+      List<Map<K, A>> maps = new ArrayList<>();
+      List<List<RunSegment>> runs = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        maps.add(new HashMap<>());
+        runs.add(new ArrayList<>());
+      }
+      for (Map.Entry<K, A> e : r.partials().entrySet()) {
+        int p =
+            partitions == 1
+                ? 0
+                : SortedRuns.partitionOf(
+                    CoderUtils.encodeToByteArray(keyCoder, e.getKey()), partitions);
+        maps.get(p).put(e.getKey(), e.getValue());
+      }
+      for (RunSegment g : r.runs()) {
+        if (g.partitions() != partitions) {
+          throw new IllegalStateException(
+              "the units spilled into "
+                  + g.partitions()
+                  + " partitions, the merge expects "
+                  + partitions);
+        }
+        runs.get(g.partition()).add(g);
+      }
+      for (int p = 0; p < partitions; p++) {
+        if (!maps.get(p).isEmpty() || !runs.get(p).isEmpty()) {
+          out.get(slices).output(KV.of(p, r.keysOnly(maps.get(p), runs.get(p))));
+        }
+      }
+      out.get(counts).output(KV.of(0, r.withoutPartials()));
+    }
   }
 
   static final class WriteFn<K, A, R> extends DoFn<KV<Integer, CoGbkResult>, Void> {
     private static final long serialVersionUID = 1L;
     private final String dir;
-    private final CombineFn<?, A, R> combineFn;
+    private final String workDir;
     private final ResultTable<K, R> table;
+    private final Coder<K> keyCoder;
     private final TupleTag<ChunkResult<K, A>> resultsTag;
+    private final TupleTag<KV<String, Long>> partitionsTag;
 
     WriteFn(
         String dir,
-        CombineFn<?, A, R> combineFn,
+        String workDir,
         ResultTable<K, R> table,
-        TupleTag<ChunkResult<K, A>> tag) {
+        Coder<K> keyCoder,
+        TupleTag<ChunkResult<K, A>> tag,
+        TupleTag<KV<String, Long>> partitionsTag) {
       this.dir = dir;
-      this.combineFn = combineFn;
+      this.workDir = workDir;
       this.table = table;
+      this.keyCoder = keyCoder;
       this.resultsTag = tag;
+      this.partitionsTag = partitionsTag;
     }
 
     @ProcessElement
     public void process(@Element KV<Integer, CoGbkResult> all) throws IOException {
-      // Merged in input order, not in the order the runner delivers the chunks: a CombineFn whose
-      // merge depends on order (an approximate quantile sketch) then gives the same result on
-      // every run of the same chunks.
       List<ChunkResult<K, A>> chunks = new ArrayList<>();
       for (ChunkResult<K, A> r : all.getValue().getAll(resultsTag)) {
         chunks.add(r);
       }
       chunks.sort(ChunkResult.INPUT_ORDER);
-      Map<K, A> merged = new HashMap<>();
-      for (int i = 0; i < chunks.size(); i++) {
-        for (Map.Entry<K, A> e : chunks.get(i).partials().entrySet()) {
-          merged.merge(
-              e.getKey(), e.getValue(), (x, y) -> combineFn.mergeAccumulators(List.of(x, y)));
-        }
-        chunks.set(
-            i,
-            chunks.get(i).withoutPartials()); // keep the counts and file names, drop what is merged
+      List<KV<String, Long>> parts = new ArrayList<>();
+      all.getValue().getAll(partitionsTag).forEach(parts::add);
+      parts.sort(Comparator.comparing(KV::getKey)); // the same merge whatever the arrival order
+      long keyCount = 0;
+      for (KV<String, Long> part : parts) {
+        keyCount += part.getValue();
       }
-
-      List<K> keys = new ArrayList<>(merged.keySet());
-      keys.sort(table.order());
-      try (Writer w = writer(RESULTS_FILE)) {
-        w.write(CsvText.row(table.header()));
-        w.write('\n');
-        for (K k : keys) {
-          w.write(CsvText.row(table.row(k, combineFn.extractOutput(merged.get(k)))));
-          w.write('\n');
-        }
+      try (OutputStream out =
+          new BufferedOutputStream(
+              Channels.newOutputStream(FileSystems.create(resource(RESULTS_FILE), "text/csv")),
+              1 << 16)) {
+        out.write((CsvText.row(table.header()) + "\n").getBytes(StandardCharsets.UTF_8));
+        mergePartitions(parts, out);
       }
       long read = 0;
       long ok = 0;
@@ -175,7 +312,10 @@ public final class WriteChunkedOutputs<K, A, R>
       counts.put(ChunkedCsv.DEAD_LETTER_COUNT, dead);
       counts.put("dead_letter_bytes", deadBytes);
       counts.put("unterminated_quotes", unterminated);
-      counts.put("keys", (long) merged.size());
+      counts.put("keys", keyCount);
+      counts.put(
+          "run_files",
+          chunks.stream().flatMap(c -> c.runs().stream()).map(RunSegment::path).distinct().count());
       counts.put(
           "units",
           chunks.stream().filter(c -> c.chunks() > 0).count()); // more results carry its other keys
@@ -184,6 +324,74 @@ public final class WriteChunkedOutputs<K, A, R>
         for (Map.Entry<String, Long> e : counts.entrySet()) {
           w.write(e.getKey() + "=" + e.getValue() + "\n");
         }
+      }
+      removeWorkFiles();
+    }
+
+    /**
+     * Streams the partitions' sorted files into {@code out} in the table's order: a k-way merge
+     * holding one row per partition.
+     */
+    private void mergePartitions(List<KV<String, Long>> parts, OutputStream out)
+        throws IOException {
+      Comparator<K> order = table.order();
+      List<Head<K>> heads = new ArrayList<>();
+      PriorityQueue<Head<K>> queue =
+          new PriorityQueue<>(Math.max(1, parts.size()), (a, b) -> order.compare(a.key, b.key));
+      try {
+        for (KV<String, Long> part : parts) {
+          Head<K> h = new Head<>(new SortedRuns.Reader(part.getKey(), 0, Long.MAX_VALUE));
+          heads.add(h);
+          if (h.advance(keyCoder)) {
+            queue.add(h);
+          }
+        }
+        while (!queue.isEmpty()) {
+          Head<K> h = queue.poll();
+          out.write(h.reader.payload());
+          if (h.advance(keyCoder)) {
+            queue.add(h);
+          }
+        }
+      } finally {
+        for (Head<K> h : heads) {
+          h.reader.close();
+        }
+      }
+    }
+
+    /** Removes the run and partition files (the directory itself may be shared: left). */
+    private void removeWorkFiles() throws IOException {
+      List<ResourceId> files = new ArrayList<>();
+      for (MatchResult.Metadata m :
+          FileSystems.match(workDir + "/*", EmptyMatchTreatment.ALLOW).metadata()) {
+        files.add(m.resourceId());
+      }
+      FileSystems.delete(files, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      try {
+        FileSystems.delete(
+            List.of(FileSystems.matchNewResource(workDir, true)),
+            MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      } catch (IOException ignored) {
+        // a directory that is not empty, or a file system without directories: left
+      }
+    }
+
+    /** The current row of one partition's file. */
+    static final class Head<K> {
+      final SortedRuns.Reader reader;
+      K key;
+
+      Head(SortedRuns.Reader reader) {
+        this.reader = reader;
+      }
+
+      boolean advance(Coder<K> keyCoder) throws IOException {
+        if (!reader.next()) {
+          return false;
+        }
+        key = CoderUtils.decodeFromByteArray(keyCoder, reader.key());
+        return true;
       }
     }
 

@@ -52,7 +52,7 @@ public class WriteChunkedOutputsTest {
         read(dir.resolve("counts.properties")),
         is(
             "chunks=0\ndead_letter_bytes=0\ndead_letters=0\nkeys=0\nrecords_ok=0\nrecords_read=0\n"
-                + "units=0\nunterminated_quotes=0\n"));
+                + "run_files=0\nunits=0\nunterminated_quotes=0\n"));
   }
 
   @Test
@@ -79,7 +79,7 @@ public class WriteChunkedOutputsTest {
         read(dir.resolve("counts.properties")),
         is(
             "chunks=2\ndead_letter_bytes=49\ndead_letters=3\nkeys=2\nrecords_ok=4\nrecords_read=7\n"
-                + "units=2\nunterminated_quotes=1\n"));
+                + "run_files=0\nunits=2\nunterminated_quotes=1\n"));
   }
 
   /**
