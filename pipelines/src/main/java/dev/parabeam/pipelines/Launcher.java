@@ -5,7 +5,6 @@ import dev.parabeam.pipelines.cluster.FlinkMasterCheck;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -210,20 +209,37 @@ public final class Launcher {
       Map<String, Object> summary = withWorkers(run.finish(result, staging));
       DeadLetterRules.check(o, run.deadLetters());
       summary.put("pipeline_seconds", seconds(pipelineNanos));
+      summary.put(Staging.OUTPUTS, Staging.sizes(staging, run.outputs()));
+      summary.put("wall_seconds", seconds(System.nanoTime() - t0));
+      String json = Json.object(summary);
+      Optional<String> notRemoved;
       synchronized (publishing) {
         if (stopped.get()) {
           throw new Job.Failure("the run was interrupted");
         }
-        Staging.publish(staging, output, run.outputs(), run.earlierOutputs());
+        // summary.json goes in last: published once it is in place (see Staging.publish)
+        notRemoved = Staging.publish(staging, output, run.outputs(), run.earlierOutputs(), json);
         published.set(true);
       }
-      summary.put("wall_seconds", seconds(System.nanoTime() - t0));
-      String json = Json.object(summary);
-      Files.writeString(output.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
+      // the results are in place: nothing from here on reports the run as failed
       out.println(json);
       out.println("output: " + output);
-      run.report(output, out, err);
-      DeadLetterRules.warn(run.deadLetters(), output, err);
+      notRemoved.ifPresent(
+          left ->
+              err.println(
+                  "warning: published, but could not remove "
+                      + left
+                      + " in "
+                      + output
+                      + "; the next run into it removes it"));
+      try {
+        run.report(output, out, err);
+        DeadLetterRules.warn(run.deadLetters(), output, err);
+      } catch (Exception e) {
+        err.println(
+            "warning: published, but the report failed: "
+                + Messages.firstLine(Messages.rootMessage(e)));
+      }
       return JobResult.done(summary);
     } catch (Job.Failure e) {
       Staging.cleanUp(staging, createdOutput ? output : null);
