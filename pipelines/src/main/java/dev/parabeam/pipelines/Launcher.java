@@ -54,6 +54,12 @@ public final class Launcher {
    */
   static volatile Consumer<Path> beforePipelineRun = staging -> {};
 
+  /**
+   * A seam for tests: called with the output directory once it exists, just before the run takes
+   * its lock, so that a test can step two runs into one new directory.
+   */
+  static volatile Consumer<Path> beforeLock = output -> {};
+
   /** Runs {@code job} for command-line {@code args}; returns the process exit code. */
   public static <O extends JobOptions> int run(
       Job<O> job, String[] args, PrintStream out, PrintStream err) {
@@ -110,14 +116,11 @@ public final class Launcher {
     OutputLock lock;
     try {
       createdOutput = Staging.createDirectory(output);
-      try {
-        lock = OutputLock.acquire(output, o.getOutput());
-      } catch (IOException | RuntimeException e) {
-        if (createdOutput) {
-          Staging.cleanUp(output, null); // the directory this run created, and nothing else
-        }
-        throw e;
-      }
+      beforeLock.accept(output);
+      // A run that cannot take the lock deletes nothing, not even the directory it created:
+      // another run may hold the lock and be staging there (nothing under an output directory
+      // is deleted without holding its lock).
+      lock = OutputLock.acquire(output, o.getOutput());
     } catch (UsageException e) {
       err.println("error: " + Messages.firstLine(e.getMessage()));
       return JobResult.exit(2);
