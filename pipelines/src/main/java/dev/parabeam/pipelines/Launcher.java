@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -200,8 +202,10 @@ public final class Launcher {
       PipelineResult.State state;
       Optional<ClusterSubmission> onCluster = ClusterSubmission.watch(o, out);
       try {
-        result = p.run();
+        result = runPipeline.apply(p);
         state = result.waitUntilFinish();
+      } catch (RuntimeException e) {
+        throw onCluster.isPresent() ? afterClientFailure(onCluster.get(), e, output, lock) : e;
       } finally {
         onCluster.ifPresent(ClusterSubmission::close);
       }
@@ -244,6 +248,12 @@ public final class Launcher {
                 + Messages.firstLine(Messages.rootMessage(e)));
       }
       return JobResult.done(summary);
+    } catch (ClientFailure e) {
+      if (!e.mayStillRun) {
+        Staging.cleanUp(staging, createdOutput ? output : null);
+      } // else its job may still write into staging: staging and the lock (keepFor) stay
+      err.println("error: job failed: " + Messages.firstLine(e.getMessage()));
+      return JobResult.exit(1);
     } catch (Job.Failure e) {
       Staging.cleanUp(staging, createdOutput ? output : null);
       err.println("error: job failed: " + e.getMessage());
@@ -259,6 +269,65 @@ public final class Launcher {
         // the JVM is shutting down: the hook runs and decides by `published`
       }
     }
+  }
+
+  /** How long a run waits for a Flink job it cancelled after losing contact to end. */
+  static final Duration CANCEL_WAIT = Duration.ofSeconds(60);
+
+  /**
+   * A seam for tests: runs the pipeline ({@code Pipeline::run}); a test makes it throw as a client
+   * that lost contact with its cluster does.
+   */
+  static volatile Function<Pipeline, PipelineResult> runPipeline = Pipeline::run;
+
+  /**
+   * The client of a cluster job failed; the message says what became of the job. {@code
+   * mayStillRun}: it could not be seen ended, so it may still write into staging.
+   */
+  private static final class ClientFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final boolean mayStillRun;
+
+    ClientFailure(String message, boolean mayStillRun, Throwable cause) {
+      super(message, cause);
+      this.mayStillRun = mayStillRun;
+    }
+  }
+
+  /**
+   * The client of a job on a cluster threw (a REST timeout, a JobManager failover): the job may
+   * still run. Cancels it and waits for it to end ({@link ClusterSubmission#endAfterClientFailure})
+   * before the run's staging is removed and its lock released; if it cannot be seen ended, the lock
+   * stays ({@link OutputLock#keepFor}) and so does staging.
+   */
+  private static RuntimeException afterClientFailure(
+      ClusterSubmission job, RuntimeException e, Path output, OutputLock lock) {
+    ClusterSubmission.Ending end = job.endAfterClientFailure(CANCEL_WAIT);
+    String cause = Messages.firstLine(Messages.rootMessage(e));
+    if (end.ended()) {
+      return end.said().isEmpty() ? e : new ClientFailure(cause + "; " + end.said(), false, e);
+    }
+    String kept;
+    try {
+      lock.keepFor(job.master(), job.name(), end.id());
+      kept = "its staging and the lock of " + output + " stay until it has ended";
+    } catch (IOException | RuntimeException io) {
+      kept = "and the lock of " + output + " could not be kept: " + io.getMessage();
+    }
+    String which = end.id() != null ? "Flink job " + end.id() : "the Flink job " + job.name();
+    return new ClientFailure(
+        cause
+            + "; "
+            + which
+            + " may still be running and could not be cancelled ("
+            + end.said()
+            + "); "
+            + kept
+            + " (./run.sh cluster cancel "
+            + (end.id() != null ? end.id() : "<id>")
+            + ")",
+        true,
+        e);
   }
 
   /**
