@@ -30,15 +30,19 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  *   (a chunked job: files, headers, columns, chunks) ─► [free slots on a Flink cluster]
  *   ─► output lock ─► staging ─► run.beforeBuild (the launcher's scan) ─► run.build ─► run
  *   ─► run.finish (counts add up) ─► the dead-letter limit (DeadLetterRules) ─► publish run.outputs
- *   ─► summary.json ─► run.report ─► the dead-letter warning
+ *   with summary.json last (the completion marker, Staging.publish) ─► run.report ─► the
+ *   dead-letter warning
  * </pre>
  *
  * <p>Misuse (a bad option, a missing column, an output directory in the way, too few task slots) is
  * one {@code error:} line and exit 2 before anything is written. The pipeline writes into a staging
  * directory inside the output directory; only a run that finished and whose checks pass moves its
  * files into place, so a failed run (exit 1, {@code error: job failed: …}) leaves no partial
- * output. Runner-specific choices (the DirectRunner's checks, Flink's copies, a cluster's slots and
- * job id) are made here, never in a job.
+ * output; once summary.json is in place the run is published, and nothing after it (cleaning up,
+ * the report) reports it as failed. A cluster job whose client failed is cancelled before staging
+ * and the lock go; one that cannot be cancelled keeps them. Runner-specific choices (the
+ * DirectRunner's checks, Flink's copies, a cluster's slots and job id) are made here, never in a
+ * job.
  */
 public final class Launcher {
   static final String RESULTS = WriteChunkedOutputs.RESULTS_FILE;
