@@ -2,7 +2,10 @@ package dev.parabeam.pipelines;
 
 import java.util.Map;
 
-/** A flat JSON object writer for summaries (strings, numbers, booleans). */
+/**
+ * A JSON object writer for summaries: strings, numbers, booleans, and a map of them (written on one
+ * line).
+ */
 final class Json {
   private Json() {}
 
@@ -22,6 +25,14 @@ final class Json {
     }
     if (v instanceof Number || v instanceof Boolean) {
       return v.toString();
+    }
+    if (v instanceof Map<?, ?> m) {
+      StringBuilder sb = new StringBuilder("{");
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        sb.append(sb.length() > 1 ? ", " : "").append(string(String.valueOf(e.getKey())));
+        sb.append(": ").append(value(e.getValue()));
+      }
+      return sb.append('}').toString();
     }
     return string(v.toString());
   }

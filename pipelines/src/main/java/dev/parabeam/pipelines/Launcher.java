@@ -5,9 +5,9 @@ import dev.parabeam.pipelines.cluster.FlinkMasterCheck;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -31,15 +32,19 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  *   (a chunked job: files, headers, columns, chunks) ─► [free slots on a Flink cluster]
  *   ─► output lock ─► staging ─► run.beforeBuild (the launcher's scan) ─► run.build ─► run
  *   ─► run.finish (counts add up) ─► the dead-letter limit (DeadLetterRules) ─► publish run.outputs
- *   ─► summary.json ─► run.report ─► the dead-letter warning
+ *   with summary.json last (the completion marker, Staging.publish) ─► run.report ─► the
+ *   dead-letter warning
  * </pre>
  *
  * <p>Misuse (a bad option, a missing column, an output directory in the way, too few task slots) is
  * one {@code error:} line and exit 2 before anything is written. The pipeline writes into a staging
  * directory inside the output directory; only a run that finished and whose checks pass moves its
  * files into place, so a failed run (exit 1, {@code error: job failed: …}) leaves no partial
- * output. Runner-specific choices (the DirectRunner's checks, Flink's copies, a cluster's slots and
- * job id) are made here, never in a job.
+ * output; once summary.json is in place the run is published, and nothing after it (cleaning up,
+ * the report) reports it as failed. A cluster job whose client failed is cancelled before staging
+ * and the lock go; one that cannot be cancelled keeps them. Runner-specific choices (the
+ * DirectRunner's checks, Flink's copies, a cluster's slots and job id) are made here, never in a
+ * job.
  */
 public final class Launcher {
   static final String RESULTS = WriteChunkedOutputs.RESULTS_FILE;
@@ -65,6 +70,12 @@ public final class Launcher {
 
   /** Whether a run of this JVM is being stopped (Ctrl-C, SIGTERM): its hook reports that. */
   public static volatile boolean shuttingDown;
+
+  /**
+   * A seam for tests: called with the output directory once it exists, just before the run takes
+   * its lock, so that a test can step two runs into one new directory.
+   */
+  static volatile Consumer<Path> beforeLock = output -> {};
 
   /** Runs {@code job} for command-line {@code args}; returns the process exit code. */
   public static <O extends JobOptions> int run(
@@ -122,14 +133,11 @@ public final class Launcher {
     OutputLock lock;
     try {
       createdOutput = Staging.createDirectory(output);
-      try {
-        lock = OutputLock.acquire(output, o.getOutput());
-      } catch (IOException | RuntimeException e) {
-        if (createdOutput) {
-          Staging.cleanUp(output, null); // the directory this run created, and nothing else
-        }
-        throw e;
-      }
+      beforeLock.accept(output);
+      // A run that cannot take the lock deletes nothing, not even the directory it created:
+      // another run may hold the lock and be staging there (nothing under an output directory
+      // is deleted without holding its lock).
+      lock = OutputLock.acquire(output, o.getOutput());
     } catch (UsageException e) {
       err.println("error: " + Messages.firstLine(e.getMessage()));
       return JobResult.exit(2);
@@ -232,9 +240,11 @@ public final class Launcher {
           // run() returns at once, so that a shutdown can cancel the pipeline (wait below)
           o.as(DirectOptions.class).setBlockOnRun(false);
         }
-        result = p.run();
+        result = runPipeline.apply(p);
         running.set(result);
         state = result.waitUntilFinish();
+      } catch (RuntimeException e) {
+        throw onCluster.isPresent() ? afterClientFailure(onCluster.get(), e, output, lock) : e;
       } finally {
         onCluster.ifPresent(ClusterSubmission::close);
       }
@@ -245,22 +255,46 @@ public final class Launcher {
       Map<String, Object> summary = withWorkers(run.finish(result, staging));
       DeadLetterRules.check(o, run.deadLetters());
       summary.put("pipeline_seconds", seconds(pipelineNanos));
+      summary.put(Staging.OUTPUTS, Staging.sizes(staging, run.outputs()));
+      summary.put("wall_seconds", seconds(System.nanoTime() - t0));
+      String json = Json.object(summary);
+      Optional<String> notRemoved;
       synchronized (publishing) {
         if (stopped.get()) {
           throw new Job.Failure("the run was interrupted");
         }
-        Staging.publish(staging, output, run.outputs(), run.earlierOutputs());
+        // summary.json goes in last: published once it is in place (see Staging.publish)
+        notRemoved = Staging.publish(staging, output, run.outputs(), run.earlierOutputs(), json);
         published.set(true);
       }
-      summary.put("wall_seconds", seconds(System.nanoTime() - t0));
-      String json = Json.object(summary);
-      Files.writeString(output.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
+      // the results are in place: nothing from here on reports the run as failed
       out.println(json);
       out.println("output: " + output);
-      run.report(output, out, err);
-      DeadLetterRules.warn(run.deadLetters(), output, err);
+      notRemoved.ifPresent(
+          left ->
+              err.println(
+                  "warning: published, but could not remove "
+                      + left
+                      + " in "
+                      + output
+                      + "; the next run into it removes it"));
+      try {
+        run.report(output, out, err);
+        DeadLetterRules.warn(run.deadLetters(), output, err);
+      } catch (Exception e) {
+        err.println(
+            "warning: published, but the report failed: "
+                + Messages.firstLine(Messages.rootMessage(e)));
+      }
       ended = true;
       return JobResult.done(summary);
+    } catch (ClientFailure e) {
+      if (!e.mayStillRun) {
+        Staging.cleanUp(staging, createdOutput ? output : null);
+      } // else its job may still write into staging: staging and the lock (keepFor) stay
+      err.println("error: job failed: " + Messages.firstLine(e.getMessage()));
+      ended = true;
+      return JobResult.exit(1);
     } catch (Job.Failure e) {
       Staging.cleanUp(staging, createdOutput ? output : null);
       err.println("error: job failed: " + e.getMessage());
@@ -292,6 +326,65 @@ public final class Launcher {
         }
       } // else an error (out of memory while failing) escapes: the hook removes staging at exit
     }
+  }
+
+  /** How long a run waits for a Flink job it cancelled after losing contact to end. */
+  static final Duration CANCEL_WAIT = Duration.ofSeconds(60);
+
+  /**
+   * A seam for tests: runs the pipeline ({@code Pipeline::run}); a test makes it throw as a client
+   * that lost contact with its cluster does.
+   */
+  static volatile Function<Pipeline, PipelineResult> runPipeline = Pipeline::run;
+
+  /**
+   * The client of a cluster job failed; the message says what became of the job. {@code
+   * mayStillRun}: it could not be seen ended, so it may still write into staging.
+   */
+  private static final class ClientFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final boolean mayStillRun;
+
+    ClientFailure(String message, boolean mayStillRun, Throwable cause) {
+      super(message, cause);
+      this.mayStillRun = mayStillRun;
+    }
+  }
+
+  /**
+   * The client of a job on a cluster threw (a REST timeout, a JobManager failover): the job may
+   * still run. Cancels it and waits for it to end ({@link ClusterSubmission#endAfterClientFailure})
+   * before the run's staging is removed and its lock released; if it cannot be seen ended, the lock
+   * stays ({@link OutputLock#keepFor}) and so does staging.
+   */
+  private static RuntimeException afterClientFailure(
+      ClusterSubmission job, RuntimeException e, Path output, OutputLock lock) {
+    ClusterSubmission.Ending end = job.endAfterClientFailure(CANCEL_WAIT);
+    String cause = Messages.firstLine(Messages.rootMessage(e));
+    if (end.ended()) {
+      return end.said().isEmpty() ? e : new ClientFailure(cause + "; " + end.said(), false, e);
+    }
+    String kept;
+    try {
+      lock.keepFor(job.master(), job.name(), end.id());
+      kept = "its staging and the lock of " + output + " stay until it has ended";
+    } catch (IOException | RuntimeException io) {
+      kept = "and the lock of " + output + " could not be kept: " + io.getMessage();
+    }
+    String which = end.id() != null ? "Flink job " + end.id() : "the Flink job " + job.name();
+    return new ClientFailure(
+        cause
+            + "; "
+            + which
+            + " may still be running and could not be cancelled ("
+            + end.said()
+            + "); "
+            + kept
+            + " (./run.sh cluster cancel "
+            + (end.id() != null ? end.id() : "<id>")
+            + ")",
+        true,
+        e);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.cluster.ClusterSubmission;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,12 +51,15 @@ final class OutputLock implements AutoCloseable {
   private final Path file;
   private final FileChannel channel;
   private final FileLock lock;
+  private final String token;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean keepFile;
 
-  private OutputLock(Path file, FileChannel channel, FileLock lock) {
+  private OutputLock(Path file, FileChannel channel, FileLock lock, String token) {
     this.file = file;
     this.channel = channel;
     this.lock = lock;
+    this.token = token;
   }
 
   /**
@@ -97,11 +102,12 @@ final class OutputLock implements AutoCloseable {
           }
           Object after = fileKey(file);
           if (after != null && (before == null || before.equals(after))) {
+            refuseIfItsJobMayStillRun(shown, contents(ch));
             ch.truncate(0);
             ch.write(ByteBuffer.wrap(token.getBytes(StandardCharsets.UTF_8)), 0);
             ch.force(false);
             done = true;
-            return new OutputLock(file, ch, lock);
+            return new OutputLock(file, ch, lock, token);
           }
           // we locked a file its holder had just removed: try again on the one there now
         } finally {
@@ -118,6 +124,72 @@ final class OutputLock implements AutoCloseable {
         HELD.remove(file);
       }
     }
+  }
+
+  /**
+   * A run that lost contact with its Flink job and could not cancel it left the job in its lock
+   * file ({@link #keepFor}): while that job may still run (it is not seen ended, or its cluster
+   * does not answer), the directory stays in use.
+   */
+  private static void refuseIfItsJobMayStillRun(String shown, String contents) {
+    String master = field(contents, FLINK_MASTER);
+    if (master == null) {
+      return;
+    }
+    String id = field(contents, FLINK_JOB);
+    String name = field(contents, FLINK_JOB_NAME);
+    Optional<String> why = ClusterSubmission.mayStillRun(master, name, id);
+    if (why.isPresent()) {
+      throw new UsageException(
+          "--output="
+              + shown
+              + " is held for Flink job "
+              + (id == null || id.isEmpty() ? name : id + " (" + name + ")")
+              + ", which a run lost contact with and could not cancel, and "
+              + why.get()
+              + "; cancel it (./run.sh cluster cancel "
+              + (id == null || id.isEmpty() ? "<id>" : id)
+              + ") or wait for it to end (if that cluster is gone for good, remove "
+              + FILE_NAME
+              + " from the directory)");
+    }
+  }
+
+  private static final String FLINK_MASTER = "flink_master=";
+  private static final String FLINK_JOB = "flink_job=";
+  private static final String FLINK_JOB_NAME = "flink_job_name=";
+
+  /** The value of the line {@code key...} of a lock file's contents, or null. */
+  private static String field(String contents, String key) {
+    for (String line : contents.split("\n")) {
+      if (line.startsWith(key)) {
+        return line.substring(key.length()).trim();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Keeps the directory for a Flink job that may still run after this run ends (its client lost
+   * contact and could not cancel it): writes the job into the lock file and leaves the file when
+   * the lock is closed, so that the next run refuses the directory while the job may run.
+   */
+  void keepFor(String master, String jobName, String jobId) throws IOException {
+    String record =
+        token
+            + FLINK_MASTER
+            + master
+            + "\n"
+            + FLINK_JOB_NAME
+            + jobName
+            + "\n"
+            + FLINK_JOB
+            + (jobId == null ? "" : jobId)
+            + "\n";
+    channel.truncate(0);
+    channel.write(ByteBuffer.wrap(record.getBytes(StandardCharsets.UTF_8)), 0);
+    channel.force(false);
+    keepFile = true;
   }
 
   private static UsageException inUse(String shown, String holderFile) {
@@ -140,7 +212,7 @@ final class OutputLock implements AutoCloseable {
   /** What the holder wrote into its lock file, or "" if it cannot be read. */
   private static String contents(FileChannel ch) {
     try {
-      ByteBuffer b = ByteBuffer.allocate(512);
+      ByteBuffer b = ByteBuffer.allocate(4096);
       ch.read(b, 0);
       return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -176,8 +248,8 @@ final class OutputLock implements AutoCloseable {
   }
 
   /**
-   * Removes the lock file, then releases the lock; once (the run and its stop hook may both call
-   * it).
+   * Removes the lock file (unless {@link #keepFor} keeps it), then releases the lock; once (the run
+   * and its stop hook may both call it).
    */
   @Override
   public void close() throws IOException {
@@ -185,7 +257,9 @@ final class OutputLock implements AutoCloseable {
       return;
     }
     try {
-      Files.deleteIfExists(file);
+      if (!keepFile) {
+        Files.deleteIfExists(file);
+      }
     } finally {
       try {
         lock.release();

@@ -1,41 +1,138 @@
 package dev.parabeam.pipelines;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * A run's results are written into a staging directory inside the output directory and published
- * (moved into place) only when the run succeeded; a failed or killed run leaves nothing partial.
+ * (moved into place) only when the run succeeded. {@code summary.json} is the completion marker:
+ * written last, naming the run's files and their sizes ({@link #isPublished}); a failed, stopped or
+ * killed run never leaves a marker over a set it did not complete.
  */
 public final class Staging {
+  /** The field of summary.json that names the run's files and their sizes in bytes. */
+  static final String OUTPUTS = "outputs";
+
   private Staging() {}
 
   /**
-   * Moves the staged files {@code names} into the output directory, replacing an earlier run's (and
-   * removing files that match the globs {@code earlier}), then drops staging. An earlier run's
-   * summary.json goes first; anything else a user keeps there stays.
+   * Publishes the staged files {@code names} with {@code summary} (the text of summary.json, which
+   * must name the files and their sizes, see {@link #sizes}) as the completion marker, written
+   * last.
+   *
+   * <ol>
+   *   <li>summary.json goes into staging first (a disk that is full fails here, nothing changed);
+   *   <li>the earlier run's summary.json, then its files ({@code names} and the globs {@code
+   *       earlier}) move aside into {@code <staging>-replaced}: from here until step 4 the
+   *       directory has no marker, so no reader takes it for a complete run;
+   *   <li>the new files move in, one rename each;
+   *   <li>summary.json moves in (a rename): the run is published.
+   * </ol>
+   *
+   * A failure before step 4 moves everything back (the earlier marker last) and throws: the earlier
+   * run is as it was. After step 4 nothing can fail the run: the aside directory and staging are
+   * removed best effort, and what could not be removed is returned (a late writer still creating
+   * files in staging, say), for a warning; the next run into the directory removes it (it owns
+   * every {@code .parabeam-staging-*} once it holds the lock). Anything else a user keeps in the
+   * directory stays.
+   *
+   * @return empty, or what cleaning up after publishing could not do
    */
-  static void publish(Path staging, Path output, List<String> names, List<String> earlier)
+  static Optional<String> publish(
+      Path staging, Path output, List<String> names, List<String> earlier, String summary)
       throws IOException {
-    for (String glob : earlier) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(output, glob)) {
-        for (Path old : ds) {
-          Files.delete(old);
+    Path marker = output.resolve(Launcher.SUMMARY);
+    Path aside = staging.resolveSibling(staging.getFileName() + "-replaced");
+    Files.writeString(staging.resolve(Launcher.SUMMARY), summary, StandardCharsets.UTF_8);
+    Files.createDirectory(aside);
+    List<String> movedAside = new ArrayList<>();
+    List<String> movedIn = new ArrayList<>();
+    try {
+      if (Files.exists(marker, LinkOption.NOFOLLOW_LINKS)) {
+        rename(marker, aside.resolve(Launcher.SUMMARY));
+        movedAside.add(Launcher.SUMMARY);
+      }
+      Set<String> old = new LinkedHashSet<>();
+      for (String glob : earlier) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(output, glob)) {
+          ds.forEach(f -> old.add(f.getFileName().toString()));
         }
       }
+      for (String name : names) {
+        if (Files.exists(output.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+          old.add(name);
+        }
+      }
+      for (String name : old) {
+        rename(output.resolve(name), aside.resolve(name));
+        movedAside.add(name);
+      }
+      for (String name : names) {
+        rename(staging.resolve(name), output.resolve(name));
+        movedIn.add(name);
+      }
+      beforeMarker.run();
+      rename(staging.resolve(Launcher.SUMMARY), marker);
+    } catch (IOException | RuntimeException e) {
+      try {
+        for (String name : movedIn) {
+          rename(output.resolve(name), staging.resolve(name));
+        }
+        Collections.reverse(movedAside); // the earlier marker last
+        for (String name : movedAside) {
+          rename(aside.resolve(name), output.resolve(name));
+        }
+        Files.delete(aside);
+      } catch (IOException | RuntimeException undo) {
+        e.addSuppressed(undo);
+      }
+      throw e;
     }
-    Files.deleteIfExists(output.resolve(Launcher.SUMMARY));
+    // published: from here on, only warnings
+    List<String> left = new ArrayList<>();
+    for (Path dir : List.of(aside, staging)) {
+      try {
+        deleteTree(dir);
+      } catch (IOException | UncheckedIOException e) {
+        left.add(dir.getFileName() + " (" + Messages.firstLine(Messages.rootMessage(e)) + ")");
+      }
+    }
+    return left.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", left));
+  }
+
+  /** A seam for tests: runs in {@link #publish} once the new files are in, before the marker. */
+  static volatile Runnable beforeMarker = () -> {};
+
+  private static void rename(Path from, Path to) throws IOException {
+    Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The sizes in bytes of the staged files {@code names}, for summary.json's {@code outputs}. */
+  static Map<String, Object> sizes(Path staging, List<String> names) throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
     for (String name : names) {
-      Files.move(staging.resolve(name), output.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+      m.put(name, Files.size(staging.resolve(name)));
     }
-    deleteTree(staging);
+    return m;
   }
 
   /**
@@ -112,6 +209,31 @@ public final class Staging {
 
   static final int SETTLE_CHECKS = 10;
   static final long SETTLE_MILLIS = 100;
+
+  /**
+   * What a reader of an output directory checks before it trusts it: {@code summary.json} is there
+   * and every file its {@code outputs} names is there with the size it gives. A directory without
+   * it holds no complete run (a publish in progress, or one killed halfway).
+   */
+  public static boolean isPublished(Path output) {
+    try {
+      JsonNode outputs =
+          new ObjectMapper().readTree(output.resolve(Launcher.SUMMARY).toFile()).path(OUTPUTS);
+      if (!outputs.isObject() || outputs.isEmpty()) {
+        return false;
+      }
+      for (Map.Entry<String, JsonNode> e :
+          (Iterable<Map.Entry<String, JsonNode>>) outputs::fields) {
+        Path f = output.resolve(e.getKey());
+        if (!Files.isRegularFile(f) || Files.size(f) != e.getValue().asLong(-1)) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
 
   /** Deletes a directory and everything under it; nothing if it does not exist. */
   public static void deleteTree(Path root) throws IOException {

@@ -3,6 +3,7 @@ package dev.parabeam.pipelines;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -41,6 +43,8 @@ public class OutputLockTest {
 
   @After
   public void tearDown() throws InterruptedException {
+    Launcher.beforeLock = dir -> {};
+    Launcher.beforePipelineRun = staging -> {};
     if (child != null) {
       child.destroyForcibly().waitFor(60, TimeUnit.SECONDS);
     }
@@ -152,5 +156,56 @@ public class OutputLockTest {
     JobRun r = aggregate();
     assertThat(r.err, r.exitCode, is(0));
     assertOnlyOutputs();
+  }
+
+  /**
+   * Two runs into one new directory, stepped by the launcher's seams: run A creates it, run B takes
+   * its lock first and stages, then A fails to take the lock. A is refused (exit 2) and deletes
+   * nothing: B's lock file and staging are still there when A has ended, and B publishes.
+   */
+  @Test
+  public void aRunThatMadeTheDirectoryButLostTheLockDeletesNothingOfTheRunThatHoldsIt()
+      throws Exception {
+    CountDownLatch aMadeTheDirectory = new CountDownLatch(1);
+    CountDownLatch bStaged = new CountDownLatch(1);
+    CountDownLatch aEnded = new CountDownLatch(1);
+    Launcher.beforeLock =
+        dir -> {
+          if (Thread.currentThread().getName().equals("run-a")) {
+            aMadeTheDirectory.countDown();
+            await(bStaged);
+          }
+        };
+    Launcher.beforePipelineRun =
+        staging -> {
+          bStaged.countDown();
+          await(aEnded);
+        };
+    JobRun[] runs = new JobRun[2];
+    Thread a = new Thread(() -> runs[0] = aggregate(), "run-a");
+    Thread b = new Thread(() -> runs[1] = aggregate(), "run-b");
+    a.start();
+    await(aMadeTheDirectory);
+    b.start();
+    a.join();
+    List<String> whileBRuns = tree(out);
+    aEnded.countDown();
+    b.join();
+
+    assertInUse(runs[0], Long.toString(ProcessHandle.current().pid()));
+    assertThat(whileBRuns, hasItem(OutputLock.FILE_NAME));
+    assertThat(whileBRuns, hasItem(startsWith(Launcher.STAGING_PREFIX)));
+    assertThat(runs[1].err, runs[1].exitCode, is(0));
+    assertOnlyOutputs();
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      if (!latch.await(120, TimeUnit.SECONDS)) {
+        throw new AssertionError("the other run never got there");
+      }
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 }

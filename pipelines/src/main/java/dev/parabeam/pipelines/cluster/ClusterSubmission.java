@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines.cluster;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Optional;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -81,6 +82,93 @@ public final class ClusterSubmission implements AutoCloseable {
               + rest.webUrl()
               + ")");
     }
+  }
+
+  /**
+   * After {@code p.run()} or {@code waitUntilFinish} threw (the client lost contact: a REST
+   * timeout, a JobManager failover): makes sure the job runs no more before the launcher removes
+   * staging and releases the output lock. Finds the job (by id, or by its name if the watcher had
+   * not seen it yet), cancels it if it still runs, and waits for it to end, at most {@code wait}.
+   *
+   * @return what the launcher says about it, and whether the job has ended (false: it may still
+   *     run, or the cluster does not answer)
+   */
+  public Ending endAfterClientFailure(Duration wait) {
+    Optional<FlinkRest.Job> seen = rest.find(id, name);
+    if (seen.isEmpty()) {
+      return new Ending(false, id, "the cluster at " + rest.address() + " does not answer");
+    }
+    String known = seen.get().id();
+    if (seen.get().finished()) {
+      return new Ending(true, known, ""); // ended, or (no id) never submitted
+    }
+    if (!rest.cancel(known)) {
+      return new Ending(
+          false, known, "the cluster at " + rest.address() + " did not accept the cancel");
+    }
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      seen = rest.find(known, name);
+      if (seen.isPresent() && seen.get().finished()) {
+        return new Ending(true, known, "cancelled Flink job " + known + " on the cluster");
+      }
+      if (System.nanoTime() > deadline) {
+        return new Ending(
+            false,
+            known,
+            "asked the cluster at "
+                + rest.address()
+                + " to cancel it, but it has not ended after "
+                + wait.toSeconds()
+                + " s");
+      }
+      try {
+        Thread.sleep(POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new Ending(false, known, "interrupted while waiting for it to end");
+      }
+    }
+  }
+
+  /**
+   * How a job ended after its client failed: {@code ended} true if it runs no more (or was never
+   * submitted); {@code id} if known; {@code said} what the launcher adds to its error line ("" for
+   * nothing).
+   */
+  public record Ending(boolean ended, String id, String said) {}
+
+  /**
+   * Whether the job a run lost contact with (on {@code master}, host:port, named {@code name}, with
+   * {@code id} if known) may still run: empty if the cluster answers and the job has ended (or the
+   * cluster does not know it), else why it may still run. For the next run into the same output.
+   */
+  public static Optional<String> mayStillRun(String master, String name, String id) {
+    int colon = master.lastIndexOf(':');
+    FlinkRest rest;
+    try {
+      rest =
+          new FlinkRest(master.substring(0, colon), Integer.parseInt(master.substring(colon + 1)));
+    } catch (RuntimeException e) {
+      return Optional.of("its cluster address " + master + " cannot be read");
+    }
+    Optional<FlinkRest.Job> seen = rest.find(id == null || id.isEmpty() ? null : id, name);
+    if (seen.isEmpty()) {
+      return Optional.of("the cluster at " + master + " does not answer");
+    }
+    return seen.get().finished()
+        ? Optional.empty()
+        : Optional.of("it is " + seen.get().state() + " on " + master);
+  }
+
+  /** The job's name ({@code --jobName}). */
+  public String name() {
+    return name;
+  }
+
+  /** The cluster's address, host:port. */
+  public String master() {
+    return rest.address();
   }
 
   /** The client saw the job end (or fail): nothing to cancel any more. */

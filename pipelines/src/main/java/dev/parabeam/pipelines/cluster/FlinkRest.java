@@ -19,10 +19,11 @@ import java.util.Optional;
  * false when nothing answers, never throws.
  */
 public final class FlinkRest {
-  /** One job as {@code /jobs/overview} lists it. */
+  /** One job as {@code /jobs/overview} lists it; {@link #finished} also for {@link #NOT_FOUND}. */
   public record Job(String id, String name, String state, long startMillis, long durationMillis) {
     public boolean finished() {
-      return state.equals("FINISHED")
+      return state.equals(NOT_FOUND)
+          || state.equals("FINISHED")
           || state.equals("FAILED")
           || state.equals("CANCELED")
           || state.equals("SUSPENDED");
@@ -101,8 +102,17 @@ public final class FlinkRest {
 
   /** Every job the cluster knows, oldest first; empty if it does not answer. */
   public List<Job> jobs() {
+    return jobsIfAnswering().orElse(List.of());
+  }
+
+  /** Every job the cluster knows, oldest first; empty if the cluster does not answer. */
+  public Optional<List<Job>> jobsIfAnswering() {
+    return get("/jobs/overview").map(FlinkRest::jobsOf);
+  }
+
+  private static List<Job> jobsOf(JsonNode overview) {
     List<Job> list = new ArrayList<>();
-    get("/jobs/overview")
+    Optional.of(overview)
         .ifPresent(
             o ->
                 o.path("jobs")
@@ -129,6 +139,29 @@ public final class FlinkRest {
     }
     return Optional.ofNullable(found);
   }
+
+  /**
+   * The state of job {@code id}, or of the newest job named {@code name} when {@code id} is null
+   * (as {@code /jobs/overview} gives it, e.g. {@code RUNNING}) with its id; {@link #NOT_FOUND} (and
+   * the id given) if the cluster answers and does not know it (Flink forgets finished jobs after a
+   * while, a restarted cluster all of them); empty if the cluster does not answer.
+   */
+  public Optional<Job> find(String id, String name) {
+    return jobsIfAnswering()
+        .map(
+            jobs -> {
+              Job found = null;
+              for (Job j : jobs) {
+                if (id != null ? j.id().equals(id) : j.name().equals(name)) {
+                  found = j;
+                }
+              }
+              return found != null ? found : new Job(id, name, NOT_FOUND, 0, 0);
+            });
+  }
+
+  /** What {@link #state} says of a job the cluster does not know. */
+  public static final String NOT_FOUND = "NOT_FOUND";
 
   /** Asks the cluster to cancel job {@code id}; true if it accepted. */
   public boolean cancel(String id) {

@@ -432,6 +432,64 @@ public class LocalFlinkClusterIT {
     }
   }
 
+  /**
+   * A client that loses contact with its running job (its connection to the cluster cut by a relay
+   * in front of the REST port, as a network partition would): it cannot cancel the job, so it says
+   * so with the job's id and leaves the output locked; the next runs are refused while the job may
+   * run (the cluster does not answer, then answers that it runs) and proceed once it is cancelled.
+   */
+  @Test
+  public void h_aClientThatLosesContactLeavesTheOutputLockedWhileItsJobRuns() throws Exception {
+    Path out = work.resolve("cluster-lost");
+    try (CuttableProxy relay = new CuttableProxy(port)) {
+      long t0 = System.nanoTime();
+      Process submit =
+          JarProcess.start(
+              work,
+              "submit-lost",
+              aggregate(
+                  "in.csv",
+                  "cluster-lost",
+                  "--runner=FlinkRunner",
+                  "--flinkMaster=127.0.0.1:" + relay.port(),
+                  "--parallelism=2",
+                  "--work=io",
+                  "--workMicros=3000"));
+      String jid = submittedJobId(work.resolve("submit-lost.out"), submit);
+      awaitState(jid, "RUNNING");
+      relay.cut();
+      JarProcess r = JarProcess.finish(submit, work, "submit-lost", t0, 400);
+      assertEquals(r.err, 1, r.exit);
+      assertThat(
+          r.err, containsString("Flink job " + jid + " may still be running and could not be"));
+      assertEquals("RUNNING", state(jid));
+      Path lock = out.resolve(".parabeam.lock");
+      assertTrue("the lock file stays", Files.exists(lock));
+      assertThat(Files.readString(lock), containsString(jid));
+
+      JarProcess refused =
+          JarProcess.run(work, "lost-refused", 120, aggregate("in.csv", "cluster-lost"));
+      assertEquals(refused.err, 2, refused.exit);
+      assertThat(refused.err, containsString("is held for Flink job " + jid));
+      assertThat(refused.err, containsString("does not answer"));
+
+      relay.restore();
+      JarProcess still =
+          JarProcess.run(work, "lost-still", 120, aggregate("in.csv", "cluster-lost"));
+      assertEquals(still.err, 2, still.exit);
+      assertThat(still.err, containsString("it is RUNNING"));
+
+      JarProcess.ok(work, "lost-cancel", 60, "cluster", "cancel", jid, "--dir=" + clusterDir);
+      awaitState(jid, "CANCELED");
+      // the lock file names the cluster as the client reached it: through the relay
+      JarProcess.ok(work, "lost-after", 300, aggregate("in.csv", "cluster-lost"));
+    }
+    assertSameBytes(work.resolve("direct/results.csv"), out.resolve("results.csv"));
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(out, ".parabeam*")) {
+      assertFalse("no staging or lock left", ds.iterator().hasNext());
+    }
+  }
+
   /** The job id the client printed once the cluster had the job. */
   private static String submittedJobId(Path out, Process client) throws Exception {
     long deadline = System.nanoTime() + 120_000_000_000L;
