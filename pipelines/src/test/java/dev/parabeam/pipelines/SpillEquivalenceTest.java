@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 
-import dev.parabeam.pipelines.example.NoteWordsJob;
+import dev.parabeam.pipelines.example.UserWordsJob;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,7 +23,7 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * Keyed reduce in bounded memory: with a budget so small that every unit spills its keys as sorted
- * runs many times, aggregate, groupby with every aggregation and a user's ChunkedJob (NoteWordsJob)
+ * runs many times, aggregate, groupby with every aggregation and a user's ChunkedJob (UserWordsJob)
  * write the same bytes as with all keys in memory, for every chunking, on the DirectRunner and
  * embedded Flink, over three key distributions (one hot key, all keys distinct, Zipf); and the run
  * files are gone afterwards.
@@ -122,7 +122,7 @@ public class SpillEquivalenceTest {
           rc = Launcher.run(dev.parabeam.pipelines.groupby.GroupByJob.INSTANCE, a, o, e);
           break;
         default:
-          rc = Launcher.run(new NoteWordsJob(), a, o, e);
+          rc = Launcher.run(new UserWordsJob(), a, o, e);
       }
     }
     assertThat(err.toString(StandardCharsets.UTF_8), rc, is(0));
@@ -180,7 +180,7 @@ public class SpillEquivalenceTest {
   static volatile Path failingOutput;
 
   /** Counts products, and fails the run at the product "BOOM" (after units spilled). */
-  static final class FailingJob implements ChunkedJob<NoteWordsJob.Options> {
+  static final class FailingJob implements ChunkedJob<UserWordsJob.Options> {
     @Override
     public String name() {
       return "failing";
@@ -197,18 +197,18 @@ public class SpillEquivalenceTest {
     }
 
     @Override
-    public Class<NoteWordsJob.Options> optionsClass() {
-      return NoteWordsJob.Options.class;
+    public Class<UserWordsJob.Options> optionsClass() {
+      return UserWordsJob.Options.class;
     }
 
     @Override
-    public List<String> requiredColumns(NoteWordsJob.Options o) {
+    public List<String> requiredColumns(UserWordsJob.Options o) {
       return List.of(o.getTextColumn());
     }
 
     @Override
     public JobOutputs<?, ?, ?> build(
-        org.apache.beam.sdk.Pipeline p, NoteWordsJob.Options o, JobInput input) {
+        org.apache.beam.sdk.Pipeline p, UserWordsJob.Options o, JobInput input) {
       String column = o.getTextColumn();
       dev.parabeam.transforms.engine.RecordFn<String, Long> fn =
           (record, out) -> {

@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parabeam.pipelines.analyze.AnalyzeJobTest.Run;
+import dev.parabeam.pipelines.CapturedRun;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +55,8 @@ public class AnalyzeInputTest {
     Path in = tmp.getRoot().toPath().resolve("latin1.jsonl");
     Files.write(in, bytes.toByteArray());
 
-    Run r = AnalyzeJobTest.run("--input=" + in, "--output=" + out("o"), "--latencyMillis=0");
+    CapturedRun r =
+        AnalyzeJobTest.run("--input=" + in, "--output=" + out("o"), "--latencyMillis=0");
     assertThat(r.err(), r.result().exitCode(), is(0));
     assertThat(idsOf(out("o").resolve("results.jsonl")), equalTo(List.of("a", "b")));
     List<String> dead = Files.readAllLines(out("o").resolve("dead-letters.jsonl"));
@@ -83,7 +84,7 @@ public class AnalyzeInputTest {
     Files.createDirectories(dir.resolve("sub"));
     Files.writeString(dir.resolve("sub/c.jsonl"), doc("c1", "not read") + "\n");
 
-    Run glob = AnalyzeJobTest.run("--input=" + dir + "/*.jsonl", "--output=" + out("glob"));
+    CapturedRun glob = AnalyzeJobTest.run("--input=" + dir + "/*.jsonl", "--output=" + out("glob"));
     assertThat(glob.err(), glob.result().exitCode(), is(0));
     assertThat(idsOf(out("glob").resolve("results.jsonl")), equalTo(List.of("a1", "b1", "b2")));
     assertThat(glob.result().summary().get("files"), equalTo(2));
@@ -91,7 +92,7 @@ public class AnalyzeInputTest {
     assertThat(dead.path("file").asText(), equalTo(dir.resolve("a.jsonl").toString()));
     assertThat(dead.path("line").asInt(), is(2));
 
-    Run whole = AnalyzeJobTest.run("--input=" + dir, "--output=" + out("dir"));
+    CapturedRun whole = AnalyzeJobTest.run("--input=" + dir, "--output=" + out("dir"));
     assertThat(whole.err(), whole.result().exitCode(), is(0));
     assertThat(
         idsOf(out("dir").resolve("results.jsonl")), equalTo(List.of("a1", "b1", "b2", "t1")));
@@ -99,7 +100,7 @@ public class AnalyzeInputTest {
 
     // one id in two files: misuse that names both places
     Files.writeString(dir.resolve("c.jsonl"), doc("b2", "again") + "\n");
-    Run dup = AnalyzeJobTest.run("--input=" + dir + "/*.jsonl", "--output=" + out("dup"));
+    CapturedRun dup = AnalyzeJobTest.run("--input=" + dir + "/*.jsonl", "--output=" + out("dup"));
     assertThat(dup.result().exitCode(), is(2));
     assertThat(
         dup.err(),
@@ -116,7 +117,7 @@ public class AnalyzeInputTest {
   public void inputThatNamesNoFileIsMisuse() throws IOException {
     Path empty = tmp.newFolder("empty").toPath();
     Files.writeString(empty.resolve(".only-hidden"), "x\n");
-    Run r = AnalyzeJobTest.run("--input=" + empty, "--output=" + out("never"));
+    CapturedRun r = AnalyzeJobTest.run("--input=" + empty, "--output=" + out("never"));
     assertThat(r.result().exitCode(), is(2));
     assertThat(
         r.err(),
@@ -125,7 +126,8 @@ public class AnalyzeInputTest {
                 + empty
                 + " is a directory without a file to read (files whose names start with . or _"
                 + " do not count)\n"));
-    Run none = AnalyzeJobTest.run("--input=" + empty + "/*.jsonl", "--output=" + out("never"));
+    CapturedRun none =
+        AnalyzeJobTest.run("--input=" + empty + "/*.jsonl", "--output=" + out("never"));
     assertThat(none.result().exitCode(), is(2));
     assertThat(none.err(), equalTo("error: --input=" + empty + "/*.jsonl matches no file\n"));
     assertThat(Files.exists(out("never")), is(false));
@@ -142,7 +144,8 @@ public class AnalyzeInputTest {
     }
     Path file = tmp.getRoot().toPath().resolve("unicode.jsonl");
     Files.writeString(file, in, StandardCharsets.UTF_8);
-    Run r = AnalyzeJobTest.run("--input=" + file, "--output=" + out("u"), "--latencyMillis=0");
+    CapturedRun r =
+        AnalyzeJobTest.run("--input=" + file, "--output=" + out("u"), "--latencyMillis=0");
     assertThat(r.err(), r.result().exitCode(), is(0));
     List<String> expected = new ArrayList<>(ids);
     expected.sort(
@@ -163,7 +166,7 @@ public class AnalyzeInputTest {
     // a CSV file given to analyze: no line is a JSON document
     Path csv = tmp.getRoot().toPath().resolve("sales.csv");
     Files.writeString(csv, "region,amount\neast,1\nwest,2\n" + doc("ok", "Paris.") + "\n");
-    Run r = AnalyzeJobTest.run("--input=" + csv, "--output=" + out("warned"));
+    CapturedRun r = AnalyzeJobTest.run("--input=" + csv, "--output=" + out("warned"));
     assertThat(r.err(), r.result().exitCode(), is(0));
     assertThat(
         r.err(),
@@ -171,7 +174,7 @@ public class AnalyzeInputTest {
             "warning: 3 of 4 records (75%) are dead letters, 28 of 56 input bytes (50%); see "
                 + out("warned").resolve("dead-letters.jsonl")));
 
-    Run failed =
+    CapturedRun failed =
         AnalyzeJobTest.run(
             "--input=" + csv, "--output=" + out("failed"), "--maxDeadLetterFraction=0.5");
     assertThat(failed.result().exitCode(), is(1));
@@ -182,12 +185,12 @@ public class AnalyzeInputTest {
                 + " --maxDeadLetterFraction=0.5 allows (at most 2); nothing was published\n"));
     assertThat(Files.exists(out("failed")), is(false));
 
-    Run allowed =
+    CapturedRun allowed =
         AnalyzeJobTest.run(
             "--input=" + csv, "--output=" + out("allowed"), "--maxDeadLetterFraction=0.75");
     assertThat(allowed.err(), allowed.result().exitCode(), is(0));
 
-    Run misuse =
+    CapturedRun misuse =
         AnalyzeJobTest.run(
             "--input=" + csv, "--output=" + out("never"), "--maxDeadLetterFraction=1.5");
     assertThat(misuse.result().exitCode(), is(2));

@@ -11,12 +11,8 @@ import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parabeam.pipelines.JobResult;
-import dev.parabeam.pipelines.Launcher;
-import java.io.ByteArrayOutputStream;
+import dev.parabeam.pipelines.CapturedRun;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -41,19 +37,8 @@ public class AnalyzeJobTest {
   private static List<String> ids;
   private static String clean;
 
-  /** What a run printed and returned. */
-  record Run(JobResult result, String out, String err) {}
-
-  static Run run(String... args) {
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    JobResult r =
-        Launcher.execute(
-            AnalyzeJob.INSTANCE,
-            args,
-            new PrintStream(o, true, StandardCharsets.UTF_8),
-            new PrintStream(e, true, StandardCharsets.UTF_8));
-    return new Run(r, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  static CapturedRun run(String... args) {
+    return CapturedRun.of(AnalyzeJob.INSTANCE, args);
   }
 
   static Path repo() {
@@ -73,7 +58,7 @@ public class AnalyzeJobTest {
     for (String l : lines.subList(0, 60)) {
       ids.add(JSON.readTree(l).path("id").asText());
     }
-    Run r = analyze("clean");
+    CapturedRun r = analyze("clean");
     assertThat(r.err(), r.result().exitCode(), is(0));
     clean = Files.readString(out("clean").resolve("results.jsonl"));
     // the DirectRunner commits its counters: only the maxima are attempted figures
@@ -84,7 +69,7 @@ public class AnalyzeJobTest {
     return tmp.getRoot().toPath().resolve(name);
   }
 
-  static Run analyze(String name, String... more) {
+  static CapturedRun analyze(String name, String... more) {
     List<String> args =
         new ArrayList<>(
             List.of("--input=" + docs, "--output=" + out(name), "--latencyMillis=1", "--seed=7"));
@@ -92,7 +77,7 @@ public class AnalyzeJobTest {
     return run(args.toArray(new String[0]));
   }
 
-  static long number(Run r, String field) {
+  static long number(CapturedRun r, String field) {
     return ((Number) r.result().summary().get(field)).longValue();
   }
 
@@ -136,7 +121,7 @@ public class AnalyzeJobTest {
 
   @Test
   public void transientFailuresAreRetriedToTheFailureFreeBytes() throws IOException {
-    Run r = analyze("transient", "--transientFailureRate=0.5", "--maxAttempts=4");
+    CapturedRun r = analyze("transient", "--transientFailureRate=0.5", "--maxAttempts=4");
     assertThat(r.err(), r.result().exitCode(), is(0));
     assertThat(Files.readString(out("transient").resolve("results.jsonl")), equalTo(clean));
     // every injected failure is one retry: count them from the service's own rule
@@ -156,7 +141,7 @@ public class AnalyzeJobTest {
 
   @Test
   public void permanentFailuresAreErrorEntriesWithTheirReason() throws IOException {
-    Run r = analyze("permanent", "--permanentFailureRate=0.2");
+    CapturedRun r = analyze("permanent", "--permanentFailureRate=0.2");
     assertThat(r.err(), r.result().exitCode(), is(0));
     SimulatedService.Faults f = new SimulatedService.Faults(7, 1, 1000, 0, 0.2, 0);
     Set<String> expected = new TreeSet<>();
@@ -205,7 +190,7 @@ public class AnalyzeJobTest {
 
   @Test
   public void slowCallsAreCutOffCountedAndRetried() throws IOException {
-    Run[] r = new Run[1];
+    CapturedRun[] r = new CapturedRun[1];
     SimulatedService.Calls log =
         logOf(() -> r[0] = analyze("slow", "--slowRate=0.1", "--timeoutMillis=150"));
     assertThat(r[0].err(), r[0].result().exitCode(), is(0));
@@ -248,7 +233,7 @@ public class AnalyzeJobTest {
 
   @Test
   public void theThreeAnalysesShareOneBudgetOfCallsInFlight() {
-    Run[] r = new Run[1];
+    CapturedRun[] r = new CapturedRun[1];
     SimulatedService.Calls log =
         logOf(
             () ->
@@ -275,7 +260,7 @@ public class AnalyzeJobTest {
   public void callsStartNoFasterThanTheRateAllows() {
     int rate = 100;
     int maxInFlight = 4;
-    Run[] r = new Run[1];
+    CapturedRun[] r = new CapturedRun[1];
     SimulatedService.Calls log =
         logOf(
             () ->
@@ -326,7 +311,7 @@ public class AnalyzeJobTest {
             "{\"id\":\"g\",\"text\":\"x\",\"id\":\"g2\"}",
             "{\"id\":\"\",\"text\":\"x\"}",
             ""));
-    Run r = run("--input=" + in, "--output=" + out("bad"), "--latencyMillis=0");
+    CapturedRun r = run("--input=" + in, "--output=" + out("bad"), "--latencyMillis=0");
     assertThat(r.err(), r.result().exitCode(), is(0));
     assertThat(number(r, "input_lines"), is(9L));
     assertThat(number(r, "documents"), is(2L));
@@ -359,7 +344,7 @@ public class AnalyzeJobTest {
     Files.writeString(
         in,
         "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\",\"text\":\"y\"}\n{\"id\":\"a\",\"text\":\"z\"}\n");
-    Run dup = run("--input=" + in, "--output=" + out("dup"));
+    CapturedRun dup = run("--input=" + in, "--output=" + out("dup"));
     assertThat(dup.result().exitCode(), is(2));
     assertThat(dup.err(), containsString("id 'a' is on line 1 and again on line 3"));
     assertThat(Files.exists(out("dup")), is(false));
@@ -371,7 +356,7 @@ public class AnalyzeJobTest {
             "--ratePerSecond=-1",
             "--maxInFlight=0",
             "--timeoutMillis=0")) {
-      Run r = run("--input=" + docs, "--output=" + out("never"), bad);
+      CapturedRun r = run("--input=" + docs, "--output=" + out("never"), bad);
       assertThat(bad, r.result().exitCode(), is(2));
       String option = bad.substring(0, bad.indexOf('='));
       assertThat(r.err(), startsWith("error: " + option));
@@ -381,7 +366,7 @@ public class AnalyzeJobTest {
 
   @Test
   public void embeddedFlinkWritesTheSameBytes() throws IOException {
-    Run r =
+    CapturedRun r =
         analyze(
             "flink",
             "--runner=FlinkRunner",
@@ -408,7 +393,7 @@ public class AnalyzeJobTest {
 
   @Test
   public void everyEntityMentionIsAFollowUpLookupGatheredPerEntity() throws IOException {
-    Run r = analyze("details", "--entityDetails=true", "--transientFailureRate=0.3");
+    CapturedRun r = analyze("details", "--entityDetails=true", "--transientFailureRate=0.3");
     assertThat(r.err(), r.result().exitCode(), is(0));
     // the expected tasks: one per entity per document, from the results the first phase wrote
     Map<String, Long> mentions = new TreeMap<>();
@@ -434,7 +419,7 @@ public class AnalyzeJobTest {
     assertThat(Files.readString(out("details").resolve("results.jsonl")), equalTo(clean));
     assertThat(number(r, "attempts"), greaterThan(3L * ids.size() - 1));
     // a later run without the follow-ups replaces the results and removes entities.jsonl
-    Run again = analyze("details", "--overwrite=true");
+    CapturedRun again = analyze("details", "--overwrite=true");
     assertThat(again.err(), again.result().exitCode(), is(0));
     assertThat(Files.exists(out("details").resolve("entities.jsonl")), is(false));
   }

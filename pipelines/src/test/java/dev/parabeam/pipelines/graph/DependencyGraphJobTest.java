@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
+import dev.parabeam.pipelines.CapturedRun;
 import dev.parabeam.pipelines.JobResult;
 import dev.parabeam.pipelines.Launcher;
 import dev.parabeam.transforms.stats.Decimals;
@@ -34,18 +35,8 @@ import org.junit.rules.TemporaryFolder;
 public class DependencyGraphJobTest {
   @ClassRule public static TemporaryFolder tmp = new TemporaryFolder();
 
-  record Run(JobResult result, String out, String err) {}
-
-  static Run run(String... args) {
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    JobResult r =
-        Launcher.execute(
-            DependencyGraphJob.INSTANCE,
-            args,
-            new PrintStream(o, true, StandardCharsets.UTF_8),
-            new PrintStream(e, true, StandardCharsets.UTF_8));
-    return new Run(r, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  static CapturedRun run(String... args) {
+    return CapturedRun.of(DependencyGraphJob.INSTANCE, args);
   }
 
   @Test
@@ -105,7 +96,7 @@ public class DependencyGraphJobTest {
     }
     for (String runner : List.of("DirectRunner", "FlinkRunner")) {
       Path out = tmp.getRoot().toPath().resolve("out-" + runner);
-      Run r = run("--input=" + dir + "/*.csv", "--output=" + out, "--runner=" + runner);
+      CapturedRun r = run("--input=" + dir + "/*.csv", "--output=" + out, "--runner=" + runner);
       assertThat(r.err(), r.result().exitCode(), is(0));
       assertThat(runner, Files.readString(out.resolve("report.csv")), equalTo(expected.toString()));
       assertThat(r.result().deadLetters(), is(bad));
@@ -114,7 +105,8 @@ public class DependencyGraphJobTest {
     }
     // the launcher's dead-letter limit holds for this job too
     Path limited = tmp.getRoot().toPath().resolve("out-limited");
-    Run r = run("--input=" + dir + "/*.csv", "--output=" + limited, "--maxDeadLetterFraction=0");
+    CapturedRun r =
+        run("--input=" + dir + "/*.csv", "--output=" + limited, "--maxDeadLetterFraction=0");
     assertThat(r.result().exitCode(), is(1));
     assertThat(
         r.err(),
@@ -182,7 +174,7 @@ public class DependencyGraphJobTest {
     Path f = tmp.newFile("halves.csv").toPath();
     Files.writeString(f, "region,product,amount\nnorth,w, 4 \nsouth,g,4\nsouth,g,x\n");
     Path out = tmp.getRoot().toPath().resolve("halves");
-    Run r = run("--input=" + f, "--output=" + out);
+    CapturedRun r = run("--input=" + f, "--output=" + out);
     assertThat(r.err(), r.result().exitCode(), is(0));
     assertThat(
         Files.readString(out.resolve("report.csv")),
@@ -204,7 +196,7 @@ public class DependencyGraphJobTest {
   public void aFileWithoutTheColumnsIsMisuse() throws Exception {
     Path f = tmp.newFile("wrong.csv").toPath();
     Files.writeString(f, "region,price\nnorth,1\n");
-    Run r = run("--input=" + f, "--output=" + tmp.getRoot().toPath().resolve("never"));
+    CapturedRun r = run("--input=" + f, "--output=" + tmp.getRoot().toPath().resolve("never"));
     assertThat(r.result().exitCode(), is(2));
     assertThat(r.err(), containsString("has no column 'product' (its columns: region, price)"));
     assertThat(Files.exists(tmp.getRoot().toPath().resolve("never")), is(false));

@@ -8,11 +8,8 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.startsWith;
 
-import dev.parabeam.pipelines.JobResult;
-import dev.parabeam.pipelines.Launcher;
-import java.io.ByteArrayOutputStream;
+import dev.parabeam.pipelines.CapturedRun;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,18 +32,8 @@ import org.junit.rules.TemporaryFolder;
 public class TasksJobTest {
   @ClassRule public static TemporaryFolder tmp = new TemporaryFolder();
 
-  record Run(JobResult result, String out, String err) {}
-
-  static Run run(String... args) {
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    JobResult r =
-        Launcher.execute(
-            TasksJob.INSTANCE,
-            args,
-            new PrintStream(o, true, StandardCharsets.UTF_8),
-            new PrintStream(e, true, StandardCharsets.UTF_8));
-    return new Run(r, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  static CapturedRun run(String... args) {
+    return CapturedRun.of(TasksJob.INSTANCE, args);
   }
 
   static Path testdata() {
@@ -172,7 +159,7 @@ public class TasksJobTest {
     Map<String, Spec> specs = specs(input);
     for (String runner : List.of("DirectRunner", "FlinkRunner")) {
       Path out = tmp.getRoot().toPath().resolve("bundled-" + runner);
-      Run r = run("--output=" + out, "--runner=" + runner);
+      CapturedRun r = run("--output=" + out, "--runner=" + runner);
       assertThat(r.err(), r.result().exitCode(), is(0));
       checkOutputs(out, specs, 4, 3);
       String s = summary(out);
@@ -193,7 +180,7 @@ public class TasksJobTest {
   public void aRunnersOwnParallelismOptionOverridesTheJobsDefaultWorkers() throws Exception {
     Path input = testdata().resolve("tasks/tasks.csv");
     Path out = tmp.getRoot().toPath().resolve("target-parallelism");
-    Run r = run("--output=" + out, "--targetParallelism=2");
+    CapturedRun r = run("--output=" + out, "--targetParallelism=2");
     assertThat(r.err(), r.result().exitCode(), is(0));
     checkOutputs(out, specs(input), 2, 3);
     assertThat(summary(out), containsString("\"workers\": 2,"));
@@ -231,7 +218,7 @@ public class TasksJobTest {
       Path in = tmp.getRoot().toPath().resolve("random-" + workers + ".csv");
       Files.writeString(in, sb);
       Path out = tmp.getRoot().toPath().resolve("random-out-" + workers);
-      Run r =
+      CapturedRun r =
           run(
               "--input=" + in,
               "--output=" + out,
@@ -247,7 +234,7 @@ public class TasksJobTest {
   public void badRecordsAreDeadLettersWithLineAndReason() throws Exception {
     Path input = testdata().resolve("tasks/bad.csv");
     Path out = tmp.getRoot().toPath().resolve("bad");
-    Run r = run("--input=" + input, "--output=" + out, "--workers=2");
+    CapturedRun r = run("--input=" + input, "--output=" + out, "--workers=2");
     assertThat(r.err(), r.result().exitCode(), is(0));
     List<CSVRecord> dead = rows(out.resolve("dead-letters.csv"));
     List<String> got = new ArrayList<>();
@@ -274,12 +261,12 @@ public class TasksJobTest {
     assertThat(r.err(), containsString("warning: "));
     // the launcher's dead-letter limit holds for this job too
     Path limited = tmp.getRoot().toPath().resolve("bad-limited");
-    Run l = run("--input=" + input, "--output=" + limited, "--maxDeadLetterFraction=0.5");
+    CapturedRun l = run("--input=" + input, "--output=" + limited, "--maxDeadLetterFraction=0.5");
     assertThat(l.result().exitCode(), is(1));
     assertThat(Files.exists(limited), is(false));
   }
 
-  private static void assertMisuse(Run r, String part, Path out) throws IOException {
+  private static void assertMisuse(CapturedRun r, String part, Path out) throws IOException {
     assertThat(r.out(), r.result().exitCode(), is(2));
     assertThat(r.err(), startsWith("error: "));
     assertThat(r.err(), r.err().strip().lines().count(), is(1L));
