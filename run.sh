@@ -6,8 +6,8 @@
 #   ./run.sh bench | baseline | speedup | cluster start|stop|status
 # JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx1g).
 # Class-data sharing: the first job run of a jar writes an archive of the classes it loaded
-# (pipelines/target/cds/, or PARABEAM_CDS_DIR); later runs map it instead of loading those classes
-# from the jar. PARABEAM_CDS=off turns it off; JAVA_OPTS with its own -Xshare or archive wins.
+# (pipelines/target/cds/, or PARABEAM_CDS_DIR); later job runs map it instead of loading those
+# classes from the jar (other commands, --help among them, start as they did). PARABEAM_CDS=off turns it off; JAVA_OPTS with its own -Xshare or archive wins.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -69,8 +69,8 @@ cds_promote() {
   fi
 }
 
-# Sets CDS_FLAGS: the archive for this jar if there is a good one; else, if $1 is 1 (a job run),
-# the flags that write one when the JVM exits.
+# Sets CDS_FLAGS: the archive for this jar if there is a good one; else, if $1 is 1, the flags that
+# write one when the JVM exits.
 cds_setup() {
   case "${PARABEAM_CDS:-on}" in off | 0 | false | no) return 0 ;; esac
   case " ${JAVA_OPTS:-} " in *Xshare* | *SharedArchiveFile* | *ArchiveClassesAtExit*) return 0 ;; esac
@@ -176,7 +176,5 @@ fi
 if is_job "$@"; then
   cds_setup 1
   jit_setup "$@"
-else
-  cds_setup 0
 fi
 java_run "$@"
