@@ -5,6 +5,9 @@
 #   ./run.sh generate --rows=N --output=FILE [--seed=S]
 #   ./run.sh bench | baseline | speedup | cluster start|stop|status
 # JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx1g).
+# Class-data sharing: the first job run of a jar writes an archive of the classes it loaded
+# (pipelines/target/cds/, or PARABEAM_CDS_DIR); later job runs map it instead of loading those
+# classes from the jar (other commands, --help among them, start as they did). PARABEAM_CDS=off turns it off; JAVA_OPTS with its own -Xshare or archive wins.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,16 +33,148 @@ build() {
   fi
 }
 
-java_run() {
+# --- class-data sharing -------------------------------------------------------------------------
+# An archive belongs to one jar (path, size, time) and one java: its name is a checksum of those
+# and ends with its own size in bytes, so that a stale archive is never found and a truncated one
+# is never handed to the JVM (JDK 17 can crash on a truncated archive). A new archive is written
+# under a temporary name, tried once (java -Xshare:on, which refuses an unusable archive), and
+# only then renamed into place: two runs at once each write their own and the rename is atomic.
+CDS_DIR="${PARABEAM_CDS_DIR:-$ROOT/pipelines/target/cds}"
+CDS_FLAGS=()
+CDS_NEW=""
+CDS_KEY=""
+CDS_QUIET=(-Xlog:cds=off -Xlog:cds+dynamic=off)
+
+file_size() { stat -c %s "$1" 2>/dev/null || stat -f %z "$1" 2>/dev/null; }
+file_stamp() { stat -c %s.%Y "$1" 2>/dev/null || stat -f %z.%m "$1" 2>/dev/null; }
+
+cds_key() {
+  local java_bin stamps
+  java_bin="$(command -v java)" || return 1
+  java_bin="$(readlink -f "$java_bin" 2>/dev/null || echo "$java_bin")"
+  stamps="$(file_stamp "$JAR").$(file_stamp "$java_bin")" || return 1
+  printf '%s|%s|%s' "$JAR" "$java_bin" "$stamps" | cksum | cut -d' ' -f1
+}
+
+# An archive a run wrote (or one left by a run that was stopped): into place if the JVM takes it.
+cds_promote() {
+  local tmp="$1" size
+  size="$(file_size "$tmp")" || { rm -f "$tmp"; return 0; }
   # shellcheck disable=SC2086
-  exec java ${JAVA_OPTS:-} -cp "$JAR" dev.parabeam.pipelines.Main "$@"
+  if [ "$size" -gt 0 ] && java ${JAVA_OPTS:-} -Xshare:on -XX:SharedArchiveFile="$tmp" "${CDS_QUIET[@]}" \
+    -cp "$JAR" -version >/dev/null 2>&1; then
+    mv -f "$tmp" "$CDS_DIR/$CDS_KEY-$size.jsa" 2>/dev/null || rm -f "$tmp"
+  else
+    rm -f "$tmp"
+  fi
+}
+
+# Sets CDS_FLAGS: the archive for this jar if there is a good one; else, if $1 is 1, the flags that
+# write one when the JVM exits.
+cds_setup() {
+  case "${PARABEAM_CDS:-on}" in off | 0 | false | no) return 0 ;; esac
+  case " ${JAVA_OPTS:-} " in *Xshare* | *SharedArchiveFile* | *ArchiveClassesAtExit*) return 0 ;; esac
+  CDS_KEY="$(cds_key)" || return 0
+  [ -n "$CDS_KEY" ] || return 0
+  if [ ! -d "$CDS_DIR" ]; then
+    { [ "$1" = 1 ] && mkdir -p "$CDS_DIR" 2>/dev/null; } || return 0
+  fi
+  local f size
+  for f in "$CDS_DIR"/*; do
+    case "${f##*/}" in
+      "$CDS_KEY"-*.jsa)
+        size="${f##*-}"
+        # not the size it was written with: truncated (which can crash the JVM) or overwritten.
+        # An archive of the right size that the JVM cannot use (its header checked) it ignores.
+        [ "$(file_size "$f")" = "${size%.jsa}" ] || rm -f "$f"
+        ;;
+      "$CDS_KEY".tmp.*)
+        # written by a run that has ended before it could try and rename it (it was stopped)
+        kill -0 "${f##*.tmp.}" 2>/dev/null || cds_promote "$f"
+        ;;
+      *.jsa | *.tmp.*)
+        # an earlier jar's or java's (or a leftover of theirs)
+        kill -0 "${f##*.tmp.}" 2>/dev/null || rm -f "$f"
+        ;;
+    esac
+  done
+  for f in "$CDS_DIR/$CDS_KEY"-*.jsa; do
+    if [ -f "$f" ]; then
+      CDS_FLAGS=(-XX:SharedArchiveFile="$f" "${CDS_QUIET[@]}")
+      return 0
+    fi
+  done
+  if [ "$1" = 1 ] && [ -w "$CDS_DIR" ]; then
+    CDS_NEW="$CDS_DIR/$CDS_KEY.tmp.$$"
+    CDS_FLAGS=(-XX:ArchiveClassesAtExit="$CDS_NEW" "${CDS_QUIET[@]}")
+  fi
+  return 0
+}
+
+java_run() {
+  if [ -z "$CDS_NEW" ]; then
+    # shellcheck disable=SC2086
+    exec java ${JAVA_OPTS:-} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@"
+  fi
+  # The run that writes the archive: the JVM writes it as it exits, then it is tried and renamed.
+  # Signals to this script go on to the JVM, as they reach it directly when the script execs it.
+  local pid rc=0
+  # shellcheck disable=SC2086
+  java ${JAVA_OPTS:-} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@" <&0 &
+  pid=$!
+  trap 'kill -TERM "$pid" 2>/dev/null' TERM
+  trap 'kill -INT "$pid" 2>/dev/null' INT
+  trap 'kill -HUP "$pid" 2>/dev/null' HUP
+  while :; do
+    rc=0
+    wait "$pid" || rc=$?
+    kill -0 "$pid" 2>/dev/null || break
+  done
+  trap - TERM INT HUP
+  [ -f "$CDS_NEW" ] && cds_promote "$CDS_NEW"
+  exit "$rc"
+}
+
+# A job on a small input (one file of at most 1 MiB, as the bundled sample) is almost all fixed
+# cost: class loading, set-up and the first run of each method. There the JVM's first compiler
+# alone (C1, -XX:TieredStopAtLevel=1) is faster; on long runs C2's code wins, so it is never chosen
+# for more, for globs or directories, or when JAVA_OPTS chooses its compilers itself.
+JIT_FLAGS=()
+SMALL_INPUT_BYTES=1048576
+jit_setup() {
+  case " ${JAVA_OPTS:-} " in *Tiered* | *-Xint* | *-Xcomp*) return 0 ;; esac
+  local a input="" size
+  for a in "$@"; do
+    case "$a" in --input=*) input="${a#--input=}" ;; esac
+  done
+  [ -n "$input" ] && [ -f "$input" ] || return 0
+  size="$(file_size "$input")" || return 0
+  if [ "$size" -le "$SMALL_INPUT_BYTES" ]; then
+    JIT_FLAGS=(-XX:TieredStopAtLevel=1)
+  fi
+  return 0
+}
+
+is_job() {
+  case "${1:-}" in aggregate | groupby | analyze | flow-demo | dependency-graph) ;; *) return 1 ;; esac
+  local a
+  for a in "$@"; do
+    case "$a" in --help | --help=*) return 1 ;; esac
+  done
+  return 0
 }
 
 build
 if [ $# -eq 0 ]; then
   out="$ROOT/build/sample-output"
   echo "running: aggregate on testdata/sample/sales.csv, key=region, value=amount" >&2
+  cds_setup 1
+  jit_setup --input="$ROOT/testdata/sample/sales.csv"
   java_run aggregate --input="$ROOT/testdata/sample/sales.csv" --keyColumn=region --valueColumn=amount \
     --output="$out" --overwrite=true
+fi
+if is_job "$@"; then
+  cds_setup 1
+  jit_setup "$@"
 fi
 java_run "$@"

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.cluster.ClusterJar;
 import dev.parabeam.pipelines.cluster.ClusterSubmission;
 import dev.parabeam.pipelines.cluster.FlinkMasterCheck;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
@@ -115,6 +116,8 @@ public final class Launcher {
       run = job.prepare(o, parallelism, output);
       // fail fast, before anything is written: no cluster, or too few free slots
       FlinkMasterCheck.requireSlots(o, parallelism);
+      // a cluster gets the lean job jar, not the bundled one with Flink inside
+      ClusterJar.stageFor(o, RunnerDefaults.given(args, "filesToStage"));
     } catch (UsageException e) {
       err.println("error: " + Messages.firstLine(e.getMessage()));
       return JobResult.exit(2);

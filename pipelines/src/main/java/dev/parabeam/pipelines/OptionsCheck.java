@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -184,8 +183,9 @@ final class OptionsCheck {
    */
   static Map<String, Class<?>> properties(Class<? extends PipelineOptions> options) {
     Map<String, Class<?>> out = new LinkedHashMap<>();
-    List<Class<?>> interfaces =
-        new ArrayList<>(List.of(options, DirectOptions.class, FlinkPipelineOptions.class));
+    List<Class<?>> interfaces = new ArrayList<>(List.of(options));
+    RunnerDefaults.directOptions().ifPresent(interfaces::add);
+    interfaces.add(FlinkPipelineOptions.class);
     interfaces.addAll(PipelineOptionsFactory.getRegisteredOptions());
     for (Class<?> c : interfaces) {
       for (Method m : c.getMethods()) {

@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.runners.direct.DirectOptions;
@@ -30,16 +31,17 @@ final class RunnerDefaults {
    * per chunk; its measured effect on the run time is in docs/performance.md).
    */
   static void applyRunnerDefaults(PipelineOptions o, String[] args) {
-    DirectOptions d = o.as(DirectOptions.class);
-    if (!given(args, "enforceImmutability")) {
-      d.setEnforceImmutability(false);
-    }
-    if (!given(args, "enforceEncodability")) {
-      d.setEnforceEncodability(false);
+    if (Direct.PRESENT) {
+      Direct.applyDefaults(o, args);
     }
     if (!given(args, "fasterCopy")) {
       o.as(FlinkPipelineOptions.class).setFasterCopy(true);
     }
+  }
+
+  /** The DirectRunner's options interface, unless the DirectRunner is not on the class path. */
+  static Optional<Class<? extends PipelineOptions>> directOptions() {
+    return Optional.ofNullable(Direct.OPTIONS);
   }
 
   static boolean given(String[] args, String option) {
@@ -93,11 +95,7 @@ final class RunnerDefaults {
       return f.getParallelism();
     }
     if (direct) {
-      DirectOptions d = o.as(DirectOptions.class);
-      if (workers != null) {
-        d.setTargetParallelism(workers);
-      }
-      return d.getTargetParallelism();
+      return Direct.parallelism(o, workers);
     }
     return workers != null ? workers : Runtime.getRuntime().availableProcessors();
   }
@@ -107,11 +105,11 @@ final class RunnerDefaults {
    */
   private static List<String> ignoredOptions(
       PipelineOptions o, String[] args, boolean flink, boolean direct) {
-    if (!flink && !direct) {
+    if ((!flink && !direct) || !Direct.PRESENT) {
       return List.of();
     }
-    Set<String> others = names(flink ? DirectOptions.class : FlinkPipelineOptions.class);
-    others.removeAll(names(flink ? FlinkPipelineOptions.class : DirectOptions.class));
+    Set<String> others = names(flink ? Direct.OPTIONS : FlinkPipelineOptions.class);
+    others.removeAll(names(flink ? FlinkPipelineOptions.class : Direct.OPTIONS));
     String thisRunner = flink ? "FlinkRunner" : "DirectRunner";
     String otherRunner = flink ? "DirectRunner" : "FlinkRunner";
     String ownWorkers = flink ? "--parallelism" : "--targetParallelism";
@@ -146,5 +144,43 @@ final class RunnerDefaults {
       }
     }
     return out;
+  }
+
+  /**
+   * The DirectRunner's options, used only when the DirectRunner is on the class path: the lean
+   * cluster jar leaves it out, and a job started from that jar ({@code flink run}) must not need
+   * it.
+   */
+  private static final class Direct {
+    static final boolean PRESENT = present();
+    static final Class<? extends PipelineOptions> OPTIONS = PRESENT ? DirectOptions.class : null;
+
+    private static boolean present() {
+      try {
+        Class.forName(
+            "org.apache.beam.runners.direct.DirectOptions", false, Direct.class.getClassLoader());
+        return true;
+      } catch (ClassNotFoundException | LinkageError e) {
+        return false;
+      }
+    }
+
+    static void applyDefaults(PipelineOptions o, String[] args) {
+      DirectOptions d = o.as(DirectOptions.class);
+      if (!given(args, "enforceImmutability")) {
+        d.setEnforceImmutability(false);
+      }
+      if (!given(args, "enforceEncodability")) {
+        d.setEnforceEncodability(false);
+      }
+    }
+
+    static int parallelism(PipelineOptions o, Integer workers) {
+      DirectOptions d = o.as(DirectOptions.class);
+      if (workers != null) {
+        d.setTargetParallelism(workers);
+      }
+      return d.getTargetParallelism();
+    }
   }
 }

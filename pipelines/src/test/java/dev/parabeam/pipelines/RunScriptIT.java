@@ -9,14 +9,23 @@ import static org.hamcrest.Matchers.startsWith;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -38,25 +47,47 @@ public class RunScriptIT {
   }
 
   private Result runSh(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("bash", REPO.resolve("run.sh").toString()));
+    return runSh(REPO.resolve("run.sh"), Map.of(), args);
+  }
+
+  private Result runSh(Path script, Map<String, String> env, String... args) throws Exception {
+    return finish(startSh(script, env, args), args);
+  }
+
+  private static final class Started {
+    Process process;
+    Path out;
+    Path err;
+  }
+
+  private Started startSh(Path script, Map<String, String> env, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
     cmd.addAll(Arrays.asList(args));
-    Path o = tmp.newFile().toPath();
-    Path e = tmp.newFile().toPath();
-    Process p =
+    Started s = new Started();
+    s.out = tmp.newFile().toPath();
+    s.err = tmp.newFile().toPath();
+    ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .directory(REPO.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectOutput(o.toFile())
-            .redirectError(e.toFile())
-            .start();
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor();
+            .redirectOutput(s.out.toFile())
+            .redirectError(s.err.toFile());
+    pb.environment().remove("JAVA_OPTS");
+    pb.environment().remove("PARABEAM_CDS");
+    pb.environment().putAll(env);
+    s.process = pb.start();
+    return s;
+  }
+
+  private static Result finish(Started s, String... args) throws Exception {
+    if (!s.process.waitFor(300, TimeUnit.SECONDS)) {
+      s.process.destroyForcibly().waitFor();
       throw new AssertionError("run.sh " + String.join(" ", args) + " did not finish");
     }
     Result r = new Result();
-    r.exit = p.exitValue();
-    r.out = Files.readString(o, StandardCharsets.UTF_8);
-    r.err = Files.readString(e, StandardCharsets.UTF_8);
+    r.exit = s.process.exitValue();
+    r.out = Files.readString(s.out, StandardCharsets.UTF_8);
+    r.err = Files.readString(s.err, StandardCharsets.UTF_8);
     return r;
   }
 
@@ -158,5 +189,212 @@ public class RunScriptIT {
             "--output=" + baseline);
     assertThat(b.err, b.exit, is(0));
     assertThat("commons-csv + HashMap agrees", results.get(0), equalTo(read(baseline)));
+  }
+
+  // --- class-data sharing: run.sh's archive of the jar's classes -----------------------------
+
+  /** A line of -Xlog:class+load for a class the JVM took from run.sh's (dynamic) archive. */
+  private static final String FROM_ARCHIVE = "source: shared objects file (top)";
+
+  private static final Pattern ARCHIVE = Pattern.compile("\\d+-(\\d+)\\.jsa");
+
+  /**
+   * A checkout of its own for run.sh: the script and a copy of the bundled jar (which a test may
+   * then change), the sources' place empty so that run.sh never builds.
+   */
+  private Path checkoutWithJarCopy() throws IOException {
+    Path root = tmp.newFolder("checkout").toPath();
+    Files.copy(REPO.resolve("run.sh"), root.resolve("run.sh"));
+    Files.createDirectories(root.resolve("transforms"));
+    Path target = Files.createDirectories(root.resolve("pipelines/target"));
+    Path jar = target.resolve("parabeam-pipelines-bundled.jar");
+    Files.copy(REPO.resolve("pipelines/target/parabeam-pipelines-bundled.jar"), jar);
+    Files.writeString(root.resolve("pom.xml"), "");
+    FileTime old = FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+    Files.setLastModifiedTime(root.resolve("pom.xml"), old);
+    Files.setLastModifiedTime(root.resolve("run.sh"), old);
+    return root;
+  }
+
+  private Result sample(Path checkout, Path cds, Path classLog) throws Exception {
+    Path out = Files.createTempDirectory(tmp.getRoot().toPath(), "out");
+    Map<String, String> env = new java.util.HashMap<>(Map.of("PARABEAM_CDS_DIR", cds.toString()));
+    if (classLog != null) {
+      env.put("JAVA_OPTS", classLogOption(classLog));
+    }
+    Result r = runSh(checkout.resolve("run.sh"), env, sampleArgs(out));
+    assertSample(r, out);
+    return r;
+  }
+
+  private static String[] sampleArgs(Path out) {
+    return new String[] {
+      "aggregate",
+      "--input=" + REPO.resolve("testdata/sample/sales.csv"),
+      "--keyColumn=region",
+      "--valueColumn=amount",
+      "--output=" + out,
+      "--overwrite=true"
+    };
+  }
+
+  private static void assertSample(Result r, Path out) throws IOException {
+    assertThat(r.err, r.exit, is(0));
+    assertThat("nothing from the JVM about the archive", r.err, equalTo(""));
+    assertThat(r.out, not(containsString("[warning]")));
+    assertThat(
+        read(out.resolve("results.csv")),
+        equalTo(read(REPO.resolve("testdata/expected/sample-results.csv"))));
+  }
+
+  /** The archives in {@code cds}, each checked to be complete (the size its name ends with). */
+  private static List<Path> archives(Path cds) throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> s = Files.list(cds)) {
+      for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+        Matcher m = ARCHIVE.matcher(p.getFileName().toString());
+        assertThat("only archives, no temporary files: " + p, m.matches(), is(true));
+        assertThat(Files.size(p), equalTo(Long.parseLong(m.group(1))));
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * -Xlog:class+load into {@code dir}, a file per JVM (%p: its pid), since run.sh may start a
+   * second JVM (to try a new archive) after the job's.
+   */
+  private static String classLogOption(Path dir) throws IOException {
+    clearDir(dir);
+    return "-Xlog:class+load=info:file=" + dir.resolve("classes-%p.log");
+  }
+
+  /** Whether the job's JVM (the one that loaded the launcher) took classes from the archive. */
+  private static boolean usedTheArchive(Path dir) throws IOException {
+    List<String> jobLogs = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String log = read(p);
+        if (log.contains("dev.parabeam.pipelines.Launcher ")) {
+          jobLogs.add(log);
+        }
+      }
+    }
+    assertThat("one job JVM logged its classes in " + dir, jobLogs.size(), is(1));
+    return jobLogs.get(0).contains(FROM_ARCHIVE);
+  }
+
+  /** Empties (or makes) a directory of class-load logs. */
+  private static void clearDir(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  @Test
+  public void archiveIsWrittenByTheFirstJobRunReusedAndRebuiltWhenTheJarChanges() throws Exception {
+    Path checkout = checkoutWithJarCopy();
+    Path cds = tmp.getRoot().toPath().resolve("cds");
+    Path log = tmp.getRoot().toPath().resolve("class-logs");
+
+    Result help =
+        runSh(
+            checkout.resolve("run.sh"),
+            Map.of("PARABEAM_CDS_DIR", cds.toString()),
+            "aggregate",
+            "--help");
+    assertThat(help.exit, is(0));
+    assertThat("--help writes no archive", Files.exists(cds), is(false));
+
+    sample(checkout, cds, null);
+    List<Path> first = archives(cds);
+    assertThat(first.size(), is(1));
+    Object firstKey = Files.readAttributes(first.get(0), BasicFileAttributes.class).fileKey();
+
+    sample(checkout, cds, log);
+    assertThat("the second run maps the archive", usedTheArchive(log), is(true));
+    assertThat(archives(cds), equalTo(first));
+    assertThat(
+        "the same file, not rewritten",
+        Files.readAttributes(first.get(0), BasicFileAttributes.class).fileKey(),
+        equalTo(firstKey));
+
+    // a rebuilt jar (another modification time): the old archive goes, a new one is written
+    Path jar = checkout.resolve("pipelines/target/parabeam-pipelines-bundled.jar");
+    Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+    sample(checkout, cds, log);
+    List<Path> rebuilt = archives(cds);
+    assertThat(rebuilt.size(), is(1));
+    assertThat(rebuilt.get(0).getFileName(), not(equalTo(first.get(0).getFileName())));
+    sample(checkout, cds, log);
+    assertThat("the new archive is used", usedTheArchive(log), is(true));
+    assertThat(archives(cds), equalTo(rebuilt));
+
+    Result off =
+        runSh(
+            checkout.resolve("run.sh"),
+            Map.of(
+                "PARABEAM_CDS_DIR",
+                cds.toString(),
+                "PARABEAM_CDS",
+                "off",
+                "JAVA_OPTS",
+                classLogOption(log)),
+            sampleArgs(tmp.newFolder("off").toPath()));
+    assertThat(off.err, off.exit, is(0));
+    assertThat("PARABEAM_CDS=off", usedTheArchive(log), is(false));
+  }
+
+  @Test
+  public void anUnusableArchiveIsIgnoredOrRebuiltNeverFatal() throws Exception {
+    Path checkout = checkoutWithJarCopy();
+    Path cds = tmp.getRoot().toPath().resolve("cds");
+    Path log = tmp.getRoot().toPath().resolve("class-logs");
+    sample(checkout, cds, null);
+    Path archive = archives(cds).get(0);
+    long size = Files.size(archive);
+
+    // truncated (as by a full disk): JDK 17 crashes on such a file, so run.sh must not pass it on
+    archive.toFile().setWritable(true);
+    try (FileChannel ch = FileChannel.open(archive, StandardOpenOption.WRITE)) {
+      ch.truncate(size / 2);
+    }
+    sample(checkout, cds, log);
+    assertThat("not mapped", usedTheArchive(log), is(false));
+    List<Path> again = archives(cds);
+    assertThat("written anew", again.size(), is(1));
+    sample(checkout, cds, log);
+    assertThat(usedTheArchive(log), is(true));
+
+    // overwritten with other bytes of the same size: the JVM refuses it, the run goes on
+    Path same = again.get(0);
+    same.toFile().setWritable(true);
+    byte[] junk = new byte[(int) Files.size(same)];
+    new Random(1).nextBytes(junk);
+    Files.write(same, junk);
+    sample(checkout, cds, log);
+    assertThat("not mapped", usedTheArchive(log), is(false));
+  }
+
+  @Test
+  public void twoFirstRunsAtOnceLeaveOneGoodArchive() throws Exception {
+    Path checkout = checkoutWithJarCopy();
+    Path cds = tmp.getRoot().toPath().resolve("cds");
+    Map<String, String> env = Map.of("PARABEAM_CDS_DIR", cds.toString());
+    Path out1 = tmp.newFolder("one").toPath();
+    Path out2 = tmp.newFolder("two").toPath();
+    Started a = startSh(checkout.resolve("run.sh"), env, sampleArgs(out1));
+    Started b = startSh(checkout.resolve("run.sh"), env, sampleArgs(out2));
+    assertSample(finish(a), out1);
+    assertSample(finish(b), out2);
+    List<Path> found = archives(cds);
+    assertThat("one or two complete archives, nothing half-written", found.size() >= 1, is(true));
+    Path log = tmp.getRoot().toPath().resolve("class-logs");
+    sample(checkout, cds, log);
+    assertThat(usedTheArchive(log), is(true));
   }
 }

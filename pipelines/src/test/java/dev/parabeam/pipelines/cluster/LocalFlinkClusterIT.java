@@ -517,6 +517,106 @@ public class LocalFlinkClusterIT {
     throw new AssertionError("job " + jid + " is " + now + ", not " + wanted);
   }
 
+  /** Every job and its arguments (besides --output) for the lean-jar runs. */
+  private static List<List<String>> everyJob() {
+    Path td = JarProcess.repo().resolve("testdata");
+    return List.of(
+        List.of("aggregate", "--input=in.csv", "--keyColumn=region", "--valueColumn=amount"),
+        List.of(
+            "groupby",
+            "--input=" + td.resolve("groupby") + "/*.csv",
+            "--keyColumns=customer",
+            "--aggregations=countDistinct(region),sum(qty),p50(amount),p90(amount),p99(amount)"),
+        List.of("analyze", "--input=" + td.resolve("docs/docs.jsonl"), "--latencyMillis=0"),
+        List.of("flow-demo"),
+        List.of("dependency-graph"));
+  }
+
+  /**
+   * The lean job jar (parabeam-pipelines-cluster.jar) on its own, as {@code flink run} submits it:
+   * Flink's own client (CliFrontend, from the cluster's class path) runs Main from the lean jar,
+   * which holds neither Flink nor the DirectRunner, and every job writes on the cluster what it
+   * writes on the DirectRunner, byte for byte (summary.json aside: it holds the runner and times).
+   */
+  @Test
+  public void i_theLeanJarRunsEveryJobOnTheClusterWithFlinksOwnClient() throws Exception {
+    Path leanJar = JarProcess.jar().resolveSibling(ClusterJar.CLUSTER_JAR);
+    assertTrue("the lean jar is missing: " + leanJar, Files.isRegularFile(leanJar));
+    try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(leanJar.toFile())) {
+      List<String> provided =
+          z.stream()
+              .map(java.util.zip.ZipEntry::getName)
+              .filter(
+                  n ->
+                      n.startsWith("org/apache/flink/")
+                          || n.startsWith("org/apache/beam/runners/direct/")
+                          || n.startsWith("org/apache/pdfbox/")
+                          || n.startsWith("io/grpc/xds/"))
+              .limit(5)
+              .toList();
+      assertThat("Flink, the DirectRunner, PDFBox, xds are not in the lean jar", provided, empty());
+      assertTrue("Main is", z.getEntry("dev/parabeam/pipelines/Main.class") != null);
+    }
+    for (List<String> job : everyJob()) {
+      String name = job.get(0);
+      List<String> direct = new ArrayList<>(job);
+      direct.add("--output=lean-ref-" + name);
+      JarProcess.ok(work, "lean-ref-" + name, 300, direct.toArray(new String[0]));
+
+      Set<String> before = jobIds();
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Dparabeam.repo=" + JarProcess.repo(),
+                  "-cp",
+                  LocalFlinkCluster.defaultLib(JarProcess.repo()) + "/*",
+                  "org.apache.flink.client.cli.CliFrontend",
+                  "run",
+                  "-c",
+                  "dev.parabeam.pipelines.Main",
+                  leanJar.toString()));
+      cmd.addAll(job);
+      cmd.addAll(List.of("--output=lean-" + name, "--runner=FlinkRunner", "--parallelism=2"));
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .directory(work.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .redirectOutput(work.resolve("lean-" + name + ".out").toFile())
+              .redirectError(work.resolve("lean-" + name + ".err").toFile());
+      pb.environment().put("FLINK_CONF_DIR", clusterDir.resolve("conf").toString());
+      Process p = pb.start();
+      boolean ended = p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS);
+      if (!ended) {
+        p.destroyForcibly().waitFor();
+      }
+      String err = Files.readString(work.resolve("lean-" + name + ".err"));
+      String out = Files.readString(work.resolve("lean-" + name + ".out"));
+      assertTrue("flink run of " + name + " did not end", ended);
+      assertEquals("flink run " + name + ":\n" + err + out, 0, p.exitValue());
+      assertEquals("FINISHED", state(newJob(before)));
+
+      Path ref = work.resolve("lean-ref-" + name);
+      List<Path> files = new ArrayList<>();
+      try (var walk = Files.walk(ref)) {
+        walk.filter(Files::isRegularFile)
+            .filter(f -> !f.getFileName().toString().equals("summary.json"))
+            .forEach(files::add);
+      }
+      assertThat(name + " writes files", files, not(empty()));
+      long bytes = 0;
+      for (Path f : files) {
+        Path lean = work.resolve("lean-" + name).resolve(ref.relativize(f));
+        assertTrue("missing " + lean, Files.isRegularFile(lean));
+        assertTrue(
+            lean + " is not byte-identical to " + f,
+            java.util.Arrays.equals(Files.readAllBytes(f), Files.readAllBytes(lean)));
+        bytes += Files.size(f);
+      }
+      assertThat(name + " writes results", bytes, greaterThan(0L));
+    }
+  }
+
   private static Set<String> jobIds() {
     Set<String> ids = new HashSet<>();
     cluster
