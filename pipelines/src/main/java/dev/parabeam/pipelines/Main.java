@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
@@ -30,50 +31,60 @@ public final class Main {
   /** A command: its name, one line for the list, more lines, its entry (which answers --help). */
   record Command(String name, String summary, List<String> more, Entry entry) {}
 
-  static final List<Command> COMMANDS =
+  /**
+   * The jobs, in the order the command list shows them. Their options interfaces must agree where
+   * they share a property (Beam refuses two {@code @Default}s for one name in a JVM).
+   */
+  static final List<Job<?>> JOBS =
       List.of(
-          job(AggregateJob.INSTANCE),
-          job(GroupByJob.INSTANCE),
-          job(AnalyzeJob.INSTANCE),
-          job(FlowDemoJob.INSTANCE),
-          job(DependencyGraphJob.INSTANCE),
-          job(TasksJob.INSTANCE),
-          new Command(
-              "generate",
-              "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]",
-              List.of(),
-              Generate::main),
-          new Command(
-              "baseline",
-              "a job's computation in plain Java (commons-csv + HashMap): --input=FILE [--threads=N]",
-              List.of(
-                  "[--output=results.csv] --keyColumn=K --valueColumn=V (the aggregate job)",
-                  "or --job=groupby --keyColumns=a,b --aggregations=count,sum(c),p90(c),... (percentiles exact)"),
-              Baseline::main),
-          new Command(
-              "bench",
-              "jobs vs plain-Java baselines, side by side: --sizes=1000000,10000000 [--repeats=3]",
-              List.of(
-                  "[--workers=4] [--xmx=1g] [--jobs=aggregate,groupby] (groupby row: job p<workers> vs <workers> threads)"),
-              Bench::main),
-          new Command(
-              "speedup",
-              "the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
-              List.of(
-                  "[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
-              args -> Speedup.run(args, System.out, System.err, Datasets::ensure)),
-          new Command(
-              "analyze-bench",
-              "analyze with 1 against N calls in flight, warmed, interleaved: [--maxInFlight=16]",
-              List.of(
-                  "[--latencyMillis=20] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3]"),
-              AnalyzeBench::main),
-          new Command(
-              "cluster",
-              "a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
-              List.of(
-                  "| status | stop | add-taskmanager | jobs | cancel <id> (web UI http://127.0.0.1:8081)"),
-              ClusterCommand::main));
+          AggregateJob.INSTANCE,
+          GroupByJob.INSTANCE,
+          AnalyzeJob.INSTANCE,
+          FlowDemoJob.INSTANCE,
+          DependencyGraphJob.INSTANCE,
+          TasksJob.INSTANCE);
+
+  static final List<Command> COMMANDS =
+      Stream.concat(
+              JOBS.stream().map(Main::job),
+              Stream.of(
+                  new Command(
+                      "generate",
+                      "write a deterministic test dataset: --rows=N --output=FILE [--seed=S]",
+                      List.of(),
+                      Generate::main),
+                  new Command(
+                      "baseline",
+                      "a job's computation in plain Java (commons-csv + HashMap): --input=FILE [--threads=N]",
+                      List.of(
+                          "[--output=results.csv] --keyColumn=K --valueColumn=V (the aggregate job)",
+                          "or --job=groupby --keyColumns=a,b --aggregations=count,sum(c),p90(c),... (percentiles exact)"),
+                      Baseline::main),
+                  new Command(
+                      "bench",
+                      "jobs vs plain-Java baselines, side by side: --sizes=1000000,10000000 [--repeats=3]",
+                      List.of(
+                          "[--workers=4] [--xmx=1g] [--jobs=aggregate,groupby] (groupby row: job p<workers> vs <workers> threads)"),
+                      Bench::main),
+                  new Command(
+                      "speedup",
+                      "the sequential vs N-worker speedup table: [--sizes=10000,100000,1000000] [--work=cpu|io]",
+                      List.of(
+                          "[--workMicros=N] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3] [--output=DIR]"),
+                      args -> Speedup.run(args, System.out, System.err, Datasets::ensure)),
+                  new Command(
+                      "analyze-bench",
+                      "analyze with 1 against N calls in flight, warmed, interleaved: [--maxInFlight=16]",
+                      List.of(
+                          "[--latencyMillis=20] [--workers=4] [--runner=DirectRunner|FlinkRunner] [--repeats=3]"),
+                      AnalyzeBench::main),
+                  new Command(
+                      "cluster",
+                      "a local Flink session cluster on 127.0.0.1: cluster start [--slots=4] [--port=8081]",
+                      List.of(
+                          "| status | stop | add-taskmanager | jobs | cancel <id> (web UI http://127.0.0.1:8081)"),
+                      ClusterCommand::main)))
+          .toList();
 
   private Main() {}
 

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -21,6 +22,24 @@ import org.junit.rules.TemporaryFolder;
 /** The shared launcher's typed result, and the command list every job is registered in. */
 public class LauncherTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  /**
+   * Beam checks every registered options interface against the others: one property with two
+   * different {@code @Default}s in one JVM is refused for every job registered after it (as a test
+   * JVM, or an embedding program, registers them all).
+   */
+  @Test
+  public void everyJobsOptionsRegisterTogetherInOneJvm() {
+    for (Job<?> job : Main.JOBS) {
+      PipelineOptionsFactory.register(job.optionsClass());
+    }
+    for (Job<?> job : Main.JOBS) {
+      assertThat(
+          job.name(),
+          PipelineOptionsFactory.fromArgs("--output=x").as(job.optionsClass()).getOutput(),
+          is("x"));
+    }
+  }
 
   @Test
   public void aRunShowsTheFirstRowsOfItsResultsAndHowManyThereAre() throws Exception {

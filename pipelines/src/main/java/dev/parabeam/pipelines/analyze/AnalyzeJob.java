@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -35,6 +36,11 @@ public final class AnalyzeJob implements Job<AnalyzeOptions> {
   public String summary() {
     return "three analyses per document through a slow, flaky service (retries, timeouts, limits),"
         + " joined per document";
+  }
+
+  @Override
+  public Map<String, String> defaults() {
+    return Map.of("maxAttempts", "4");
   }
 
   @Override

@@ -28,8 +28,10 @@ public interface AnalyzeOptions extends JobOptions {
 
   void setTimeoutMillis(Integer value);
 
-  @Description("Attempts per call, the first included; the retries back off exponentially.")
-  @Default.Integer(4)
+  // no @Default: the tasks job has a --maxAttempts of its own default; Beam wants one property
+  // marked alike in every options interface of a JVM, so each job gives its default (defaults())
+  @Description(
+      "Attempts per call, the first included; the retries back off exponentially. Default 4.")
   Integer getMaxAttempts();
 
   void setMaxAttempts(Integer value);

@@ -46,7 +46,8 @@ public final class TasksJob implements Job<TasksOptions> {
 
   @Override
   public Map<String, String> defaults() {
-    return Map.of("input", DEFAULT_INPUT, "workers", "4");
+    // --maxAttempts: not a Beam @Default, which must agree across every options interface of a JVM
+    return Map.of("input", DEFAULT_INPUT, "workers", "4", "maxAttempts", "3");
   }
 
   @Override

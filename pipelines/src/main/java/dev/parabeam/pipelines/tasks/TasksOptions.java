@@ -1,7 +1,6 @@
 package dev.parabeam.pipelines.tasks;
 
 import dev.parabeam.pipelines.JobOptions;
-import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Options of the {@code tasks} job; its worker count is the launcher's {@code --workers}. */
@@ -16,8 +15,7 @@ public interface TasksOptions extends JobOptions {
 
   @Description(
       "Attempts per task before it is recorded as failed (1: no retry); retries wait 20 ms,"
-          + " doubling up to 500 ms.")
-  @Default.Integer(3)
+          + " doubling up to 500 ms. Default 3.")
   Integer getMaxAttempts();
 
   void setMaxAttempts(Integer value);
