@@ -30,8 +30,7 @@ public interface AnalyzeOptions extends JobOptions {
 
   // no @Default: the tasks job has a --maxAttempts of its own default; Beam wants one property
   // marked alike in every options interface of a JVM, so each job gives its default (defaults())
-  @Description(
-      "Attempts per call, the first included; the retries back off exponentially. Default 4.")
+  @Description("Attempts per call, the first included; the retries back off exponentially.")
   Integer getMaxAttempts();
 
   void setMaxAttempts(Integer value);

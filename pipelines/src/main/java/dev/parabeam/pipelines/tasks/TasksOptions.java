@@ -15,7 +15,7 @@ public interface TasksOptions extends JobOptions {
 
   @Description(
       "Attempts per task before it is recorded as failed (1: no retry); retries wait 20 ms,"
-          + " doubling up to 500 ms. Default 3.")
+          + " doubling up to 500 ms.")
   Integer getMaxAttempts();
 
   void setMaxAttempts(Integer value);
