@@ -21,6 +21,9 @@ public final class CsvRecord {
   private final List<String> columns;
   private final Map<String, Integer> index;
   private final KeyStrings keyStrings;
+  private final String[] recentNames = new String[4];
+  private final int[] recentPositions = new int[4];
+  private int recentNext;
   private FieldSplitter fields;
   private long line;
 
@@ -100,8 +103,19 @@ public final class CsvRecord {
 
   /** Position of {@code column} in this file's header, or -1. */
   public int indexOf(String column) {
+    // a RecordFn asks for the same few name instances on every record: found by identity first,
+    // without hashing and comparing the name's text
+    for (int k = 0; k < recentNames.length; k++) {
+      if (recentNames[k] == column) {
+        return recentPositions[k];
+      }
+    }
     Integer i = index.get(column);
-    return i == null ? -1 : i;
+    int at = i == null ? -1 : i;
+    recentNames[recentNext] = column;
+    recentPositions[recentNext] = at;
+    recentNext = (recentNext + 1) % recentNames.length;
+    return at;
   }
 
   /** The header's column names, in file order. */
