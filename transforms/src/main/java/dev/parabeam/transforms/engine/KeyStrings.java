@@ -9,10 +9,11 @@ import java.util.Arrays;
  * record with those bytes gets the same instance (whose hash code the per-key map has already
  * computed, and which it finds equal by identity). Holds at most {@link #MAX_ENTRIES} texts; past
  * that, a new value is decoded each time (a column of mostly distinct values gains nothing from a
- * cache). Not thread-safe: one per record view.
+ * cache). At most about 1.5 MB per worker for keys of ~30 bytes, outside the reduce's memory
+ * budget, which is why the bound is small. Not thread-safe: one per record view.
  */
 final class KeyStrings {
-  static final int MAX_ENTRIES = 1 << 16;
+  static final int MAX_ENTRIES = 1 << 14;
 
   private final Charset charset;
   private byte[][] keys = new byte[64][];
