@@ -40,8 +40,7 @@ wall() { # name command...
   awk '{print $1 + $2}' "$OUT/$name.cpu1" >>"$OUT/$name.cpu"
   python3 -c "print(round($t1 - $t0, 3))" >>"$OUT/$name.times"
 }
-duck() { # aggregate | groupby
-  python3 - "$FILE" "$1" <<'PY'
+cat >"$OUT/duck.py" <<'PY'
 import sys, duckdb
 f, what = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
@@ -53,7 +52,6 @@ else:
     q = f"SELECT region, product, count(*), sum(amount), avg(amount), quantile_disc(amount, 0.9) FROM {src} GROUP BY region, product"
 con.execute(q).fetchall()
 PY
-}
 HAVE_DUCKDB=no
 python3 -c "import duckdb" 2>/dev/null && HAVE_DUCKDB=yes
 
@@ -72,8 +70,8 @@ for r in $(seq 1 "$REPEATS"); do
   wall baseline-gb java -cp "$AFTER" dev.parabeam.pipelines.Main baseline --job=groupby \
     --input="$FILE" "${GROUPBY[@]}" --threads=2
   if [ "$HAVE_DUCKDB" = yes ]; then
-    wall duckdb-agg duck aggregate
-    wall duckdb-gb duck groupby
+    wall duckdb-agg python3 "$OUT/duck.py" "$FILE" aggregate
+    wall duckdb-gb python3 "$OUT/duck.py" "$FILE" groupby
   fi
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
