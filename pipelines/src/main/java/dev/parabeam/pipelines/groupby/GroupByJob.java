@@ -13,8 +13,9 @@ import dev.parabeam.transforms.engine.ResultTable;
 import dev.parabeam.transforms.engine.Utf8Order;
 import dev.parabeam.transforms.stats.Aggregation;
 import dev.parabeam.transforms.stats.AggregationsFn;
-import dev.parabeam.transforms.stats.Decimals;
+import dev.parabeam.transforms.stats.KeyAndValue;
 import java.io.Serializable;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -160,21 +161,21 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
           values[i] = values[same]; // sum(x), mean(x), p90(x): the column is parsed once per record
           continue;
         }
-        String text = r.get(a.column());
         if (a.numeric()) {
-          Decimals.Parsed v = Decimals.parse(text);
-          if (v.value == null) {
-            out.reject(a.column() + ": " + v.error + ": '" + text + "'");
+          BigDecimal v = KeyAndValue.value(r, a.column(), out);
+          if (v == null) {
             return;
           }
-          values[i] = v.value;
+          values[i] = v;
         } else {
-          values[i] = text;
+          values[i] = r.get(a.column());
         }
       }
       String[] key = new String[keyColumns.size()];
       for (int i = 0; i < key.length; i++) {
-        key[i] = r.get(keyColumns.get(i));
+        String column = keyColumns.get(i);
+        int at = r.indexOf(column);
+        key[i] = at < 0 ? r.get(column) : r.key(at);
       }
       out.emit(Arrays.asList(key), values);
     }

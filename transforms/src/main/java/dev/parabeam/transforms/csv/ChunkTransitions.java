@@ -99,11 +99,10 @@ public final class ChunkTransitions implements Serializable {
       }
       int last =
           -1; // the last quote or LF stepped in this buffer; the states are exact just after it
-      for (int i = 0; i < n; i++) {
+      for (int i = ByteScan.indexOfEither(a, 0, n, (byte) '\n', q);
+          i < n;
+          i = ByteScan.indexOfEither(a, i + 1, n, (byte) '\n', q)) {
         byte b = a[i];
-        if (b != '\n' && b != q) {
-          continue;
-        }
         boolean run = i - 1 > last;
         int x = b & 0xff;
         for (int p = 0; p < paths; p++) {

@@ -5,7 +5,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -29,11 +28,6 @@ public final class FieldSplitter {
   private final boolean[] unmapped;
 
   private final String invalidReason;
-  private final CharsetDecoder utf8 =
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT);
 
   private byte[] bytes;
   private int[] starts = new int[16];
@@ -118,9 +112,7 @@ public final class FieldSplitter {
         }
       } else {
         int start = i;
-        while (i < end && a[i] != delimiter) {
-          i++; // a quote here is a literal character
-        }
+        i = ByteScan.indexOf(a, i, end, delimiter); // a quote here is a literal character
         starts[count] = start;
         ends[count] = i;
         escaped[count] = false;
@@ -141,6 +133,26 @@ public final class FieldSplitter {
   /** Why the last {@link #split} failed, or null. */
   public String error() {
     return error;
+  }
+
+  /** The bytes the last {@link #split} read; a field's bytes are [{@link #start}, {@link #end}). */
+  public byte[] bytes() {
+    return bytes;
+  }
+
+  /** Where field {@code i}'s bytes start (after an opening quote). */
+  public int start(int i) {
+    return starts[i];
+  }
+
+  /** Where field {@code i}'s bytes end (before a closing quote). */
+  public int end(int i) {
+    return ends[i];
+  }
+
+  /** True when field {@code i}'s text is its bytes as they are (it holds no doubled quote). */
+  public boolean isVerbatim(int i) {
+    return !escaped[i];
   }
 
   /** The decoded text of field {@code i} (0-based) of the last split. */
@@ -184,19 +196,59 @@ public final class FieldSplitter {
     return true;
   }
 
-  private boolean isValidUtf8(byte[] a, int offset, int length) {
+  /**
+   * Well-formed UTF-8 as Unicode's table 3-7 defines it (what the JDK's decoder accepts with
+   * REPORT): no overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence. By
+   * hand rather than through a CharsetDecoder, which allocated a char buffer per non-ASCII record.
+   */
+  static boolean isValidUtf8(byte[] a, int offset, int length) {
     int end = offset + length;
-    for (int i = offset; i < end; i++) {
-      if (a[i] < 0) {
-        try {
-          utf8.reset();
-          utf8.decode(ByteBuffer.wrap(a, i, end - i));
-          return true;
-        } catch (CharacterCodingException e) {
+    int i = ByteScan.indexOfNonAscii(a, offset, end);
+    while (i < end) {
+      int b = a[i];
+      if (b >= 0) {
+        i++;
+        continue;
+      }
+      b &= 0xff;
+      if (b < 0xC2) {
+        return false; // a continuation byte first, or an overlong 2-byte form
+      }
+      if (b < 0xE0) {
+        if (i + 1 >= end || !continuation(a[i + 1])) {
           return false;
         }
+        i += 2;
+      } else if (b < 0xF0) {
+        if (i + 2 >= end || !continuation(a[i + 2])) {
+          return false;
+        }
+        int c = a[i + 1] & 0xff;
+        int lo = b == 0xE0 ? 0xA0 : 0x80;
+        int hi = b == 0xED ? 0x9F : 0xBF;
+        if (c < lo || c > hi) {
+          return false;
+        }
+        i += 3;
+      } else if (b < 0xF5) {
+        if (i + 3 >= end || !continuation(a[i + 2]) || !continuation(a[i + 3])) {
+          return false;
+        }
+        int c = a[i + 1] & 0xff;
+        int lo = b == 0xF0 ? 0x90 : 0x80;
+        int hi = b == 0xF4 ? 0x8F : 0xBF;
+        if (c < lo || c > hi) {
+          return false;
+        }
+        i += 4;
+      } else {
+        return false;
       }
     }
     return true;
+  }
+
+  private static boolean continuation(byte b) {
+    return (b & 0xC0) == 0x80;
   }
 }

@@ -167,10 +167,11 @@ public final class RecordReader {
       int last =
           p - 1; // the last quote or LF stepped; s is exact just after it (see CsvStates.afterRun)
       while (p < l) {
-        byte b = a[p++];
-        if (b != LF && b != q) {
-          continue;
+        p = ByteScan.indexOfEither(a, p, l, LF, q);
+        if (p == l) {
+          break;
         }
+        byte b = a[p++];
         if (p - 2 > last) {
           s = states.afterRun(s, a[p - 2]);
         }

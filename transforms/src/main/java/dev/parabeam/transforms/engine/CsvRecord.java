@@ -2,6 +2,8 @@ package dev.parabeam.transforms.engine;
 
 import dev.parabeam.transforms.csv.CsvHeader;
 import dev.parabeam.transforms.csv.FieldSplitter;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +21,19 @@ public final class CsvRecord {
   private final String file;
   private final List<String> columns;
   private final Map<String, Integer> index;
+  private final KeyStrings keyStrings;
+  private final String[] recentNames = new String[4];
+  private final int[] recentPositions = new int[4];
+  private int recentNext;
   private FieldSplitter fields;
   private long line;
 
   CsvRecord(String file, List<String> columns) {
+    this(file, columns, StandardCharsets.UTF_8);
+  }
+
+  CsvRecord(String file, List<String> columns, Charset charset) {
+    this.keyStrings = new KeyStrings(charset);
     this.file = file;
     this.columns = columns;
     this.index = new HashMap<>(columns.size() * 2);
@@ -68,11 +79,58 @@ public final class CsvRecord {
   }
 
   /**
+   * The field at {@code position}, equal to {@link #get(int)}, but decoded once per distinct value
+   * (per view, that is per chunk): records with the same bytes in that field get the same {@code
+   * String}. For key columns, whose few values repeat on every record.
+   */
+  public String key(int position) {
+    if (position < 0 || position >= fields.fieldCount()) {
+      return fields.field(position); // throws the usual IndexOutOfBoundsException
+    }
+    if (!fields.isVerbatim(position)) {
+      return fields.field(position);
+    }
+    return keyStrings.get(fields.bytes(), fields.start(position), fields.end(position));
+  }
+
+  /**
+   * The record's bytes; field {@code position} is {@code bytes()[start(position), end(position))}
+   * when {@link #isVerbatim(int)}. Valid only during the call, like the view.
+   */
+  public byte[] bytes() {
+    return fields.bytes();
+  }
+
+  public int start(int position) {
+    return fields.start(position);
+  }
+
+  public int end(int position) {
+    return fields.end(position);
+  }
+
+  /** True when field {@code position}'s text is its bytes as they are (no doubled quote). */
+  public boolean isVerbatim(int position) {
+    return fields.isVerbatim(position);
+  }
+
+  /**
    * Position of {@code column} in this file's header, or -1; throws IllegalArgumentException if the
    * header names it more than once.
    */
   public int indexOf(String column) {
-    return position(column);
+    // a RecordFn asks for the same few name instances on every record: found by identity first,
+    // without hashing and comparing the name's text
+    for (int k = 0; k < recentNames.length; k++) {
+      if (recentNames[k] == column) {
+        return recentPositions[k];
+      }
+    }
+    int at = position(column);
+    recentNames[recentNext] = column;
+    recentPositions[recentNext] = at;
+    recentNext = (recentNext + 1) % recentNames.length;
+    return at;
   }
 
   /** The header's column names, in file order. */

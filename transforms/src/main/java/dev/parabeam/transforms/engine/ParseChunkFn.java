@@ -207,7 +207,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     }
     String path = chunk.file().path();
     int fields = chunk.file().fieldCount();
-    CsvRecord view = new CsvRecord(path, chunk.file().columns());
+    CsvRecord view = new CsvRecord(path, chunk.file().columns(), dialect.charset());
     Map<K, A> partial = u.partial;
     try (ReadableByteChannel ch = ChunkIO.open(chunk.file(), chunk.start())) {
       RecordReader reader =

@@ -61,6 +61,88 @@ public final class Decimals {
     return new Parsed(v, null);
   }
 
+  /**
+   * The fast path of {@link #parse} for a number held as ASCII bytes {@code a[from, to)}: the same
+   * value with the same scale as {@code parse(new String(a, from, to - from, UTF_8)).value}, built
+   * from an unscaled {@code long} without a String or a BigInteger, or null when the bytes are not
+   * a number whose significant digits fit in 18 and whose exponent and scale are small. A null says
+   * nothing about validity: the caller then takes the slow path, which also gives the reason.
+   */
+  public static BigDecimal parseOrNull(byte[] a, int from, int to) {
+    int b = from;
+    int e = to;
+    while (b < e && (a[b] == ' ' || a[b] == '\t')) {
+      b++;
+    }
+    while (e > b && (a[e - 1] == ' ' || a[e - 1] == '\t')) {
+      e--;
+    }
+    int i = b;
+    boolean negative = false;
+    if (i < e && (a[i] == '+' || a[i] == '-')) {
+      negative = a[i] == '-';
+      i++;
+    }
+    long unscaled = 0;
+    int significant = 0; // digits from the first non-zero one
+    int intDigits = 0;
+    while (i < e && a[i] >= '0' && a[i] <= '9') {
+      int d = a[i++] - '0';
+      if (significant > 0 || d != 0) {
+        if (++significant > 18) {
+          return null;
+        }
+      }
+      unscaled = unscaled * 10 + d;
+      intDigits++;
+    }
+    int fracDigits = 0;
+    if (i < e && a[i] == '.') {
+      i++;
+      while (i < e && a[i] >= '0' && a[i] <= '9') {
+        int d = a[i++] - '0';
+        if (significant > 0 || d != 0) {
+          if (++significant > 18) {
+            return null;
+          }
+        }
+        unscaled = unscaled * 10 + d;
+        fracDigits++;
+      }
+    }
+    if (intDigits == 0 && fracDigits == 0) {
+      return null;
+    }
+    long exponent = 0;
+    if (i < e && (a[i] == 'e' || a[i] == 'E')) {
+      i++;
+      boolean negExp = false;
+      if (i < e && (a[i] == '+' || a[i] == '-')) {
+        negExp = a[i] == '-';
+        i++;
+      }
+      int expDigits = 0;
+      while (i < e && a[i] >= '0' && a[i] <= '9') {
+        exponent = exponent * 10 + (a[i++] - '0');
+        if (++expDigits > 9) {
+          return null;
+        }
+      }
+      if (expDigits == 0) {
+        return null;
+      }
+      exponent = negExp ? -exponent : exponent;
+    }
+    if (i != e) {
+      return null;
+    }
+    long scale = fracDigits - exponent;
+    if (scale > MAX_SCALE || scale < -MAX_SCALE) {
+      return null;
+    }
+    return BigDecimal.valueOf(negative ? -unscaled : unscaled, (int) scale);
+  }
+
   private static boolean isSpace(char c) {
     return c == ' ' || c == '\t';
   }

@@ -39,14 +39,34 @@ public final class KeyAndValue implements RecordFn<String, BigDecimal> {
 
   @Override
   public void apply(CsvRecord r, Output<String, BigDecimal> out) {
-    String text = r.get(valueColumn);
-    Decimals.Parsed value = Decimals.parse(text);
-    if (value.value == null) {
-      out.reject(valueColumn + ": " + value.error + ": '" + text + "'");
+    BigDecimal value = value(r, valueColumn, out);
+    if (value == null) {
       return;
     }
-    String key = r.get(keyColumn);
+    int k = r.indexOf(keyColumn);
+    String key = k < 0 ? r.get(keyColumn) : r.key(k);
     work.run(key);
-    out.emit(key, value.value);
+    out.emit(key, value);
+  }
+
+  /**
+   * The number in {@code column}, straight from the record's bytes when it is a plain short
+   * decimal, else through {@link Decimals#parse}; null (and the record rejected with the reason)
+   * when it is not a number.
+   */
+  public static BigDecimal value(CsvRecord r, String column, RecordFn.Output<?, ?> out) {
+    int i = r.indexOf(column);
+    if (i >= 0 && r.isVerbatim(i)) {
+      BigDecimal fast = Decimals.parseOrNull(r.bytes(), r.start(i), r.end(i));
+      if (fast != null) {
+        return fast;
+      }
+    }
+    String text = r.get(column);
+    Decimals.Parsed v = Decimals.parse(text);
+    if (v.value == null) {
+      out.reject(column + ": " + v.error + ": '" + text + "'");
+    }
+    return v.value;
   }
 }

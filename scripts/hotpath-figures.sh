@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Side by side on one machine at one time (issue 20): aggregate (key product, value amount) at 1 and
+# 4 workers and groupby (region,product; count,sum,mean,p90 of amount) at 4 workers, each with the
+# jar BEFORE and the jar AFTER, plain Java (./run.sh baseline, commons-csv, 2 threads) and DuckDB
+# (Python package, 2 threads) when it imports. Runs are interleaved, REPEATS rounds; prints the
+# median and best pipeline_seconds (the job) or wall seconds (baseline, DuckDB) of each, MB/s, and the
+# median CPU seconds (user + system) of the whole process, which a loaded machine distorts far less
+# than wall time. Every job's results.csv must be the same bytes as the BEFORE jar's, or the script
+# fails.
+#   scripts/hotpath-figures.sh FILE BEFORE_JAR AFTER_JAR [REPEATS]   (default 3)
+# Make the file with ./run.sh generate --rows=10000000 --output=FILE; a jar with
+# mvn -DskipTests package (pipelines/target/parabeam-pipelines-bundled.jar, copied aside).
+set -euo pipefail
+FILE="$1"
+BEFORE="$2"
+AFTER="$3"
+REPEATS="${4:-3}"
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+MB="$(python3 -c "import os,sys; print(round(os.path.getsize(sys.argv[1])/1e6))" "$FILE")"
+GROUPBY=(--keyColumns=region,product "--aggregations=count,sum(amount),mean(amount),p90(amount)")
+
+job() { # name jar command workers args...
+  local name="$1" jar="$2" cmd="$3" p="$4"
+  shift 4
+  /usr/bin/time -f '%U %S' -o "$OUT/$name.cpu1" java -cp "$jar" dev.parabeam.pipelines.Main "$cmd" \
+    --input="$FILE" --targetParallelism="$p" --output="$OUT/$name" --overwrite=true "$@" \
+    >"$OUT/$name.log" 2>&1
+  awk '{print $1 + $2}' "$OUT/$name.cpu1" >>"$OUT/$name.cpu"
+  python3 -c "import re,sys; print(re.search(r'\"pipeline_seconds\": ([0-9.]+)', open(sys.argv[1]).read()).group(1))" \
+    "$OUT/$name.log" >>"$OUT/$name.times"
+}
+wall() { # name command...
+  local name="$1"
+  shift
+  local t0 t1
+  t0="$(date +%s.%N)"
+  /usr/bin/time -f '%U %S' -o "$OUT/$name.cpu1" "$@" >"$OUT/$name.log" 2>&1
+  t1="$(date +%s.%N)"
+  awk '{print $1 + $2}' "$OUT/$name.cpu1" >>"$OUT/$name.cpu"
+  python3 -c "print(round($t1 - $t0, 3))" >>"$OUT/$name.times"
+}
+cat >"$OUT/duck.py" <<'PY'
+import sys, duckdb
+f, what = sys.argv[1], sys.argv[2]
+con = duckdb.connect()
+con.execute("SET threads=2")
+src = f"read_csv('{f}', header=true, types={{'amount': 'DECIMAL(18,2)'}})"
+if what == "aggregate":
+    q = f"SELECT product, count(*), sum(amount), min(amount), max(amount), avg(amount) FROM {src} GROUP BY product"
+else:
+    q = f"SELECT region, product, count(*), sum(amount), avg(amount), quantile_disc(amount, 0.9) FROM {src} GROUP BY region, product"
+con.execute(q).fetchall()
+PY
+HAVE_DUCKDB=no
+python3 -c "import duckdb" 2>/dev/null && HAVE_DUCKDB=yes
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for r in $(seq 1 "$REPEATS"); do
+  echo "round $r/$REPEATS" >&2
+  for v in before after; do
+    jar="$BEFORE"
+    [ "$v" = after ] && jar="$AFTER"
+    job "agg-p1-$v" "$jar" aggregate 1 --keyColumn=product --valueColumn=amount
+    job "agg-p4-$v" "$jar" aggregate 4 --keyColumn=product --valueColumn=amount
+    job "gb-p4-$v" "$jar" groupby 4 "${GROUPBY[@]}"
+  done
+  wall baseline-agg java -cp "$AFTER" dev.parabeam.pipelines.Main baseline --input="$FILE" \
+    --keyColumn=product --valueColumn=amount --threads=2
+  wall baseline-gb java -cp "$AFTER" dev.parabeam.pipelines.Main baseline --job=groupby \
+    --input="$FILE" "${GROUPBY[@]}" --threads=2
+  if [ "$HAVE_DUCKDB" = yes ]; then
+    wall duckdb-agg python3 "$OUT/duck.py" "$FILE" aggregate
+    wall duckdb-gb python3 "$OUT/duck.py" "$FILE" groupby
+  fi
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for j in agg-p1 agg-p4 gb-p4; do
+  cmp "$OUT/$j-before/results.csv" "$OUT/$j-after/results.csv"
+done
+cmp "$OUT/agg-p1-after/results.csv" "$OUT/agg-p4-after/results.csv"
+
+ROWS="$(grep -o '"records_read": [0-9]*' "$OUT/agg-p1-after.log" | grep -o '[0-9]*$')"
+median() { sort -n "$OUT/$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+best() { sort -n "$OUT/$1" | head -1; }
+echo "rows $ROWS, $MB MB, medians of $REPEATS; results.csv byte-identical before/after and p1/p4"
+printf '| %-16s | %8s | %8s | %8s | %12s |\n' "run" "median s" "best s" "MB/s" "CPU s median"
+for n in agg-p1-before agg-p1-after agg-p4-before agg-p4-after gb-p4-before gb-p4-after \
+  baseline-agg baseline-gb duckdb-agg duckdb-gb; do
+  [ -f "$OUT/$n.times" ] || continue
+  m="$(median "$n.times")"
+  printf '| %-16s | %8s | %8s | %8s | %12s |\n' "$n" "$m" "$(best "$n.times")" \
+    "$(python3 -c "print(round($MB / $m))")" "$(median "$n.cpu")"
+done
