@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -33,12 +35,17 @@ import picocli.CommandLine.Option;
  * column but the percentiles (the job's are approximate, the baseline's exact; how many rows differ
  * there is reported), or the command fails.
  *
- * <p>A little over 300 lines: its options, the interleaved fresh-JVM runs, the byte-for-byte checks
- * and the table, one procedure read top to bottom.
+ * <p>With {@code --manyKeys}, also the many-keys rows ({@link #manyKeys}): aggregate and groupby on
+ * about a million keys or more, each run's peak RSS beside its time.
+ *
+ * <p>About 500 lines: its options, the interleaved fresh-JVM runs, the byte-for-byte checks and the
+ * tables, one procedure read top to bottom.
  */
 final class Bench {
   static final String GROUPBY_KEYS = "region,product";
   static final String GROUPBY_AGGREGATIONS = "count,sum(amount),mean(amount),p90(amount)";
+  static final String MANY_KEYS_GROUPBY_KEYS = "product,customer";
+  static final String MANY_KEYS_GROUPBY_AGGREGATIONS = "count,sum(amount),mean(amount),max(amount)";
 
   private Bench() {}
 
@@ -48,7 +55,8 @@ final class Bench {
       description = {
         "Jobs vs plain-Java baselines, side by side, each run in a fresh JVM: the aggregate job at",
         "p1 and p<workers> against 1 and <workers> threads, and the groupby job at p<workers> against",
-        "<workers> threads, on generated data (cached in --dataDir)."
+        "<workers> threads, on generated data (cached in --dataDir); with --manyKeys, the",
+        "many-keys rows too, with peak RSS."
       },
       sortOptions = false,
       showDefaultValues = true)
@@ -85,6 +93,31 @@ final class Bench {
         description = "Where bench.md and every run's output go. Default: build/bench/<time>.")
     Path output;
 
+    @Option(
+        names = "--manyKeys",
+        defaultValue = "false",
+        description =
+            "The many-keys rows too (true) or only them (only): aggregate on --manyKeysRows rows"
+                + " with up to --manyKeysProducts products, groupby "
+                + MANY_KEYS_GROUPBY_KEYS
+                + " on --manyKeysGroupbyRows rows; time and peak RSS beside the baselines'.")
+    String manyKeys;
+
+    @Option(names = "--manyKeysRows", defaultValue = "10000000", description = "Rows, aggregate.")
+    long manyKeysRows;
+
+    @Option(
+        names = "--manyKeysProducts",
+        defaultValue = "5000000",
+        description = "Distinct product ids at most (generate --products), aggregate.")
+    int manyKeysProducts;
+
+    @Option(
+        names = "--manyKeysGroupbyRows",
+        defaultValue = "1000000",
+        description = "Rows, groupby " + MANY_KEYS_GROUPBY_KEYS + ".")
+    long manyKeysGroupbyRows;
+
     @Override
     public Integer call() throws Exception {
       return run(this);
@@ -108,6 +141,14 @@ final class Bench {
     if (a.repeats < 1 || a.workers < 1) {
       throw new UsageException("--repeats and --workers must be >= 1");
     }
+    if (!List.of("false", "true", "only").contains(a.manyKeys)) {
+      throw new UsageException("--manyKeys=" + a.manyKeys + ": expected false, true or only");
+    }
+    if (!a.manyKeys.equals("false")
+        && (a.manyKeysRows < 1 || a.manyKeysProducts < 1 || a.manyKeysGroupbyRows < 1)) {
+      throw new UsageException(
+          "--manyKeysRows, --manyKeysProducts and --manyKeysGroupbyRows must be >= 1");
+    }
     int repeats = a.repeats;
     int workers = a.workers;
     String xmx = a.xmx;
@@ -128,6 +169,9 @@ final class Bench {
     if (groupby && !work.equals("none")) {
       throw new UsageException(
           "--work is for the aggregate rows only (the groupby job has no simulated work): add --jobs=aggregate");
+    }
+    if (a.manyKeys.equals("only")) {
+      sizes = new long[0];
     }
     Files.createDirectories(outDir);
 
@@ -293,12 +337,155 @@ final class Bench {
                 " Aggregate rows (key product, value amount): all four results.csv byte-identical.");
       }
     }
-    String report = md + "\n" + caption;
+    String report = sizes.length == 0 ? "" : md + "\n" + caption;
+    if (!a.manyKeys.equals("false")) {
+      report += (report.isEmpty() ? "" : "\n") + manyKeys(a, dataDir, outDir);
+    }
     Files.writeString(outDir.resolve("bench.md"), report, StandardCharsets.UTF_8);
     System.out.println();
     System.out.print(report);
     System.out.println("written: " + outDir.resolve("bench.md"));
     return 0;
+  }
+
+  /**
+   * The many-keys rows: the aggregate job (key product) on data with up to {@code
+   * --manyKeysProducts} products and the groupby job ({@link #MANY_KEYS_GROUPBY_KEYS} by {@link
+   * #MANY_KEYS_GROUPBY_AGGREGATIONS}), each at p{@code workers} and {@code -Xmx<xmx>} against its
+   * plain-Java baseline at {@code workers} threads and the JVM's default heap (a HashMap of every
+   * key does not fit a small heap), interleaved as the other rows; each with the median time and
+   * the largest peak RSS of its runs. The aggregate job's results.csv must be byte-identical to its
+   * baseline's, the groupby job's equal in every field.
+   */
+  static String manyKeys(Options a, Path dataDir, Path outDir) throws Exception {
+    int n = a.workers;
+    Path aggData = Datasets.ensure(dataDir, a.manyKeysRows, 42, a.manyKeysProducts);
+    Path groupData = Datasets.ensure(dataDir, a.manyKeysGroupbyRows, 42);
+    Map<String, List<String>> commands = new LinkedHashMap<>();
+    commands.put(
+        "mk-aggregate-baseline",
+        List.of(
+            "baseline",
+            "--input=" + aggData,
+            "--keyColumn=product",
+            "--valueColumn=amount",
+            "--threads=" + n,
+            "--output=" + outDir.resolve("mk-aggregate-baseline").resolve("results.csv")));
+    commands.put(
+        "mk-aggregate-job",
+        List.of(
+            "aggregate",
+            "--input=" + aggData,
+            "--keyColumn=product",
+            "--valueColumn=amount",
+            "--targetParallelism=" + n,
+            "--output=" + outDir.resolve("mk-aggregate-job")));
+    commands.put(
+        "mk-groupby-baseline",
+        List.of(
+            "baseline",
+            "--job=groupby",
+            "--input=" + groupData,
+            "--keyColumns=" + MANY_KEYS_GROUPBY_KEYS,
+            "--aggregations=" + MANY_KEYS_GROUPBY_AGGREGATIONS,
+            "--threads=" + n,
+            "--output=" + outDir.resolve("mk-groupby-baseline").resolve("results.csv")));
+    commands.put(
+        "mk-groupby-job",
+        List.of(
+            "groupby",
+            "--input=" + groupData,
+            "--keyColumns=" + MANY_KEYS_GROUPBY_KEYS,
+            "--aggregations=" + MANY_KEYS_GROUPBY_AGGREGATIONS,
+            "--targetParallelism=" + n,
+            "--output=" + outDir.resolve("mk-groupby-job")));
+    Map<String, List<Double>> times = new LinkedHashMap<>();
+    Map<String, Long> rss = new LinkedHashMap<>();
+    Map<String, Long> keys = new LinkedHashMap<>();
+    for (int r = 0; r < a.repeats; r++) {
+      for (Map.Entry<String, List<String>> c : commands.entrySet()) {
+        Path out = outDir.resolve(c.getKey());
+        Staging.deleteTree(out);
+        boolean baseline = c.getKey().contains("baseline");
+        if (baseline) {
+          Files.createDirectories(out);
+        }
+        FreshJvm.Run run =
+            FreshJvm.run(baseline ? List.of() : List.of("-Xmx" + a.xmx), c.getValue());
+        if (run.exit != 0) {
+          throw new IllegalStateException(
+              c.getKey() + " failed (exit " + run.exit + "): " + run.output);
+        }
+        times.computeIfAbsent(c.getKey(), k -> new ArrayList<>()).add(run.seconds);
+        rss.merge(c.getKey(), run.peakRssKb, Math::max);
+        Matcher m = Pattern.compile("\"keys\": (\\d+)").matcher(run.output);
+        if (!baseline && m.find()) {
+          keys.put(c.getKey(), Long.parseLong(m.group(1)));
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "  many keys  %-20s run %d: %.2f s, peak RSS %s%n",
+            c.getKey(),
+            r + 1,
+            run.seconds,
+            mib(run.peakRssKb));
+      }
+    }
+    if (!Arrays.equals(
+        Files.readAllBytes(outDir.resolve("mk-aggregate-baseline").resolve("results.csv")),
+        Files.readAllBytes(outDir.resolve("mk-aggregate-job").resolve("results.csv")))) {
+      throw new IllegalStateException("many keys: aggregate's results.csv differs from baseline's");
+    }
+    compareGroupBy(
+        outDir.resolve("mk-groupby-baseline").resolve("results.csv"),
+        outDir.resolve("mk-groupby-job").resolve("results.csv"),
+        GroupByJob.aggregations(MANY_KEYS_GROUPBY_AGGREGATIONS),
+        GroupByJob.keyColumns(MANY_KEYS_GROUPBY_KEYS).size());
+    StringBuilder md = new StringBuilder();
+    md.append("| many keys | rows | keys | plain Java ")
+        .append(n)
+        .append(" threads | its peak RSS | job p")
+        .append(n)
+        .append(" | its peak RSS | job / plain Java |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (String job : List.of("aggregate", "groupby")) {
+      double b = Stats.median(times.get("mk-" + job + "-baseline"));
+      double j = Stats.median(times.get("mk-" + job + "-job"));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d | %,d | %.2f s | %s | %.2f s | %s | %.2fx |%n",
+              job.equals("aggregate") ? "aggregate product" : "groupby " + MANY_KEYS_GROUPBY_KEYS,
+              job.equals("aggregate") ? a.manyKeysRows : a.manyKeysGroupbyRows,
+              keys.getOrDefault("mk-" + job + "-job", -1L),
+              b,
+              mib(rss.get("mk-" + job + "-baseline")),
+              j,
+              mib(rss.get("mk-" + job + "-job")),
+              j / b));
+    }
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%nMany-keys rows: the jobs at -Xmx%s and p%d, the plain-Java baselines at %d threads"
+                + " and the default heap; %s, peak RSS the largest VmHWM of the runs (read every"
+                + " %d ms). aggregate: %,d rows of up to %,d products, results.csv byte-identical"
+                + " to the baseline's; groupby %s by %s on %,d rows, every field equal.%n",
+            a.xmx,
+            n,
+            n,
+            Stats.medianOf(a.repeats),
+            FreshJvm.RSS_POLL_MILLIS,
+            a.manyKeysRows,
+            a.manyKeysProducts,
+            MANY_KEYS_GROUPBY_KEYS,
+            MANY_KEYS_GROUPBY_AGGREGATIONS,
+            a.manyKeysGroupbyRows));
+    return md.toString();
+  }
+
+  private static String mib(long kb) {
+    return kb < 0 ? "n/a" : String.format(Locale.ROOT, "%,d MiB", kb / 1024);
   }
 
   /**

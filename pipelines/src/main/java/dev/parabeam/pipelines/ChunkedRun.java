@@ -83,8 +83,8 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
 
   /**
    * Adds the job with the input of the plan; the outputs go under {@code staging}. The runner
-   * decides the worker keys of the chunks (Flink: keys that land on distinct subtasks), not the
-   * job.
+   * decides the worker keys of the chunks and of the partition merges (Flink: keys that land on
+   * distinct subtasks, the partitions spread evenly over the subtasks), not the job.
    */
   @Override
   public void build(Pipeline p, Path staging) {
@@ -93,13 +93,16 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
             ? FlinkChunkKeys.forParallelism(plan.parallelism)
             : null;
     int units = plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1;
+    int partitions = PARTITIONS_PER_WORKER * plan.parallelism;
     SpillSettings spill =
         new SpillSettings(
-            staging.resolve(SPILL_DIR).toString(),
-            memoryBudget,
-            plan.parallelism,
-            units,
-            PARTITIONS_PER_WORKER * plan.parallelism);
+                staging.resolve(SPILL_DIR).toString(),
+                memoryBudget,
+                plan.parallelism,
+                units,
+                partitions)
+            .withShuffleKeys(
+                keys == null ? null : FlinkChunkKeys.forPartitions(partitions, plan.parallelism));
     JobInput input =
         new JobInput(
             plan.chunks,

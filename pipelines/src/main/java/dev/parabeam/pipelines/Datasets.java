@@ -15,8 +15,20 @@ final class Datasets {
 
   /** The dataset of {@code rows} rows and {@code seed} under {@code dir}, generated if missing. */
   static Path ensure(Path dir, long rows, long seed) throws IOException {
+    return ensure(dir, rows, seed, 1000);
+  }
+
+  /** As {@link #ensure(Path, long, long)}, with {@code products} distinct product ids at most. */
+  static Path ensure(Path dir, long rows, long seed, int products) throws IOException {
     Files.createDirectories(dir);
-    Path f = dir.resolve("sales-" + rows + "-seed" + seed + ".csv");
+    Path f =
+        dir.resolve(
+            "sales-"
+                + rows
+                + (products == 1000 ? "" : "-products" + products)
+                + "-seed"
+                + seed
+                + ".csv");
     if (Files.exists(f)) {
       return f;
     }
@@ -24,7 +36,7 @@ final class Datasets {
     try (Writer w =
         new BufferedWriter(
             new OutputStreamWriter(Files.newOutputStream(tmp), StandardCharsets.UTF_8), 1 << 16)) {
-      Generate.write(w, rows, seed, 1000);
+      Generate.write(w, rows, seed, products);
     }
     Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return f;

@@ -37,6 +37,31 @@ public final class FlinkChunkKeys {
     return keys;
   }
 
+  /**
+   * One distinct key per partition, partition {@code i}'s going to subtask {@code i % parallelism}:
+   * the shuffle keys of the partition merges ({@code WriteChunkedOutputs.withShuffleKeys}), so that
+   * every subtask merges {@code partitions / parallelism} partitions (the partition numbers
+   * themselves hash unevenly: at parallelism 4, 8 of the 16 partitions 0..15 reach one subtask).
+   */
+  public static int[] forPartitions(int partitions, int parallelism) {
+    int p = Math.max(1, parallelism);
+    int[] keys = new int[partitions];
+    int[] next = new int[p]; // the next partition of each subtask that still needs a key
+    for (int s = 0; s < p; s++) {
+      next[s] = s;
+    }
+    int missing = partitions;
+    for (int k = 0; missing > 0; k++) {
+      int subtask = subtaskOf(k, p);
+      if (next[subtask] < partitions) {
+        keys[next[subtask]] = k;
+        next[subtask] += p;
+        missing--;
+      }
+    }
+    return keys;
+  }
+
   /** The subtask Flink's hash partitioning picks for the Beam key {@code k} (VarIntCoder). */
   static int subtaskOf(int k, int parallelism) {
     try {

@@ -53,6 +53,7 @@ public final class JobOutputs<K, A, R> {
     results.apply(
         "WriteOutputs",
         WriteChunkedOutputs.to(dir, combineFn, table)
-            .withPartitions(spill.partitions(), spill.dir()));
+            .withPartitions(spill.partitions(), spill.dir())
+            .withShuffleKeys(spill.shuffleKeys()));
   }
 }

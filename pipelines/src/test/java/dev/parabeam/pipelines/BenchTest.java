@@ -60,4 +60,13 @@ public class BenchTest {
       assertThat(e.getMessage(), containsString("groupby"));
     }
   }
+
+  @Test
+  public void peakRssIsTheHighWaterMarkOfAProcStatusFile() throws Exception {
+    Path status = tmp.newFile("status").toPath();
+    Files.writeString(
+        status, "Name:\tjava\nVmPeak:\t 9000 kB\nVmHWM:\t  123456 kB\nVmRSS:\t 100 kB\n");
+    assertThat(FreshJvm.highWaterMarkKb(status), is(123456L));
+    assertThat(FreshJvm.highWaterMarkKb(tmp.getRoot().toPath().resolve("gone")), is(-1L));
+  }
 }

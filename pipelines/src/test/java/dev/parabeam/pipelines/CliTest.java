@@ -72,6 +72,11 @@ public class CliTest {
         "--rows: not a whole number: 'abc'");
     assertMisuse(run(new Bench.Options(), "stray"), "unexpected argument 'stray' for bench");
     assertMisuse(
+        run(new Bench.Options(), "--manyKeys=yes"), "--manyKeys=yes: expected false, true or only");
+    assertMisuse(
+        run(new Bench.Options(), "--manyKeys=only", "--manyKeysProducts=0"),
+        "--manyKeysRows, --manyKeysProducts and --manyKeysGroupbyRows must be >= 1");
+    assertMisuse(
         run(new Baseline(), "--input=x.csv", "--keyColumn=k"),
         "missing required option --valueColumn (--job=aggregate)");
     assertMisuse(

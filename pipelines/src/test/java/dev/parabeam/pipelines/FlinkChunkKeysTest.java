@@ -107,4 +107,31 @@ public class FlinkChunkKeysTest {
     }
     assertThat(Arrays.stream(subtasks).distinct().count() < 4, equalTo(true));
   }
+
+  @Test
+  public void partitionKeysSpreadThePartitionsEvenlyOverTheSubtasks() {
+    for (int p = 1; p <= 16; p++) {
+      for (int partitions : new int[] {1, p, 4 * p, 4 * p + 3}) {
+        int[] keys = FlinkChunkKeys.forPartitions(partitions, p);
+        assertThat(keys.length, is(partitions));
+        assertThat(
+            "distinct keys " + Arrays.toString(keys),
+            Arrays.stream(keys).distinct().count(),
+            is((long) partitions));
+        for (int i = 0; i < partitions; i++) {
+          assertThat("p=" + p + " partition " + i, FlinkChunkKeys.subtaskOf(keys[i], p), is(i % p));
+        }
+      }
+    }
+  }
+
+  @Test
+  public void partitionNumbersAsKeysWouldCrowdOneSubtask() {
+    // why the merge gets keys of its own: the 16 partitions of 4 workers under the keys 0..15
+    int[] perSubtask = new int[4];
+    for (int k = 0; k < 16; k++) {
+      perSubtask[FlinkChunkKeys.subtaskOf(k, 4)]++;
+    }
+    assertThat(Arrays.stream(perSubtask).max().getAsInt() > 4, equalTo(true));
+  }
 }

@@ -32,6 +32,7 @@ final class MergePartitionFn<K, A, R>
 
   private final String workDir;
   private final int partitions;
+  private final int[] shuffleKeys;
   private final CombineFn<?, A, R> combineFn;
   private final ResultTable<K, R> table;
   private final Coder<K> keyCoder;
@@ -40,17 +41,28 @@ final class MergePartitionFn<K, A, R>
 
   MergePartitionFn(
       String workDir,
-      int partitions,
+      int[] shuffleKeys,
       CombineFn<?, A, R> combineFn,
       ResultTable<K, R> table,
       Coder<K> keyCoder,
       Coder<A> accumulatorCoder) {
     this.workDir = workDir;
-    this.partitions = partitions;
+    this.partitions = shuffleKeys.length;
+    this.shuffleKeys = shuffleKeys;
     this.combineFn = combineFn;
     this.table = table;
     this.keyCoder = keyCoder;
     this.accumulatorCoder = accumulatorCoder;
+  }
+
+  /** The partition whose shuffle key is {@code key}. */
+  private int partitionOf(int key) {
+    for (int p = 0; p < shuffleKeys.length; p++) {
+      if (shuffleKeys[p] == key) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no partition has the shuffle key " + key);
   }
 
   /** The result file of partition {@code p}. */
@@ -71,7 +83,7 @@ final class MergePartitionFn<K, A, R>
       @Element KV<Integer, Iterable<ChunkResult<K, A>>> in,
       OutputReceiver<KV<Integer, KV<String, Long>>> out)
       throws IOException {
-    int p = in.getKey();
+    int p = partitionOf(in.getKey());
     Comparator<K> order = table.order();
     List<RunSegment> segments = new ArrayList<>();
     List<Source<K, A>> memory = new ArrayList<>();

@@ -22,8 +22,14 @@ public final class SpillSettings implements Serializable {
   private final int workers;
   private final int units;
   private final int partitions;
+  private final int[] shuffleKeys;
 
   public SpillSettings(String dir, long budgetBytes, int workers, int units, int partitions) {
+    this(dir, budgetBytes, workers, units, partitions, null);
+  }
+
+  private SpillSettings(
+      String dir, long budgetBytes, int workers, int units, int partitions, int[] shuffleKeys) {
     if (dir == null || dir.isEmpty()) {
       throw new IllegalArgumentException("spill directory must not be empty");
     }
@@ -36,6 +42,25 @@ public final class SpillSettings implements Serializable {
     this.workers = workers;
     this.units = units;
     this.partitions = partitions;
+    this.shuffleKeys = shuffleKeys;
+  }
+
+  /**
+   * The same settings, partition {@code p}'s keys crossing the runner's shuffle to the merge under
+   * {@code keys[p]} instead of {@code p} (a runner that hashes keys to workers can so be given keys
+   * that spread the partitions evenly); {@code null}: the partition numbers.
+   */
+  public SpillSettings withShuffleKeys(int[] keys) {
+    if (keys != null) {
+      WriteChunkedOutputs.checkShuffleKeys(keys, partitions);
+    }
+    return new SpillSettings(
+        dir, budgetBytes, workers, units, partitions, keys == null ? null : keys.clone());
+  }
+
+  /** The shuffle key of each partition, or {@code null} for the partition numbers themselves. */
+  public int[] shuffleKeys() {
+    return shuffleKeys == null ? null : shuffleKeys.clone();
   }
 
   public String dir() {

@@ -12,6 +12,7 @@ import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -91,18 +92,40 @@ public final class WriteChunkedOutputs<K, A, R>
   private final ResultTable<K, R> table;
   private final int partitions;
   private final String workDir;
+  private final int[] shuffleKeys;
 
   private WriteChunkedOutputs(
       String dir,
       CombineFn<?, A, R> combineFn,
       ResultTable<K, R> table,
       int partitions,
-      String workDir) {
+      String workDir,
+      int[] shuffleKeys) {
     this.dir = dir;
     this.combineFn = combineFn;
     this.table = table;
     this.partitions = partitions;
     this.workDir = workDir;
+    this.shuffleKeys = shuffleKeys;
+  }
+
+  /** The partition numbers themselves: {@code 0..partitions-1}. */
+  private static int[] identity(int partitions) {
+    int[] keys = new int[partitions];
+    for (int p = 0; p < partitions; p++) {
+      keys[p] = p;
+    }
+    return keys;
+  }
+
+  static void checkShuffleKeys(int[] keys, int partitions) {
+    if (keys.length != partitions || Arrays.stream(keys).distinct().count() != partitions) {
+      throw new IllegalArgumentException(
+          "one distinct shuffle key per partition expected, got "
+              + Arrays.toString(keys)
+              + " for "
+              + partitions);
+    }
   }
 
   /**
@@ -114,7 +137,8 @@ public final class WriteChunkedOutputs<K, A, R>
     if (dir == null || dir.isEmpty() || combineFn == null || table == null) {
       throw new IllegalArgumentException("dir, combineFn and table are required");
     }
-    return new WriteChunkedOutputs<>(dir, combineFn, table, 1, dir + "/" + DEFAULT_WORK_DIR);
+    return new WriteChunkedOutputs<>(
+        dir, combineFn, table, 1, dir + "/" + DEFAULT_WORK_DIR, identity(1));
   }
 
   /**
@@ -126,7 +150,22 @@ public final class WriteChunkedOutputs<K, A, R>
     if (partitions < 1 || workDir == null || workDir.isEmpty()) {
       throw new IllegalArgumentException("partitions >= 1 and a work directory are required");
     }
-    return new WriteChunkedOutputs<>(dir, combineFn, table, partitions, workDir);
+    return new WriteChunkedOutputs<>(
+        dir, combineFn, table, partitions, workDir, identity(partitions));
+  }
+
+  /**
+   * Sends partition {@code p} to its merge under the shuffle key {@code keys[p]} (one distinct key
+   * per partition) instead of {@code p}. On Flink, whose shuffle hashes a key's bytes to a subtask,
+   * keys chosen to reach distinct subtasks spread the merges evenly over the workers; the partition
+   * numbers themselves may put several partitions on one subtask and none on another.
+   */
+  public WriteChunkedOutputs<K, A, R> withShuffleKeys(int[] keys) {
+    if (keys == null) {
+      return this;
+    }
+    checkShuffleKeys(keys, partitions);
+    return new WriteChunkedOutputs<>(dir, combineFn, table, partitions, workDir, keys.clone());
   }
 
   private final TupleTag<ChunkResult<K, A>> resultsTag = new TupleTag<>("results");
@@ -146,7 +185,7 @@ public final class WriteChunkedOutputs<K, A, R>
     PCollectionTuple split =
         results.apply(
             "SplitByPartition",
-            ParDo.of(new SplitFn<>(partitions, coder.keyCoder(), slicesTag, countsTag))
+            ParDo.of(new SplitFn<>(shuffleKeys, coder.keyCoder(), slicesTag, countsTag))
                 .withOutputTags(slicesTag, TupleTagList.of(countsTag)));
     PCollection<KV<Integer, KV<String, Long>>> merged =
         split
@@ -158,7 +197,7 @@ public final class WriteChunkedOutputs<K, A, R>
                 ParDo.of(
                     new MergePartitionFn<>(
                         workDir,
-                        partitions,
+                        shuffleKeys,
                         combineFn,
                         table,
                         coder.keyCoder(),
@@ -188,16 +227,18 @@ public final class WriteChunkedOutputs<K, A, R>
   static final class SplitFn<K, A> extends DoFn<ChunkResult<K, A>, KV<Integer, ChunkResult<K, A>>> {
     private static final long serialVersionUID = 1L;
     private final int partitions;
+    private final int[] shuffleKeys;
     private final Coder<K> keyCoder;
     private final TupleTag<KV<Integer, ChunkResult<K, A>>> slices;
     private final TupleTag<KV<Integer, ChunkResult<K, A>>> counts;
 
     SplitFn(
-        int partitions,
+        int[] shuffleKeys,
         Coder<K> keyCoder,
         TupleTag<KV<Integer, ChunkResult<K, A>>> slices,
         TupleTag<KV<Integer, ChunkResult<K, A>>> counts) {
-      this.partitions = partitions;
+      this.partitions = shuffleKeys.length;
+      this.shuffleKeys = shuffleKeys;
       this.keyCoder = keyCoder;
       this.slices = slices;
       this.counts = counts;
@@ -231,7 +272,7 @@ public final class WriteChunkedOutputs<K, A, R>
       }
       for (int p = 0; p < partitions; p++) {
         if (!maps.get(p).isEmpty() || !runs.get(p).isEmpty()) {
-          out.get(slices).output(KV.of(p, r.keysOnly(maps.get(p), runs.get(p))));
+          out.get(slices).output(KV.of(shuffleKeys[p], r.keysOnly(maps.get(p), runs.get(p))));
         }
       }
       out.get(counts).output(KV.of(0, r.withoutPartials()));

@@ -83,6 +83,50 @@ public class WriteChunkedOutputsTest {
   }
 
   /**
+   * Partitions sent to their merges under shuffle keys of their own (not the partition numbers)
+   * still give every key once, in key order, with the keys' merged figures.
+   */
+  @Test
+  public void shuffleKeysOfTheirOwnMergeEveryPartition() throws IOException {
+    Path dir = tmp.newFolder("out").toPath();
+    Map<String, DecimalStats> a = new TreeMap<>();
+    Map<String, DecimalStats> b = new TreeMap<>();
+    StringBuilder expected = new StringBuilder("key,count,sum,min,max,mean\n");
+    for (int k = 10; k < 60; k++) {
+      a.put("k" + k, stats("1"));
+      b.put("k" + k, stats("3"));
+      expected.append("k").append(k).append(",2,4,1,3,2\n");
+    }
+    pipeline
+        .apply(
+            Create.of(
+                    List.of(
+                        new ChunkResult<>("f.csv", 0, 50, 50, 0, 0, 0, "", a),
+                        new ChunkResult<>("f.csv", 1, 50, 50, 0, 0, 0, "", b)))
+                .withCoder(CODER))
+        .apply(
+            write(dir)
+                .withPartitions(4, tmp.newFolder("work").toString())
+                .withShuffleKeys(new int[] {17, 3, 250, 0}));
+    pipeline.run().waitUntilFinish();
+    assertThat(read(dir.resolve("results.csv")), is(expected.toString()));
+  }
+
+  @Test
+  public void shuffleKeysMustBeOneDistinctKeyPerPartition() throws IOException {
+    WriteChunkedOutputs<String, DecimalStats, DecimalStats> w =
+        write(tmp.getRoot().toPath()).withPartitions(3, tmp.newFolder("w").toString());
+    for (int[] bad : new int[][] {{1, 2}, {1, 2, 1}, {0, 1, 2, 3}}) {
+      try {
+        w.withShuffleKeys(bad);
+        throw new AssertionError("accepted " + java.util.Arrays.toString(bad));
+      } catch (IllegalArgumentException expected) {
+        assertThat(expected.getMessage().startsWith("one distinct shuffle key"), is(true));
+      }
+    }
+  }
+
+  /**
    * The units' dead-letter files are joined in input order (by unit), whatever order the results
    * arrive in: here they are created in a shuffled order.
    */
