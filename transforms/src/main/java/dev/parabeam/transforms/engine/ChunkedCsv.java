@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -23,6 +24,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -499,7 +501,12 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
 
     @Override
     public A addInput(A acc, A input) {
-      return fn.mergeAccumulators(List.of(acc, input));
+      // the input is an element's accumulator, and a merge may reuse any argument: merge a copy
+      try {
+        return fn.mergeAccumulators(List.of(acc, CoderUtils.clone(accumulatorCoder, input)));
+      } catch (CoderException e) {
+        throw new IllegalStateException("cannot copy an accumulator with its coder", e);
+      }
     }
 
     @Override
