@@ -133,6 +133,24 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
       throw new Job.Failure(
           "records do not add up: read " + read + " != ok " + ok + " + dead letters " + dead);
     }
+    // every planned unit and chunk reported to the fan-in: a lost unit's records would be
+    // missing from both sides of the check above
+    long plannedUnits =
+        plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1;
+    long units = counts.getOrDefault("units", -1L);
+    long chunks = counts.getOrDefault("chunks", -1L);
+    if (units != plannedUnits || chunks != plan.chunks.size()) {
+      throw new Job.Failure(
+          "the merge saw "
+              + units
+              + " units of "
+              + chunks
+              + " chunks, the plan has "
+              + plannedUnits
+              + " units of "
+              + plan.chunks.size()
+              + " chunks: results incomplete, not published");
+    }
     // the fan-in renames results.csv into place before counts.properties; its row count must be
     // the number of keys the merge wrote, or the file is not the one these counts describe (a
     // short file of an attempt that died, or the run's files mixed with another run's)
@@ -155,8 +173,7 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
     summary.put("files", plan.files.size());
     summary.put("bytes", plan.totalBytes);
     summary.put("chunks", plan.chunks.size());
-    summary.put(
-        "units", plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1);
+    summary.put("units", plannedUnits);
     summary.put("records_read", read);
     summary.put("records_ok", ok);
     summary.put("dead_letters", dead);
