@@ -8,6 +8,7 @@ import dev.parabeam.transforms.csv.CsvDialect;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
@@ -192,9 +193,11 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
 
   /**
    * Writes dead letters straight to one CSV file per unit (rows only, no header) under {@code dir}
-   * instead of emitting them on {@link #DEAD_LETTERS}; each {@link ChunkResult} names its file. A
-   * chunk writes to a temporary name and renames at the end, and a retried chunk overwrites the
-   * same file, so no dead letter is lost or doubled, and memory stays bounded however many are bad.
+   * instead of emitting them on {@link #DEAD_LETTERS}; each {@link ChunkResult} names its file. The
+   * files' names hold an id of the applied transform as well as the unit, so several ChunkedCsvs
+   * may share one directory. A chunk writes to a temporary name and renames at the end, and a
+   * retried chunk overwrites the same file, so no dead letter is lost or doubled, and memory stays
+   * bounded however many are bad.
    */
   public ChunkedCsv<K, V, A> withDeadLetterDirectory(String dir) {
     require(dir != null && !dir.isEmpty(), "dead-letter directory must not be empty");
@@ -392,6 +395,10 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
                             dialect,
                             maxRecordBytes,
                             deadLetterDir,
+                            // one id per application of this transform, fixed with the
+                            // pipeline: two ChunkedCsvs sharing a dead-letter directory write
+                            // files of their own, a retried unit the same file as its first try
+                            UUID.randomUUID().toString(),
                             resultsTag,
                             spill,
                             keyCoder,

@@ -41,6 +41,10 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
   private final CsvDialect dialect;
   private final int maxRecordBytes;
   private final String deadLetterDir;
+
+  /** The applied transform's identity in its dead-letter files' names (fixed at construction). */
+  private final String deadLetterOwner;
+
   private final TupleTag<ChunkResult<K, A>> resultsTag;
   private final SpillSettings spill;
   private final Coder<K> keyCoder;
@@ -63,6 +67,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
       CsvDialect dialect,
       int maxRecordBytes,
       String deadLetterDir,
+      String deadLetterOwner,
       TupleTag<ChunkResult<K, A>> resultsTag,
       SpillSettings spill,
       Coder<K> keyCoder,
@@ -77,6 +82,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     this.dialect = dialect;
     this.maxRecordBytes = maxRecordBytes;
     this.deadLetterDir = deadLetterDir;
+    this.deadLetterOwner = deadLetterOwner;
     this.resultsTag = resultsTag;
   }
 
@@ -108,7 +114,9 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     CsvChunk first = unit.get(0);
     Unit<K, A> u =
         new Unit<>(
-            deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, first.unit()),
+            deadLetterDir == null
+                ? null
+                : new DeadLetterFile(deadLetterDir, deadLetterOwner, first.unit()),
             spill == null
                 ? null
                 : new Spiller<>(spill, keyCoder, accumulatorCoder, keyOrder, first.unit()));
