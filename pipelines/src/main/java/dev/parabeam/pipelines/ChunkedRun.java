@@ -4,6 +4,7 @@ import dev.parabeam.transforms.engine.ChunkedCsv;
 import dev.parabeam.transforms.engine.SpillSettings;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -135,6 +136,38 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
       throw new Job.Failure(
           "records do not add up: read " + read + " != ok " + ok + " + dead letters " + dead);
     }
+    // every planned unit and chunk reported to the fan-in: a lost unit's records would be
+    // missing from both sides of the check above
+    long plannedUnits =
+        plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1;
+    long units = counts.getOrDefault("units", -1L);
+    long chunks = counts.getOrDefault("chunks", -1L);
+    if (units != plannedUnits || chunks != plan.chunks.size()) {
+      throw new Job.Failure(
+          "the merge saw "
+              + units
+              + " units of "
+              + chunks
+              + " chunks, the plan has "
+              + plannedUnits
+              + " units of "
+              + plan.chunks.size()
+              + " chunks: results incomplete, not published");
+    }
+    // the fan-in renames results.csv into place before counts.properties; its row count must be
+    // the number of keys the merge wrote, or the file is not the one these counts describe (a
+    // short file of an attempt that died, or the run's files mixed with another run's)
+    long keys = counts.getOrDefault("keys", 0L);
+    long rows = csvRecords(staging.resolve(WriteChunkedOutputs.RESULTS_FILE)) - 1;
+    if (rows != keys) {
+      throw new Job.Failure(
+          WriteChunkedOutputs.RESULTS_FILE
+              + " holds "
+              + rows
+              + " rows, the merge wrote "
+              + keys
+              + ": an incomplete results file, not published");
+    }
     // written by the fan-in from the chunks' dead-letter sizes; absent (0) where it does not
     // count them
     deadBytes = counts.getOrDefault(DEAD_LETTER_BYTES, 0L);
@@ -143,8 +176,7 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
     summary.put("files", plan.files.size());
     summary.put("bytes", plan.totalBytes);
     summary.put("chunks", plan.chunks.size());
-    summary.put(
-        "units", plan.chunks.isEmpty() ? 0 : plan.chunks.get(plan.chunks.size() - 1).unit() + 1);
+    summary.put("units", plannedUnits);
     summary.put("records_read", read);
     summary.put("records_ok", ok);
     summary.put("dead_letters", dead);
@@ -199,6 +231,29 @@ final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
   static final String DEAD_LETTER_BYTES = "dead_letter_bytes";
 
   static final String UNTERMINATED_QUOTES = "unterminated_quotes";
+
+  /**
+   * The number of records in a CSV file as {@code CsvText} writes them (quote {@code "}, LF after
+   * every record): line feeds outside quotes; a file that does not end with one has a cut record,
+   * which is not counted.
+   */
+  static long csvRecords(Path file) throws IOException {
+    long records = 0;
+    boolean quoted = false;
+    byte[] buf = new byte[1 << 16];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        for (int i = 0; i < n; i++) {
+          if (buf[i] == '"') {
+            quoted = !quoted; // a doubled quote toggles twice
+          } else if (buf[i] == '\n' && !quoted) {
+            records++;
+          }
+        }
+      }
+    }
+    return records;
+  }
 
   private static Map<String, Long> readCounts(Path file) throws IOException {
     Properties props = new Properties();

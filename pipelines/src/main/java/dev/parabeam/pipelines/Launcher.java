@@ -64,6 +64,12 @@ public final class Launcher {
   static volatile Consumer<Path> beforePipelineRun = staging -> {};
 
   /**
+   * A seam for tests: called with the staging directory once the pipeline is done, before the run
+   * checks its files ({@link Job.Run#finish}); a test changes them as a late attempt would.
+   */
+  static volatile Consumer<Path> beforeFinish = staging -> {};
+
+  /**
    * Whether this JVM's run has printed its one {@code error:} line: an out-of-memory error that
    * escapes afterwards (the pipeline's threads still hold the heap) is not reported twice.
    */
@@ -255,6 +261,7 @@ public final class Launcher {
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the pipeline ended in state " + state);
       }
+      beforeFinish.accept(staging);
       Map<String, Object> summary = withWorkers(run.finish(result, staging));
       DeadLetterRules.check(o, run.deadLetters());
       summary.put("pipeline_seconds", seconds(pipelineNanos));

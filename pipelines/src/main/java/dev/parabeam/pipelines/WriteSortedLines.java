@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -93,15 +95,25 @@ public final class WriteSortedLines
       sorted.sort(
           Comparator.comparing((KV<String, String> kv) -> kv.getKey(), Utf8Order.INSTANCE)
               .thenComparing(KV::getValue, Utf8Order.INSTANCE));
-      try (BufferedWriter w = Files.newBufferedWriter(Path.of(file), StandardCharsets.UTF_8)) {
-        if (header != null) {
-          w.write(header);
-          w.write('\n');
+      // under a name of this attempt's own, then renamed into place: a second attempt never
+      // writes into the file, and one that dies leaves no short file under the final name
+      Path target = Path.of(file);
+      Path temp = target.resolveSibling(".tmp-" + UUID.randomUUID() + "-" + target.getFileName());
+      try {
+        try (BufferedWriter w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+          if (header != null) {
+            w.write(header);
+            w.write('\n');
+          }
+          for (KV<String, String> l : sorted) {
+            w.write(l.getValue());
+            w.write('\n');
+          }
         }
-        for (KV<String, String> l : sorted) {
-          w.write(l.getValue());
-          w.write('\n');
-        }
+        Files.move(
+            temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(temp);
       }
     }
   }

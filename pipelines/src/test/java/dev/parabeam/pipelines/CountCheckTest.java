@@ -71,12 +71,23 @@ public class CountCheckTest {
       for (int i = 0; i < 3; i++) {
         three.add(BigDecimal.ONE);
       }
-      ChunkResult<String, DecimalStats> result =
-          new ChunkResult<>("in.csv", 0, read, 3, 1, 0, 0, "", Map.of("a", three));
+      // one result per planned unit (the launcher checks that every unit reported); the first
+      // carries all the counts and the key
+      Map<Integer, Integer> chunksPerUnit = new java.util.TreeMap<>();
+      input.chunks().forEach(c -> chunksPerUnit.merge(c.unit(), 1, Integer::sum));
+      List<ChunkResult<String, DecimalStats>> results = new java.util.ArrayList<>();
+      chunksPerUnit.forEach(
+          (unit, chunks) ->
+              results.add(
+                  unit == 0
+                      ? new ChunkResult<>(
+                          0, chunks, "in.csv", 0, read, 3, 1, 0, 0, "", Map.of("a", three))
+                      : new ChunkResult<>(
+                          unit, chunks, "in.csv", unit, 0, 0, 0, 0, 0, "", Map.of())));
       return new JobOutputs<>(
           p.apply(
               "OneResult",
-              Create.of(List.of(result))
+              Create.of(results)
                   .withCoder(
                       ChunkResult.ResultCoder.of(StringUtf8Coder.of(), DecimalStatsCoder.of()))),
           new StatsFns.OfValues(),

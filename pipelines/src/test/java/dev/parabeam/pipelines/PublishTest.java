@@ -39,7 +39,37 @@ public class PublishTest {
   @After
   public void removeSeam() {
     Launcher.beforePipelineRun = staging -> {};
+    Launcher.beforeFinish = staging -> {};
     Staging.beforeMarker = () -> {};
+  }
+
+  /**
+   * A fan-in attempt killed while writing leaves a short results.csv (the counts say how many keys
+   * the merge wrote): the run fails with one error line and the earlier outputs stay as they were.
+   */
+  @Test
+  public void aShortResultsFileIsNeverPublished() throws Exception {
+    Path out = tmp.getRoot().toPath().resolve("out");
+    JobRun first = aggregate(out);
+    assertThat(first.err, first.exitCode, is(0));
+    Map<String, String> before = tree(out);
+    Launcher.beforeFinish =
+        staging -> {
+          try {
+            Path results = staging.resolve("results.csv");
+            byte[] all = Files.readAllBytes(results);
+            // cut inside the last row, as a writer that died there leaves it
+            Files.write(results, java.util.Arrays.copyOf(all, all.length - 3));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        };
+    JobRun r = aggregate(out, "--overwrite=true");
+    assertThat(r.out, r.exitCode, is(1));
+    assertThat(r.err, startsWith("error: "));
+    assertThat(r.err, containsString("incomplete results file"));
+    assertThat(r.err.strip().lines().count(), is(1L));
+    assertThat(tree(out), equalTo(before));
   }
 
   /** Every entry under {@code dir} (relative path to bytes; directories as ""). */

@@ -15,18 +15,27 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
  * The dead-letter rows of one unit of work, written under a temporary name and renamed to a name
- * fixed by the unit when the unit is done (a retried unit overwrites the same file). Opened lazily:
- * a chunk without bad records writes nothing.
+ * fixed by the transform and the unit when the unit is done (a retried unit overwrites the same
+ * file). Opened lazily: a chunk without bad records writes nothing.
  */
 public final class DeadLetterFile {
   private final String dir;
+  private final String owner;
   private final int unit;
   private ResourceId temp;
   private Writer writer;
 
-  /** The dead letters of unit of work {@code unit} (see {@code CsvChunk#unit}). */
-  public DeadLetterFile(String dir, int unit) {
+  /**
+   * The dead letters of unit of work {@code unit} (see {@code CsvChunk#unit}) of the transform
+   * {@code owner} (an id that is part of the file's name, so that the units of two transforms
+   * writing into one directory do not share a file; letters, digits and {@code -} only).
+   */
+  public DeadLetterFile(String dir, String owner, int unit) {
+    if (owner == null || !owner.matches("[A-Za-z0-9-]+")) {
+      throw new IllegalArgumentException("a dead-letter file's owner must be [A-Za-z0-9-]+");
+    }
     this.dir = dir;
+    this.owner = owner;
     this.unit = unit;
   }
 
@@ -68,7 +77,7 @@ public final class DeadLetterFile {
   }
 
   private String finalName() {
-    return "unit-" + String.format("%08d", unit) + ".csv";
+    return "unit-" + String.format("%08d", unit) + "-" + owner + ".csv";
   }
 
   private ResourceId resource(String name) {

@@ -8,8 +8,10 @@ import dev.parabeam.transforms.csv.CsvDialect;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -23,6 +25,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -190,9 +193,11 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
 
   /**
    * Writes dead letters straight to one CSV file per unit (rows only, no header) under {@code dir}
-   * instead of emitting them on {@link #DEAD_LETTERS}; each {@link ChunkResult} names its file. A
-   * chunk writes to a temporary name and renames at the end, and a retried chunk overwrites the
-   * same file, so no dead letter is lost or doubled, and memory stays bounded however many are bad.
+   * instead of emitting them on {@link #DEAD_LETTERS}; each {@link ChunkResult} names its file. The
+   * files' names hold an id of the applied transform as well as the unit, so several ChunkedCsvs
+   * may share one directory. A chunk writes to a temporary name and renames at the end, and a
+   * retried chunk overwrites the same file, so no dead letter is lost or doubled, and memory stays
+   * bounded however many are bad.
    */
   public ChunkedCsv<K, V, A> withDeadLetterDirectory(String dir) {
     require(dir != null && !dir.isEmpty(), "dead-letter directory must not be empty");
@@ -390,6 +395,10 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
                             dialect,
                             maxRecordBytes,
                             deadLetterDir,
+                            // one id per application of this transform, fixed with the
+                            // pipeline: two ChunkedCsvs sharing a dead-letter directory write
+                            // files of their own, a retried unit the same file as its first try
+                            UUID.randomUUID().toString(),
                             resultsTag,
                             spill,
                             keyCoder,
@@ -499,7 +508,12 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
 
     @Override
     public A addInput(A acc, A input) {
-      return fn.mergeAccumulators(List.of(acc, input));
+      // the input is an element's accumulator, and a merge may reuse any argument: merge a copy
+      try {
+        return fn.mergeAccumulators(List.of(acc, CoderUtils.clone(accumulatorCoder, input)));
+      } catch (CoderException e) {
+        throw new IllegalStateException("cannot copy an accumulator with its coder", e);
+      }
     }
 
     @Override

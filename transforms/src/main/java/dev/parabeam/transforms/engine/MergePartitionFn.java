@@ -25,6 +25,10 @@ import org.apache.beam.sdk.values.KV;
  * its finished {@code results.csv} row at once, written with its encoded key to the partition's
  * sorted result file. Holds one entry per segment, never the partition's keys. Emits the file's
  * path and how many keys it holds.
+ *
+ * <p>Never changes its input: the accumulators of in-memory partials belong to the input elements,
+ * and a combine function may merge into any of its arguments, so a key found in more than one
+ * source is merged from copies (accumulators decoded from run files are the merge's own).
  */
 final class MergePartitionFn<K, A, R>
     extends DoFn<KV<Integer, Iterable<ChunkResult<K, A>>>, KV<Integer, KV<String, Long>>> {
@@ -190,12 +194,20 @@ final class MergePartitionFn<K, A, R>
       K key = s.key;
       byte[] keyBytes = s.keyBytes(keyCoder);
       A acc = s.acc;
+      boolean fromInput = s instanceof MemorySource;
       if (s.advance(order)) {
         queue.add(s);
       }
       while (!queue.isEmpty() && order.compare(queue.peek().key, key) == 0) {
         Source<K, A> t = queue.poll();
-        acc = combineFn.mergeAccumulators(List.of(acc, t.acc));
+        // a combine function may merge into any of its arguments (Beam's contract): an
+        // accumulator of an input element is merged only as a copy of its own
+        if (fromInput) {
+          acc = CoderUtils.clone(accumulatorCoder, acc);
+          fromInput = false;
+        }
+        A other = t instanceof MemorySource ? CoderUtils.clone(accumulatorCoder, t.acc) : t.acc;
+        acc = combineFn.mergeAccumulators(List.of(acc, other));
         if (t.advance(order)) {
           queue.add(t);
         }

@@ -41,6 +41,10 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
   private final CsvDialect dialect;
   private final int maxRecordBytes;
   private final String deadLetterDir;
+
+  /** The applied transform's identity in its dead-letter files' names (fixed at construction). */
+  private final String deadLetterOwner;
+
   private final TupleTag<ChunkResult<K, A>> resultsTag;
   private final SpillSettings spill;
   private final Coder<K> keyCoder;
@@ -54,6 +58,9 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
   private final Counter chunkCounter = Metrics.counter(ChunkedCsv.class, "chunks_parsed");
   private final Counter spillCounter = Metrics.counter(ChunkedCsv.class, "spilled_runs");
 
+  /** Whether the keys' equals agrees with their coder; else they group by structural value. */
+  private transient boolean keysByEquals;
+
   private transient FieldSplitter splitter;
   private transient Pending<K, V> pending;
 
@@ -63,6 +70,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
       CsvDialect dialect,
       int maxRecordBytes,
       String deadLetterDir,
+      String deadLetterOwner,
       TupleTag<ChunkResult<K, A>> resultsTag,
       SpillSettings spill,
       Coder<K> keyCoder,
@@ -77,6 +85,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     this.dialect = dialect;
     this.maxRecordBytes = maxRecordBytes;
     this.deadLetterDir = deadLetterDir;
+    this.deadLetterOwner = deadLetterOwner;
     this.resultsTag = resultsTag;
   }
 
@@ -84,6 +93,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
   public void setup() {
     splitter = new FieldSplitter(dialect);
     pending = new Pending<>();
+    keysByEquals = keyCoder.consistentWithEquals();
     fn.setup();
   }
 
@@ -108,7 +118,9 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     CsvChunk first = unit.get(0);
     Unit<K, A> u =
         new Unit<>(
-            deadLetterDir == null ? null : new DeadLetterFile(deadLetterDir, first.unit()),
+            deadLetterDir == null
+                ? null
+                : new DeadLetterFile(deadLetterDir, deadLetterOwner, first.unit()),
             spill == null
                 ? null
                 : new Spiller<>(spill, keyCoder, accumulatorCoder, keyOrder, first.unit()));
@@ -234,6 +246,13 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
           if (reason == null) {
             for (int i = 0; i < pending.size; i++) {
               K key = pending.keys[i];
+              if (!keysByEquals) {
+                // group as Beam does, by the coder's structural value (byte[] by its bytes): the
+                // first key seen of each value stands for all of them in the map
+                Object value = keyCoder.structuralValue(key);
+                K first = u.canonical.putIfAbsent(value, key);
+                key = first == null ? key : first;
+              }
               A acc = partial.get(key);
               A next =
                   combineFn.addInput(
@@ -245,6 +264,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
                 u.spiller.spill(partial);
                 // about as many keys come again: sized for them, the map does not grow in steps
                 u.partial = new HashMap<>(partial.size() * 4 / 3 + 16);
+                u.canonical.clear();
                 partial = u.partial;
               }
             }
@@ -286,6 +306,10 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
   /** What the chunks of one unit of work have found so far. */
   static final class Unit<K, A> {
     Map<K, A> partial = new HashMap<>();
+
+    /** A key per structural value, for keys whose equals disagrees with the coder (else empty). */
+    final Map<Object, K> canonical = new HashMap<>();
+
     final DeadLetterFile deadFile;
     final Spiller<K, A> spiller;
     long read;

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import java.util.UUID;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -52,7 +53,10 @@ import org.apache.beam.sdk.values.TupleTagList;
  * results.csv} (rows from a {@link ResultTable}, in its order), {@code dead-letters.csv} (the
  * per-chunk dead-letter files joined in input order: by file, then line) and {@code
  * counts.properties} (records_read, records_ok, dead_letters, dead_letter_bytes,
- * unterminated_quotes, keys, chunks, units).
+ * unterminated_quotes, keys, chunks, units). Each file is written under a temporary name of the
+ * attempt's own and renamed into place (counts last), so an attempt that dies leaves no short file
+ * under a final name and two attempts never write into one file; {@code keys} is the number of rows
+ * in {@code results.csv}, which a reader checks.
  *
  * <pre>
  * results ─► SplitByPartition ─┬─► GatherPartitions (GroupByKey over the partitions)
@@ -317,10 +321,16 @@ public final class WriteChunkedOutputs<K, A, R>
       for (KV<String, Long> part : parts) {
         keyCount += part.getValue();
       }
+      // every file under a name of this attempt's own, renamed into place at the end: a second
+      // attempt (speculative, or a zombie after failover) never writes into a file another
+      // wrote, and one that dies leaves no short file under a final name
+      String attempt = ".tmp-" + UUID.randomUUID() + "-";
+      ResourceId resultsTemp = resource(attempt + RESULTS_FILE);
+      ResourceId deadTemp = resource(attempt + DEAD_LETTERS_FILE);
+      ResourceId countsTemp = resource(attempt + COUNTS_FILE);
       try (OutputStream out =
           new BufferedOutputStream(
-              Channels.newOutputStream(FileSystems.create(resource(RESULTS_FILE), "text/csv")),
-              1 << 16)) {
+              Channels.newOutputStream(FileSystems.create(resultsTemp, "text/csv")), 1 << 16)) {
         out.write((CsvText.row(table.header()) + "\n").getBytes(StandardCharsets.UTF_8));
         mergePartitions(parts, out);
       }
@@ -329,8 +339,7 @@ public final class WriteChunkedOutputs<K, A, R>
       long dead = 0;
       long deadBytes = 0;
       long unterminated = 0;
-      try (OutputStream out =
-          Channels.newOutputStream(FileSystems.create(resource(DEAD_LETTERS_FILE), "text/csv"))) {
+      try (OutputStream out = Channels.newOutputStream(FileSystems.create(deadTemp, "text/csv"))) {
         out.write((DeadLetter.CSV_HEADER + "\n").getBytes(StandardCharsets.UTF_8));
         for (ChunkResult<K, A> c : chunks) {
           read += c.read();
@@ -361,11 +370,15 @@ public final class WriteChunkedOutputs<K, A, R>
           "units",
           chunks.stream().filter(c -> c.chunks() > 0).count()); // more results carry its other keys
       counts.put("chunks", chunks.stream().mapToLong(ChunkResult::chunks).sum());
-      try (Writer w = writer(COUNTS_FILE)) {
+      try (Writer w = writer(countsTemp)) {
         for (Map.Entry<String, Long> e : counts.entrySet()) {
           w.write(e.getKey() + "=" + e.getValue() + "\n");
         }
       }
+      // counts last: it names what the other two hold (keys: results.csv's rows)
+      FileSystems.rename(
+          List.of(resultsTemp, deadTemp, countsTemp),
+          List.of(resource(RESULTS_FILE), resource(DEAD_LETTERS_FILE), resource(COUNTS_FILE)));
       removeWorkFiles();
     }
 
@@ -441,10 +454,10 @@ public final class WriteChunkedOutputs<K, A, R>
           .resolve(name, StandardResolveOptions.RESOLVE_FILE);
     }
 
-    private Writer writer(String name) throws IOException {
+    private Writer writer(ResourceId file) throws IOException {
       return new BufferedWriter(
           new OutputStreamWriter(
-              Channels.newOutputStream(FileSystems.create(resource(name), "text/plain")),
+              Channels.newOutputStream(FileSystems.create(file, "text/plain")),
               StandardCharsets.UTF_8),
           1 << 16);
     }

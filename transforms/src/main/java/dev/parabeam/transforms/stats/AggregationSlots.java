@@ -52,17 +52,32 @@ final class AggregationSlots {
 
     @Override
     public Coder<long[]> getAccumulatorCoder(CoderRegistry registry, Coder<Object> in) {
-      return new CustomCoder<long[]>() {
-        @Override
-        public void encode(long[] value, OutputStream out) throws IOException {
-          VarLongCoder.of().encode(value[0], out);
-        }
+      return new CountCoder();
+    }
+  }
 
-        @Override
-        public long[] decode(InputStream in) throws IOException {
-          return new long[] {VarLongCoder.of().decode(in)};
-        }
-      };
+  /** {@code count}'s accumulator as a var-long; all instances equal (Flink unions equal coders). */
+  static final class CountCoder extends CustomCoder<long[]> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void encode(long[] value, OutputStream out) throws IOException {
+      VarLongCoder.of().encode(value[0], out);
+    }
+
+    @Override
+    public long[] decode(InputStream in) throws IOException {
+      return new long[] {VarLongCoder.of().decode(in)};
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof CountCoder;
+    }
+
+    @Override
+    public int hashCode() {
+      return CountCoder.class.hashCode();
     }
   }
 
@@ -139,6 +154,17 @@ final class AggregationSlots {
     @Override
     public List<? extends Coder<?>> getCoderArguments() {
       return coders;
+    }
+
+    /** Equal for equal slot coders (Flink unions only collections of equal coders). */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ArrayCoder a && coders.equals(a.coders);
+    }
+
+    @Override
+    public int hashCode() {
+      return coders.hashCode();
     }
   }
 }

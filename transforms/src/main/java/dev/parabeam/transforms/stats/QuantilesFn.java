@@ -147,8 +147,22 @@ public final class QuantilesFn extends CombineFn<Double, QuantilesFn.Acc, List<D
     return new AccCoder(sketch.getAccumulatorCoder(registry, DoubleCoder.of()));
   }
 
-  /** A tag, then the values' count and their bytes in one block, or the sketch in Beam's coding. */
+  /**
+   * A tag, then the values' count and their bytes in one block, or the sketch in Beam's coding.
+   * Every instance codes alike (the sketch's settings are this class's constants), so all are
+   * equal: Flink unions only collections of equal coders.
+   */
   static final class AccCoder extends CustomCoder<Acc> {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof AccCoder;
+    }
+
+    @Override
+    public int hashCode() {
+      return AccCoder.class.hashCode();
+    }
+
     private static final long serialVersionUID = 1L;
     private final Coder<Object> sketchCoder;
 

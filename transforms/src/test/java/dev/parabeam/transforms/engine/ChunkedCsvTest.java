@@ -216,6 +216,47 @@ public class ChunkedCsvTest {
     pipeline.run().waitUntilFinish();
   }
 
+  /**
+   * Two branches (two ChunkedCsvs, as flow-demo has four) given one dead-letter directory: each
+   * branch's dead-letters.csv holds its own dead letters, none lost to or doubled from the other
+   * (their unit files are named by the transform as well as by the unit).
+   */
+  @Test
+  public void twoBranchesShareADeadLetterDirectory() throws IOException {
+    String shared = tmp.newFolder("dead").getAbsolutePath();
+    Map<String, String> want = new TreeMap<>();
+    List<java.nio.file.Path> outs = new ArrayList<>();
+    for (String branch : List.of("left", "right")) {
+      String input = file(branch + ".csv", "key,amount\na,1\n" + branch + ",bad\nb,2\n");
+      ChunkedCsv<String, BigDecimal, DecimalStats> t =
+          stats("key", "amount").withDeadLetterDirectory(shared);
+      java.nio.file.Path out = tmp.newFolder(branch).toPath();
+      outs.add(out);
+      want.put(out.toString(), DeadLetter.CSV_HEADER + "\n" + input + ",3,");
+      PCollectionTuple parsed =
+          pipeline
+              .apply(
+                  branch + "Chunks",
+                  Create.of(plan(List.of(input), "key", "amount", 1 << 20, 1))
+                      .withCoder(CsvChunk.Coder.of()))
+              .apply(branch + "Csv", t);
+      t.results(parsed)
+          .apply(
+              branch + "Write",
+              WriteChunkedOutputs.to(
+                  out.toString(),
+                  new StatsFns.OfValues(),
+                  new dev.parabeam.transforms.stats.StatsTable()));
+    }
+    pipeline.run().waitUntilFinish();
+    for (java.nio.file.Path out : outs) {
+      String dead = Files.readString(out.resolve("dead-letters.csv"), StandardCharsets.UTF_8);
+      assertThat(dead, org.hamcrest.Matchers.startsWith(want.get(out.toString())));
+      assertThat(dead.lines().count(), is(2L));
+    }
+    assertThat(new File(shared).list((d, n) -> n.endsWith(".csv")).length, is(2));
+  }
+
   @Test
   public void chunksDeclaredLocatedButNotLocatedFailThePipeline() throws IOException {
     String c = file("plain.csv", "k,v\na,1\nb,2\n");

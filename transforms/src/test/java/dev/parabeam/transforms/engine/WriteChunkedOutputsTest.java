@@ -150,6 +150,38 @@ public class WriteChunkedOutputsTest {
     assertThat(read(dir.resolve("dead-letters.csv")), is(expected.toString()));
   }
 
+  /**
+   * A second attempt of the fan-in (speculative, or a zombie after failover) never writes into the
+   * file an earlier attempt wrote: it writes its own and renames it into place, so a reader holding
+   * the earlier file (here a hard link to it) sees it whole, and one that dies leaves only a
+   * temporary file behind, never a short file under a final name.
+   */
+  @Test
+  public void replacesTheFilesOfAnEarlierAttemptInsteadOfWritingIntoThem() throws IOException {
+    Path dir = tmp.newFolder("out").toPath();
+    Path earlier = tmp.getRoot().toPath().resolve("earlier-results.csv");
+    Files.writeString(dir.resolve("results.csv"), "key,count,sum,min,max,mean\nold,1,1,1,1,1\n");
+    Files.createLink(earlier, dir.resolve("results.csv"));
+    Map<String, DecimalStats> a = new TreeMap<>();
+    a.put("x", stats("1", "2"));
+    pipeline
+        .apply(
+            Create.of(List.of(new ChunkResult<>("f.csv", 0, 2, 2, 0, 0, 0, "", a)))
+                .withCoder(CODER))
+        .apply(write(dir));
+    pipeline.run().waitUntilFinish();
+    assertThat(read(dir.resolve("results.csv")), is("key,count,sum,min,max,mean\nx,2,3,1,2,1.5\n"));
+    assertThat(read(earlier), is("key,count,sum,min,max,mean\nold,1,1,1,1,1\n"));
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      assertThat(
+          files
+              .map(f -> f.getFileName().toString())
+              .sorted()
+              .collect(java.util.stream.Collectors.toList()),
+          is(List.of("counts.properties", "dead-letters.csv", "results.csv")));
+    }
+  }
+
   private static DecimalStats stats(String... values) {
     DecimalStats s = new DecimalStats();
     for (String v : values) {

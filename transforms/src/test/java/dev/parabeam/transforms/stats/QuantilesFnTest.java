@@ -19,6 +19,25 @@ import org.apache.beam.sdk.util.CoderUtils;
 import org.junit.Test;
 
 public class QuantilesFnTest {
+  /**
+   * Two functions' accumulator coders are equal (Flink unions only collections of equal coders),
+   * also inside groupby's slots (count, countDistinct, percentiles).
+   */
+  @Test
+  public void accumulatorCodersOfTwoFunctionsAreEqual() throws Exception {
+    CoderRegistry r = CoderRegistry.createDefault();
+    Coder<QuantilesFn.Acc> a = new QuantilesFn().getAccumulatorCoder(r, DoubleCoder.of());
+    Coder<QuantilesFn.Acc> b = new QuantilesFn().getAccumulatorCoder(r, DoubleCoder.of());
+    assertThat(a, equalTo(b));
+    assertThat(a.hashCode(), is(b.hashCode()));
+    List<Aggregation> list = Aggregation.parseList("count,countDistinct(c),p90(v),sum(v)");
+    AggregationsFn f = new AggregationsFn(list);
+    AggregationsFn g = new AggregationsFn(list);
+    assertThat(
+        f.getAccumulatorCoder(r, f.inputCoder()),
+        equalTo(g.getAccumulatorCoder(r, g.inputCoder())));
+  }
+
   private static List<Double> values(int n, long seed) {
     Random rnd = new Random(seed);
     List<Double> v = new ArrayList<>();
