@@ -314,8 +314,8 @@ public final class Launcher {
       // an OutOfMemoryError is caught here only to end the run as any failure: the heap it
       // exhausted is free again once the pipeline's threads are gone
       Staging.cleanUpAfterFailure(staging, createdOutput ? output : null);
-      failureReported = true;
       if (stopping.get()) {
+        failureReported = true;
         ended = true;
         return JobResult.exit(1); // stopped (the pipeline was cancelled): the hook says so
       }
@@ -324,6 +324,9 @@ public final class Launcher {
               + (Messages.outOfMemory(e)
                   ? Messages.OUT_OF_MEMORY
                   : Messages.firstLine(Messages.rootMessage(e))));
+      // only once the line is out: printing it can itself run out of heap while the pipeline's
+      // threads still hold it, and then Main says it instead
+      failureReported = true;
       ended = true;
       return JobResult.exit(1);
     } finally {

@@ -149,7 +149,7 @@ public final class Main {
       code = run(args);
     } catch (OutOfMemoryError e) {
       if (!Launcher.failureReported) {
-        System.err.println("error: " + Messages.OUT_OF_MEMORY);
+        printOutOfMemory();
       }
       code = 1;
     }
@@ -185,12 +185,23 @@ public final class Main {
       if ((e instanceof OutOfMemoryError && Launcher.failureReported) || Launcher.shuttingDown) {
         return 1; // the launcher said so already, or its shutdown hook says the run was stopped
       }
-      System.err.println(
-          "error: "
-              + (Messages.outOfMemory(e)
-                  ? Messages.OUT_OF_MEMORY
-                  : Messages.firstLine(Messages.rootMessage(e))));
+      if (Messages.outOfMemory(e)) {
+        printOutOfMemory();
+      } else {
+        System.err.println("error: " + Messages.firstLine(Messages.rootMessage(e)));
+      }
       return 1;
     }
+  }
+
+  /** The line kept ready: printing it must not need the heap that just ran out. */
+  private static final byte[] OUT_OF_MEMORY_LINE =
+      ("error: " + Messages.OUT_OF_MEMORY + System.lineSeparator())
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+  /** The out-of-memory line, written from bytes prepared at start-up: it allocates nothing. */
+  static void printOutOfMemory() {
+    System.err.write(OUT_OF_MEMORY_LINE, 0, OUT_OF_MEMORY_LINE.length);
+    System.err.flush();
   }
 }
