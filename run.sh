@@ -7,7 +7,7 @@
 # JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx1g).
 # Class-data sharing: the first job run of a jar writes an archive of the classes it loaded
 # (pipelines/target/cds/, or PARABEAM_CDS_DIR); later job runs map it instead of loading those
-# classes from the jar (other commands, --help among them, start as they did). PARABEAM_CDS=off turns it off; JAVA_OPTS with its own -Xshare or archive wins.
+# classes from the jar (other commands, --help among them, start as they did). Opt-in with PARABEAM_CDS=on: JDK 17 can crash (SIGABRT in adjust_lambda_proxy_class_dictionary) while dumping the archive at exit; JAVA_OPTS with its own -Xshare or archive wins.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -72,7 +72,7 @@ cds_promote() {
 # Sets CDS_FLAGS: the archive for this jar if there is a good one; else, if $1 is 1, the flags that
 # write one when the JVM exits.
 cds_setup() {
-  case "${PARABEAM_CDS:-on}" in off | 0 | false | no) return 0 ;; esac
+  case "${PARABEAM_CDS:-off}" in on | 1 | true | yes) ;; *) return 0 ;; esac
   case " ${JAVA_OPTS:-} " in *Xshare* | *SharedArchiveFile* | *ArchiveClassesAtExit*) return 0 ;; esac
   CDS_KEY="$(cds_key)" || return 0
   [ -n "$CDS_KEY" ] || return 0

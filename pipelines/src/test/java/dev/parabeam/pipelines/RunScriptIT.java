@@ -73,7 +73,7 @@ public class RunScriptIT {
             .redirectOutput(s.out.toFile())
             .redirectError(s.err.toFile());
     pb.environment().remove("JAVA_OPTS");
-    pb.environment().remove("PARABEAM_CDS");
+    pb.environment().put("PARABEAM_CDS", "on"); // the archive is opt-in (run.sh)
     pb.environment().putAll(env);
     s.process = pb.start();
     return s;
