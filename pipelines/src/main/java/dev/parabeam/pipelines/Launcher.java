@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -194,23 +193,22 @@ public final class Launcher {
     // directory if this run made it); a run that has published is left alone. Either way the lock
     // goes: the JVM ends before the run could close it. Publishing and stopping exclude each other,
     // so a stop never removes staging halfway through a publish (earlier results gone, new not in).
-    AtomicBoolean published = new AtomicBoolean();
-    AtomicBoolean stopped = new AtomicBoolean();
+    // Exactly one of them reports how the run ended: the run (published, or its error line) or the
+    // stop hook; each claims the end before it says anything, so neither waits on the other's work
+    // (a stop's clean-up can outlast the cancelled pipeline's return) and nothing is said twice.
+    AtomicReference<RunEnd> end = new AtomicReference<>(RunEnd.RUNNING);
     Object publishing = new Object();
     // the running pipeline, so that Ctrl-C stops its threads before staging goes (the DirectRunner
     // returns from run() at once: see below)
     AtomicReference<PipelineResult> running = new AtomicReference<>();
-    AtomicBoolean stopping = new AtomicBoolean(); // the hook runs: it reports, not the run
-    AtomicBoolean failed = new AtomicBoolean(); // and said so, or an error escapes: no "stopped"
     boolean ended = false;
     Thread onStop =
         new Thread(
             () -> {
-              stopping.set(true);
               shuttingDown = true;
               synchronized (publishing) {
-                stopped.set(true);
-                if (!published.get()) {
+                boolean reports = end.compareAndSet(RunEnd.RUNNING, RunEnd.STOPPED);
+                if (end.get() != RunEnd.PUBLISHED) {
                   PipelineResult r = running.get();
                   if (r != null) {
                     try {
@@ -221,7 +219,7 @@ public final class Launcher {
                   }
                   // the pipeline's threads may still be finishing a write while the JVM shuts down
                   Staging.cleanUpAfterFailure(staging, createdOutput ? output : null);
-                  if (!failed.get()) {
+                  if (reports) {
                     err.println(
                         "stopped: the run was interrupted; nothing was published in " + output);
                   }
@@ -231,6 +229,7 @@ public final class Launcher {
             },
             "parabeam-run-stopped");
     Runtime.getRuntime().addShutdownHook(onStop);
+    onStopHook.accept(onStop);
     try {
       Files.createDirectories(staging);
       // work before the pipeline that belongs to the run (the launcher's scan) is timed with it
@@ -270,12 +269,12 @@ public final class Launcher {
       String json = Json.object(summary);
       Optional<String> notRemoved;
       synchronized (publishing) {
-        if (stopped.get()) {
-          throw new Job.Failure("the run was interrupted");
+        if (end.get() == RunEnd.STOPPED) {
+          throw new Job.Failure("the run was interrupted"); // the hook has said so
         }
         // summary.json goes in last: published once it is in place (see Staging.publish)
         notRemoved = Staging.publish(staging, output, run.outputs(), run.earlierOutputs(), json);
-        published.set(true);
+        end.set(RunEnd.PUBLISHED); // RUNNING until here: the hook claims only under the monitor
       }
       // the results are in place: nothing from here on reports the run as failed
       out.println(json);
@@ -302,19 +301,23 @@ public final class Launcher {
       if (!e.mayStillRun) {
         Staging.cleanUp(staging, createdOutput ? output : null);
       } // else its job may still write into staging: staging and the lock (keepFor) stay
-      err.println("error: job failed: " + Messages.firstLine(e.getMessage()));
+      if (end.compareAndSet(RunEnd.RUNNING, RunEnd.FAILED)) {
+        err.println("error: job failed: " + Messages.firstLine(e.getMessage()));
+      }
       ended = true;
       return JobResult.exit(1);
     } catch (Job.Failure e) {
       Staging.cleanUp(staging, createdOutput ? output : null);
-      err.println("error: job failed: " + e.getMessage());
+      if (end.compareAndSet(RunEnd.RUNNING, RunEnd.FAILED)) {
+        err.println("error: job failed: " + e.getMessage());
+      }
       ended = true;
       return JobResult.exit(1);
     } catch (Exception | OutOfMemoryError e) {
       // an OutOfMemoryError is caught here only to end the run as any failure: the heap it
       // exhausted is free again once the pipeline's threads are gone
       Staging.cleanUpAfterFailure(staging, createdOutput ? output : null);
-      if (stopping.get()) {
+      if (!end.compareAndSet(RunEnd.RUNNING, RunEnd.FAILED)) {
         failureReported = true;
         ended = true;
         return JobResult.exit(1); // stopped (the pipeline was cancelled): the hook says so
@@ -330,16 +333,31 @@ public final class Launcher {
       ended = true;
       return JobResult.exit(1);
     } finally {
-      failed.set(!published.get());
+      // an error that escapes (out of memory while failing) is Main's to report, not the hook's
+      end.compareAndSet(RunEnd.RUNNING, RunEnd.FAILED);
       if (ended) {
         try {
           Runtime.getRuntime().removeShutdownHook(onStop);
         } catch (IllegalStateException e) {
-          // the JVM is shutting down: the hook runs and decides by `published`
+          // the JVM is shutting down: the hook runs and leaves a published run alone
         }
       } // else an error (out of memory while failing) escapes: the hook removes staging at exit
     }
   }
+
+  /** How a run ended, as far as reporting it goes: see {@code runLocked}. */
+  private enum RunEnd {
+    RUNNING,
+    PUBLISHED,
+    FAILED,
+    STOPPED
+  }
+
+  /**
+   * A seam for tests: given the run's stop hook once it is registered, so that a test can run it as
+   * the JVM would on SIGTERM, at a moment it picks.
+   */
+  static volatile Consumer<Thread> onStopHook = hook -> {};
 
   /** How long a run waits for a Flink job it cancelled after losing contact to end. */
   static final Duration CANCEL_WAIT = Duration.ofSeconds(60);
