@@ -7,17 +7,13 @@ import dev.parabeam.pipelines.JobOutputs;
 import dev.parabeam.pipelines.UsageException;
 import dev.parabeam.transforms.engine.ChunkResult;
 import dev.parabeam.transforms.engine.ChunkedCsv;
-import dev.parabeam.transforms.engine.CsvRecord;
-import dev.parabeam.transforms.engine.RecordFn;
 import dev.parabeam.transforms.engine.ResultTable;
 import dev.parabeam.transforms.engine.Utf8Order;
 import dev.parabeam.transforms.stats.Aggregation;
 import dev.parabeam.transforms.stats.AggregationsFn;
-import dev.parabeam.transforms.stats.KeyAndValue;
+import dev.parabeam.transforms.stats.KeysAndValues;
 import java.io.Serializable;
-import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -118,66 +114,6 @@ public final class GroupByJob implements ChunkedJob<GroupByOptions> {
       return Aggregation.parseList(list);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--aggregations: " + e.getMessage());
-    }
-  }
-
-  /** The key tuple, and per aggregation the record's number, text or nothing. */
-  static final class KeysAndValues implements RecordFn<List<String>, Object[]> {
-    private static final long serialVersionUID = 1L;
-    private final List<String> keyColumns;
-    private final List<Aggregation> aggregations;
-
-    // sameAs[i]: the first aggregation that reads aggregation i's column the same way (number or
-    // text)
-    private final int[] sameAs;
-
-    KeysAndValues(List<String> keyColumns, List<Aggregation> aggregations) {
-      this.keyColumns = keyColumns;
-      this.aggregations = aggregations;
-      this.sameAs = new int[aggregations.size()];
-      for (int i = 0; i < sameAs.length; i++) {
-        Aggregation a = aggregations.get(i);
-        sameAs[i] = i;
-        for (int j = 0; j < i && a.column() != null; j++) {
-          Aggregation b = aggregations.get(j);
-          if (a.column().equals(b.column()) && a.numeric() == b.numeric()) {
-            sameAs[i] = j;
-            break;
-          }
-        }
-      }
-    }
-
-    @Override
-    public void apply(CsvRecord r, Output<List<String>, Object[]> out) {
-      Object[] values = new Object[aggregations.size()];
-      for (int i = 0; i < values.length; i++) {
-        Aggregation a = aggregations.get(i);
-        if (a.column() == null) {
-          continue;
-        }
-        int same = sameAs[i];
-        if (same < i) {
-          values[i] = values[same]; // sum(x), mean(x), p90(x): the column is parsed once per record
-          continue;
-        }
-        if (a.numeric()) {
-          BigDecimal v = KeyAndValue.value(r, a.column(), out);
-          if (v == null) {
-            return;
-          }
-          values[i] = v;
-        } else {
-          values[i] = r.get(a.column());
-        }
-      }
-      String[] key = new String[keyColumns.size()];
-      for (int i = 0; i < key.length; i++) {
-        String column = keyColumns.get(i);
-        int at = r.indexOf(column);
-        key[i] = at < 0 ? r.get(column) : r.key(at);
-      }
-      out.emit(Arrays.asList(key), values);
     }
   }
 

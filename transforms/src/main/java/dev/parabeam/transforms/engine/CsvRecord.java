@@ -22,6 +22,7 @@ public final class CsvRecord {
   private final List<String> columns;
   private final Map<String, Integer> index;
   private final KeyStrings keyStrings;
+  private final KeyTuples keyTuples;
   private final String[] recentNames = new String[4];
   private final int[] recentPositions = new int[4];
   private int recentNext;
@@ -34,6 +35,7 @@ public final class CsvRecord {
 
   CsvRecord(String file, List<String> columns, Charset charset) {
     this.keyStrings = new KeyStrings(charset);
+    this.keyTuples = new KeyTuples(keyStrings);
     this.file = file;
     this.columns = columns;
     this.index = new HashMap<>(columns.size() * 2);
@@ -91,6 +93,25 @@ public final class CsvRecord {
       return fields.field(position);
     }
     return keyStrings.get(fields.bytes(), fields.start(position), fields.end(position));
+  }
+
+  /**
+   * The fields at {@code positions} as an unmodifiable list, equal to a list of {@link #get(int)}
+   * of each, built once per distinct tuple of their bytes (per view, that is per chunk): records
+   * with the same key fields get the same list, whose hash is computed once. For the key columns of
+   * a group-by.
+   */
+  public List<String> keys(int[] positions) {
+    for (int p : positions) {
+      if (p < 0 || p >= fields.fieldCount() || !fields.isVerbatim(p)) {
+        String[] texts = new String[positions.length];
+        for (int i = 0; i < texts.length; i++) {
+          texts[i] = key(positions[i]);
+        }
+        return new KeyTuples.Tuple(texts);
+      }
+    }
+    return keyTuples.get(fields, positions);
   }
 
   /**

@@ -64,6 +64,9 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
   private transient FieldSplitter splitter;
   private transient Pending<K, V> pending;
 
+  /** The record function when it adds records into accumulators itself, else null. */
+  private transient AccumulatingRecordFn<K, V, A> fused;
+
   ParseChunkFn(
       RecordFn<K, V> fn,
       CombineFn<V, A, ?> combineFn,
@@ -94,6 +97,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     splitter = new FieldSplitter(dialect);
     pending = new Pending<>();
     keysByEquals = keyCoder.consistentWithEquals();
+    fused = fusedFor(fn, combineFn);
     fn.setup();
   }
 
@@ -111,6 +115,16 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
         from = i;
       }
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  static <K, V, A> AccumulatingRecordFn<K, V, A> fusedFor(
+      RecordFn<K, V> fn, CombineFn<V, A, ?> combineFn) {
+    if (fn instanceof AccumulatingRecordFn
+        && ((AccumulatingRecordFn<K, V, A>) fn).accumulatesFor(combineFn)) {
+      return (AccumulatingRecordFn<K, V, A>) fn;
+    }
+    return null;
   }
 
   /** Reads the chunks of one unit of work, in plan order, into its results (one per 1,000 keys). */
@@ -241,34 +255,31 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
           reason = "expected " + fields + " fields, found " + splitter.fieldCount();
         } else {
           pending.clear();
-          fn.apply(view.at(splitter, rec.line()), pending);
-          reason = pending.rejected;
-          if (reason == null) {
-            for (int i = 0; i < pending.size; i++) {
-              K key = pending.keys[i];
-              if (!keysByEquals) {
-                // group as Beam does, by the coder's structural value (byte[] by its bytes): the
-                // first key seen of each value stands for all of them in the map
-                Object value = keyCoder.structuralValue(key);
-                K first = u.canonical.putIfAbsent(value, key);
-                key = first == null ? key : first;
-              }
-              A acc = partial.get(key);
-              A next =
-                  combineFn.addInput(
-                      acc == null ? combineFn.createAccumulator() : acc, pending.values[i]);
-              if (next != acc) {
-                partial.put(key, next);
-              }
-              if (u.spiller != null && u.spiller.touched(partial, key, acc == null)) {
-                u.spiller.spill(partial);
-                // about as many keys come again: sized for them, the map does not grow in steps
-                u.partial = new HashMap<>(partial.size() * 4 / 3 + 16);
-                u.canonical.clear();
-                partial = u.partial;
-              }
+          if (fused != null) {
+            K key = fused.read(view.at(splitter, rec.line()), pending);
+            reason = pending.rejected;
+            if (reason == null) {
+              A acc = partial.get(key = canonical(u, key));
+              boolean fresh = acc == null;
+              A next = fused.addTo(fresh ? combineFn.createAccumulator() : acc);
+              partial = keep(u, partial, key, next, acc, fresh);
+              u.ok++;
             }
-            u.ok++;
+          } else {
+            fn.apply(view.at(splitter, rec.line()), pending);
+            reason = pending.rejected;
+            if (reason == null) {
+              for (int i = 0; i < pending.size; i++) {
+                K key = canonical(u, pending.keys[i]);
+                A acc = partial.get(key);
+                boolean fresh = acc == null;
+                A next =
+                    combineFn.addInput(
+                        fresh ? combineFn.createAccumulator() : acc, pending.values[i]);
+                partial = keep(u, partial, key, next, acc, fresh);
+              }
+              u.ok++;
+            }
           }
         }
         if (reason != null) {
@@ -301,6 +312,40 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
                 + " where the chunk was planned to end; the file shrank after the job planned its chunks");
       }
     }
+  }
+
+  /**
+   * The key that stands for {@code key} in the unit's map: itself, or for keys whose equals
+   * disagrees with their coder, the first key seen of its structural value (grouping as Beam does,
+   * byte[] by its bytes).
+   */
+  private K canonical(Unit<K, A> u, K key) {
+    if (keysByEquals) {
+      return key;
+    }
+    Object value = keyCoder.structuralValue(key);
+    K first = u.canonical.putIfAbsent(value, key);
+    return first == null ? key : first;
+  }
+
+  /**
+   * Puts {@code next}, the key's accumulator after the record ({@code acc} before it, unless {@code
+   * fresh}), into the unit's map, and spills the map when it has outgrown its budget; returns the
+   * map to go on with.
+   */
+  private Map<K, A> keep(Unit<K, A> u, Map<K, A> partial, K key, A next, A acc, boolean fresh)
+      throws IOException {
+    if (fresh || next != acc) {
+      partial.put(key, next);
+    }
+    if (u.spiller != null && u.spiller.touched(partial, key, fresh)) {
+      u.spiller.spill(partial);
+      // about as many keys come again: sized for them, the map does not grow in steps
+      u.partial = new HashMap<>(partial.size() * 4 / 3 + 16);
+      u.canonical.clear();
+      return u.partial;
+    }
+    return partial;
   }
 
   /** What the chunks of one unit of work have found so far. */

@@ -69,6 +69,20 @@ public final class Aggregation implements Serializable {
     return kind.numeric;
   }
 
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof Aggregation)) {
+      return false;
+    }
+    Aggregation a = (Aggregation) o;
+    return kind == a.kind && java.util.Objects.equals(column, a.column) && text.equals(a.text);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(kind, column, text);
+  }
+
   /** As written: the results column's header. */
   @Override
   public String toString() {

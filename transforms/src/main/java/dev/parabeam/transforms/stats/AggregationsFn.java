@@ -127,6 +127,84 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     return acc;
   }
 
+  /**
+   * Adds one record, as {@code row} holds it, into {@code acc}: what {@link #addInput} does with
+   * {@code row}'s values as objects, without them (a count is a long, a number goes into its
+   * DecimalStats as unscaled and scale, a percentile's value into its buffer as a double).
+   */
+  @SuppressWarnings("unchecked")
+  public Object[] addRow(Object[] acc, Row row) {
+    for (int s = 0; s < acc.length; s++) {
+      int in = inputOf[s];
+      switch (slotKinds.get(s)) {
+        case COUNT:
+          ((long[]) acc[s])[0]++;
+          break;
+        case COUNT_DISTINCT:
+          ((java.util.Set<String>) acc[s]).add(row.text[in]);
+          break;
+        case P50:
+        case P90:
+        case P99:
+          acc[s] =
+              ((QuantilesFn) (Object) fns.get(s))
+                  .addValue((QuantilesFn.Acc) acc[s], row.doubleAt(in));
+          break;
+        default:
+          DecimalStats d = (DecimalStats) acc[s];
+          BigDecimal big = row.big[in];
+          acc[s] = big == null ? d.add(row.unscaled[in], row.scale[in]) : d.add(big);
+      }
+    }
+    return acc;
+  }
+
+  /**
+   * One record's values, one per aggregation as {@link #aggregations} lists them, for {@link
+   * #addRow}: a number as unscaled and scale ({@code big} null) or as a BigDecimal, a text for
+   * {@code countDistinct}, nothing for {@code count}. Reused from record to record.
+   */
+  public static final class Row {
+    final long[] unscaled;
+    final int[] scale;
+    final BigDecimal[] big;
+    final String[] text;
+
+    public Row(int aggregations) {
+      unscaled = new long[aggregations];
+      scale = new int[aggregations];
+      big = new BigDecimal[aggregations];
+      text = new String[aggregations];
+    }
+
+    public void number(int i, long unscaledValue, int scaleOfIt) {
+      unscaled[i] = unscaledValue;
+      scale[i] = scaleOfIt;
+      big[i] = null;
+    }
+
+    public void number(int i, BigDecimal v) {
+      big[i] = v;
+    }
+
+    public void text(int i, String t) {
+      text[i] = t;
+    }
+
+    /** Aggregation {@code from}'s value, for aggregation {@code i} that reads it the same way. */
+    public void copy(int from, int i) {
+      unscaled[i] = unscaled[from];
+      scale[i] = scale[from];
+      big[i] = big[from];
+      text[i] = text[from];
+    }
+
+    /** {@code BigDecimal.valueOf(unscaled, scale).doubleValue()}, without the BigDecimal. */
+    double doubleAt(int i) {
+      return big[i] != null ? big[i].doubleValue() : Decimals.toDouble(unscaled[i], scale[i]);
+    }
+  }
+
   @Override
   public Object[] mergeAccumulators(Iterable<Object[]> accumulators) {
     List<List<Object>> each = new ArrayList<>();

@@ -69,78 +69,124 @@ public final class Decimals {
    * nothing about validity: the caller then takes the slow path, which also gives the reason.
    */
   public static BigDecimal parseOrNull(byte[] a, int from, int to) {
-    int b = from;
-    int e = to;
-    while (b < e && (a[b] == ' ' || a[b] == '\t')) {
-      b++;
+    Unscaled u = new Unscaled();
+    return u.read(a, from, to) ? BigDecimal.valueOf(u.unscaled, u.scale) : null;
+  }
+
+  /** 10^0 .. 10^22: the powers of ten a double holds exactly. */
+  private static final double[] DOUBLE_POW10 = new double[23];
+
+  static {
+    DOUBLE_POW10[0] = 1;
+    for (int i = 1; i < DOUBLE_POW10.length; i++) {
+      DOUBLE_POW10[i] = DOUBLE_POW10[i - 1] * 10;
     }
-    while (e > b && (a[e - 1] == ' ' || a[e - 1] == '\t')) {
-      e--;
+  }
+
+  /**
+   * {@code BigDecimal.valueOf(unscaled, scale).doubleValue()}: the double nearest the decimal.
+   * While the unscaled value and the power of ten are both exact doubles, one correctly rounded
+   * division gives it without building the BigDecimal.
+   */
+  public static double toDouble(long unscaled, int scale) {
+    if (scale >= 0 && scale < DOUBLE_POW10.length && Math.abs(unscaled) < (1L << 53)) {
+      return scale == 0 ? (double) unscaled : (double) unscaled / DOUBLE_POW10[scale];
     }
-    int i = b;
-    boolean negative = false;
-    if (i < e && (a[i] == '+' || a[i] == '-')) {
-      negative = a[i] == '-';
-      i++;
-    }
-    long unscaled = 0;
-    int significant = 0; // digits from the first non-zero one
-    int intDigits = 0;
-    while (i < e && a[i] >= '0' && a[i] <= '9') {
-      int d = a[i++] - '0';
-      if (significant > 0 || d != 0) {
-        if (++significant > 18) {
-          return null;
-        }
+    return BigDecimal.valueOf(unscaled, scale).doubleValue();
+  }
+
+  /**
+   * A reusable reader of plain decimals from bytes into an unscaled {@code long} and a scale, with
+   * no allocation: what {@link #parseOrNull(byte[], int, int)} builds its BigDecimal from. Not
+   * thread-safe.
+   */
+  public static final class Unscaled {
+    /** The value read last is {@code unscaled × 10^-scale}. */
+    public long unscaled;
+
+    public int scale;
+
+    /**
+     * Reads {@code a[from, to)}; true when it is a number {@link #parseOrNull(byte[], int, int)}
+     * accepts (then {@link #unscaled} and {@link #scale} hold it), false when the slow path must
+     * decide (the fields are then undefined).
+     */
+    public boolean read(byte[] a, int from, int to) {
+      int b = from;
+      int e = to;
+      while (b < e && (a[b] == ' ' || a[b] == '\t')) {
+        b++;
       }
-      unscaled = unscaled * 10 + d;
-      intDigits++;
-    }
-    int fracDigits = 0;
-    if (i < e && a[i] == '.') {
-      i++;
+      while (e > b && (a[e - 1] == ' ' || a[e - 1] == '\t')) {
+        e--;
+      }
+      int i = b;
+      boolean negative = false;
+      if (i < e && (a[i] == '+' || a[i] == '-')) {
+        negative = a[i] == '-';
+        i++;
+      }
+      long value = 0;
+      int significant = 0; // digits from the first non-zero one
+      int intDigits = 0;
       while (i < e && a[i] >= '0' && a[i] <= '9') {
         int d = a[i++] - '0';
         if (significant > 0 || d != 0) {
           if (++significant > 18) {
-            return null;
+            return false;
           }
         }
-        unscaled = unscaled * 10 + d;
-        fracDigits++;
+        value = value * 10 + d;
+        intDigits++;
       }
-    }
-    if (intDigits == 0 && fracDigits == 0) {
-      return null;
-    }
-    long exponent = 0;
-    if (i < e && (a[i] == 'e' || a[i] == 'E')) {
-      i++;
-      boolean negExp = false;
-      if (i < e && (a[i] == '+' || a[i] == '-')) {
-        negExp = a[i] == '-';
+      int fracDigits = 0;
+      if (i < e && a[i] == '.') {
         i++;
-      }
-      int expDigits = 0;
-      while (i < e && a[i] >= '0' && a[i] <= '9') {
-        exponent = exponent * 10 + (a[i++] - '0');
-        if (++expDigits > 9) {
-          return null;
+        while (i < e && a[i] >= '0' && a[i] <= '9') {
+          int d = a[i++] - '0';
+          if (significant > 0 || d != 0) {
+            if (++significant > 18) {
+              return false;
+            }
+          }
+          value = value * 10 + d;
+          fracDigits++;
         }
       }
-      if (expDigits == 0) {
-        return null;
+      if (intDigits == 0 && fracDigits == 0) {
+        return false;
       }
-      exponent = negExp ? -exponent : exponent;
+      long exponent = 0;
+      if (i < e && (a[i] == 'e' || a[i] == 'E')) {
+        i++;
+        boolean negExp = false;
+        if (i < e && (a[i] == '+' || a[i] == '-')) {
+          negExp = a[i] == '-';
+          i++;
+        }
+        int expDigits = 0;
+        while (i < e && a[i] >= '0' && a[i] <= '9') {
+          exponent = exponent * 10 + (a[i++] - '0');
+          if (++expDigits > 9) {
+            return false;
+          }
+        }
+        if (expDigits == 0) {
+          return false;
+        }
+        exponent = negExp ? -exponent : exponent;
+      }
+      if (i != e) {
+        return false;
+      }
+      long sc = fracDigits - exponent;
+      if (sc > MAX_SCALE || sc < -MAX_SCALE) {
+        return false;
+      }
+      unscaled = negative ? -value : value;
+      scale = (int) sc;
+      return true;
     }
-    if (i != e) {
-      return null;
-    }
-    long scale = fracDigits - exponent;
-    if (scale > MAX_SCALE || scale < -MAX_SCALE) {
-      return null;
-    }
-    return BigDecimal.valueOf(negative ? -unscaled : unscaled, (int) scale);
   }
 
   private static boolean isSpace(char c) {

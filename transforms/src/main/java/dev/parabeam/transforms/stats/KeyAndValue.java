@@ -1,21 +1,27 @@
 package dev.parabeam.transforms.stats;
 
+import dev.parabeam.transforms.engine.AccumulatingRecordFn;
 import dev.parabeam.transforms.engine.CsvRecord;
 import dev.parabeam.transforms.engine.RecordFn;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.math.BigDecimal;
 import java.util.List;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
 /**
  * The per-record step of the {@code aggregate} job: the key column's text and the value column's
  * exact number; a value that is not a number makes the record a dead letter ({@code amount: not a
  * number: 'abc'}). Optional simulated work runs once per good record, after its value parsed.
  */
-public final class KeyAndValue implements RecordFn<String, BigDecimal> {
+public final class KeyAndValue implements AccumulatingRecordFn<String, BigDecimal, DecimalStats> {
   private static final long serialVersionUID = 1L;
   private final String keyColumn;
   private final String valueColumn;
   private final SimulatedWork work;
+
+  // what read() found: the value as unscaled and scale, or (slow path) as a BigDecimal
+  private transient Decimals.Unscaled fast;
+  private transient BigDecimal slow;
 
   public KeyAndValue(String keyColumn, String valueColumn, SimulatedWork work) {
     this.keyColumn = keyColumn;
@@ -38,13 +44,46 @@ public final class KeyAndValue implements RecordFn<String, BigDecimal> {
   }
 
   @Override
+  public boolean accumulatesFor(CombineFn<BigDecimal, DecimalStats, ?> combineFn) {
+    return combineFn instanceof StatsFns.OfValues;
+  }
+
+  @Override
+  public String read(CsvRecord r, Output<String, BigDecimal> out) {
+    if (fast == null) {
+      fast = new Decimals.Unscaled();
+    }
+    int i = r.indexOf(valueColumn);
+    if (i >= 0 && r.isVerbatim(i) && fast.read(r.bytes(), r.start(i), r.end(i))) {
+      slow = null;
+    } else {
+      slow = value(r, valueColumn, out);
+      if (slow == null) {
+        return null;
+      }
+    }
+    String key = key(r);
+    work.run(key);
+    return key;
+  }
+
+  @Override
+  public DecimalStats addTo(DecimalStats acc) {
+    return slow == null ? acc.add(fast.unscaled, fast.scale) : acc.add(slow);
+  }
+
+  private String key(CsvRecord r) {
+    int k = r.indexOf(keyColumn);
+    return k < 0 ? r.get(keyColumn) : r.key(k);
+  }
+
+  @Override
   public void apply(CsvRecord r, Output<String, BigDecimal> out) {
     BigDecimal value = value(r, valueColumn, out);
     if (value == null) {
       return;
     }
-    int k = r.indexOf(keyColumn);
-    String key = k < 0 ? r.get(keyColumn) : r.key(k);
+    String key = key(r);
     work.run(key);
     out.emit(key, value);
   }

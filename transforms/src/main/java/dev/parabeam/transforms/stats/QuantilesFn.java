@@ -84,6 +84,11 @@ public final class QuantilesFn extends CombineFn<Double, QuantilesFn.Acc, List<D
 
   @Override
   public Acc addInput(Acc acc, Double input) {
+    return addValue(acc, input);
+  }
+
+  /** {@link #addInput} of an unboxed value. */
+  public Acc addValue(Acc acc, double input) {
     if (acc.sketch != null) {
       acc.sketch = sketch.addInput(acc.sketch, input);
       return acc;

@@ -6,13 +6,20 @@ import static org.junit.Assert.assertSame;
 
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.FieldSplitter;
+import dev.parabeam.transforms.stats.Aggregation;
+import dev.parabeam.transforms.stats.AggregationsFn;
+import dev.parabeam.transforms.stats.DecimalStats;
 import dev.parabeam.transforms.stats.Decimals;
 import dev.parabeam.transforms.stats.KeyAndValue;
+import dev.parabeam.transforms.stats.KeysAndValues;
+import dev.parabeam.transforms.stats.StatsFns;
 import java.math.BigDecimal;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.Test;
 
@@ -132,5 +139,220 @@ public class FastRecordPathTest {
     assertNotSame(a, keys.get(late, 0, late.length)); // not kept: decoded each time
     byte[] early = "key7".getBytes(StandardCharsets.UTF_8);
     assertSame(keys.get(early, 0, 4), keys.get(early.clone(), 0, 4));
+  }
+
+  /**
+   * The engine's fused path ({@link AccumulatingRecordFn#read} then {@code addTo}) leaves every
+   * key's statistics exactly as {@code apply} and the combine function's {@code addInput} do, and
+   * rejects the same records with the same reasons.
+   */
+  @Test
+  public void keyAndValueAddsIntoItsStatisticsAsApplyAndAddInputDo() {
+    CsvDialect dialect = CsvDialect.RFC4180;
+    FieldSplitter splitter = new FieldSplitter(dialect);
+    List<String> columns = List.of("id", "region", "amount");
+    CsvRecord view = new CsvRecord("f.csv", columns, StandardCharsets.UTF_8);
+    KeyAndValue fn = new KeyAndValue("region", "amount");
+    StatsFns.OfValues combine = new StatsFns.OfValues();
+    assertEquals(true, fn.accumulatesFor(combine));
+    Map<String, DecimalStats> fused = new HashMap<>();
+    Map<String, DecimalStats> plain = new HashMap<>();
+    Random r = new Random(7);
+    int added = 0;
+    for (int n = 0; n < 100_000; n++) {
+      String amount = r.nextInt(3) == 0 ? field(r) : number(r);
+      String line = r.nextInt(100) + "," + "k" + r.nextInt(50) + "," + amount;
+      byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+      if (!splitter.split(bytes, 0, bytes.length) || splitter.fieldCount() != 3) {
+        continue;
+      }
+      Recorder viaApply = new Recorder();
+      List<Object[]> emitted = new ArrayList<>();
+      fn.apply(
+          view.at(splitter, n),
+          new RecordFn.Output<>() {
+            @Override
+            public void emit(String key, BigDecimal value) {
+              emitted.add(new Object[] {key, value});
+              viaApply.emit(key, value);
+            }
+
+            @Override
+            public void reject(String reason) {
+              viaApply.reject(reason);
+            }
+          });
+      Recorder viaRead = new Recorder();
+      String key = fn.read(view.at(splitter, n), viaRead);
+      if (key == null) {
+        assertEquals(line, viaApply.seen, viaRead.seen);
+        continue;
+      }
+      assertEquals(line, 1, emitted.size());
+      assertEquals(line, emitted.get(0)[0], key);
+      fused.put(key, fn.addTo(fused.getOrDefault(key, combine.createAccumulator())));
+      plain.put(
+          key,
+          combine.addInput(
+              plain.getOrDefault(key, combine.createAccumulator()),
+              (BigDecimal) emitted.get(0)[1]));
+      added++;
+    }
+    assertEquals(true, added > 50_000);
+    assertEquals(plain, fused);
+    for (String k : plain.keySet()) {
+      // the printed figures, not only numeric equality
+      assertEquals(plain.get(k).toString(), fused.get(k).toString());
+      assertEquals(plain.get(k).mean(), fused.get(k).mean());
+    }
+  }
+
+  /**
+   * The same for a group-by's {@link KeysAndValues} and {@link AggregationsFn}, every aggregation
+   * at once: the printed results of every key are those of {@code apply} and {@code addInput}.
+   */
+  @Test
+  public void keysAndValuesAddIntoEveryAggregationAsApplyAndAddInputDo() {
+    FieldSplitter splitter = new FieldSplitter(CsvDialect.RFC4180);
+    List<String> columns = List.of("region", "product", "customer", "amount");
+    CsvRecord view = new CsvRecord("f.csv", columns, StandardCharsets.UTF_8);
+    AggregationsFn combine =
+        new AggregationsFn(
+            Aggregation.parseList(
+                "count,sum(amount),min(amount),max(amount),mean(amount),p50(amount),p90(amount),"
+                    + "countDistinct(customer),countDistinct(amount)"));
+    KeysAndValues fn = new KeysAndValues(List.of("region", "product"), combine.aggregations());
+    assertEquals(true, fn.accumulatesFor(combine));
+    assertEquals(
+        false, fn.accumulatesFor(new AggregationsFn(Aggregation.parseList("count,sum(amount)"))));
+    Map<List<String>, Object[]> fused = new HashMap<>();
+    Map<List<String>, Object[]> plain = new HashMap<>();
+    Random r = new Random(13);
+    for (int n = 0; n < 60_000; n++) {
+      String amount = r.nextInt(4) == 0 ? field(r) : number(r);
+      String line =
+          "r" + r.nextInt(3) + ",\"p" + r.nextInt(30) + "\",c" + r.nextInt(40) + "," + amount;
+      byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+      if (!splitter.split(bytes, 0, bytes.length) || splitter.fieldCount() != 4) {
+        continue;
+      }
+      List<Object> emitted = new ArrayList<>();
+      List<String> reasons = new ArrayList<>();
+      fn.apply(
+          view.at(splitter, n),
+          new RecordFn.Output<>() {
+            @Override
+            public void emit(List<String> key, Object[] value) {
+              emitted.add(key);
+              emitted.add(value);
+            }
+
+            @Override
+            public void reject(String reason) {
+              reasons.add(reason);
+            }
+          });
+      List<String> readReasons = new ArrayList<>();
+      List<String> key =
+          fn.read(
+              view.at(splitter, n),
+              new RecordFn.Output<>() {
+                @Override
+                public void emit(List<String> k, Object[] value) {
+                  throw new AssertionError("read emits nothing");
+                }
+
+                @Override
+                public void reject(String reason) {
+                  readReasons.add(reason);
+                }
+              });
+      assertEquals(line, reasons, readReasons);
+      if (key == null) {
+        continue;
+      }
+      assertEquals(line, emitted.get(0), key);
+      fused.put(key, fn.addTo(fused.getOrDefault(key, combine.createAccumulator())));
+      plain.put(
+          key,
+          combine.addInput(
+              plain.getOrDefault(key, combine.createAccumulator()), (Object[]) emitted.get(1)));
+    }
+    assertEquals(plain.keySet(), fused.keySet());
+    assertEquals(true, plain.size() == 90);
+    for (List<String> k : plain.keySet()) {
+      Object[] want = combine.extractOutput(plain.get(k));
+      Object[] got = combine.extractOutput(fused.get(k));
+      for (int i = 0; i < combine.aggregations().size(); i++) {
+        assertEquals(
+            k + " " + combine.aggregations().get(i),
+            combine.format(i, want),
+            combine.format(i, got));
+      }
+    }
+  }
+
+  /** A number as an export might write it: signs, zeros, scales, exponents, long digit strings. */
+  private static String number(Random r) {
+    StringBuilder sb = new StringBuilder();
+    if (r.nextInt(4) == 0) {
+      sb.append(r.nextBoolean() ? '-' : '+');
+    }
+    int intDigits = r.nextInt(r.nextInt(10) == 0 ? 22 : 7);
+    for (int i = 0; i < intDigits; i++) {
+      sb.append((char) ('0' + r.nextInt(10)));
+    }
+    if (r.nextBoolean() || intDigits == 0) {
+      sb.append('.');
+      int frac = 1 + r.nextInt(r.nextInt(10) == 0 ? 20 : 4);
+      for (int i = 0; i < frac; i++) {
+        sb.append((char) ('0' + r.nextInt(10)));
+      }
+    }
+    if (r.nextInt(20) == 0) {
+      sb.append('e').append(r.nextInt(41) - 20);
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Key tuples by bytes: the same tuple of texts as the fields' Strings, one instance per distinct
+   * tuple, apart when only the boundary between fields differs or only non-ASCII bytes do, equal
+   * (and of equal hash) to any list of the same texts; past the table's capacity still right.
+   */
+  @Test
+  public void keyTuplesAreTheFieldsTextsFoundByTheirBytes() {
+    FieldSplitter splitter = new FieldSplitter(CsvDialect.RFC4180);
+    CsvRecord view = new CsvRecord("f.csv", List.of("a", "b", "c"), StandardCharsets.UTF_8);
+    int[] ab = {0, 1};
+    Map<List<String>, List<String>> first = new HashMap<>();
+    Random r = new Random(9);
+    String[] pieces = {"a", "b", "ab", "é", "\u00e8", "", "x"};
+    for (int n = 0; n < 50_000; n++) {
+      String a = pieces[r.nextInt(pieces.length)] + pieces[r.nextInt(pieces.length)];
+      String b = pieces[r.nextInt(pieces.length)];
+      String line = a + "," + b + "," + n;
+      byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+      splitter.split(bytes, 0, bytes.length);
+      List<String> got = view.at(splitter, n).keys(ab);
+      List<String> want = List.of(a, b);
+      assertEquals(line, want, got);
+      assertEquals(line, new ArrayList<>(want).hashCode(), got.hashCode());
+      List<String> earlier = first.putIfAbsent(want, got);
+      if (earlier != null) {
+        assertSame(line, earlier, got);
+      }
+    }
+    CsvRecord fresh = new CsvRecord("g.csv", List.of("a", "b", "c"), StandardCharsets.UTF_8);
+    List<String> last = null;
+    for (int i = 0; i < KeyStrings.MAX_ENTRIES + 10; i++) {
+      byte[] bytes = ("k" + i + ",v," + i).getBytes(StandardCharsets.UTF_8);
+      splitter.split(bytes, 0, bytes.length);
+      last = fresh.at(splitter, i).keys(ab);
+      assertEquals(List.of("k" + i, "v"), last);
+    }
+    byte[] again = ("k" + (KeyStrings.MAX_ENTRIES + 9) + ",v,0").getBytes(StandardCharsets.UTF_8);
+    splitter.split(again, 0, again.length);
+    assertEquals(last, fresh.at(splitter, 0).keys(ab));
   }
 }

@@ -1,0 +1,30 @@
+package dev.parabeam.transforms.engine;
+
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
+
+/**
+ * A {@link RecordFn} of one key per record that can also add a record straight into that key's
+ * accumulator of its own combine function: the engine's fast path, in which a record's value is
+ * never built as an object (a number goes from the record's bytes into a {@code long} of the
+ * accumulator). {@link ChunkedCsv} takes it when {@link #accumulatesFor} says yes for the job's
+ * combine function; everywhere else (and in its tests) the function is an ordinary {@code
+ * RecordFn}.
+ *
+ * <p>The contract: for every record, {@link #read} rejects exactly when {@link #apply} does, with
+ * the same reason, returns the key {@code apply} emits, and {@link #addTo} leaves an accumulator as
+ * {@code combineFn.addInput(acc, value)} would with the value {@code apply} emits. What {@code
+ * read} found is kept in the function (not thread-safe, like every record view) until {@code addTo}
+ * or the next {@code read}.
+ */
+public interface AccumulatingRecordFn<K, V, A> extends RecordFn<K, V> {
+  /** Whether {@link #addTo} adds into accumulators of {@code combineFn} as its addInput would. */
+  boolean accumulatesFor(CombineFn<V, A, ?> combineFn);
+
+  /**
+   * Reads {@code record}: its key, or null after {@code out.reject(reason)} (nothing is emitted).
+   */
+  K read(CsvRecord record, RecordFn.Output<K, V> out);
+
+  /** Adds the record {@link #read} last returned a key for into {@code acc}; returns it. */
+  A addTo(A acc);
+}
