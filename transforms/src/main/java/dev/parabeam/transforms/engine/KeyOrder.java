@@ -1,6 +1,7 @@
 package dev.parabeam.transforms.engine;
 
 import java.io.Serializable;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 
@@ -35,6 +36,65 @@ final class KeyOrder implements Comparator<Object>, Serializable {
         "keys of "
             + a.getClass().getName()
             + " have no default order to spill in; give ChunkedCsv.withKeyOrder the table's order");
+  }
+
+  /**
+   * A comparator that orders {@code keys} as {@code order} does, and faster where it can: UTF-8
+   * byte order ({@link Utf8Order}, or this default for strings and lists of strings) is {@code
+   * String.compareTo}'s order for strings without a char from U+D800 up (one pass over the keys
+   * checks that), and {@code compareTo} is the JDK's intrinsic. Else {@code order} itself.
+   */
+  @SuppressWarnings("unchecked")
+  static <K> Comparator<? super K> fastest(Comparator<? super K> order, Collection<K> keys) {
+    if (order != DEFAULT && order != Utf8Order.INSTANCE && order != Utf8Order.LISTS) {
+      return order;
+    }
+    boolean strings = true;
+    boolean lists = true;
+    for (K k : keys) {
+      if (k instanceof String s) {
+        lists = false;
+        if (!belowSurrogates(s)) {
+          return order;
+        }
+      } else if (k instanceof List<?> l) {
+        strings = false;
+        for (Object o : l) {
+          if (!(o instanceof String s) || !belowSurrogates(s)) {
+            return order;
+          }
+        }
+      } else {
+        return order;
+      }
+      if (!strings && !lists) {
+        return order;
+      }
+    }
+    if (strings) {
+      return (Comparator<? super K>) (Comparator<String>) String::compareTo;
+    }
+    return (Comparator<? super K>) (Comparator<List<String>>) KeyOrder::compareListsBelowSurrogates;
+  }
+
+  private static boolean belowSurrogates(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0xD800) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int compareListsBelowSurrogates(List<String> a, List<String> b) {
+    int n = Math.min(a.size(), b.size());
+    for (int i = 0; i < n; i++) {
+      int c = a.get(i).compareTo(b.get(i));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(a.size(), b.size());
   }
 
   private Object readResolve() {

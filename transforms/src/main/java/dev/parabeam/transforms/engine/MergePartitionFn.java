@@ -41,6 +41,17 @@ final class MergePartitionFn<K, A, R>
   private final ResultTable<K, R> table;
   private final Coder<K> keyCoder;
   private final Coder<A> accumulatorCoder;
+
+  /** This instance's encoder and decoder (a DoFn instance runs on one thread at a time). */
+  private transient CoderBytes codec;
+
+  private CoderBytes codec() {
+    if (codec == null) {
+      codec = new CoderBytes();
+    }
+    return codec;
+  }
+
   private final Counter merged = Metrics.counter(WriteChunkedOutputs.class, "partitions_merged");
 
   MergePartitionFn(
@@ -159,7 +170,8 @@ final class MergePartitionFn<K, A, R>
             sources,
             order,
             (keyBytes, key, acc) -> {
-              w.write(keyBytes, CoderUtils.encodeToByteArray(accumulatorCoder, acc));
+              CoderBytes c = codec().encode(accumulatorCoder, acc);
+              w.write(keyBytes, 0, keyBytes.length, c.array(), 0, c.length());
               entries[0]++;
             });
         length = w.position();
@@ -267,8 +279,9 @@ final class MergePartitionFn<K, A, R>
       if (!reader.next()) {
         return false;
       }
-      key = CoderUtils.decodeFromByteArray(fn.keyCoder, reader.key());
-      acc = CoderUtils.decodeFromByteArray(fn.accumulatorCoder, reader.payload());
+      CoderBytes c = fn.codec();
+      key = c.decode(fn.keyCoder, reader.key());
+      acc = c.decode(fn.accumulatorCoder, reader.payload());
       return true;
     }
 

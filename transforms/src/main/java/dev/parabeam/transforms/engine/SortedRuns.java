@@ -1,15 +1,12 @@
 package dev.parabeam.transforms.engine;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.util.VarInt;
@@ -44,16 +41,18 @@ public final class SortedRuns {
     return Math.floorMod(h, partitions);
   }
 
-  /** Writes records to one file and says where each byte of it is. */
+  /**
+   * Writes records to one file and says where each byte of it is. Buffers by itself, without the
+   * per-call lock of a {@code BufferedOutputStream} (a varint is written a byte at a time).
+   */
   public static final class Writer implements Closeable {
-    private final OutputStream out;
+    private final WritableByteChannel out;
+    private final ByteBuffer buf = ByteBuffer.allocate(BUFFER);
     private long position;
 
     public Writer(String path) throws IOException {
       ResourceId id = FileSystems.matchNewResource(path, false);
-      this.out =
-          new BufferedOutputStream(
-              Channels.newOutputStream(FileSystems.create(id, "application/octet-stream")), BUFFER);
+      this.out = FileSystems.create(id, "application/octet-stream");
     }
 
     /** The number of bytes written so far: where the next record starts. */
@@ -67,22 +66,58 @@ public final class SortedRuns {
 
     public void write(byte[] key, int kOff, int kLen, byte[] payload, int pOff, int pLen)
         throws IOException {
-      VarInt.encode(kLen, out);
-      out.write(key, kOff, kLen);
-      VarInt.encode(pLen, out);
-      out.write(payload, pOff, pLen);
+      varInt(kLen);
+      put(key, kOff, kLen);
+      varInt(pLen);
+      put(payload, pOff, pLen);
       position += VarInt.getLength(kLen) + kLen + VarInt.getLength(pLen) + pLen;
+    }
+
+    private void varInt(int v) throws IOException {
+      if (buf.remaining() < 5) {
+        flush();
+      }
+      while ((v & ~0x7f) != 0) {
+        buf.put((byte) ((v & 0x7f) | 0x80));
+        v >>>= 7;
+      }
+      buf.put((byte) v);
+    }
+
+    private void put(byte[] b, int off, int len) throws IOException {
+      while (len > 0) {
+        if (!buf.hasRemaining()) {
+          flush();
+        }
+        int n = Math.min(len, buf.remaining());
+        buf.put(b, off, n);
+        off += n;
+        len -= n;
+      }
+    }
+
+    private void flush() throws IOException {
+      buf.flip();
+      while (buf.hasRemaining()) {
+        out.write(buf);
+      }
+      buf.clear();
     }
 
     @Override
     public void close() throws IOException {
-      out.close();
+      try {
+        flush();
+      } finally {
+        out.close();
+      }
     }
   }
 
-  /** Reads the records of one segment, in order. */
+  /** Reads the records of one segment, in order; buffers by itself, as the writer does. */
   public static final class Reader implements Closeable {
-    private final InputStream in;
+    private final ReadableByteChannel in;
+    private final ByteBuffer buf = ByteBuffer.allocate(BUFFER);
     private long length;
     private long consumed;
     private byte[] key;
@@ -90,18 +125,20 @@ public final class SortedRuns {
 
     public Reader(String path, long offset, long length) throws IOException {
       ReadableByteChannel ch = FileSystems.open(FileSystems.matchNewResource(path, false));
+      this.in = ch;
+      buf.limit(0);
       try {
         if (offset > 0) {
           if (ch instanceof SeekableByteChannel s) {
             s.position(offset);
           } else {
-            InputStream skip = Channels.newInputStream(ch);
             long left = offset;
             while (left > 0) {
-              long n = skip.skip(left);
-              if (n <= 0) {
+              if (!buf.hasRemaining() && !fill()) {
                 throw new EOFException(path + " ends before byte " + offset);
               }
+              int n = (int) Math.min(left, buf.remaining());
+              buf.position(buf.position() + n);
               left -= n;
             }
           }
@@ -110,21 +147,30 @@ public final class SortedRuns {
         ch.close();
         throw e;
       }
-      this.in = new BufferedInputStream(Channels.newInputStream(ch), BUFFER);
       this.length = length;
+    }
+
+    /** Reads more into the buffer; false at the end of the file. */
+    private boolean fill() throws IOException {
+      buf.compact();
+      try {
+        while (buf.position() == 0) {
+          if (in.read(buf) < 0) {
+            return false;
+          }
+        }
+        return true;
+      } finally {
+        buf.flip();
+      }
     }
 
     /**
      * Moves to the next record; false at the end of the segment (or file: {@code Long.MAX_VALUE}).
      */
     public boolean next() throws IOException {
-      if (length == Long.MAX_VALUE) {
-        in.mark(1);
-        if (in.read() < 0) {
-          length = consumed;
-        } else {
-          in.reset();
-        }
+      if (length == Long.MAX_VALUE && !buf.hasRemaining() && !fill()) {
+        length = consumed;
       }
       if (consumed >= length) {
         key = null;
@@ -137,13 +183,39 @@ public final class SortedRuns {
     }
 
     private byte[] bytes() throws IOException {
-      int n = VarInt.decodeInt(in);
-      byte[] b = in.readNBytes(n);
-      if (b.length != n) {
-        throw new EOFException("a run file ends inside a record");
+      int n = 0;
+      int shift = 0;
+      int width = 0;
+      while (true) {
+        if (!buf.hasRemaining() && !fill()) {
+          throw new EOFException("a run file ends inside a record");
+        }
+        int b = buf.get();
+        width++;
+        n |= (b & 0x7f) << shift;
+        if ((b & 0x80) == 0) {
+          break;
+        }
+        shift += 7;
+        if (shift > 28) {
+          throw new IOException("a run file holds a malformed length");
+        }
       }
-      consumed += VarInt.getLength(n) + n;
-      return b;
+      if (n < 0) {
+        throw new IOException("a run file holds a negative length");
+      }
+      byte[] out = new byte[n];
+      int at = 0;
+      while (at < n) {
+        if (!buf.hasRemaining() && !fill()) {
+          throw new EOFException("a run file ends inside a record");
+        }
+        int k = Math.min(n - at, buf.remaining());
+        buf.get(out, at, k);
+        at += k;
+      }
+      consumed += width + n;
+      return out;
     }
 
     public byte[] key() {

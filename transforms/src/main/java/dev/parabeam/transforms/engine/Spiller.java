@@ -10,7 +10,6 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
-import org.apache.beam.sdk.util.CoderUtils;
 
 /**
  * The memory budget of one unit's per-key map, and its spills: estimates the map's size from the
@@ -38,6 +37,7 @@ final class Spiller<K, A> {
   private final int unit;
   private final long share;
   private final int checkEvery;
+  private final CoderBytes codec = new CoderBytes();
   private final List<RunSegment> runs = new ArrayList<>();
   private final List<String> files = new ArrayList<>();
 
@@ -128,13 +128,13 @@ final class Spiller<K, A> {
   void spill(Map<K, A> map) throws IOException {
     int p = settings.partitions();
     List<Map.Entry<K, A>> entries = new ArrayList<>(map.entrySet());
-    entries.sort(Map.Entry.comparingByKey(order));
+    entries.sort(Map.Entry.comparingByKey(KeyOrder.fastest(order, map.keySet())));
     int n = entries.size();
     byte[][] keys = new byte[n][];
     int[] part = new int[n];
     int[] counts = new int[p + 1];
     for (int i = 0; i < n; i++) {
-      keys[i] = CoderUtils.encodeToByteArray(keyCoder, entries.get(i).getKey());
+      keys[i] = codec.encode(keyCoder, entries.get(i).getKey()).copy();
       part[i] = SortedRuns.partitionOf(keys[i], p);
       counts[part[i] + 1]++;
     }
@@ -157,7 +157,8 @@ final class Spiller<K, A> {
         long start = w.position();
         for (int j = counts[q]; j < counts[q + 1]; j++) {
           int i = byPartition[j];
-          w.write(keys[i], CoderUtils.encodeToByteArray(accCoder, entries.get(i).getValue()));
+          CoderBytes c = codec.encode(accCoder, entries.get(i).getValue());
+          w.write(keys[i], 0, keys[i].length, c.array(), 0, c.length());
           keys[i] = null;
         }
         if (counts[q + 1] > counts[q]) {

@@ -246,11 +246,11 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
       case COUNT_DISTINCT:
         return Long.toString((Long) result);
       case SUM:
-        return Decimals.format(((DecimalStats) result).sum());
+        return ((DecimalStats) result).sumText();
       case MIN:
-        return Decimals.format(((DecimalStats) result).min());
+        return ((DecimalStats) result).minText();
       case MAX:
-        return Decimals.format(((DecimalStats) result).max());
+        return ((DecimalStats) result).maxText();
       case MEAN:
         return Decimals.format(((DecimalStats) result).mean());
       default:

@@ -265,6 +265,70 @@ public final class DecimalStats {
     }
   }
 
+  // for DecimalStatsCoder: each figure as unscaled and scale when it is compact (*Big null)
+
+  long sumUnscaled() {
+    return sum;
+  }
+
+  int sumScale() {
+    return sumScale;
+  }
+
+  BigDecimal sumBig() {
+    return count == 0 ? BigDecimal.ZERO : sumBig;
+  }
+
+  long minUnscaled() {
+    return min;
+  }
+
+  int minScale() {
+    return minScale;
+  }
+
+  BigDecimal minBig() {
+    return minBig;
+  }
+
+  long maxUnscaled() {
+    return max;
+  }
+
+  int maxScale() {
+    return maxScale;
+  }
+
+  BigDecimal maxBig() {
+    return maxBig;
+  }
+
+  /** For DecimalStatsCoder: a non-empty summary from its figures, each compact or not. */
+  static DecimalStats of(
+      long count,
+      long sum,
+      int sumScale,
+      BigDecimal sumBig,
+      long min,
+      int minScale,
+      BigDecimal minBig,
+      long max,
+      int maxScale,
+      BigDecimal maxBig) {
+    DecimalStats s = new DecimalStats();
+    s.count = count;
+    s.sum = sum;
+    s.sumScale = sumScale;
+    s.sumBig = sumBig;
+    s.min = min;
+    s.minScale = minScale;
+    s.minBig = minBig;
+    s.max = max;
+    s.maxScale = maxScale;
+    s.maxBig = maxBig;
+    return s;
+  }
+
   public long count() {
     return count;
   }
@@ -290,6 +354,21 @@ public final class DecimalStats {
       return null;
     }
     return maxBig != null ? maxBig : BigDecimal.valueOf(max, maxScale);
+  }
+
+  /** {@code Decimals.format(sum())}, from the long while the sum is compact. */
+  public String sumText() {
+    return count > 0 && sumBig == null ? Decimals.format(sum, sumScale) : Decimals.format(sum());
+  }
+
+  /** {@code Decimals.format(min())}; throws when empty. */
+  public String minText() {
+    return count > 0 && minBig == null ? Decimals.format(min, minScale) : Decimals.format(min());
+  }
+
+  /** {@code Decimals.format(max())}; throws when empty. */
+  public String maxText() {
+    return count > 0 && maxBig == null ? Decimals.format(max, maxScale) : Decimals.format(max());
   }
 
   /** Sum / count rounded HALF_EVEN to 6 places; null when empty. */

@@ -26,9 +26,9 @@ public final class DecimalStatsCoder extends AtomicCoder<DecimalStats> {
   public void encode(DecimalStats value, OutputStream out) throws CoderException, IOException {
     LONG.encode(value.count(), out);
     if (value.count() > 0) {
-      encodeDecimal(value.sum(), out);
-      encodeDecimal(value.min(), out);
-      encodeDecimal(value.max(), out);
+      encodeDecimal(value.sumBig(), value.sumUnscaled(), value.sumScale(), out);
+      encodeDecimal(value.minBig(), value.minUnscaled(), value.minScale(), out);
+      encodeDecimal(value.maxBig(), value.maxUnscaled(), value.maxScale(), out);
     }
   }
 
@@ -38,10 +38,36 @@ public final class DecimalStatsCoder extends AtomicCoder<DecimalStats> {
     if (count == 0) {
       return new DecimalStats();
     }
-    BigDecimal sum = decodeDecimal(in);
-    BigDecimal min = decodeDecimal(in);
-    BigDecimal max = decodeDecimal(in);
-    return new DecimalStats(count, sum, min, max);
+    // each figure compact (big null) when its unscaled value came as a var-long
+    int sumScale = INT.decode(in);
+    long sum = 0;
+    BigDecimal sumBig = null;
+    int n = INT.decode(in);
+    if (n == 0) {
+      sum = LONG.decode(in);
+    } else {
+      sumBig = decodeBig(in, n, sumScale);
+    }
+    int minScale = INT.decode(in);
+    long min = 0;
+    BigDecimal minBig = null;
+    n = INT.decode(in);
+    if (n == 0) {
+      min = LONG.decode(in);
+    } else {
+      minBig = decodeBig(in, n, minScale);
+    }
+    int maxScale = INT.decode(in);
+    long max = 0;
+    BigDecimal maxBig = null;
+    n = INT.decode(in);
+    if (n == 0) {
+      max = LONG.decode(in);
+    } else {
+      maxBig = decodeBig(in, n, maxScale);
+    }
+    return DecimalStats.of(
+        count, sum, sumScale, sumBig, min, minScale, minBig, max, maxScale, maxBig);
   }
 
   @Override
@@ -49,12 +75,20 @@ public final class DecimalStatsCoder extends AtomicCoder<DecimalStats> {
 
   /**
    * Scale, then the unscaled value: as a var-long when it fits (the common case), else as the bytes
-   * of its two's complement. Beam's BigDecimalCoder formats an error message on every call, which
-   * costs more than the encoding itself.
+   * of its two's complement. A compact figure ({@code big} null) is written from its long without a
+   * BigDecimal; Beam's BigDecimalCoder formats an error message on every call, which costs more
+   * than the encoding itself.
    */
-  private static void encodeDecimal(BigDecimal v, OutputStream out) throws IOException {
-    INT.encode(v.scale(), out);
-    BigInteger u = v.unscaledValue();
+  private static void encodeDecimal(BigDecimal big, long unscaled, int scale, OutputStream out)
+      throws IOException {
+    if (big == null) {
+      INT.encode(scale, out);
+      INT.encode(0, out);
+      LONG.encode(unscaled, out);
+      return;
+    }
+    INT.encode(big.scale(), out);
+    BigInteger u = big.unscaledValue();
     if (u.bitLength() < 63) {
       INT.encode(0, out);
       LONG.encode(u.longValue(), out);
@@ -65,12 +99,10 @@ public final class DecimalStatsCoder extends AtomicCoder<DecimalStats> {
     }
   }
 
-  private static BigDecimal decodeDecimal(InputStream in) throws IOException {
-    int scale = INT.decode(in);
-    int n = INT.decode(in);
-    if (n == 0) {
-      return BigDecimal.valueOf(LONG.decode(in), scale);
-    }
+  /**
+   * A figure written as a var-long that is not compact here (a big one that shrank) is kept big.
+   */
+  private static BigDecimal decodeBig(InputStream in, int n, int scale) throws IOException {
     byte[] b = in.readNBytes(n);
     if (b.length != n) {
       throw new CoderException("truncated decimal: expected " + n + " bytes, got " + b.length);

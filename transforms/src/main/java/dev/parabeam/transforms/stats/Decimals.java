@@ -246,6 +246,45 @@ public final class Decimals {
     return v.stripTrailingZeros().toPlainString();
   }
 
+  /**
+   * {@link #format(BigDecimal)} of {@code unscaled × 10^-scale}, without building the BigDecimal:
+   * trailing zeros stripped, plain notation.
+   */
+  public static String format(long unscaled, int scale) {
+    if (unscaled == 0) {
+      return "0";
+    }
+    if (unscaled == Long.MIN_VALUE || scale > MAX_SCALE || scale < -MAX_SCALE) {
+      return format(BigDecimal.valueOf(unscaled, scale));
+    }
+    while (unscaled % 10 == 0) {
+      unscaled /= 10;
+      scale--;
+    }
+    boolean negative = unscaled < 0;
+    String digits = Long.toString(Math.abs(unscaled));
+    StringBuilder sb = new StringBuilder(digits.length() + Math.abs(scale) + 3);
+    if (negative) {
+      sb.append('-');
+    }
+    if (scale <= 0) {
+      sb.append(digits);
+      for (int i = 0; i < -scale; i++) {
+        sb.append('0');
+      }
+    } else if (digits.length() > scale) {
+      sb.append(digits, 0, digits.length() - scale).append('.');
+      sb.append(digits, digits.length() - scale, digits.length());
+    } else {
+      sb.append("0.");
+      for (int i = digits.length(); i < scale; i++) {
+        sb.append('0');
+      }
+      sb.append(digits);
+    }
+    return sb.toString();
+  }
+
   /** {@code sum / count}, rounded HALF_EVEN to {@value #MEAN_SCALE} places. */
   public static BigDecimal mean(BigDecimal sum, long count) {
     return sum.divide(BigDecimal.valueOf(count), MEAN_SCALE, RoundingMode.HALF_EVEN);

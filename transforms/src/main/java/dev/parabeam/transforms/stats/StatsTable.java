@@ -23,9 +23,9 @@ public final class StatsTable implements ResultTable<String, DecimalStats> {
     return List.of(
         key,
         Long.toString(s.count()),
-        Decimals.format(s.sum()),
-        Decimals.format(s.min()),
-        Decimals.format(s.max()),
+        s.sumText(),
+        s.minText(),
+        s.maxText(),
         Decimals.format(s.mean()));
   }
 

@@ -86,7 +86,7 @@ public class CompactStatsTest {
   }
 
   @Test
-  public void compactFiguresAreExactlyThoseOfBigDecimals() {
+  public void compactFiguresAreExactlyThoseOfBigDecimals() throws Exception {
     Random r = new Random(11);
     for (int round = 0; round < 20_000; round++) {
       int n = r.nextInt(12);
@@ -123,6 +123,14 @@ public class CompactStatsTest {
         merged.merge(parts.remove(r.nextInt(parts.size())));
       }
       assertSameFigures(trace.toString(), ref, merged);
+      // through the coder (as through a run file): the same figures, scales included
+      DecimalStats back = org.apache.beam.sdk.util.CoderUtils.clone(DecimalStatsCoder.of(), merged);
+      assertSameFigures(trace.toString(), ref, back);
+      assertEquals(merged.sum().scale(), back.sum().scale());
+      if (merged.count() > 0) {
+        assertEquals(merged.min().scale(), back.min().scale());
+        assertEquals(merged.max().scale(), back.max().scale());
+      }
     }
   }
 
@@ -156,6 +164,21 @@ public class CompactStatsTest {
     assertEquals(1, DecimalStats.compare(-1, 5, Long.MIN_VALUE, 0));
     assertEquals(0, DecimalStats.compare(0, 3, 0, -2));
     assertEquals(0, DecimalStats.compare(150, 2, 15, 1));
+  }
+
+  @Test
+  public void formattingALongIsFormattingItsBigDecimal() {
+    Random r = new Random(4);
+    for (int i = 0; i < 500_000; i++) {
+      long u = r.nextInt(3) == 0 ? unscaled(r) * (r.nextBoolean() ? 1000 : 1) : unscaled(r);
+      int sc = r.nextInt(3) == 0 ? r.nextInt(81) - 40 : r.nextInt(6);
+      assertEquals(
+          u + "E-" + sc, Decimals.format(BigDecimal.valueOf(u, sc)), Decimals.format(u, sc));
+    }
+    DecimalStats s = new DecimalStats().add(1250, 2).add(-3, 0).add(Long.MAX_VALUE, 3);
+    assertEquals(Decimals.format(s.sum()), s.sumText());
+    assertEquals(Decimals.format(s.min()), s.minText());
+    assertEquals(Decimals.format(s.max()), s.maxText());
   }
 
   @Test
