@@ -4,8 +4,8 @@ import dev.parabeam.transforms.csv.CsvText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -41,6 +41,7 @@ final class MergePartitionFn<K, A, R>
   private final ResultTable<K, R> table;
   private final Coder<K> keyCoder;
   private final Coder<A> accumulatorCoder;
+  private final RunKeys<K> runKeys;
 
   /** This instance's encoder and decoder (a DoFn instance runs on one thread at a time). */
   private transient CoderBytes codec;
@@ -68,6 +69,7 @@ final class MergePartitionFn<K, A, R>
     this.table = table;
     this.keyCoder = keyCoder;
     this.accumulatorCoder = accumulatorCoder;
+    this.runKeys = RunKeys.of(keyCoder);
   }
 
   /** The partition whose shuffle key is {@code key}. */
@@ -93,13 +95,33 @@ final class MergePartitionFn<K, A, R>
     void accept(byte[] keyBytes, K key, A acc) throws IOException;
   }
 
+  /** How the merge orders keys: by their run-file bytes where that is the table's order. */
+  private Ordering<K> ordering() {
+    return new Ordering<>(table.order(), runKeys.bytesFollow(table.order()));
+  }
+
+  /** Orders sources' keys: by bytes, or by the comparator on the decoded keys. */
+  static final class Ordering<K> {
+    final Comparator<K> order;
+    final boolean byBytes;
+
+    Ordering(Comparator<K> order, boolean byBytes) {
+      this.order = order;
+      this.byBytes = byBytes;
+    }
+
+    int compare(Source<K, ?> a, Source<K, ?> b) throws IOException {
+      return byBytes ? RunKeys.compareBytes(a.bytes, b.bytes) : order.compare(a.key(), b.key());
+    }
+  }
+
   @ProcessElement
   public void process(
       @Element KV<Integer, Iterable<ChunkResult<K, A>>> in,
       OutputReceiver<KV<Integer, KV<String, Long>>> out)
       throws IOException {
     int p = partitionOf(in.getKey());
-    Comparator<K> order = table.order();
+    Ordering<K> order = ordering();
     List<RunSegment> segments = new ArrayList<>();
     List<Source<K, A>> memory = new ArrayList<>();
     for (ChunkResult<K, A> r : in.getValue()) {
@@ -111,9 +133,7 @@ final class MergePartitionFn<K, A, R>
         segments.add(g);
       }
       if (!r.partials().isEmpty()) {
-        List<Map.Entry<K, A>> entries = new ArrayList<>(r.partials().entrySet());
-        entries.sort(Map.Entry.comparingByKey(order));
-        memory.add(new MemorySource<>(r.unit(), entries.iterator()));
+        memory.add(new MemorySource<>(r.unit(), r.partials(), order, this));
       }
     }
     // input order: a unit's spills in turn, units in turn (a pass merges neighbours only)
@@ -137,6 +157,7 @@ final class MergePartitionFn<K, A, R>
         merge(
             sources,
             order,
+            true,
             (keyBytes, key, acc) -> {
               String row = CsvText.row(table.row(key, combineFn.extractOutput(acc))) + "\n";
               w.write(keyBytes, row.getBytes(StandardCharsets.UTF_8));
@@ -156,7 +177,7 @@ final class MergePartitionFn<K, A, R>
    * Merges {@code group} (consecutive in input order) into one run segment of a file of its own.
    */
   private RunSegment mergeToRun(
-      int p, int pass, int index, List<RunSegment> group, Comparator<K> order) throws IOException {
+      int p, int pass, int index, List<RunSegment> group, Ordering<K> order) throws IOException {
     String path = workDir + "/partition-" + p + "-pass-" + pass + "-" + index + ".run";
     List<Source<K, A>> sources = new ArrayList<>();
     long[] entries = {0};
@@ -169,6 +190,7 @@ final class MergePartitionFn<K, A, R>
         merge(
             sources,
             order,
+            false,
             (keyBytes, key, acc) -> {
               CoderBytes c = codec().encode(accumulatorCoder, acc);
               w.write(keyBytes, 0, keyBytes.length, c.array(), 0, c.length());
@@ -187,91 +209,135 @@ final class MergePartitionFn<K, A, R>
 
   /**
    * The k-way merge: a priority queue over the sources by key, then unit and spill, so that equal
-   * keys' accumulators merge in input order; each key once to {@code sink}.
+   * keys' accumulators merge in input order; each key once to {@code sink} (decoded only when
+   * {@code needKeys}).
    */
-  private void merge(List<Source<K, A>> sources, Comparator<K> order, Sink<K, A> sink)
+  private void merge(
+      List<Source<K, A>> sources, Ordering<K> order, boolean needKeys, Sink<K, A> sink)
       throws IOException {
     Comparator<Source<K, A>> byKey =
-        Comparator.<Source<K, A>, K>comparing(s -> s.key, order)
-            .thenComparingInt(s -> s.unit)
-            .thenComparingInt(s -> s.seq);
+        (a, b) -> {
+          int c;
+          try {
+            c = order.compare(a, b);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          if (c == 0) {
+            c = Integer.compare(a.unit, b.unit);
+          }
+          return c != 0 ? c : Integer.compare(a.seq, b.seq);
+        };
     PriorityQueue<Source<K, A>> queue = new PriorityQueue<>(Math.max(1, sources.size()), byKey);
-    for (Source<K, A> s : sources) {
-      if (s.advance(order)) {
-        queue.add(s);
-      }
-    }
-    while (!queue.isEmpty()) {
-      Source<K, A> s = queue.poll();
-      K key = s.key;
-      byte[] keyBytes = s.keyBytes(keyCoder);
-      A acc = s.acc;
-      boolean fromInput = s instanceof MemorySource;
-      if (s.advance(order)) {
-        queue.add(s);
-      }
-      while (!queue.isEmpty() && order.compare(queue.peek().key, key) == 0) {
-        Source<K, A> t = queue.poll();
-        // a combine function may merge into any of its arguments (Beam's contract): an
-        // accumulator of an input element is merged only as a copy of its own
-        if (fromInput) {
-          acc = CoderUtils.clone(accumulatorCoder, acc);
-          fromInput = false;
-        }
-        A other = t instanceof MemorySource ? CoderUtils.clone(accumulatorCoder, t.acc) : t.acc;
-        acc = combineFn.mergeAccumulators(List.of(acc, other));
-        if (t.advance(order)) {
-          queue.add(t);
+    try {
+      for (Source<K, A> s : sources) {
+        if (s.advance(order)) {
+          queue.add(s);
         }
       }
-      sink.accept(keyBytes, key, acc);
+      while (!queue.isEmpty()) {
+        Source<K, A> s = queue.poll();
+        K key = needKeys || !order.byBytes ? s.key() : null;
+        byte[] keyBytes = s.bytes;
+        A acc = s.acc;
+        boolean fromInput = s instanceof MemorySource;
+        if (s.advance(order)) {
+          queue.add(s);
+        }
+        while (!queue.isEmpty() && sameKey(order, queue.peek(), keyBytes, key)) {
+          Source<K, A> t = queue.poll();
+          // a combine function may merge into any of its arguments (Beam's contract): an
+          // accumulator of an input element is merged only as a copy of its own
+          if (fromInput) {
+            acc = CoderUtils.clone(accumulatorCoder, acc);
+            fromInput = false;
+          }
+          A other = t instanceof MemorySource ? CoderUtils.clone(accumulatorCoder, t.acc) : t.acc;
+          acc = combineFn.mergeAccumulators(List.of(acc, other));
+          if (t.advance(order)) {
+            queue.add(t);
+          }
+        }
+        sink.accept(keyBytes, key, acc);
+      }
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
     }
   }
 
-  /** A sorted stream of (key, accumulator): a run segment or a unit's in-memory keys. */
+  /** Whether source {@code t}'s current key is the one with these bytes (and decoded key). */
+  private boolean sameKey(Ordering<K> order, Source<K, A> t, byte[] keyBytes, K key)
+      throws IOException {
+    if (order.byBytes) {
+      return Arrays.equals(t.bytes, keyBytes);
+    }
+    return order.order.compare(t.key(), key) == 0;
+  }
+
+  /**
+   * A sorted stream of (key, accumulator): a run segment or a unit's in-memory keys. A key comes as
+   * its run-file bytes and is decoded on demand, once.
+   */
   abstract static class Source<K, A> {
     final int unit;
     final int seq;
-    K key;
+    final MergePartitionFn<K, A, ?> fn;
+    byte[] bytes;
+    private K key;
     A acc;
 
-    Source(int unit, int seq) {
+    Source(int unit, int seq, MergePartitionFn<K, A, ?> fn) {
       this.unit = unit;
       this.seq = seq;
+      this.fn = fn;
+    }
+
+    final K key() throws IOException {
+      if (key == null) {
+        key = decoded();
+      }
+      return key;
+    }
+
+    /** The current key decoded (from its bytes, unless the source holds it). */
+    K decoded() throws IOException {
+      return fn.runKeys.decode(bytes);
     }
 
     /** Moves to the next entry (checking the order); false at the end. */
-    final boolean advance(Comparator<K> order) throws IOException {
-      K before = key;
+    final boolean advance(Ordering<K> order) throws IOException {
+      byte[] beforeBytes = bytes;
+      K before = beforeBytes == null || order.byBytes ? null : key();
+      key = null;
       if (!next()) {
         return false;
       }
-      if (before != null && order.compare(before, key) >= 0) {
+      if (beforeBytes != null
+          && (order.byBytes
+              ? RunKeys.compareBytes(beforeBytes, bytes) >= 0
+              : order.order.compare(before, key()) >= 0)) {
         throw new IllegalStateException(
             "spilled keys are not in the order of the job's table (give ChunkedCsv.withKeyOrder the"
                 + " table's order): "
-                + before
+                + fn.runKeys.decode(beforeBytes)
                 + " before "
-                + key);
+                + key());
       }
       return true;
     }
 
+    /** Moves to the next entry, setting {@link #bytes} and {@link #acc}; false at the end. */
     abstract boolean next() throws IOException;
-
-    abstract byte[] keyBytes(Coder<K> coder) throws IOException;
 
     void close() throws IOException {}
   }
 
   static final class RunSource<K, A> extends Source<K, A> {
     private final SortedRuns.Reader reader;
-    private final MergePartitionFn<K, A, ?> fn;
 
     RunSource(RunSegment g, MergePartitionFn<K, A, ?> fn) throws IOException {
-      super(g.unit(), g.seq());
+      super(g.unit(), g.seq(), fn);
       this.reader = new SortedRuns.Reader(g.path(), g.offset(), g.length());
-      this.fn = fn;
     }
 
     @Override
@@ -279,15 +345,9 @@ final class MergePartitionFn<K, A, R>
       if (!reader.next()) {
         return false;
       }
-      CoderBytes c = fn.codec();
-      key = c.decode(fn.keyCoder, reader.key());
-      acc = c.decode(fn.accumulatorCoder, reader.payload());
+      bytes = reader.key();
+      acc = fn.codec().decode(fn.accumulatorCoder, reader.payload());
       return true;
-    }
-
-    @Override
-    byte[] keyBytes(Coder<K> coder) {
-      return reader.key();
     }
 
     @Override
@@ -296,28 +356,60 @@ final class MergePartitionFn<K, A, R>
     }
   }
 
+  /** A unit's in-memory keys, sorted here: by their bytes, or by the table's comparator. */
   static final class MemorySource<K, A> extends Source<K, A> {
-    private final Iterator<Map.Entry<K, A>> entries;
+    private final byte[][] keyBytes;
+    private final Object[] keys;
+    private final Object[] accs;
+    private int next;
 
-    MemorySource(int unit, Iterator<Map.Entry<K, A>> entries) {
-      super(unit, -1);
-      this.entries = entries;
+    MemorySource(int unit, Map<K, A> partials, Ordering<K> order, MergePartitionFn<K, A, ?> fn)
+        throws IOException {
+      super(unit, -1, fn);
+      int n = partials.size();
+      keyBytes = new byte[n][];
+      keys = new Object[n];
+      accs = new Object[n];
+      if (order.byBytes) {
+        Spiller.ByBytes[] items = new Spiller.ByBytes[n];
+        List<Map.Entry<K, A>> entries = new ArrayList<>(partials.entrySet());
+        for (int i = 0; i < n; i++) {
+          items[i] = new Spiller.ByBytes(fn.runKeys.encode(entries.get(i).getKey()), i);
+        }
+        Arrays.sort(items);
+        for (int j = 0; j < n; j++) {
+          Map.Entry<K, A> e = entries.get(items[j].index);
+          keyBytes[j] = items[j].key;
+          keys[j] = e.getKey();
+          accs[j] = e.getValue();
+        }
+      } else {
+        List<Map.Entry<K, A>> entries = new ArrayList<>(partials.entrySet());
+        entries.sort(Map.Entry.comparingByKey(order.order));
+        for (int j = 0; j < n; j++) {
+          keyBytes[j] = fn.runKeys.encode(entries.get(j).getKey());
+          keys[j] = entries.get(j).getKey();
+          accs[j] = entries.get(j).getValue();
+        }
+      }
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     boolean next() {
-      if (!entries.hasNext()) {
+      if (next == keyBytes.length) {
         return false;
       }
-      Map.Entry<K, A> e = entries.next();
-      key = e.getKey();
-      acc = e.getValue();
+      bytes = keyBytes[next];
+      acc = (A) accs[next];
+      next++;
       return true;
     }
 
     @Override
-    byte[] keyBytes(Coder<K> coder) throws IOException {
-      return CoderUtils.encodeToByteArray(coder, key);
+    @SuppressWarnings("unchecked")
+    K decoded() {
+      return (K) keys[next - 1];
     }
   }
 }

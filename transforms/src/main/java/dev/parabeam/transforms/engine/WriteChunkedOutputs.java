@@ -40,7 +40,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -233,6 +232,7 @@ public final class WriteChunkedOutputs<K, A, R>
     private final int partitions;
     private final int[] shuffleKeys;
     private final Coder<K> keyCoder;
+    private final RunKeys<K> runKeys;
     private final TupleTag<KV<Integer, ChunkResult<K, A>>> slices;
     private final TupleTag<KV<Integer, ChunkResult<K, A>>> counts;
 
@@ -244,6 +244,7 @@ public final class WriteChunkedOutputs<K, A, R>
       this.partitions = shuffleKeys.length;
       this.shuffleKeys = shuffleKeys;
       this.keyCoder = keyCoder;
+      this.runKeys = RunKeys.of(keyCoder);
       this.slices = slices;
       this.counts = counts;
     }
@@ -258,10 +259,7 @@ public final class WriteChunkedOutputs<K, A, R>
       }
       for (Map.Entry<K, A> e : r.partials().entrySet()) {
         int p =
-            partitions == 1
-                ? 0
-                : SortedRuns.partitionOf(
-                    CoderUtils.encodeToByteArray(keyCoder, e.getKey()), partitions);
+            partitions == 1 ? 0 : SortedRuns.partitionOf(runKeys.encode(e.getKey()), partitions);
         maps.get(p).put(e.getKey(), e.getValue());
       }
       for (RunSegment g : r.runs()) {
@@ -389,21 +387,27 @@ public final class WriteChunkedOutputs<K, A, R>
     private void mergePartitions(List<KV<String, Long>> parts, OutputStream out)
         throws IOException {
       Comparator<K> order = table.order();
+      RunKeys<K> runKeys = RunKeys.of(keyCoder);
+      boolean byBytes = runKeys.bytesFollow(order);
       List<Head<K>> heads = new ArrayList<>();
       PriorityQueue<Head<K>> queue =
-          new PriorityQueue<>(Math.max(1, parts.size()), (a, b) -> order.compare(a.key, b.key));
+          new PriorityQueue<>(
+              Math.max(1, parts.size()),
+              byBytes
+                  ? (a, b) -> RunKeys.compareBytes(a.reader.key(), b.reader.key())
+                  : (a, b) -> order.compare(a.key, b.key));
       try {
         for (KV<String, Long> part : parts) {
           Head<K> h = new Head<>(new SortedRuns.Reader(part.getKey(), 0, Long.MAX_VALUE));
           heads.add(h);
-          if (h.advance(keyCoder)) {
+          if (h.advance(byBytes ? null : runKeys)) {
             queue.add(h);
           }
         }
         while (!queue.isEmpty()) {
           Head<K> h = queue.poll();
           out.write(h.reader.payload());
-          if (h.advance(keyCoder)) {
+          if (h.advance(byBytes ? null : runKeys)) {
             queue.add(h);
           }
         }
@@ -440,11 +444,14 @@ public final class WriteChunkedOutputs<K, A, R>
         this.reader = reader;
       }
 
-      boolean advance(Coder<K> keyCoder) throws IOException {
+      /**
+       * Moves to the next row, decoding its key when {@code runKeys} is given; false at the end.
+       */
+      boolean advance(RunKeys<K> runKeys) throws IOException {
         if (!reader.next()) {
           return false;
         }
-        key = CoderUtils.decodeFromByteArray(keyCoder, reader.key());
+        key = runKeys == null ? null : runKeys.decode(reader.key());
         return true;
       }
     }
