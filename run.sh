@@ -4,14 +4,15 @@
 #   ./run.sh aggregate --help     options of the main job
 #   ./run.sh generate --rows=N --output=FILE [--seed=S]
 #   ./run.sh bench | baseline | speedup | cluster start|stop|status
-# JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx1g).
+# JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx1g). PARABEAM_JAR=FILE runs that jar (a build of
+# another checkout, say) instead of building this one's.
 # Class-data sharing: the first job run of a jar writes an archive of the classes it loaded
 # (pipelines/target/cds/, or PARABEAM_CDS_DIR); later job runs map it instead of loading those
 # classes from the jar (other commands, --help among them, start as they did). Opt-in with PARABEAM_CDS=on: JDK 17 can crash (SIGABRT in adjust_lambda_proxy_class_dictionary) while dumping the archive at exit; JAVA_OPTS with its own -Xshare or archive wins.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-JAR="$ROOT/pipelines/target/parabeam-pipelines-bundled.jar"
+JAR="${PARABEAM_JAR:-$ROOT/pipelines/target/parabeam-pipelines-bundled.jar}"
 
 stale() {
   [ ! -f "$JAR" ] && return 0
@@ -23,6 +24,10 @@ stale() {
 }
 
 build() {
+  if [ -n "${PARABEAM_JAR:-}" ]; then
+    [ -f "$JAR" ] || { echo "error: PARABEAM_JAR=$JAR is not a file" >&2; exit 2; }
+    return 0
+  fi
   if stale; then
     command -v mvn >/dev/null || { echo "error: Maven (mvn) is needed to build $JAR" >&2; exit 2; }
     echo "building $JAR (mvn package) ..." >&2
@@ -61,7 +66,7 @@ cds_promote() {
   local tmp="$1" size
   size="$(file_size "$tmp")" || { rm -f "$tmp"; return 0; }
   # shellcheck disable=SC2086
-  if [ "$size" -gt 0 ] && java ${JAVA_OPTS:-} -Xshare:on -XX:SharedArchiveFile="$tmp" "${CDS_QUIET[@]}" \
+  if [ "$size" -gt 0 ] && java ${JAVA_OPTS:-} ${GC_FLAGS[@]+"${GC_FLAGS[@]}"} -Xshare:on -XX:SharedArchiveFile="$tmp" "${CDS_QUIET[@]}" \
     -cp "$JAR" -version >/dev/null 2>&1; then
     mv -f "$tmp" "$CDS_DIR/$CDS_KEY-$size.jsa" 2>/dev/null || rm -f "$tmp"
   else
@@ -114,13 +119,13 @@ cds_setup() {
 java_run() {
   if [ -z "$CDS_NEW" ]; then
     # shellcheck disable=SC2086
-    exec java ${JAVA_OPTS:-} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@"
+    exec java ${JAVA_OPTS:-} ${GC_FLAGS[@]+"${GC_FLAGS[@]}"} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@"
   fi
   # The run that writes the archive: the JVM writes it as it exits, then it is tried and renamed.
   # Signals to this script go on to the JVM, as they reach it directly when the script execs it.
   local pid rc=0
   # shellcheck disable=SC2086
-  java ${JAVA_OPTS:-} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@" <&0 &
+  java ${JAVA_OPTS:-} ${GC_FLAGS[@]+"${GC_FLAGS[@]}"} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@" <&0 &
   pid=$!
   trap 'kill -TERM "$pid" 2>/dev/null' TERM
   trap 'kill -INT "$pid" 2>/dev/null' INT
@@ -155,6 +160,18 @@ jit_setup() {
   return 0
 }
 
+# A job runs with the throughput collector (ParallelGC) rather than the JVM's default (G1): a batch
+# job wants the most records per CPU second, not short pauses, and its per-key maps are many
+# objects that live until a spill and then die together, which G1's concurrent marking and write
+# barriers make dear (docs/performance.md: the many-keys aggregate at -Xmx1g 26 s with G1, 20 s
+# with ParallelGC, medians of 3; never slower on the other jobs measured). JAVA_OPTS that choose a
+# collector (-XX:+Use...GC) win.
+GC_FLAGS=()
+gc_setup() {
+  case " ${JAVA_OPTS:-} " in *-XX:+Use*GC*) return 0 ;; esac
+  GC_FLAGS=(-XX:+UseParallelGC)
+}
+
 is_job() {
   case "${1:-}" in aggregate | groupby | analyze | flow-demo | dependency-graph) ;; *) return 1 ;; esac
   local a
@@ -168,12 +185,14 @@ build
 if [ $# -eq 0 ]; then
   out="$ROOT/build/sample-output"
   echo "running: aggregate on testdata/sample/sales.csv, key=region, value=amount" >&2
+  gc_setup
   cds_setup 1
   jit_setup --input="$ROOT/testdata/sample/sales.csv"
   java_run aggregate --input="$ROOT/testdata/sample/sales.csv" --keyColumn=region --valueColumn=amount \
     --output="$out" --overwrite=true
 fi
 if is_job "$@"; then
+  gc_setup
   cds_setup 1
   jit_setup "$@"
 fi

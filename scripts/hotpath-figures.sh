@@ -6,11 +6,12 @@
 # median and best pipeline_seconds (the job) or wall seconds (baseline, DuckDB) of each, MB/s, and the
 # median CPU seconds (user + system) of the whole process, which a loaded machine distorts far less
 # than wall time. Every job's results.csv must be the same bytes as the BEFORE jar's, or the script
-# fails.
+# fails. The jobs run through run.sh (PARABEAM_JAR=the jar), so with the JVM flags every user gets.
 #   scripts/hotpath-figures.sh FILE BEFORE_JAR AFTER_JAR [REPEATS]   (default 3)
 # Make the file with ./run.sh generate --rows=10000000 --output=FILE; a jar with
 # mvn -DskipTests package (pipelines/target/parabeam-pipelines-bundled.jar, copied aside).
 set -euo pipefail
+RUN="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/run.sh"
 FILE="$1"
 BEFORE="$2"
 AFTER="$3"
@@ -23,7 +24,7 @@ GROUPBY=(--keyColumns=region,product "--aggregations=count,sum(amount),mean(amou
 job() { # name jar command workers args...
   local name="$1" jar="$2" cmd="$3" p="$4"
   shift 4
-  /usr/bin/time -f '%U %S' -o "$OUT/$name.cpu1" java -cp "$jar" dev.parabeam.pipelines.Main "$cmd" \
+  PARABEAM_JAR="$jar" PARABEAM_CDS=off /usr/bin/time -f '%U %S' -o "$OUT/$name.cpu1" "$RUN" "$cmd" \
     --input="$FILE" --targetParallelism="$p" --output="$OUT/$name" --overwrite=true "$@" \
     >"$OUT/$name.log" 2>&1
   awk '{print $1 + $2}' "$OUT/$name.cpu1" >>"$OUT/$name.cpu"

@@ -5,13 +5,15 @@
 # workers against the whole run of `baseline --job=groupby --threads=4`. Runs are interleaved,
 # REPEATS rounds; prints the median of each (the job's pipeline_seconds, the others' wall time) and
 # its median peak RSS. The job's results.csv must be the same bytes as the plain-Java baseline's
-# (aggregate's baseline runs once, at the end: it needs a default heap and takes minutes).
+# (aggregate's baseline runs once, at the end: it needs a default heap and takes minutes). The jobs
+# run through run.sh (PARABEAM_JAR=JAR, JAVA_OPTS=-Xmx1g), so with the JVM flags every user gets.
 #   scripts/many-keys-figures.sh MANY_KEYS_FILE TUPLES_FILE JAR [REPEATS]   (default 3)
 # Make the files with
 #   ./run.sh generate --rows=10000000 --products=5000000 --output=MANY_KEYS_FILE
 #   ./run.sh generate --rows=1000000 --output=TUPLES_FILE
 # and the jar with mvn -DskipTests package (pipelines/target/parabeam-pipelines-bundled.jar).
 set -euo pipefail
+RUN="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/run.sh"
 MANY="$1"
 TUPLES="$2"
 JAR="$3"
@@ -51,13 +53,13 @@ python3 -c "import duckdb" 2>/dev/null && HAVE_DUCKDB=yes
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for r in $(seq 1 "$REPEATS"); do
   echo "round $r/$REPEATS" >&2
-  measure agg pipeline java -Xmx1g -cp "$JAR" dev.parabeam.pipelines.Main aggregate \
+  measure agg pipeline env PARABEAM_JAR="$JAR" PARABEAM_CDS=off JAVA_OPTS=-Xmx1g "$RUN" aggregate \
     --input="$MANY" --keyColumn=product --valueColumn=amount --targetParallelism=4 \
     --output="$OUT/agg" --overwrite=true
   if [ "$HAVE_DUCKDB" = yes ]; then
     measure duckdb wall python3 "$OUT/duck.py" "$MANY" "$OUT/duck.csv"
   fi
-  measure groupby pipeline java -Xmx1g -cp "$JAR" dev.parabeam.pipelines.Main groupby \
+  measure groupby pipeline env PARABEAM_JAR="$JAR" PARABEAM_CDS=off JAVA_OPTS=-Xmx1g "$RUN" groupby \
     --input="$TUPLES" --keyColumns=product,customer "$AGGS" --targetParallelism=4 \
     --output="$OUT/gb" --overwrite=true
   measure baseline-gb wall java -cp "$JAR" dev.parabeam.pipelines.Main baseline --job=groupby \

@@ -251,7 +251,8 @@ final class Bench {
                     "--work=" + work,
                     "--workMicros=" + workMicros));
           }
-          FreshJvm.Run run = FreshJvm.run(List.of("-Xmx" + xmx), cmd);
+          List<String> jvm = List.of("-Xmx" + xmx);
+          FreshJvm.Run run = FreshJvm.run(c.contains("baseline") ? jvm : FreshJvm.forJob(jvm), cmd);
           if (run.exit != 0) {
             throw new IllegalStateException(
                 c + " at " + rows + " rows failed (exit " + run.exit + "): " + run.output);
@@ -411,7 +412,8 @@ final class Bench {
           Files.createDirectories(out);
         }
         FreshJvm.Run run =
-            FreshJvm.run(baseline ? List.of() : List.of("-Xmx" + a.xmx), c.getValue());
+            FreshJvm.run(
+                baseline ? List.of() : FreshJvm.forJob(List.of("-Xmx" + a.xmx)), c.getValue());
         if (run.exit != 0) {
           throw new IllegalStateException(
               c.getKey() + " failed (exit " + run.exit + "): " + run.output);

@@ -40,6 +40,19 @@ public final class FreshJvm {
 
   private FreshJvm() {}
 
+  /**
+   * The JVM options run.sh gives a job, after {@code options}: the throughput collector unless
+   * {@code options} choose one (run.sh's {@code gc_setup}; keep the two in step), so that a
+   * benchmark's job runs as a user's do.
+   */
+  public static List<String> forJob(List<String> options) {
+    List<String> all = new ArrayList<>(options);
+    if (options.stream().noneMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"))) {
+      all.add("-XX:+UseParallelGC");
+    }
+    return all;
+  }
+
   /** {@code java <jvmOptions> -cp <this class path> dev.parabeam.pipelines.Main <mainArgs>}. */
   public static Run run(List<String> jvmOptions, List<String> mainArgs)
       throws IOException, InterruptedException {

@@ -69,4 +69,11 @@ public class BenchTest {
     assertThat(FreshJvm.highWaterMarkKb(status), is(123456L));
     assertThat(FreshJvm.highWaterMarkKb(tmp.getRoot().toPath().resolve("gone")), is(-1L));
   }
+
+  @Test
+  public void benchmarkJobsGetRunShsCollectorUnlessTheirOptionsChooseOne() {
+    assertThat(FreshJvm.forJob(List.of("-Xmx1g")), is(List.of("-Xmx1g", "-XX:+UseParallelGC")));
+    assertThat(
+        FreshJvm.forJob(List.of("-XX:+UseG1GC", "-Xmx1g")), is(List.of("-XX:+UseG1GC", "-Xmx1g")));
+  }
 }

@@ -128,6 +128,41 @@ public class RunScriptIT {
   }
 
   @Test
+  public void jobsRunWithTheThroughputCollectorUnlessJavaOptsChoosesOne() throws Exception {
+    Path out = Files.createTempDirectory(tmp.getRoot().toPath(), "out");
+    Map<String, String> env = new java.util.HashMap<>(Map.of("PARABEAM_CDS", "off"));
+    env.put("JAVA_OPTS", "-Xlog:gc:stderr");
+    Result chosen = runSh(REPO.resolve("run.sh"), env, sampleArgs(out));
+    assertThat(chosen.err, chosen.exit, is(0));
+    assertThat(chosen.err, containsString("Using Parallel"));
+    env.put("JAVA_OPTS", "-XX:+UseSerialGC -Xlog:gc:stderr");
+    Result own = runSh(REPO.resolve("run.sh"), env, sampleArgs(out));
+    assertThat(own.err, own.exit, is(0));
+    assertThat(own.err, containsString("Using Serial"));
+    assertThat(own.err, not(containsString("Using Parallel")));
+  }
+
+  @Test
+  public void parabeamJarRunsThatJarWithoutBuilding() throws Exception {
+    // a checkout of run.sh alone: no sources and no jar, so it could only run PARABEAM_JAR's
+    Path root = tmp.newFolder("script-only").toPath();
+    Files.copy(REPO.resolve("run.sh"), root.resolve("run.sh"));
+    Path out = Files.createTempDirectory(tmp.getRoot().toPath(), "out");
+    Path jar = REPO.resolve("pipelines/target/parabeam-pipelines-bundled.jar");
+    Result r =
+        runSh(root.resolve("run.sh"), Map.of("PARABEAM_JAR", jar.toString()), sampleArgs(out));
+    assertSample(r, out);
+    Result missing =
+        runSh(
+            root.resolve("run.sh"),
+            Map.of("PARABEAM_JAR", root.resolve("nope.jar").toString()),
+            sampleArgs(out));
+    assertThat(missing.exit, is(2));
+    assertThat(missing.err, startsWith("error: PARABEAM_JAR="));
+    assertThat(missing.err, missing.err.strip().lines().count(), is(1L));
+  }
+
+  @Test
   public void misuseIsOneErrorLineWithoutStackTrace() throws Exception {
     Path out = tmp.getRoot().toPath().resolve("never");
     Result r =

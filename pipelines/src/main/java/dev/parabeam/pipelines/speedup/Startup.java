@@ -44,7 +44,7 @@ public final class Startup {
       List<String> args = new ArrayList<>();
       args.add("aggregate");
       args.addAll(jobArgs);
-      FreshJvm.Run run = FreshJvm.run(List.of(), args);
+      FreshJvm.Run run = FreshJvm.run(FreshJvm.forJob(List.of()), args);
       if (run.exit != 0) {
         throw new IllegalStateException(
             "the fresh-JVM start-up run failed (exit "
