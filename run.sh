@@ -140,21 +140,55 @@ java_run() {
   exit "$rc"
 }
 
-# A job on a small input (one file of at most 1 MiB, as the bundled sample) is almost all fixed
-# cost: class loading, set-up and the first run of each method. There the JVM's first compiler
-# alone (C1, -XX:TieredStopAtLevel=1) is faster; on long runs C2's code wins, so it is never chosen
-# for more, for globs or directories, or when JAVA_OPTS chooses its compilers itself.
+# The JIT: on 2 cores C2 (the JVM's optimizing compiler) spends seconds of CPU compiling start-up
+# code (the JDK's class spinning for lambdas and proxies, Beam's options and the DirectRunner's
+# bookkeeping) that then hardly runs, while the job's threads wait for the cores; C1 alone
+# (-XX:TieredStopAtLevel=1) compiles in a fraction of that, and its code is slower only by what a
+# long run makes up (docs/performance.md, "C1 or C2": the crossing is near 1.6 GB at 4 workers).
+# So a job whose input (a file, a directory's files or a glob's) is at most C1_MAX_INPUT_BYTES (or
+# PARABEAM_C1_MAX_INPUT_BYTES) gets C1 alone; on one worker (--targetParallelism, --parallelism or
+# --workers =1), which leaves C2 a core of its own, only an input of at most C1_ONE_WORKER_BYTES
+# does. A bigger input, one run.sh cannot size (a remote path), or JAVA_OPTS that choose the
+# compilers (Tiered*, -Xint, -Xcomp) keep the JVM's default.
 JIT_FLAGS=()
-SMALL_INPUT_BYTES=1048576
+C1_MAX_INPUT_BYTES="${PARABEAM_C1_MAX_INPUT_BYTES:-$((1024 * 1024 * 1024))}"
+C1_ONE_WORKER_BYTES=1048576
+input_bytes() {
+  local total=0 f s
+  if [ -f "$1" ]; then
+    file_size "$1"
+    return
+  fi
+  if [ -d "$1" ]; then
+    for f in "$1"/*; do
+      [ -f "$f" ] || continue
+      s="$(file_size "$f")" || return 1
+      total=$((total + s))
+    done
+  else
+    # a glob as given (run.sh never expands it for the job: the job matches it itself)
+    for f in $1; do
+      [ -f "$f" ] || return 1
+      s="$(file_size "$f")" || return 1
+      total=$((total + s))
+    done
+  fi
+  echo "$total"
+}
 jit_setup() {
   case " ${JAVA_OPTS:-} " in *Tiered* | *-Xint* | *-Xcomp*) return 0 ;; esac
-  local a input="" size
+  local a input="" size limit="$C1_MAX_INPUT_BYTES"
   for a in "$@"; do
-    case "$a" in --input=*) input="${a#--input=}" ;; esac
+    case "$a" in
+      --input=*) input="${a#--input=}" ;;
+      --targetParallelism=1 | --parallelism=1 | --workers=1)
+        [ "$limit" -lt "$C1_ONE_WORKER_BYTES" ] || limit="$C1_ONE_WORKER_BYTES"
+        ;;
+    esac
   done
-  [ -n "$input" ] && [ -f "$input" ] || return 0
-  size="$(file_size "$input")" || return 0
-  if [ "$size" -le "$SMALL_INPUT_BYTES" ]; then
+  case "$input" in "" | *://*) return 0 ;; esac
+  size="$(input_bytes "$input")" || return 0
+  if [ "$size" -le "$limit" ]; then
     JIT_FLAGS=(-XX:TieredStopAtLevel=1)
   fi
   return 0

@@ -142,6 +142,69 @@ public class RunScriptIT {
     assertThat(own.err, not(containsString("Using Parallel")));
   }
 
+  /** The JVM's final TieredStopAtLevel in a run that printed its flags (-XX:+PrintFlagsFinal). */
+  private static int tieredStopAtLevel(Result r) {
+    Matcher m = Pattern.compile("TieredStopAtLevel\\s+= (\\d+)").matcher(r.out);
+    assertThat(r.out, m.find(), is(true));
+    return Integer.parseInt(m.group(1));
+  }
+
+  @Test
+  public void jobsOnInputsUpToTheLimitRunWithC1AloneAndTheRestWithTheDefault() throws Exception {
+    Path out = Files.createTempDirectory(tmp.getRoot().toPath(), "out");
+    Map<String, String> env =
+        new java.util.HashMap<>(Map.of("PARABEAM_CDS", "off", "JAVA_OPTS", "-XX:+PrintFlagsFinal"));
+    String[] file = sampleArgs(out);
+    Result small = runSh(REPO.resolve("run.sh"), env, file);
+    assertThat(small.err, small.exit, is(0));
+    assertThat(tieredStopAtLevel(small), is(1));
+    String[] dir = file.clone();
+    dir[1] = "--input=" + REPO.resolve("testdata/sample");
+    Result directory = runSh(REPO.resolve("run.sh"), env, dir);
+    assertThat(directory.err, directory.exit, is(0));
+    assertThat(tieredStopAtLevel(directory), is(1));
+    String[] glob = file.clone();
+    glob[1] = "--input=" + REPO.resolve("testdata/sample") + "/*.csv";
+    Result globbed = runSh(REPO.resolve("run.sh"), env, glob);
+    assertThat(globbed.err, globbed.exit, is(0));
+    assertThat(tieredStopAtLevel(globbed), is(1));
+    // past the limit (the sample is 400-odd bytes), the JVM's default: C2 too
+    env.put("PARABEAM_C1_MAX_INPUT_BYTES", "100");
+    Result big = runSh(REPO.resolve("run.sh"), env, file);
+    assertThat(big.err, big.exit, is(0));
+    assertThat(tieredStopAtLevel(big), is(4));
+    Result bigDir = runSh(REPO.resolve("run.sh"), env, dir);
+    assertThat(tieredStopAtLevel(bigDir), is(4));
+    env.remove("PARABEAM_C1_MAX_INPUT_BYTES");
+    // on one worker only a small input (at most 1 MiB) gets C1 alone
+    Path twoMb = tmp.getRoot().toPath().resolve("two-mb.csv");
+    assertThat(runSh("generate", "--rows=50000", "--output=" + twoMb).exit, is(0));
+    assertThat(Files.size(twoMb) > 1_048_576L, is(true));
+    String[] medium = file.clone();
+    medium[1] = "--input=" + twoMb;
+    medium[2] = "--keyColumn=product";
+    Result fourWorkers = runSh(REPO.resolve("run.sh"), env, medium);
+    assertThat(fourWorkers.err, fourWorkers.exit, is(0));
+    assertThat(tieredStopAtLevel(fourWorkers), is(1));
+    List<String> oneWorker = new ArrayList<>(Arrays.asList(medium));
+    oneWorker.add("--targetParallelism=1");
+    Result one = runSh(REPO.resolve("run.sh"), env, oneWorker.toArray(new String[0]));
+    assertThat(one.err, one.exit, is(0));
+    assertThat(tieredStopAtLevel(one), is(4));
+    Result oneSmall =
+        runSh(
+            REPO.resolve("run.sh"),
+            env,
+            List.of(file[0], file[1], file[2], file[3], file[4], file[5], "--targetParallelism=1")
+                .toArray(new String[0]));
+    assertThat(tieredStopAtLevel(oneSmall), is(1));
+    // JAVA_OPTS that choose the compilers win
+    env.put("JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:TieredStopAtLevel=3");
+    Result own = runSh(REPO.resolve("run.sh"), env, file);
+    assertThat(own.err, own.exit, is(0));
+    assertThat(tieredStopAtLevel(own), is(3));
+  }
+
   @Test
   public void parabeamJarRunsThatJarWithoutBuilding() throws Exception {
     // a checkout of run.sh alone: no sources and no jar, so it could only run PARABEAM_JAR's
