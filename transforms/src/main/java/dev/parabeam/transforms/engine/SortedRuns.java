@@ -47,7 +47,10 @@ public final class SortedRuns {
    */
   public static final class Writer implements Closeable {
     private final WritableByteChannel out;
-    private final ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+    // a plain array and index: a ByteBuffer's put is a bounds-checked call per byte, which the
+    // JIT's first compiler (run.sh's choice for most inputs) does not inline
+    private final byte[] buf = new byte[BUFFER];
+    private int at;
     private long position;
 
     public Writer(String path) throws IOException {
@@ -74,34 +77,35 @@ public final class SortedRuns {
     }
 
     private void varInt(int v) throws IOException {
-      if (buf.remaining() < 5) {
+      if (BUFFER - at < 5) {
         flush();
       }
       while ((v & ~0x7f) != 0) {
-        buf.put((byte) ((v & 0x7f) | 0x80));
+        buf[at++] = (byte) ((v & 0x7f) | 0x80);
         v >>>= 7;
       }
-      buf.put((byte) v);
+      buf[at++] = (byte) v;
     }
 
     private void put(byte[] b, int off, int len) throws IOException {
       while (len > 0) {
-        if (!buf.hasRemaining()) {
+        if (at == BUFFER) {
           flush();
         }
-        int n = Math.min(len, buf.remaining());
-        buf.put(b, off, n);
+        int n = Math.min(len, BUFFER - at);
+        System.arraycopy(b, off, buf, at, n);
+        at += n;
         off += n;
         len -= n;
       }
     }
 
     private void flush() throws IOException {
-      buf.flip();
-      while (buf.hasRemaining()) {
-        out.write(buf);
+      ByteBuffer bb = ByteBuffer.wrap(buf, 0, at);
+      while (bb.hasRemaining()) {
+        out.write(bb);
       }
-      buf.clear();
+      at = 0;
     }
 
     @Override

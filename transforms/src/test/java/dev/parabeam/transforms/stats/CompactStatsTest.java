@@ -210,4 +210,44 @@ public class CompactStatsTest {
       assertEquals(s, false, u.read(b, 0, b.length));
     }
   }
+
+  /**
+   * The coder's bytes for compact figures, written in one array, are those of the var-int coders it
+   * used to call one after the other: count; then per figure scale, 0, unscaled value.
+   */
+  @Test
+  public void compactFiguresEncodeAsTheVarIntCodersWouldWriteThem() throws Exception {
+    Random r = new Random(23);
+    org.apache.beam.sdk.coders.VarLongCoder longs = org.apache.beam.sdk.coders.VarLongCoder.of();
+    org.apache.beam.sdk.coders.VarIntCoder ints = org.apache.beam.sdk.coders.VarIntCoder.of();
+    for (int i = 0; i < 20_000; i++) {
+      long count =
+          i % 50 == 0 ? 0 : r.nextInt(4) == 0 ? Long.MAX_VALUE - r.nextInt(3) : 1 + r.nextInt(1000);
+      long[] u = {unscaled(r), unscaled(r), unscaled(r)};
+      int[] sc = {r.nextInt(61) - 20, r.nextInt(61) - 20, r.nextInt(61) - 20};
+      DecimalStats s =
+          count == 0
+              ? new DecimalStats()
+              : DecimalStats.of(count, u[0], sc[0], null, u[1], sc[1], null, u[2], sc[2], null);
+      java.io.ByteArrayOutputStream want = new java.io.ByteArrayOutputStream();
+      longs.encode(count, want);
+      if (count > 0) {
+        for (int f = 0; f < 3; f++) {
+          ints.encode(sc[f], want);
+          ints.encode(0, want);
+          longs.encode(u[f], want);
+        }
+      }
+      byte[] got = org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(DecimalStatsCoder.of(), s);
+      org.junit.Assert.assertArrayEquals(want.toByteArray(), got);
+      DecimalStats back =
+          org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(DecimalStatsCoder.of(), got);
+      assertEquals(s.count(), back.count());
+      if (count > 0) {
+        assertEquals(s.sum(), back.sum());
+        assertEquals(s.min(), back.min());
+        assertEquals(s.max(), back.max());
+      }
+    }
+  }
 }
