@@ -76,8 +76,9 @@ TUPLE_KEYS="$(grep -o '"keys": [0-9]*' "$OUT/groupby.log" | head -1 | grep -o '[
 median() { sort -n "$OUT/$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "aggregate: $KEYS keys; groupby: $TUPLE_KEYS keys; medians of $REPEATS (baseline-agg: 1 run);"
 echo "results.csv byte-identical to the baseline's"
-printf '| %-12s | %9s | %13s |\n' "run" "median s" "peak RSS MB"
+printf '| %-12s | %9s | %13s | %s |\n' "run" "median s" "peak RSS MB" "each run, s"
 for n in agg duckdb groupby baseline-gb baseline-agg; do
   [ -f "$OUT/$n.times" ] || continue
-  printf '| %-12s | %9s | %13s |\n' "$n" "$(median "$n.times")" "$(median "$n.rss")"
+  printf '| %-12s | %9s | %13s | %s |\n' "$n" "$(median "$n.times")" "$(median "$n.rss")" \
+    "$(paste -sd' ' "$OUT/$n.times")"
 done
