@@ -43,12 +43,7 @@ public class RunKeysTest {
   };
 
   private static String text(Random r) {
-    StringBuilder sb = new StringBuilder();
-    int n = r.nextInt(4);
-    for (int i = 0; i < n; i++) {
-      sb.append(PIECES[r.nextInt(PIECES.length)]);
-    }
-    return sb.toString();
+    return SpillBytesTest.text(r, PIECES, 4);
   }
 
   private static List<String> list(Random r) {

@@ -49,10 +49,15 @@ public class SpillBytesTest {
   };
 
   private static String text(Random r) {
+    return text(r, PIECES, 6);
+  }
+
+  /** Fewer than {@code most} random pieces, joined: texts that hit the given edges. */
+  static String text(Random r, String[] pieces, int most) {
     StringBuilder sb = new StringBuilder();
-    int n = r.nextInt(6);
+    int n = r.nextInt(most);
     for (int i = 0; i < n; i++) {
-      sb.append(PIECES[r.nextInt(PIECES.length)]);
+      sb.append(pieces[r.nextInt(pieces.length)]);
     }
     return sb.toString();
   }
