@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
@@ -28,9 +29,9 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * reading the input (figures in docs/performance.md). Here a key's first {@link #BUFFERED} values
  * stay in an array (8 bytes each, encoded in one block, merged by appending), and only a key that
  * outgrows it turns into the sketch, fed the buffered values in the order they came. {@link
- * #extractOutput} of a small accumulator feeds its values to a fresh sketch in order, so the
- * quantiles are always Beam's: exact (nearest rank) while the sketch is exact, within {@code
- * EPSILON * n} ranks after that.
+ * #extractOutput} of a small accumulator reads them as a fresh sketch fed them would ({@link
+ * #fromSorted}), so the quantiles are always Beam's: exact (nearest rank) while the sketch is
+ * exact, within {@code EPSILON * n} ranks after that.
  *
  * <p>Memory per key: at most {@code 8 * BUFFERED} bytes (128 KiB) buffered, then the sketch's own
  * bound (21 buffers of 953 values at this epsilon).
@@ -143,7 +144,46 @@ public final class QuantilesFn extends CombineFn<Double, QuantilesFn.Acc, List<D
 
   @Override
   public List<Double> extractOutput(Acc acc) {
-    return sketch.extractOutput(acc.sketch != null ? acc.sketch : feed(acc.values, acc.size));
+    if (acc.sketch != null) {
+      return sketch.extractOutput(acc.sketch);
+    }
+    return fromSorted(acc.values, acc.size);
+  }
+
+  /** The number of quantiles Beam's sketch gives here: the minimum, 99 between, the maximum. */
+  static final int QUANTILES = 101;
+
+  /**
+   * What Beam's sketch gives for these values when fed them, without feeding it: it holds up to 21
+   * buffers of 954 values at this epsilon (1e9 elements at most) before it collapses any, more than
+   * {@link #BUFFERED}, so for a buffered key its output is its values' sorted union read at the
+   * ranks its {@code extractOutput} computes, which is what this reads, from a sorted copy (a
+   * primitive sort rather than 954-value lists of boxed doubles merged through iterators).
+   * QuantilesFnTest holds the two equal up to {@code BUFFERED} values.
+   */
+  static List<Double> fromSorted(double[] values, int n) {
+    List<Double> out = new ArrayList<>(QUANTILES);
+    if (n == 0) {
+      return out;
+    }
+    double[] sorted = Arrays.copyOf(values, n);
+    Arrays.sort(sorted);
+    // ApproximateQuantiles.QuantileState.extractOutput and interpolate, for weights of 1
+    double step = 1.0 * n / (QUANTILES - 1);
+    double offset = (1.0 * n - 1) / (QUANTILES - 1);
+    out.add(sorted[0]);
+    int i = 0;
+    double current = 1;
+    for (int j = 0; j < QUANTILES - 2; j++) {
+      double target = j * step + offset;
+      while (current <= target && i + 1 < n) {
+        i++;
+        current += 1;
+      }
+      out.add(sorted[i]);
+    }
+    out.add(sorted[n - 1]);
+    return out;
   }
 
   @Override

@@ -65,6 +65,35 @@ public class QuantilesFnTest {
     CombineFnTester.testCombineFn(new QuantilesFn(), in, equalTo(beams(in)));
   }
 
+  /**
+   * A buffered key's quantiles read from its sorted values are what Beam's sketch gives when fed
+   * them, at every size up to the buffer's (around the sketch's 954-value buffers and 101
+   * quantiles), with ties, negative zeros and few distinct values.
+   */
+  @Test
+  public void bufferedQuantilesReadFromTheSortedValuesAreWhatBeamsSketchGives() {
+    Random rnd = new Random(5);
+    List<Integer> sizes =
+        new ArrayList<>(
+            List.of(1, 2, 3, 99, 100, 101, 102, 953, 954, 955, 1908, 9_999, QuantilesFn.BUFFERED));
+    for (int i = 0; i < 40; i++) {
+      sizes.add(1 + rnd.nextInt(QuantilesFn.BUFFERED));
+    }
+    for (int n : sizes) {
+      List<Double> in = new ArrayList<>();
+      int distinct = 1 + rnd.nextInt(rnd.nextBoolean() ? 5 : 100_000);
+      for (int i = 0; i < n; i++) {
+        int k = rnd.nextInt(distinct) - distinct / 2;
+        in.add(k == 0 && rnd.nextBoolean() ? -0.0 : k / 4.0);
+      }
+      double[] values = new double[n];
+      for (int i = 0; i < n; i++) {
+        values[i] = in.get(i);
+      }
+      assertThat("n=" + n, QuantilesFn.fromSorted(values, n), equalTo(beams(in)));
+    }
+  }
+
   @Test
   public void nothingGivesWhatBeamGivesForNothing() {
     assertThat(
