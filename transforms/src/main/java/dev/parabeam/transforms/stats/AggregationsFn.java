@@ -41,6 +41,10 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
   private final List<Aggregation.Kind> slotKinds = new ArrayList<>();
   private final int[] slotOf;
   private final int[] inputOf;
+  // the slots' kinds and percentile functions as arrays, for addRow's per-record loop (a List's
+  // get is an interface call that the JIT's first compiler does not inline)
+  private final Aggregation.Kind[] kinds;
+  private final QuantilesFn[] quantileFns;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   public AggregationsFn(List<Aggregation> aggregations) {
@@ -78,6 +82,13 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
       slotOf[i] = at;
     }
     this.inputOf = inputs.stream().mapToInt(Integer::intValue).toArray();
+    this.kinds = slotKinds.toArray(new Aggregation.Kind[0]);
+    this.quantileFns = new QuantilesFn[fns.size()];
+    for (int s = 0; s < fns.size(); s++) {
+      if ((Object) fns.get(s) instanceof QuantilesFn q) {
+        quantileFns[s] = q;
+      }
+    }
   }
 
   private static boolean quantiles(Aggregation.Kind k) {
@@ -136,7 +147,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
   public Object[] addRow(Object[] acc, Row row) {
     for (int s = 0; s < acc.length; s++) {
       int in = inputOf[s];
-      switch (slotKinds.get(s)) {
+      switch (kinds[s]) {
         case COUNT:
           ((long[]) acc[s])[0]++;
           break;
@@ -146,9 +157,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
         case P50:
         case P90:
         case P99:
-          acc[s] =
-              ((QuantilesFn) (Object) fns.get(s))
-                  .addValue((QuantilesFn.Acc) acc[s], row.doubleAt(in));
+          acc[s] = quantileFns[s].addValue((QuantilesFn.Acc) acc[s], row.doubleAt(in));
           break;
         default:
           DecimalStats d = (DecimalStats) acc[s];
