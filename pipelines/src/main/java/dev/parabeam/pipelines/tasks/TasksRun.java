@@ -204,12 +204,22 @@ final class TasksRun implements Job.Run {
     summary.put("parallelism", parallelism);
     // the pipeline's own start-up, in every wait below: when the first task started
     summary.put("first_start_ms", tasks.isEmpty() ? 0 : firstStart);
+    long first = firstStart;
     waits.forEach(
         (priority, w) -> {
           summary.put(
               "wait_ms_mean_p" + priority,
               BigDecimal.valueOf(w[1]).divide(BigDecimal.valueOf(w[0]), 1, RoundingMode.HALF_EVEN));
           summary.put("wait_ms_max_p" + priority, w[2]);
+        });
+    // the same from the first task's start: the pool's own waits, without the pipeline's start-up
+    waits.forEach(
+        (priority, w) -> {
+          summary.put(
+              "wait_after_first_start_ms_mean_p" + priority,
+              BigDecimal.valueOf(w[1] - w[0] * first)
+                  .divide(BigDecimal.valueOf(w[0]), 1, RoundingMode.HALF_EVEN));
+          summary.put("wait_after_first_start_ms_max_p" + priority, w[2] - first);
         });
     return summary;
   }

@@ -149,6 +149,14 @@ public class TasksJobTest {
     }
   }
 
+  /** The number a summary.json gives for {@code name}. */
+  static java.math.BigDecimal number(String summary, String name) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"" + name + "\": (-?[0-9.]+)").matcher(summary);
+    assertThat(name + " in " + summary, m.find(), is(true));
+    return new java.math.BigDecimal(m.group(1));
+  }
+
   static String summary(Path out) throws IOException {
     return Files.readString(out.resolve("summary.json"));
   }
@@ -171,6 +179,16 @@ public class TasksJobTest {
       assertThat(s, containsString("\"succeeded\": 33,"));
       assertThat(s, containsString("\"wait_ms_mean_p1\": "));
       assertThat(s, containsString("\"wait_ms_max_p3\": "));
+      // the waits after the first task's start are the waits less first_start_ms
+      java.math.BigDecimal first = number(s, "first_start_ms");
+      for (int p = 1; p <= 3; p++) {
+        assertThat(
+            number(s, "wait_after_first_start_ms_mean_p" + p),
+            is(number(s, "wait_ms_mean_p" + p).subtract(first)));
+        assertThat(
+            number(s, "wait_after_first_start_ms_max_p" + p),
+            is(number(s, "wait_ms_max_p" + p).subtract(first)));
+      }
       assertThat(Files.readAllLines(out.resolve("dead-letters.csv")).size(), is(1));
       assertThat(r.out(), containsString("tasks.csv (36 tasks, 3 failed on 4 workers):"));
     }
