@@ -105,4 +105,56 @@ public class ByteArrayKeysTest {
     pipeline.run().waitUntilFinish();
     assertThat(Files.readString(out.resolve("results.csv")), is("key,sum\na,7\nb,30\nc,100\n"));
   }
+
+  /**
+   * Keys of a coder other than strings' and lists' spill as that coder's bytes and merge by the
+   * job's comparator (RunKeys' fallback): a tiny budget makes every unit spill, and the sums are
+   * those of a plain map.
+   */
+  @Test
+  public void byteArrayKeysSpilledAndMergedByTheirComparatorGiveThePlainSums() throws IOException {
+    File in = tmp.newFile("many.csv");
+    StringBuilder csv = new StringBuilder("key,n\n");
+    java.util.TreeMap<String, Long> expected = new java.util.TreeMap<>();
+    java.util.Random r = new java.util.Random(9);
+    for (int i = 0; i < 2_000; i++) {
+      String k = "k" + r.nextInt(300) + (r.nextInt(10) == 0 ? "\u00e9" : "");
+      long n = r.nextInt(1000);
+      csv.append(k).append(',').append(n).append('\n');
+      expected.merge(k, n, Long::sum);
+    }
+    Files.writeString(in.toPath(), csv.toString());
+    Path out = tmp.newFolder("spilled").toPath();
+    String work = out.resolve(".work").toString();
+    Files.createDirectories(Path.of(work));
+    List<CsvChunk> chunks = ChunkedCsvTest.plan(List.of(in.getPath()), "key", "n", 2_000, 4);
+    int units = chunks.get(chunks.size() - 1).unit() + 1;
+    SpillSettings spill = new SpillSettings(work, 1, 4, units, 3);
+    ChunkedCsv<byte[], Long, long[]> t =
+        ChunkedCsv.of(new BytesAndCount(), ByteArrayCoder.of(), VarLongCoder.of(), Sum.ofLongs())
+            .withKeyOrder(new BytesOrder())
+            .withSpill(spill);
+    PCollectionTuple parsed =
+        pipeline.apply(Create.of(chunks).withCoder(CsvChunk.Coder.of())).apply(t);
+    t.results(parsed)
+        .apply(
+            WriteChunkedOutputs.to(out.toString(), Sum.ofLongs(), new SumTable())
+                .withPartitions(3, work));
+    pipeline.run().waitUntilFinish();
+    StringBuilder want = new StringBuilder("key,sum\n");
+    // the table's order: the keys' UTF-8 bytes (é after every ASCII digit)
+    List<String> keys = new java.util.ArrayList<>(expected.keySet());
+    keys.sort((a, b) -> Arrays.compareUnsigned(bytes(a), bytes(b)));
+    for (String k : keys) {
+      want.append(k).append(',').append(expected.get(k)).append('\n');
+    }
+    assertThat(Files.readString(out.resolve("results.csv")), is(want.toString()));
+    assertThat(
+        Files.readString(out.resolve(WriteChunkedOutputs.COUNTS_FILE)).contains("run_files=0"),
+        is(false));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
 }
