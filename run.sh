@@ -153,27 +153,23 @@ java_run() {
 JIT_FLAGS=()
 C1_MAX_INPUT_BYTES="${PARABEAM_C1_MAX_INPUT_BYTES:-$((1024 * 1024 * 1024))}"
 C1_ONE_WORKER_BYTES=1048576
+# The input's size in bytes: a file's own; a directory's or a glob's files' as du counts them, in
+# one process however many files there are (near enough for choosing a compiler).
 input_bytes() {
-  local total=0 f s
+  local kb
   if [ -f "$1" ]; then
     file_size "$1"
     return
   fi
   if [ -d "$1" ]; then
-    for f in "$1"/*; do
-      [ -f "$f" ] || continue
-      s="$(file_size "$f")" || return 1
-      total=$((total + s))
-    done
+    kb="$(du -sk "$1" 2>/dev/null | tail -n 1 | cut -f1)"
   else
     # a glob as given (run.sh never expands it for the job: the job matches it itself)
-    for f in $1; do
-      [ -f "$f" ] || return 1
-      s="$(file_size "$f")" || return 1
-      total=$((total + s))
-    done
+    # shellcheck disable=SC2086
+    kb="$(du -ck $1 2>/dev/null | tail -n 1 | cut -f1)"
   fi
-  echo "$total"
+  case "$kb" in "" | *[!0-9]*) return 1 ;; esac
+  echo $((kb * 1024))
 }
 jit_setup() {
   case " ${JAVA_OPTS:-} " in *Tiered* | *-Xint* | *-Xcomp*) return 0 ;; esac
