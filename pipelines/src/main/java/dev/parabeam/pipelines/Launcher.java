@@ -218,7 +218,11 @@ public final class Launcher {
                     }
                   }
                   // the pipeline's threads may still be finishing a write while the JVM shuts down
-                  Staging.cleanUpAfterFailure(staging, createdOutput ? output : null);
+                  try {
+                    Staging.cleanUpAfterFailure(staging, createdOutput ? output : null);
+                  } catch (RuntimeException ignored) {
+                    // best effort (cleanUp already ignores what it can): the line matters more
+                  }
                   if (reports) {
                     err.println(
                         "stopped: the run was interrupted; nothing was published in " + output);

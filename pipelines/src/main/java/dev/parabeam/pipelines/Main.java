@@ -133,17 +133,8 @@ public final class Main {
   public static void main(String[] args) {
     // a worker thread that runs out of heap ends the run through the launcher, which says so in one
     // line: its stack trace would only bury that line
-    Thread.UncaughtExceptionHandler usual = Thread.getDefaultUncaughtExceptionHandler();
     Thread.setDefaultUncaughtExceptionHandler(
-        (thread, e) -> {
-          if (!(e instanceof OutOfMemoryError)) {
-            if (usual != null) {
-              usual.uncaughtException(thread, e);
-            } else {
-              thread.getThreadGroup().uncaughtException(thread, e);
-            }
-          }
-        });
+        quietOnOutOfMemory(Thread.getDefaultUncaughtExceptionHandler()));
     int code;
     try {
       code = run(args);
@@ -154,6 +145,26 @@ public final class Main {
       code = 1;
     }
     System.exit(code);
+  }
+
+  /**
+   * A default handler of threads' uncaught exceptions that says nothing of an OutOfMemoryError and
+   * hands anything else to {@code usual}, or prints it as the JVM does. Not to the thread's group:
+   * a group with no handler of its own calls the default handler, this one, again (a stopped run's
+   * hook thread once overflowed its stack so, and its "stopped:" line was lost).
+   */
+  static Thread.UncaughtExceptionHandler quietOnOutOfMemory(Thread.UncaughtExceptionHandler usual) {
+    return (thread, e) -> {
+      if (e instanceof OutOfMemoryError) {
+        return;
+      }
+      if (usual != null) {
+        usual.uncaughtException(thread, e);
+      } else if (!(e instanceof ThreadDeath)) {
+        System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+        e.printStackTrace(System.err);
+      }
+    };
   }
 
   static int run(String[] args) {

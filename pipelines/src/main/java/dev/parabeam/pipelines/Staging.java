@@ -13,14 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * A run's results are written into a staging directory inside the output directory and published
@@ -182,7 +180,7 @@ public final class Staging {
       if (createdOutput != null) {
         deleteTree(createdOutput);
       }
-    } catch (IOException ignored) {
+    } catch (IOException | RuntimeException ignored) {
       // best effort: the error about the run itself matters more
     }
   }
@@ -237,13 +235,53 @@ public final class Staging {
 
   /** Deletes a directory and everything under it; nothing if it does not exist. */
   public static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
+    // another thread may remove or add files meanwhile (a stopped run's workers removing their
+    // spill files, or finishing a write): a file already gone is fine, and a directory that is no
+    // longer empty when its turn comes is walked again
+    for (int attempt = 1; ; attempt++) {
+      if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      try {
+        Files.walkFileTree(root, REMOVE);
+        return;
+      } catch (java.nio.file.DirectoryNotEmptyException e) {
+        if (attempt == DELETE_ATTEMPTS) {
+          throw e;
+        }
       }
     }
   }
+
+  /** Removes what it visits, children first; what is already gone it passes over. */
+  private static final java.nio.file.FileVisitor<Path> REMOVE =
+      new java.nio.file.SimpleFileVisitor<>() {
+        @Override
+        public java.nio.file.FileVisitResult visitFile(
+            Path file, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+          Files.deleteIfExists(file);
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e)
+            throws IOException {
+          if (e instanceof java.nio.file.NoSuchFileException) {
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+          throw e;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e)
+            throws IOException {
+          if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
+            throw e;
+          }
+          Files.deleteIfExists(dir);
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+      };
+
+  static final int DELETE_ATTEMPTS = 20;
 }
