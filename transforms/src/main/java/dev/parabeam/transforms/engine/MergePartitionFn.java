@@ -366,32 +366,10 @@ final class MergePartitionFn<K, A, R>
     MemorySource(int unit, Map<K, A> partials, Ordering<K> order, MergePartitionFn<K, A, ?> fn)
         throws IOException {
       super(unit, -1, fn);
-      int n = partials.size();
-      keyBytes = new byte[n][];
-      keys = new Object[n];
-      accs = new Object[n];
-      if (order.byBytes) {
-        Spiller.ByBytes[] items = new Spiller.ByBytes[n];
-        List<Map.Entry<K, A>> entries = new ArrayList<>(partials.entrySet());
-        for (int i = 0; i < n; i++) {
-          items[i] = new Spiller.ByBytes(fn.runKeys.encode(entries.get(i).getKey()), i);
-        }
-        Arrays.sort(items);
-        for (int j = 0; j < n; j++) {
-          Map.Entry<K, A> e = entries.get(items[j].index);
-          keyBytes[j] = items[j].key;
-          keys[j] = e.getKey();
-          accs[j] = e.getValue();
-        }
-      } else {
-        List<Map.Entry<K, A>> entries = new ArrayList<>(partials.entrySet());
-        entries.sort(Map.Entry.comparingByKey(order.order));
-        for (int j = 0; j < n; j++) {
-          keyBytes[j] = fn.runKeys.encode(entries.get(j).getKey());
-          keys[j] = entries.get(j).getKey();
-          accs[j] = entries.get(j).getValue();
-        }
-      }
+      SortedEntries<K, A> sorted = SortedEntries.of(partials, fn.runKeys, order.order);
+      keyBytes = sorted.bytes;
+      keys = sorted.keys;
+      accs = sorted.accs;
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.parabeam.transforms.engine;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -130,10 +129,10 @@ final class Spiller<K, A> {
    */
   void spill(Map<K, A> map) throws IOException {
     int p = settings.partitions();
-    int n = map.size();
-    byte[][] keys = new byte[n][];
-    Object[] accs = new Object[n];
-    int[] sorted = sortedKeys(map, keys, accs);
+    SortedEntries<K, A> sorted = SortedEntries.of(map, runKeys, order);
+    byte[][] keys = sorted.bytes;
+    Object[] accs = sorted.accs;
+    int n = sorted.size();
     int[] part = new int[n];
     int[] counts = new int[p + 1];
     for (int i = 0; i < n; i++) {
@@ -145,8 +144,7 @@ final class Spiller<K, A> {
     }
     int[] byPartition = new int[n]; // stable: each partition's entries stay in key order
     int[] next = counts.clone();
-    for (int j = 0; j < n; j++) {
-      int i = sorted[j];
+    for (int i = 0; i < n; i++) {
       byPartition[next[part[i]]++] = i;
     }
     String path = settings.dir() + "/unit-" + unit + "-" + seq + ".run";
@@ -166,6 +164,7 @@ final class Spiller<K, A> {
           w.write(keys[i], 0, keys[i].length, c.array(), 0, c.length());
           keys[i] = null;
           accs[i] = null;
+          sorted.keys[i] = null;
         }
         if (counts[q + 1] > counts[q]) {
           runs.add(
@@ -178,63 +177,6 @@ final class Spiller<K, A> {
     largest = 0;
     sampled = 0;
     newKeys = 0;
-  }
-
-  /**
-   * Fills {@code keys} with the map's keys in their run-file form ({@link RunKeys}) and {@code
-   * accs} with their accumulators, and returns the entries' indexes in key order: by the keys'
-   * bytes when their order is byte order (a sort of small records holding each key's first 8 bytes,
-   * which decide most comparisons without following a pointer), else by the job's comparator.
-   */
-  private int[] sortedKeys(Map<K, A> map, byte[][] keys, Object[] accs) throws IOException {
-    int n = keys.length;
-    int[] sorted = new int[n];
-    if (runKeys.bytesFollow(order)) {
-      ByBytes[] items = new ByBytes[n];
-      int i = 0;
-      for (Map.Entry<K, A> e : map.entrySet()) {
-        keys[i] = runKeys.encode(e.getKey());
-        accs[i] = e.getValue();
-        items[i] = new ByBytes(keys[i], i);
-        i++;
-      }
-      Arrays.sort(items);
-      for (int j = 0; j < n; j++) {
-        sorted[j] = items[j].index;
-      }
-      return sorted;
-    }
-    List<Map.Entry<K, A>> entries = new ArrayList<>(map.entrySet());
-    entries.sort(Map.Entry.comparingByKey(KeyOrder.fastest(order, map.keySet())));
-    for (int i = 0; i < n; i++) {
-      keys[i] = runKeys.encode(entries.get(i).getKey());
-      accs[i] = entries.get(i).getValue();
-      sorted[i] = i;
-    }
-    return sorted;
-  }
-
-  /** A key's bytes, its first 8 as an unsigned number, and its entry. */
-  static final class ByBytes implements Comparable<ByBytes> {
-    final long prefix;
-    final byte[] key;
-    final int index;
-
-    ByBytes(byte[] key, int index) {
-      long v = 0;
-      for (int i = 0; i < 8; i++) {
-        v = v << 8 | (i < key.length ? key[i] & 0xFF : 0);
-      }
-      this.prefix = v;
-      this.key = key;
-      this.index = index;
-    }
-
-    @Override
-    public int compareTo(ByBytes o) {
-      int c = Long.compareUnsigned(prefix, o.prefix);
-      return c != 0 ? c : Arrays.compareUnsigned(key, o.key);
-    }
   }
 
   /**

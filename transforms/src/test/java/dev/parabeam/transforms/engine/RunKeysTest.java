@@ -22,7 +22,7 @@ import org.junit.Test;
  * The run-file form of keys ({@link RunKeys}): it decodes to the key it encodes, and its unsigned
  * byte order is the job's order ({@link Utf8Order}, {@link Utf8Order#LISTS}) on keys built to hit
  * the edges: NUL characters, characters on both sides of the surrogates, empty fields, lists that
- * are prefixes of each other; the spill's sort by bytes ({@link Spiller.ByBytes}) agrees.
+ * are prefixes of each other; the spill's sort by bytes ({@link SortedEntries.ByBytes}) agrees.
  */
 public class RunKeysTest {
   private static final String[] PIECES = {
@@ -131,13 +131,13 @@ public class RunKeysTest {
       // long shared beginnings, so that many ties on the first 8 bytes go to the full compare
       texts.add(r.nextBoolean() ? "prefix-" + text(r) + text(r) : text(r));
     }
-    Spiller.ByBytes[] items = new Spiller.ByBytes[texts.size()];
+    SortedEntries.ByBytes[] items = new SortedEntries.ByBytes[texts.size()];
     for (int i = 0; i < items.length; i++) {
-      items[i] = new Spiller.ByBytes(keys.encode(texts.get(i)), i);
+      items[i] = new SortedEntries.ByBytes(keys.encode(texts.get(i)), i);
     }
     Arrays.sort(items);
     List<String> bySpill = new ArrayList<>();
-    for (Spiller.ByBytes b : items) {
+    for (SortedEntries.ByBytes b : items) {
       bySpill.add(texts.get(b.index));
     }
     List<String> expected = new ArrayList<>(texts);
