@@ -6,9 +6,8 @@
 #   ./run.sh bench | baseline | speedup | cluster start|stop|status
 # JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx1g). PARABEAM_JAR=FILE runs that jar (a build of
 # another checkout, say) instead of building this one's.
-# Class-data sharing: the first job run of a jar writes an archive of the classes it loaded
-# (pipelines/target/cds/, or PARABEAM_CDS_DIR); later job runs map it instead of loading those
-# classes from the jar (other commands, --help among them, start as they did). Opt-in with PARABEAM_CDS=on: JDK 17 can crash (SIGABRT in adjust_lambda_proxy_class_dictionary) while dumping the archive at exit; JAVA_OPTS with its own -Xshare or archive wins.
+# Class-data sharing (see below): after the first job run of a jar, later runs map an archive of its
+# classes instead of loading them from the jar; PARABEAM_CDS=off turns it off.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,14 +38,24 @@ build() {
 }
 
 # --- class-data sharing -------------------------------------------------------------------------
-# An archive belongs to one jar (path, size, time) and one java: its name is a checksum of those
-# and ends with its own size in bytes, so that a stale archive is never found and a truncated one
-# is never handed to the JVM (JDK 17 can crash on a truncated archive). A new archive is written
-# under a temporary name, tried once (java -Xshare:on, which refuses an unusable archive), and
-# only then renamed into place: two runs at once each write their own and the rename is atomic.
+# A small job's JVM spends most of its start loading and verifying some 6,000 classes from the jar
+# (the JDK's, Beam's SDK and DirectRunner, picocli). A class-data-sharing archive of them (AppCDS,
+# a static archive: java -Xshare:dump) lets the JVM map them ready-made instead (docs/performance.md,
+# "Fixed costs"). An archive belongs to one jar (path, size, time) and one java: its name is a
+# checksum of those and ends with its own size in bytes, so that a stale archive is never found and
+# a truncated one is never handed to the JVM (JDK 17 can crash on a truncated archive).
+# It is made once per jar, never by a job's own JVM (JDK 17 can crash dumping an archive at the
+# exit of a run): the first job run that finds none starts a training at the lowest priority,
+# detached, beside itself: generate, aggregate and groupby on 2,000 generated rows, each JVM
+# listing the classes it loaded, then one java -Xshare:dump of those classes, tried once
+# (-Xshare:on, which refuses an unusable archive) and renamed into place. One training per jar at a
+# time (a directory KEY.training is the lock); one that fails leaves its log as KEY.failed and is
+# not tried again for that jar. Every command (--help too) maps the archive once it is there.
+# PARABEAM_CDS=off: no archive; PARABEAM_CDS=wait: a job run that finds none trains first, in the
+# foreground (for benchmarks, whose first run must not share the cores); PARABEAM_CDS_DIR: where
+# (default pipelines/target/cds/). JAVA_OPTS with its own -Xshare or archive win.
 CDS_DIR="${PARABEAM_CDS_DIR:-$ROOT/pipelines/target/cds}"
 CDS_FLAGS=()
-CDS_NEW=""
 CDS_KEY=""
 CDS_QUIET=(-Xlog:cds=off -Xlog:cds+dynamic=off)
 
@@ -58,32 +67,61 @@ cds_key() {
   java_bin="$(command -v java)" || return 1
   java_bin="$(readlink -f "$java_bin" 2>/dev/null || echo "$java_bin")"
   stamps="$(file_stamp "$JAR").$(file_stamp "$java_bin")" || return 1
-  printf '%s|%s|%s' "$JAR" "$java_bin" "$stamps" | cksum | cut -d' ' -f1
+  # the jar's path, then all of it: archives of other jars (PARABEAM_JAR) stay beside this one's
+  printf '%s-%s' "$(printf '%s' "$JAR" | cksum | cut -d' ' -f1)" \
+    "$(printf '%s|%s|%s' "$JAR" "$java_bin" "$stamps" | cksum | cut -d' ' -f1)"
 }
 
-# An archive a run wrote (or one left by a run that was stopped): into place if the JVM takes it.
-cds_promote() {
-  local tmp="$1" size
-  size="$(file_size "$tmp")" || { rm -f "$tmp"; return 0; }
-  # shellcheck disable=SC2086
-  if [ "$size" -gt 0 ] && java ${JAVA_OPTS:-} ${GC_FLAGS[@]+"${GC_FLAGS[@]}"} -Xshare:on -XX:SharedArchiveFile="$tmp" "${CDS_QUIET[@]}" \
-    -cp "$JAR" -version >/dev/null 2>&1; then
-    mv -f "$tmp" "$CDS_DIR/$CDS_KEY-$size.jsa" 2>/dev/null || rm -f "$tmp"
+# The training (in the directory $1, which it owns): writes $CDS_DIR/$CDS_KEY-SIZE.jsa, or
+# $CDS_DIR/$CDS_KEY.failed with what went wrong; removes $1 either way.
+cds_train() {
+  local dir="$1" size="" rc=0 j
+  local jvm=(java -XX:+UseParallelGC -XX:TieredStopAtLevel=1 -Xshare:off)
+  {
+    "${jvm[@]}" -cp "$JAR" dev.parabeam.pipelines.Main generate --rows=2000 --output="$dir/train.csv" &&
+      "${jvm[@]}" -XX:DumpLoadedClassList="$dir/aggregate.lst" -cp "$JAR" dev.parabeam.pipelines.Main \
+        aggregate --input="$dir/train.csv" --keyColumn=product --valueColumn=amount --output="$dir/aggregate" &&
+      "${jvm[@]}" -XX:DumpLoadedClassList="$dir/groupby.lst" -cp "$JAR" dev.parabeam.pipelines.Main \
+        groupby --input="$dir/train.csv" --keyColumns=region,product \
+        "--aggregations=count,sum(amount),mean(amount),p90(amount),countDistinct(customer)" \
+        --output="$dir/groupby" &&
+      awk '!seen[$0]++' "$dir/aggregate.lst" "$dir/groupby.lst" >"$dir/classes.lst" &&
+      java -XX:+UseParallelGC -Xshare:dump -XX:SharedClassListFile="$dir/classes.lst" \
+        -XX:SharedArchiveFile="$dir/archive.jsa" -cp "$JAR" &&
+      java -XX:+UseParallelGC -Xshare:on -XX:SharedArchiveFile="$dir/archive.jsa" "${CDS_QUIET[@]}" \
+        -cp "$JAR" -version
+  } >"$dir/log" 2>&1 || rc=$?
+  size="$(file_size "$dir/archive.jsa")" || size=""
+  if [ "$rc" = 0 ] && [ -n "$size" ] && [ "$size" -gt 0 ]; then
+    mv -f "$dir/archive.jsa" "$CDS_DIR/$CDS_KEY-$size.jsa"
   else
-    rm -f "$tmp"
+    { echo "exit $rc"; cat "$dir/log"; } >"$CDS_DIR/$CDS_KEY.failed" 2>/dev/null
+  fi
+  rm -rf "$dir"
+}
+
+# Whether the training directory $1 belongs to a training that is still alive.
+cds_training_alive() {
+  local pid
+  pid="$(cat "$1/pid" 2>/dev/null)" || pid=""
+  if [ -n "$pid" ]; then
+    kill -0 "$pid" 2>/dev/null
+  else
+    # its starter was stopped between making it and naming the trainer: alive for a minute at most
+    [ -n "$(find "$1" -maxdepth 0 -mmin -1 2>/dev/null)" ]
   fi
 }
 
-# Sets CDS_FLAGS: the archive for this jar if there is a good one; else, if $1 is 1, the flags that
-# write one when the JVM exits.
+# Sets CDS_FLAGS to this jar's archive if there is a complete one. Else, if $1 is 1 (a job run),
+# starts the training (PARABEAM_CDS=wait: runs it, then takes its archive).
 cds_setup() {
-  case "${PARABEAM_CDS:-off}" in on | 1 | true | yes) ;; *) return 0 ;; esac
+  local mode
+  case "${PARABEAM_CDS:-auto}" in off | 0 | false | no) return 0 ;; wait) mode=wait ;; *) mode=auto ;; esac
   case " ${JAVA_OPTS:-} " in *Xshare* | *SharedArchiveFile* | *ArchiveClassesAtExit*) return 0 ;; esac
   CDS_KEY="$(cds_key)" || return 0
   [ -n "$CDS_KEY" ] || return 0
-  if [ ! -d "$CDS_DIR" ]; then
-    { [ "$1" = 1 ] && mkdir -p "$CDS_DIR" 2>/dev/null; } || return 0
-  fi
+  [ -d "$CDS_DIR" ] || [ "$1" = 1 ] || return 0
+  mkdir -p "$CDS_DIR" 2>/dev/null || return 0
   local f size
   for f in "$CDS_DIR"/*; do
     case "${f##*/}" in
@@ -91,53 +129,45 @@ cds_setup() {
         size="${f##*-}"
         # not the size it was written with: truncated (which can crash the JVM) or overwritten.
         # An archive of the right size that the JVM cannot use (its header checked) it ignores.
-        [ "$(file_size "$f")" = "${size%.jsa}" ] || rm -f "$f"
+        if [ "$(file_size "$f")" = "${size%.jsa}" ]; then
+          CDS_FLAGS=(-XX:SharedArchiveFile="$f" "${CDS_QUIET[@]}")
+        else
+          rm -f "$f"
+        fi
         ;;
-      "$CDS_KEY".tmp.*)
-        # written by a run that has ended before it could try and rename it (it was stopped)
-        kill -0 "${f##*.tmp.}" 2>/dev/null || cds_promote "$f"
-        ;;
-      *.jsa | *.tmp.*)
-        # an earlier jar's or java's (or a leftover of theirs)
-        kill -0 "${f##*.tmp.}" 2>/dev/null || rm -f "$f"
-        ;;
+      "$CDS_KEY".failed | "$CDS_KEY".training) ;;
+      # the same jar's earlier builds' (or another java's)
+      "${CDS_KEY%%-*}"-*.training) cds_training_alive "$f" || rm -rf "$f" ;;
+      "${CDS_KEY%%-*}"-*.jsa | "${CDS_KEY%%-*}"-*.failed) rm -f "$f" ;;
     esac
   done
-  for f in "$CDS_DIR/$CDS_KEY"-*.jsa; do
-    if [ -f "$f" ]; then
-      CDS_FLAGS=(-XX:SharedArchiveFile="$f" "${CDS_QUIET[@]}")
-      return 0
-    fi
-  done
-  if [ "$1" = 1 ] && [ -w "$CDS_DIR" ]; then
-    CDS_NEW="$CDS_DIR/$CDS_KEY.tmp.$$"
-    CDS_FLAGS=(-XX:ArchiveClassesAtExit="$CDS_NEW" "${CDS_QUIET[@]}")
+  [ ${#CDS_FLAGS[@]} -eq 0 ] && [ "$1" = 1 ] && [ ! -e "$CDS_DIR/$CDS_KEY.failed" ] || return 0
+  local dir="$CDS_DIR/$CDS_KEY.training"
+  if [ -d "$dir" ] && ! cds_training_alive "$dir"; then
+    rm -rf "$dir"
   fi
+  mkdir "$dir" 2>/dev/null || return 0 # another run trains it
+  if [ "$mode" = wait ]; then
+    echo "$$" >"$dir/pid"
+    echo "preparing the class archive of $JAR (once per build) ..." >&2
+    cds_train "$dir"
+    for f in "$CDS_DIR/$CDS_KEY"-*.jsa; do
+      [ -f "$f" ] && CDS_FLAGS=(-XX:SharedArchiveFile="$f" "${CDS_QUIET[@]}")
+    done
+    return 0
+  fi
+  if command -v setsid >/dev/null; then
+    (trap '' INT HUP; exec setsid nice -n 19 bash "$0" --parabeam-cds-train "$dir" "$CDS_KEY") </dev/null >/dev/null 2>&1 &
+  else
+    (trap '' INT HUP; exec nice -n 19 bash "$0" --parabeam-cds-train "$dir" "$CDS_KEY") </dev/null >/dev/null 2>&1 &
+  fi
+  echo "$!" >"$dir/pid"
   return 0
 }
 
 java_run() {
-  if [ -z "$CDS_NEW" ]; then
-    # shellcheck disable=SC2086
-    exec java ${JAVA_OPTS:-} ${GC_FLAGS[@]+"${GC_FLAGS[@]}"} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@"
-  fi
-  # The run that writes the archive: the JVM writes it as it exits, then it is tried and renamed.
-  # Signals to this script go on to the JVM, as they reach it directly when the script execs it.
-  local pid rc=0
   # shellcheck disable=SC2086
-  java ${JAVA_OPTS:-} ${GC_FLAGS[@]+"${GC_FLAGS[@]}"} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@" <&0 &
-  pid=$!
-  trap 'kill -TERM "$pid" 2>/dev/null' TERM
-  trap 'kill -INT "$pid" 2>/dev/null' INT
-  trap 'kill -HUP "$pid" 2>/dev/null' HUP
-  while :; do
-    rc=0
-    wait "$pid" || rc=$?
-    kill -0 "$pid" 2>/dev/null || break
-  done
-  trap - TERM INT HUP
-  [ -f "$CDS_NEW" ] && cds_promote "$CDS_NEW"
-  exit "$rc"
+  exec java ${JAVA_OPTS:-} ${GC_FLAGS[@]+"${GC_FLAGS[@]}"} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@"
 }
 
 # The JIT: on 2 cores C2 (the JVM's optimizing compiler) spends seconds of CPU compiling start-up
@@ -211,6 +241,12 @@ is_job() {
   return 0
 }
 
+if [ "${1:-}" = --parabeam-cds-train ]; then
+  # the detached training that cds_setup started (not a command for users)
+  CDS_KEY="$3"
+  cds_train "$2"
+  exit 0
+fi
 build
 if [ $# -eq 0 ]; then
   out="$ROOT/build/sample-output"
@@ -225,5 +261,7 @@ if is_job "$@"; then
   gc_setup
   cds_setup 1
   jit_setup "$@"
+else
+  cds_setup 0
 fi
 java_run "$@"

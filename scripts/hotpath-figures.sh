@@ -6,7 +6,8 @@
 # median and best pipeline_seconds (the job) or wall seconds (baseline, DuckDB) of each, MB/s, and the
 # median CPU seconds (user + system) of the whole process, which a loaded machine distorts far less
 # than wall time. Every job's results.csv must be the same bytes as the BEFORE jar's, or the script
-# fails. The jobs run through run.sh (PARABEAM_JAR=the jar), so with the JVM flags every user gets.
+# fails. The jobs run through run.sh (PARABEAM_JAR=the jar), so with the JVM flags and the
+# class-data-sharing archive every user gets (each jar's archive is made before the rounds).
 #   scripts/hotpath-figures.sh FILE BEFORE_JAR AFTER_JAR [REPEATS]   (default 3)
 # Make the file with ./run.sh generate --rows=10000000 --output=FILE; a jar with
 # mvn -DskipTests package (pipelines/target/parabeam-pipelines-bundled.jar, copied aside).
@@ -24,7 +25,7 @@ GROUPBY=(--keyColumns=region,product "--aggregations=count,sum(amount),mean(amou
 job() { # name jar command workers args...
   local name="$1" jar="$2" cmd="$3" p="$4"
   shift 4
-  PARABEAM_JAR="$jar" PARABEAM_CDS=off /usr/bin/time -f '%U %S' -o "$OUT/$name.cpu1" "$RUN" "$cmd" \
+  PARABEAM_JAR="$jar" PARABEAM_CDS=wait /usr/bin/time -f '%U %S' -o "$OUT/$name.cpu1" "$RUN" "$cmd" \
     --input="$FILE" --targetParallelism="$p" --output="$OUT/$name" --overwrite=true "$@" \
     >"$OUT/$name.log" 2>&1
   awk '{print $1 + $2}' "$OUT/$name.cpu1" >>"$OUT/$name.cpu"
@@ -56,6 +57,12 @@ PY
 HAVE_DUCKDB=no
 python3 -c "import duckdb" 2>/dev/null && HAVE_DUCKDB=yes
 
+# each jar's class-data-sharing archive (run.sh makes one per jar), before anything is timed
+for jar in "$BEFORE" "$AFTER"; do
+  head -c 100000 "$FILE" | sed '$d' >"$OUT/warm.csv"
+  PARABEAM_JAR="$jar" PARABEAM_CDS=wait "$RUN" aggregate --input="$OUT/warm.csv" --keyColumn=product \
+    --valueColumn=amount --output="$OUT/warm" --overwrite=true >/dev/null 2>&1
+done
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for r in $(seq 1 "$REPEATS"); do
   echo "round $r/$REPEATS" >&2

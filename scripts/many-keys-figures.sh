@@ -53,13 +53,13 @@ python3 -c "import duckdb" 2>/dev/null && HAVE_DUCKDB=yes
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for r in $(seq 1 "$REPEATS"); do
   echo "round $r/$REPEATS" >&2
-  measure agg pipeline env PARABEAM_JAR="$JAR" PARABEAM_CDS=off JAVA_OPTS=-Xmx1g "$RUN" aggregate \
+  measure agg pipeline env PARABEAM_JAR="$JAR" PARABEAM_CDS=wait JAVA_OPTS=-Xmx1g "$RUN" aggregate \
     --input="$MANY" --keyColumn=product --valueColumn=amount --targetParallelism=4 \
     --output="$OUT/agg" --overwrite=true
   if [ "$HAVE_DUCKDB" = yes ]; then
     measure duckdb wall python3 "$OUT/duck.py" "$MANY" "$OUT/duck.csv"
   fi
-  measure groupby pipeline env PARABEAM_JAR="$JAR" PARABEAM_CDS=off JAVA_OPTS=-Xmx1g "$RUN" groupby \
+  measure groupby pipeline env PARABEAM_JAR="$JAR" PARABEAM_CDS=wait JAVA_OPTS=-Xmx1g "$RUN" groupby \
     --input="$TUPLES" --keyColumns=product,customer "$AGGS" --targetParallelism=4 \
     --output="$OUT/gb" --overwrite=true
   measure baseline-gb wall java -cp "$JAR" dev.parabeam.pipelines.Main baseline --job=groupby \
