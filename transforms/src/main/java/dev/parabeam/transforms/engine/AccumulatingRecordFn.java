@@ -27,4 +27,13 @@ public interface AccumulatingRecordFn<K, V, A> extends RecordFn<K, V> {
 
   /** Adds the record {@link #read} last returned a key for into {@code acc}; returns it. */
   A addTo(A acc);
+
+  /**
+   * Whether the key {@link #read} returns is always what its last call of {@link CsvRecord#key} or
+   * {@link CsvRecord#keys} on that record returned (or it made none): then the engine finds the
+   * key's accumulator by the record view's id of that key, without hashing it.
+   */
+  default boolean returnsTheViewsKey() {
+    return false;
+  }
 }

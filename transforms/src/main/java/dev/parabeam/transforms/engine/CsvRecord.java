@@ -28,6 +28,7 @@ public final class CsvRecord {
   private int recentNext;
   private FieldSplitter fields;
   private long line;
+  private int keyId = -1;
 
   CsvRecord(String file, List<String> columns) {
     this(file, columns, StandardCharsets.UTF_8);
@@ -60,6 +61,7 @@ public final class CsvRecord {
   CsvRecord at(FieldSplitter fields, long line) {
     this.fields = fields;
     this.line = line;
+    this.keyId = -1;
     return this;
   }
 
@@ -86,13 +88,17 @@ public final class CsvRecord {
    * String}. For key columns, whose few values repeat on every record.
    */
   public String key(int position) {
+    keyId = -1;
     if (position < 0 || position >= fields.fieldCount()) {
       return fields.field(position); // throws the usual IndexOutOfBoundsException
     }
     if (!fields.isVerbatim(position)) {
       return fields.field(position);
     }
-    return keyStrings.get(fields.bytes(), fields.start(position), fields.end(position));
+    String text = keyStrings.get(fields.bytes(), fields.start(position), fields.end(position));
+    int id = keyStrings.lastId();
+    keyId = id < 0 ? -1 : 2 * id;
+    return text;
   }
 
   /**
@@ -108,10 +114,24 @@ public final class CsvRecord {
         for (int i = 0; i < texts.length; i++) {
           texts[i] = key(positions[i]);
         }
+        keyId = -1;
         return new KeyTuples.Tuple(texts);
       }
     }
-    return keyTuples.get(fields, positions);
+    List<String> tuple = keyTuples.get(fields, positions);
+    int id = keyTuples.lastId();
+    keyId = id < 0 ? -1 : 2 * id + 1;
+    return tuple;
+  }
+
+  /**
+   * The view's id of the key the last {@link #key} or {@link #keys} call for this record returned,
+   * or -1 (none was made, or its value was not kept): ids are small numbers from 0, dense, the same
+   * for the same key in every record of the view (a chunk), and distinct for distinct keys; so that
+   * the engine finds a key's accumulator by its id in an array, with neither a hash nor an equals.
+   */
+  int keyId() {
+    return keyId;
   }
 
   /**

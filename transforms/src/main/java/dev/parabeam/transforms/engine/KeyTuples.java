@@ -16,11 +16,16 @@ import java.util.RandomAccess;
  */
 final class KeyTuples {
   private final KeyStrings strings;
-  private byte[][] bytes = new byte[64][]; // a tuple's fields' bytes, one after the other
-  private int[][] ends = new int[64][]; // where each field ends in them
-  private Tuple[] tuples = new Tuple[64];
-  private int[] hashes = new int[64];
+  // open addressing: table[2 * slot] a tuple's hash, table[2 * slot + 1] its entry + 1 (0: empty)
+  private int[] table = new int[2 * 64];
+  // entry e (its id): its tuple, and where its fields' bytes start in the arena, each field as its
+  // length (one byte below 255, else 255 and four bytes) and its bytes, one after the other
+  private Tuple[] tuples = new Tuple[32];
+  private int[] offsets = new int[32];
+  private byte[] arena = new byte[1024];
+  private int arenaSize;
   private int size;
+  private int lastId = -1;
 
   KeyTuples(KeyStrings strings) {
     this.strings = strings;
@@ -31,94 +36,133 @@ final class KeyTuples {
     byte[] a = f.bytes();
     int h = 1;
     for (int p : positions) {
-      for (int i = f.start(p); i < f.end(p); i++) {
+      int start = f.start(p);
+      int end = f.end(p);
+      for (int i = start; i < end; i++) {
         h = 31 * h + a[i];
       }
-      h = 31 * h + 0x100 + (f.end(p) - f.start(p)); // the boundary: ("ab","c") is not ("a","bc")
+      h = 31 * h + 0x100 + (end - start); // the boundary: ("ab","c") is not ("a","bc")
     }
-    h ^= h >>> 16;
-    int mask = tuples.length - 1;
+    // mixed: the hashes of similar keys (P1, P2, ...; a region with each product) lie close
+    // together, and linear probing would walk their runs on every look-up
+    h *= 0x9E3779B9;
+    h ^= h >>> 15;
+    int[] t = table;
+    int mask = t.length / 2 - 1;
     int slot = h & mask;
     while (true) {
-      Tuple t = tuples[slot];
-      if (t == null) {
+      int e = t[2 * slot + 1] - 1;
+      if (e < 0) {
         break;
       }
-      if (hashes[slot] == h && same(bytes[slot], ends[slot], f, positions)) {
-        return t;
+      if (t[2 * slot] == h && same(offsets[e], f, positions)) {
+        lastId = e;
+        return tuples[e];
       }
       slot = (slot + 1) & mask;
     }
     String[] texts = new String[positions.length];
-    int total = 0;
     for (int i = 0; i < positions.length; i++) {
       int p = positions[i];
       texts[i] = strings.get(a, f.start(p), f.end(p));
-      total += f.end(p) - f.start(p);
     }
-    Tuple t = new Tuple(texts);
+    Tuple tuple = new Tuple(texts);
     if (size >= KeyStrings.MAX_ENTRIES) {
-      return t;
+      lastId = -1;
+      return tuple;
     }
-    byte[] b = new byte[total];
-    int[] e = new int[positions.length];
-    int at = 0;
-    for (int i = 0; i < positions.length; i++) {
-      int p = positions[i];
-      int n = f.end(p) - f.start(p);
-      System.arraycopy(a, f.start(p), b, at, n);
-      at += n;
-      e[i] = at;
+    if (size == tuples.length) {
+      tuples = Arrays.copyOf(tuples, size * 2);
+      offsets = Arrays.copyOf(offsets, size * 2);
     }
-    bytes[slot] = b;
-    ends[slot] = e;
-    tuples[slot] = t;
-    hashes[slot] = h;
-    if (++size * 2 > tuples.length) {
+    offsets[size] = arenaSize;
+    for (int p : positions) {
+      append(a, f.start(p), f.end(p));
+    }
+    tuples[size] = tuple;
+    t[2 * slot] = h;
+    t[2 * slot + 1] = size + 1;
+    lastId = size;
+    if (++size * 2 > t.length / 2) {
       grow();
     }
-    return t;
+    return tuple;
   }
 
   int size() {
     return size;
   }
 
-  private static boolean same(byte[] b, int[] e, FieldSplitter f, int[] positions) {
-    int from = 0;
-    for (int i = 0; i < positions.length; i++) {
-      int p = positions[i];
-      if (!Arrays.equals(b, from, e[i], f.bytes(), f.start(p), f.end(p))) {
+  /** As {@link KeyStrings#lastId}: the id of the tuple the last {@link #get} returned, or -1. */
+  int lastId() {
+    return lastId;
+  }
+
+  private void append(byte[] a, int from, int to) {
+    int n = to - from;
+    if (arenaSize + n + 5 > arena.length) {
+      arena = Arrays.copyOf(arena, Math.max(arenaSize + n + 5, arena.length * 2));
+    }
+    if (n < 255) {
+      arena[arenaSize++] = (byte) n;
+    } else {
+      arena[arenaSize++] = (byte) 255;
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        arena[arenaSize++] = (byte) (n >>> shift);
+      }
+    }
+    System.arraycopy(a, from, arena, arenaSize, n);
+    arenaSize += n;
+  }
+
+  /**
+   * Whether the entry at {@code offset} holds fields {@code positions} of {@code f}: a byte loop,
+   * since key fields are a few bytes, for which Arrays.equals' range checks and vectorized compare
+   * cost more than they save.
+   */
+  private boolean same(int offset, FieldSplitter f, int[] positions) {
+    byte[] b = arena;
+    byte[] a = f.bytes();
+    int at = offset;
+    for (int p : positions) {
+      int n = b[at++] & 0xff;
+      if (n == 255) {
+        n =
+            (b[at] & 0xff) << 24
+                | (b[at + 1] & 0xff) << 16
+                | (b[at + 2] & 0xff) << 8
+                | b[at + 3] & 0xff;
+        at += 4;
+      }
+      int start = f.start(p);
+      if (n != f.end(p) - start) {
         return false;
       }
-      from = e[i];
+      for (int k = 0; k < n; k++) {
+        if (b[at + k] != a[start + k]) {
+          return false;
+        }
+      }
+      at += n;
     }
     return true;
   }
 
   private void grow() {
-    byte[][] oldBytes = bytes;
-    int[][] oldEnds = ends;
-    Tuple[] oldTuples = tuples;
-    int[] oldHashes = hashes;
-    int n = oldTuples.length * 2;
-    bytes = new byte[n][];
-    ends = new int[n][];
-    tuples = new Tuple[n];
-    hashes = new int[n];
-    int mask = n - 1;
-    for (int i = 0; i < oldTuples.length; i++) {
-      if (oldTuples[i] != null) {
-        int slot = oldHashes[i] & mask;
-        while (tuples[slot] != null) {
+    int[] old = table;
+    int[] t = new int[old.length * 2];
+    int mask = t.length / 2 - 1;
+    for (int s = 0; s < old.length / 2; s++) {
+      if (old[2 * s + 1] != 0) {
+        int slot = old[2 * s] & mask;
+        while (t[2 * slot + 1] != 0) {
           slot = (slot + 1) & mask;
         }
-        bytes[slot] = oldBytes[i];
-        ends[slot] = oldEnds[i];
-        tuples[slot] = oldTuples[i];
-        hashes[slot] = oldHashes[i];
+        t[2 * slot] = old[2 * s];
+        t[2 * slot + 1] = old[2 * s + 1];
       }
     }
+    table = t;
   }
 
   /**

@@ -226,6 +226,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
                     partials));
   }
 
+  @SuppressWarnings("unchecked") // byId holds the unit's accumulators
   private void parse(CsvChunk chunk, Unit<K, A> u, OutputReceiver<DeadLetter> deadOut)
       throws IOException {
     if (!chunk.isLocated()) {
@@ -235,6 +236,9 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     int fields = chunk.file().fieldCount();
     CsvRecord view = new CsvRecord(path, chunk.file().columns(), dialect.charset());
     Map<K, A> partial = u.partial;
+    // byId[view.keyId()]: the accumulator in partial of the key of that id in this chunk's view
+    boolean byViewKeyId = fused != null && keysByEquals && fused.returnsTheViewsKey();
+    Object[] byId = new Object[byViewKeyId ? 64 : 0];
     try (ReadableByteChannel ch = ChunkIO.open(chunk.file(), chunk.start())) {
       RecordReader reader =
           new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
@@ -259,10 +263,25 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
             K key = fused.read(view.at(splitter, rec.line()), pending);
             reason = pending.rejected;
             if (reason == null) {
-              A acc = partial.get(key = canonical(u, key));
+              // the key's accumulator by the view's id of the key while partial holds it, else
+              // from partial (a key an earlier chunk of the unit saw) or new
+              int id = byViewKeyId ? view.keyId() : -1;
+              A acc = id >= 0 && id < byId.length ? (A) byId[id] : null;
+              if (acc == null) {
+                acc = partial.get(key = canonical(u, key));
+              }
               boolean fresh = acc == null;
               A next = fused.addTo(fresh ? combineFn.createAccumulator() : acc);
-              partial = keep(u, partial, key, next, acc, fresh);
+              Map<K, A> after = keep(u, partial, key, next, acc, fresh);
+              if (after != partial) {
+                Arrays.fill(byId, null); // spilled: partial starts empty
+                partial = after;
+              } else if (id >= 0) {
+                if (id >= byId.length) {
+                  byId = Arrays.copyOf(byId, Math.max(id + 1, byId.length * 2));
+                }
+                byId[id] = next;
+              }
               u.ok++;
             }
           } else {

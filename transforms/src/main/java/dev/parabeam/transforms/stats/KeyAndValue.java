@@ -68,6 +68,11 @@ public final class KeyAndValue implements AccumulatingRecordFn<String, BigDecima
   }
 
   @Override
+  public boolean returnsTheViewsKey() {
+    return true; // read's last step is key(), whose last step is the view's key lookup
+  }
+
+  @Override
   public DecimalStats addTo(DecimalStats acc) {
     return slow == null ? acc.add(fast.unscaled, fast.scale) : acc.add(slow);
   }

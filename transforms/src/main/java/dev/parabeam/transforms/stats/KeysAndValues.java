@@ -115,6 +115,11 @@ public final class KeysAndValues implements AccumulatingRecordFn<List<String>, O
   }
 
   @Override
+  public boolean returnsTheViewsKey() {
+    return true; // read's last step is key(), whose last step is the view's key lookup
+  }
+
+  @Override
   public Object[] addTo(Object[] acc) {
     return combine.addRow(acc, row);
   }

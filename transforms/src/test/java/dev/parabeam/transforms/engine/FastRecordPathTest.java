@@ -355,4 +355,67 @@ public class FastRecordPathTest {
     splitter.split(again, 0, again.length);
     assertEquals(last, fresh.at(splitter, 0).keys(ab));
   }
+
+  /**
+   * The view's key ids, by which the engine finds a key's accumulator without hashing it: equal
+   * keys get equal ids and distinct keys distinct ones, small numbers from 0 (tuples dense), for
+   * single keys and tuples apart; -1 for a key that is not kept (a quoted field with a doubled
+   * quote, the table full), for a record whose fn made no key call, and never carried over from the
+   * record before.
+   */
+  @Test
+  public void keyIdsNameEachDistinctKeyOnceAndOnlyWhileKept() {
+    FieldSplitter splitter = new FieldSplitter(CsvDialect.RFC4180);
+    CsvRecord view = new CsvRecord("f.csv", List.of("a", "b", "c"), StandardCharsets.UTF_8);
+    int[] ab = {0, 1};
+    Map<String, Integer> idOfKey = new HashMap<>();
+    Map<Integer, String> keyOfId = new HashMap<>();
+    Map<List<String>, Integer> idOfTuple = new HashMap<>();
+    Map<Integer, List<String>> tupleOfId = new HashMap<>();
+    Random r = new Random(11);
+    for (int n = 0; n < 20_000; n++) {
+      String a = "k" + r.nextInt(300);
+      String b = "v" + r.nextInt(7);
+      byte[] bytes = (a + "," + b + "," + n).getBytes(StandardCharsets.UTF_8);
+      splitter.split(bytes, 0, bytes.length);
+      CsvRecord rec = view.at(splitter, n);
+      assertEquals(-1, rec.keyId());
+      String key = rec.key(0);
+      int id = rec.keyId();
+      assertEquals(true, id >= 0 && id % 2 == 0);
+      assertEquals(key, a);
+      assertEquals(id, (int) idOfKey.computeIfAbsent(a, x -> id));
+      assertEquals(a, keyOfId.computeIfAbsent(id, x -> a));
+      rec.get(2); // a field read as text: the id stays the key's
+      assertEquals(id, rec.keyId());
+      List<String> tuple = rec.keys(ab);
+      int tid = rec.keyId();
+      assertEquals(true, tid >= 0 && tid % 2 == 1);
+      assertEquals(tid, (int) idOfTuple.computeIfAbsent(tuple, x -> tid));
+      assertEquals(tuple, tupleOfId.computeIfAbsent(tid, x -> tuple));
+    }
+    // small: single keys 2 * (a text's place among the view's texts, which include the tuples'
+    // fields: 300 k's and 7 v's), tuples 2 * (their place) + 1
+    for (int id : keyOfId.keySet()) {
+      assertEquals(true, id < 2 * (300 + 7));
+    }
+    for (int i = 0; i < idOfTuple.size(); i++) {
+      assertEquals(true, tupleOfId.containsKey(2 * i + 1));
+    }
+    byte[] quoted = "\"k\"\"1\",v1,0".getBytes(StandardCharsets.UTF_8);
+    splitter.split(quoted, 0, quoted.length);
+    CsvRecord rec = view.at(splitter, 0);
+    assertEquals("k\"1", rec.key(0));
+    assertEquals(-1, rec.keyId());
+    assertEquals(List.of("k\"1", "v1"), rec.keys(ab));
+    assertEquals(-1, rec.keyId());
+
+    CsvRecord full = new CsvRecord("g.csv", List.of("a", "b", "c"), StandardCharsets.UTF_8);
+    for (int i = 0; i < KeyStrings.MAX_ENTRIES + 10; i++) {
+      byte[] bytes = ("k" + i + ",v,0").getBytes(StandardCharsets.UTF_8);
+      splitter.split(bytes, 0, bytes.length);
+      full.at(splitter, i).key(0);
+      assertEquals(i < KeyStrings.MAX_ENTRIES ? 2 * i : -1, full.keyId());
+    }
+  }
 }
