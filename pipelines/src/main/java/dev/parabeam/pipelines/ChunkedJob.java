@@ -1,5 +1,8 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.launcher.ChunkedRun;
+import dev.parabeam.pipelines.launcher.JobPlan;
+import dev.parabeam.pipelines.launcher.Launcher;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.launcher.Launcher;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

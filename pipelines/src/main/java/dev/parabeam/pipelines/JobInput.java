@@ -25,7 +25,7 @@ public final class JobInput {
   private final int[] distributionKeys;
   private final SpillSettings spill;
 
-  JobInput(
+  public JobInput(
       List<CsvChunk> chunks,
       CsvDialect dialect,
       int maxRecordBytes,

@@ -1,5 +1,7 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.launcher.DeadLetterRules;
+import dev.parabeam.pipelines.launcher.Launcher;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines;
 
+import dev.parabeam.pipelines.launcher.Launcher;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,11 +19,11 @@ public final class JobResult {
         summary == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(summary));
   }
 
-  static JobResult exit(int code) {
+  public static JobResult exit(int code) {
     return new JobResult(code, null);
   }
 
-  static JobResult done(Map<String, Object> summary) {
+  public static JobResult done(Map<String, Object> summary) {
     return new JobResult(0, summary);
   }
 

@@ -3,10 +3,17 @@ package dev.parabeam.pipelines;
 import dev.parabeam.pipelines.aggregate.AggregateJob;
 import dev.parabeam.pipelines.analyze.AnalyzeBench;
 import dev.parabeam.pipelines.analyze.AnalyzeJob;
+import dev.parabeam.pipelines.baseline.Baseline;
+import dev.parabeam.pipelines.bench.Bench;
+import dev.parabeam.pipelines.bench.Datasets;
+import dev.parabeam.pipelines.bench.Generate;
 import dev.parabeam.pipelines.cluster.ClusterCommand;
 import dev.parabeam.pipelines.flow.FlowDemoJob;
 import dev.parabeam.pipelines.graph.DependencyGraphJob;
 import dev.parabeam.pipelines.groupby.GroupByJob;
+import dev.parabeam.pipelines.launcher.JobHelp;
+import dev.parabeam.pipelines.launcher.Launcher;
+import dev.parabeam.pipelines.launcher.Messages;
 import dev.parabeam.pipelines.speedup.Speedup;
 import dev.parabeam.pipelines.tasks.TasksJob;
 import java.util.ArrayList;
@@ -25,17 +32,17 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 public final class Main {
   /** A command: what {@code run.sh <name>} runs. */
   interface Entry {
-    int run(String[] args) throws Exception;
+    public int run(String[] args) throws Exception;
   }
 
   /** A command: its name, one line for the list, more lines, its entry (which answers --help). */
-  record Command(String name, String summary, List<String> more, Entry entry) {}
+  public record Command(String name, String summary, List<String> more, Entry entry) {}
 
   /**
    * The jobs, in the order the command list shows them. Their options interfaces must agree where
    * they share a property (Beam refuses two {@code @Default}s for one name in a JVM).
    */
-  static final List<Job<?>> JOBS =
+  public static final List<Job<?>> JOBS =
       List.of(
           AggregateJob.INSTANCE,
           GroupByJob.INSTANCE,
@@ -44,7 +51,7 @@ public final class Main {
           DependencyGraphJob.INSTANCE,
           TasksJob.INSTANCE);
 
-  static final List<Command> COMMANDS =
+  public static final List<Command> COMMANDS =
       Stream.concat(
               JOBS.stream().map(Main::job),
               Stream.of(
@@ -113,7 +120,7 @@ public final class Main {
     return Launcher.run(job, args, System.out, System.err);
   }
 
-  static String usage() {
+  public static String usage() {
     List<String> lines =
         new ArrayList<>(List.of("usage: run.sh <command> [--option=value ...]", "", "commands:"));
     for (Command c : COMMANDS) {
@@ -126,7 +133,7 @@ public final class Main {
     return String.join("\n", lines);
   }
 
-  static Optional<Command> command(String name) {
+  public static Optional<Command> command(String name) {
     return COMMANDS.stream().filter(c -> c.name().equals(name)).findFirst();
   }
 
@@ -167,7 +174,7 @@ public final class Main {
     };
   }
 
-  static int run(String[] args) {
+  public static int run(String[] args) {
     if (args.length == 0
         || args[0].equals("--help")
         || args[0].equals("help")

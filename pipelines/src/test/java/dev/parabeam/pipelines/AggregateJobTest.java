@@ -8,6 +8,9 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.parabeam.pipelines.aggregate.AggregateOptions;
+import dev.parabeam.pipelines.baseline.PlainJavaAggregate;
+import dev.parabeam.pipelines.baseline.PlainJavaCsv;
+import dev.parabeam.pipelines.launcher.RunnerDefaults;
 import dev.parabeam.transforms.io.StatsCsv;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -144,7 +147,7 @@ public class AggregateJobTest {
     "unterminated-end"
   };
 
-  static Map<String, String> properties(Path f) throws IOException {
+  public static Map<String, String> properties(Path f) throws IOException {
     Map<String, String> m = new TreeMap<>();
     for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
       int eq = line.indexOf('=');

@@ -4,6 +4,8 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
+import dev.parabeam.pipelines.launcher.ChunkedRun;
+import dev.parabeam.pipelines.launcher.Launcher;
 import dev.parabeam.transforms.engine.ChunkResult;
 import dev.parabeam.transforms.stats.DecimalStats;
 import dev.parabeam.transforms.stats.DecimalStatsCoder;

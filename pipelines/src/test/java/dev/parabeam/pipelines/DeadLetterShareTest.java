@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
+import dev.parabeam.pipelines.launcher.RunReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package dev.parabeam.pipelines;
 
 import dev.parabeam.pipelines.aggregate.AggregateJob;
 import dev.parabeam.pipelines.groupby.GroupByJob;
+import dev.parabeam.pipelines.launcher.Launcher;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,10 +26,10 @@ import org.apache.commons.csv.CSVRecord;
  * Runs a job (aggregate, groupby) in this JVM and captures what it prints; helpers to read its
  * files.
  */
-final class JobRun {
-  final int exitCode;
-  final String out;
-  final String err;
+public final class JobRun {
+  public final int exitCode;
+  public final String out;
+  public final String err;
 
   private JobRun(int exitCode, String out, String err) {
     this.exitCode = exitCode;
@@ -36,7 +37,7 @@ final class JobRun {
     this.err = err;
   }
 
-  static JobRun aggregate(String... args) {
+  public static JobRun aggregate(String... args) {
     return run(AggregateJob.INSTANCE, args);
   }
 
@@ -56,7 +57,7 @@ final class JobRun {
   }
 
   /** The repository's testdata directory. */
-  static Path testdata() {
+  public static Path testdata() {
     Path p = Paths.get("").toAbsolutePath();
     while (p != null && !Files.isDirectory(p.resolve("testdata"))) {
       p = p.getParent();
@@ -68,7 +69,7 @@ final class JobRun {
     return p.resolve("testdata");
   }
 
-  static String read(Path p) throws IOException {
+  public static String read(Path p) throws IOException {
     return Files.readString(p, StandardCharsets.UTF_8);
   }
 
@@ -116,7 +117,7 @@ final class JobRun {
   }
 
   /** Summary fields as strings, from the flat JSON object the job writes. */
-  static Map<String, String> summary(Path dir) throws IOException {
+  public static Map<String, String> summary(Path dir) throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
     for (String line : read(dir.resolve("summary.json")).split("\n")) {
       Matcher x = Pattern.compile("^\\s*\"([^\"]+)\": \"?(.*?)\"?,?$").matcher(line);

@@ -9,6 +9,8 @@ import static org.hamcrest.Matchers.startsWith;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.parabeam.pipelines.launcher.Launcher;
+import dev.parabeam.pipelines.launcher.OutputLock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 import dev.parabeam.pipelines.aggregate.AggregateJob;
 import dev.parabeam.pipelines.aggregate.AggregateOptions;
+import dev.parabeam.pipelines.launcher.Launcher;
 import dev.parabeam.transforms.engine.ChunkResult;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.parabeam.pipelines.aggregate.AggregateOptions;
+import dev.parabeam.pipelines.launcher.OptionsCheck;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

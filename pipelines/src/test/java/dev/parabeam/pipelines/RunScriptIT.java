@@ -394,7 +394,7 @@ public class RunScriptIT {
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         String log = read(p);
-        if (log.contains("dev.parabeam.pipelines.Launcher ")) {
+        if (log.contains("dev.parabeam.pipelines.launcher.Launcher ")) {
           jobLogs.add(log);
         }
       }
@@ -403,7 +403,10 @@ public class RunScriptIT {
     return jobLogs
         .get(0)
         .lines()
-        .anyMatch(l -> l.contains("dev.parabeam.pipelines.Launcher ") && l.contains(FROM_ARCHIVE));
+        .anyMatch(
+            l ->
+                l.contains("dev.parabeam.pipelines.launcher.Launcher ")
+                    && l.contains(FROM_ARCHIVE));
   }
 
   /** Empties (or makes) a directory of class-load logs. */

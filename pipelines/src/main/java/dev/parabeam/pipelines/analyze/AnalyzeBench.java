@@ -1,10 +1,10 @@
 package dev.parabeam.pipelines.analyze;
 
-import dev.parabeam.pipelines.Cli;
 import dev.parabeam.pipelines.JobResult;
-import dev.parabeam.pipelines.Launcher;
-import dev.parabeam.pipelines.RunFolders;
 import dev.parabeam.pipelines.UsageException;
+import dev.parabeam.pipelines.launcher.Cli;
+import dev.parabeam.pipelines.launcher.Launcher;
+import dev.parabeam.pipelines.launcher.RunFolders;
 import dev.parabeam.pipelines.speedup.Stats;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

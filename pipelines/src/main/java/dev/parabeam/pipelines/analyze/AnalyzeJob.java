@@ -1,8 +1,8 @@
 package dev.parabeam.pipelines.analyze;
 
 import dev.parabeam.pipelines.Job;
-import dev.parabeam.pipelines.LocalFiles;
 import dev.parabeam.pipelines.UsageException;
+import dev.parabeam.pipelines.launcher.LocalFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

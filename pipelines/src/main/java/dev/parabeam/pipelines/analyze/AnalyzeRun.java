@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parabeam.pipelines.Job;
-import dev.parabeam.pipelines.WriteSortedLines;
+import dev.parabeam.pipelines.launcher.WriteSortedLines;
 import dev.parabeam.transforms.engine.Utf8Order;
 import dev.parabeam.transforms.tasks.CallCounts;
 import dev.parabeam.transforms.tasks.FanOut;

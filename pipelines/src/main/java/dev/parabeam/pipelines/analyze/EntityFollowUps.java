@@ -3,7 +3,7 @@ package dev.parabeam.pipelines.analyze;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parabeam.pipelines.WriteSortedLines;
+import dev.parabeam.pipelines.launcher.WriteSortedLines;
 import dev.parabeam.transforms.tasks.CallFailure;
 import dev.parabeam.transforms.tasks.ExpandTasks;
 import dev.parabeam.transforms.tasks.Gathered;

@@ -1,7 +1,7 @@
 package dev.parabeam.pipelines.cluster;
 
-import dev.parabeam.pipelines.Cli;
 import dev.parabeam.pipelines.UsageException;
+import dev.parabeam.pipelines.launcher.Cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.parabeam.pipelines.cluster;
 
-import dev.parabeam.pipelines.Cli;
+import dev.parabeam.pipelines.launcher.Cli;
 
 /**
  * A cluster operation failed for a reason a user can act on; the message is one line. Exit 1, or

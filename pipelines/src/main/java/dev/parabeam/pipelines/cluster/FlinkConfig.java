@@ -1,6 +1,6 @@
 package dev.parabeam.pipelines.cluster;
 
-import dev.parabeam.pipelines.Messages;
+import dev.parabeam.pipelines.launcher.Messages;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

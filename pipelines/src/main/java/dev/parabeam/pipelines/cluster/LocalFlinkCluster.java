@@ -1,7 +1,7 @@
 package dev.parabeam.pipelines.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parabeam.pipelines.Staging;
+import dev.parabeam.pipelines.launcher.Staging;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;

@@ -1,8 +1,8 @@
 package dev.parabeam.pipelines.graph;
 
 import dev.parabeam.pipelines.Job;
-import dev.parabeam.pipelines.LocalFiles;
 import dev.parabeam.pipelines.UsageException;
+import dev.parabeam.pipelines.launcher.LocalFiles;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvHeader;
 import java.io.IOException;

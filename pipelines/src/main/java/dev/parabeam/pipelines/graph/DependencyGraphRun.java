@@ -1,7 +1,7 @@
 package dev.parabeam.pipelines.graph;
 
 import dev.parabeam.pipelines.Job;
-import dev.parabeam.pipelines.WriteSortedLines;
+import dev.parabeam.pipelines.launcher.WriteSortedLines;
 import dev.parabeam.transforms.DeadLetter;
 import java.io.IOException;
 import java.io.PrintStream;

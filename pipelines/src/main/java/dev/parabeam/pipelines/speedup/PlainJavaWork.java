@@ -1,6 +1,6 @@
 package dev.parabeam.pipelines.speedup;
 
-import dev.parabeam.pipelines.PlainJavaAggregate;
+import dev.parabeam.pipelines.baseline.PlainJavaAggregate;
 import dev.parabeam.transforms.io.StatsCsv;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.io.IOException;

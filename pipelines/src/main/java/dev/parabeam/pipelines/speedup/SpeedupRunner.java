@@ -1,9 +1,9 @@
 package dev.parabeam.pipelines.speedup;
 
 import dev.parabeam.pipelines.JobResult;
-import dev.parabeam.pipelines.Launcher;
-import dev.parabeam.pipelines.RunFolders;
 import dev.parabeam.pipelines.aggregate.AggregateJob;
+import dev.parabeam.pipelines.launcher.Launcher;
+import dev.parabeam.pipelines.launcher.RunFolders;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.parabeam.pipelines.speedup;
 
-import dev.parabeam.pipelines.FreshJvm;
+import dev.parabeam.pipelines.bench.FreshJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.parabeam.pipelines.tasks;
 
-import dev.parabeam.pipelines.FlinkChunkKeys;
 import dev.parabeam.pipelines.Job;
-import dev.parabeam.pipelines.WriteSortedLines;
+import dev.parabeam.pipelines.launcher.FlinkChunkKeys;
+import dev.parabeam.pipelines.launcher.WriteSortedLines;
 import dev.parabeam.transforms.DeadLetter;
 import dev.parabeam.transforms.csv.CsvText;
 import dev.parabeam.transforms.tasks.SimulatedWork;

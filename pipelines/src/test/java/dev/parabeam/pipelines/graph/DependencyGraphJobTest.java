@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.is;
 
 import dev.parabeam.pipelines.CapturedRun;
 import dev.parabeam.pipelines.JobResult;
-import dev.parabeam.pipelines.Launcher;
+import dev.parabeam.pipelines.launcher.Launcher;
 import dev.parabeam.transforms.stats.Decimals;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -34,7 +34,7 @@ public class SpeedupCommandTest {
   static Path ensure(Path dir, long rows, long seed) {
     try {
       Method m =
-          Class.forName("dev.parabeam.pipelines.Datasets")
+          Class.forName("dev.parabeam.pipelines.bench.Datasets")
               .getDeclaredMethod("ensure", Path.class, long.class, long.class);
       m.setAccessible(true);
       return (Path) m.invoke(null, dir, rows, seed);
