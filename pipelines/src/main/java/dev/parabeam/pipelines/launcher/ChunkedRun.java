@@ -34,6 +34,7 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
   private final O o;
   private JobPlan plan;
   private long launcherScanNanos;
+  private long startEpochMillis;
   private long dead;
   private long read;
   private long deadBytes;
@@ -78,6 +79,7 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
 
   @Override
   public void beforeBuild(Path staging) throws IOException {
+    startEpochMillis = System.currentTimeMillis(); // the run's start, for its timeline
     Files.createDirectories(
         staging.resolve(SPILL_DIR)); // the units spill only into one that exists
     long r0 = System.nanoTime();
@@ -123,7 +125,11 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
 
   @Override
   public List<String> outputs() {
-    return List.of(WriteChunkedOutputs.RESULTS_FILE, WriteChunkedOutputs.DEAD_LETTERS_FILE);
+    return List.of(
+        WriteChunkedOutputs.RESULTS_FILE,
+        WriteChunkedOutputs.DEAD_LETTERS_FILE,
+        Timeline.CSV,
+        Timeline.PNG);
   }
 
   @Override
@@ -196,6 +202,24 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
     summary.putAll(job.summaryFields(o));
     summary.put("record_boundaries", plan.chunksLocated ? "launcher" : "pipeline");
     summary.put("launcher_scan_seconds", Launcher.seconds(launcherScanNanos));
+    List<Timeline.Span> spans =
+        Timeline.fromUnitSpans(staging.resolve(WriteChunkedOutputs.SPANS_FILE), startEpochMillis);
+    int workers = Timeline.lanes(spans).size();
+    Timeline.write(
+        spans,
+        System.currentTimeMillis() - startEpochMillis,
+        job.name()
+            + ": "
+            + plannedUnits
+            + " units on "
+            + workers
+            + " workers ("
+            + o.getRunner().getSimpleName()
+            + ", "
+            + plan.parallelism
+            + " requested)",
+        staging);
+    summary.put("timeline_workers", workers);
     return summary;
   }
 

@@ -42,6 +42,7 @@ public final class ChunkResult<K, A> {
   private final String deadLetterFile;
   private final Map<K, A> partials;
   private final List<RunSegment> runs;
+  private final UnitSpan span; // the first result of a unit that ParseChunkFn timed, else null
 
   /** The result of a unit that is one chunk, numbered by {@code chunkIndex}. */
   public ChunkResult(
@@ -118,6 +119,37 @@ public final class ChunkResult<K, A> {
       String deadLetterFile,
       Map<K, A> partials,
       List<RunSegment> runs) {
+    this(
+        unit,
+        chunks,
+        file,
+        chunkIndex,
+        read,
+        ok,
+        dead,
+        deadBytes,
+        unterminated,
+        deadLetterFile,
+        partials,
+        runs,
+        null);
+  }
+
+  private ChunkResult(
+      int unit,
+      int chunks,
+      String file,
+      int chunkIndex,
+      long read,
+      long ok,
+      long dead,
+      long deadBytes,
+      long unterminated,
+      String deadLetterFile,
+      Map<K, A> partials,
+      List<RunSegment> runs,
+      UnitSpan span) {
+    this.span = span;
     this.unit = unit;
     this.chunks = chunks;
     this.file = file;
@@ -146,7 +178,31 @@ public final class ChunkResult<K, A> {
         unterminated,
         deadLetterFile,
         Map.of(),
-        runs);
+        runs,
+        span);
+  }
+
+  /** This result with the span of its unit (for a unit's first result, which has its counts). */
+  public ChunkResult<K, A> withSpan(UnitSpan s) {
+    return new ChunkResult<>(
+        unit,
+        chunks,
+        file,
+        chunkIndex,
+        read,
+        ok,
+        dead,
+        deadBytes,
+        unterminated,
+        deadLetterFile,
+        partials,
+        runs,
+        s);
+  }
+
+  /** When and where the unit ran, on its first result; null on the others (and if untimed). */
+  public UnitSpan span() {
+    return span;
   }
 
   /** Keys only, of this unit: {@code partials} and {@code runs}, no counts (one partition's). */
@@ -233,7 +289,8 @@ public final class ChunkResult<K, A> {
         && file.equals(r.file)
         && deadLetterFile.equals(r.deadLetterFile)
         && partials.equals(r.partials)
-        && runs.equals(r.runs);
+        && runs.equals(r.runs)
+        && Objects.equals(span, r.span);
   }
 
   @Override
@@ -315,6 +372,14 @@ public final class ChunkResult<K, A> {
         VarLongCoder.of().encode(g.length(), out);
         VarLongCoder.of().encode(g.entries(), out);
       }
+      UnitSpan span = r.span;
+      VarIntCoder.of().encode(span == null ? 0 : 1, out);
+      if (span != null) {
+        StringUtf8Coder.of().encode(span.worker(), out);
+        VarLongCoder.of().encode(span.startMillis(), out);
+        VarLongCoder.of().encode(span.endMillis() - span.startMillis(), out);
+        VarLongCoder.of().encode(span.bytes(), out);
+      }
     }
 
     @Override
@@ -360,7 +425,18 @@ public final class ChunkResult<K, A> {
           unterminated,
           deadFile,
           partials,
-          runs);
+          runs,
+          decodeSpan(in));
+    }
+
+    private static UnitSpan decodeSpan(InputStream in) throws IOException {
+      if (VarIntCoder.of().decode(in) == 0) {
+        return null;
+      }
+      String worker = StringUtf8Coder.of().decode(in);
+      long start = VarLongCoder.of().decode(in);
+      long length = VarLongCoder.of().decode(in);
+      return new UnitSpan(worker, start, start + length, VarLongCoder.of().decode(in));
     }
 
     @Override

@@ -129,6 +129,8 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
 
   /** Reads the chunks of one unit of work, in plan order, into its results (one per 1,000 keys). */
   private void parseUnit(List<CsvChunk> unit, MultiOutputReceiver out) throws IOException {
+    long startMillis = System.currentTimeMillis();
+    long startNanos = System.nanoTime();
     CsvChunk first = unit.get(0);
     Unit<K, A> u =
         new Unit<>(
@@ -161,6 +163,14 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
       u.partial = new HashMap<>();
     }
     List<RunSegment> runs = u.spiller == null ? List.of() : u.spiller.runs();
+    // when and where the unit ran, carried by its first result (the one with the counts)
+    long bytes = 0;
+    for (CsvChunk c : unit) {
+      bytes += c.weight();
+    }
+    // its end from the monotonic clock, rounded up: a unit takes time, however little
+    long millis = (System.nanoTime() - startNanos + 999_999) / 1_000_000;
+    u.span = new UnitSpan(UnitSpan.currentWorker(), startMillis, startMillis + millis, bytes);
     // A unit's keys travel in results of at most ChunkedCsv.MAX_KEYS_PER_RESULT keys: one element
     // of many
     // thousand keys (each with a sketch, say) outgrows what a runner moves in one piece (Flink's
@@ -178,6 +188,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     if (firstPiece || !piece.isEmpty()) {
       emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece, runs);
     }
+
     readCounter.inc(u.read);
     okCounter.inc(u.ok);
     deadCounter.inc(u.dead);
@@ -200,18 +211,19 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
         .output(
             withCounts
                 ? new ChunkResult<>(
-                    first.unit(),
-                    chunks,
-                    first.file().path(),
-                    first.index(),
-                    u.read,
-                    u.ok,
-                    u.dead,
-                    u.deadBytes,
-                    u.unterminated,
-                    deadLetterPath,
-                    partials,
-                    runs)
+                        first.unit(),
+                        chunks,
+                        first.file().path(),
+                        first.index(),
+                        u.read,
+                        u.ok,
+                        u.dead,
+                        u.deadBytes,
+                        u.unterminated,
+                        deadLetterPath,
+                        partials,
+                        runs)
+                    .withSpan(u.span)
                 : new ChunkResult<>(
                     first.unit(),
                     0,
@@ -381,6 +393,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     long dead;
     long deadBytes;
     long unterminated;
+    UnitSpan span;
 
     Unit(DeadLetterFile deadFile, Spiller<K, A> spiller) {
       this.deadFile = deadFile;

@@ -87,6 +87,13 @@ public final class WriteChunkedOutputs<K, A, R>
   public static final String DEAD_LETTERS_FILE = "dead-letters.csv";
   public static final String COUNTS_FILE = "counts.properties";
 
+  /**
+   * One row per unit of work, in unit order: {@code unit,worker,start_epoch_ms,end_epoch_ms,
+   * records,bytes} (a CSV with that header), from each unit's {@link UnitSpan}; the launcher turns
+   * it into the run's timeline.
+   */
+  public static final String SPANS_FILE = "unit-spans.csv";
+
   /** Where the partitions' files go when no work directory is given, under the output directory. */
   public static final String DEFAULT_WORK_DIR = ".merge";
 
@@ -326,6 +333,7 @@ public final class WriteChunkedOutputs<K, A, R>
       ResourceId resultsTemp = resource(attempt + RESULTS_FILE);
       ResourceId deadTemp = resource(attempt + DEAD_LETTERS_FILE);
       ResourceId countsTemp = resource(attempt + COUNTS_FILE);
+      ResourceId spansTemp = resource(attempt + SPANS_FILE);
       try (OutputStream out =
           new BufferedOutputStream(
               Channels.newOutputStream(FileSystems.create(resultsTemp, "text/csv")), 1 << 16)) {
@@ -373,10 +381,32 @@ public final class WriteChunkedOutputs<K, A, R>
           w.write(e.getKey() + "=" + e.getValue() + "\n");
         }
       }
-      // counts last: it names what the other two hold (keys: results.csv's rows)
+      try (Writer w = writer(spansTemp)) {
+        w.write("unit,worker,start_epoch_ms,end_epoch_ms,records,bytes\n");
+        for (ChunkResult<K, A> c : chunks) {
+          UnitSpan span = c.span();
+          if (span != null) {
+            w.write(
+                CsvText.row(
+                        List.of(
+                            String.valueOf(c.unit()),
+                            span.worker(),
+                            String.valueOf(span.startMillis()),
+                            String.valueOf(span.endMillis()),
+                            String.valueOf(c.read()),
+                            String.valueOf(span.bytes())))
+                    + "\n");
+          }
+        }
+      }
+      // counts last: it names what the others hold (keys: results.csv's rows)
       FileSystems.rename(
-          List.of(resultsTemp, deadTemp, countsTemp),
-          List.of(resource(RESULTS_FILE), resource(DEAD_LETTERS_FILE), resource(COUNTS_FILE)));
+          List.of(resultsTemp, deadTemp, spansTemp, countsTemp),
+          List.of(
+              resource(RESULTS_FILE),
+              resource(DEAD_LETTERS_FILE),
+              resource(SPANS_FILE),
+              resource(COUNTS_FILE)));
       removeWorkFiles();
     }
 
