@@ -166,6 +166,8 @@ cds_setup() {
 }
 
 java_run() {
+  # whether stderr is a terminal, which the JVM cannot tell (--progress=auto draws only there)
+  if [ -t 2 ]; then export PARABEAM_STDERR_TTY=1; else export PARABEAM_STDERR_TTY=0; fi
   # shellcheck disable=SC2086
   exec java ${JAVA_OPTS:-} ${GC_FLAGS[@]+"${GC_FLAGS[@]}"} ${JIT_FLAGS[@]+"${JIT_FLAGS[@]}"} ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} -cp "$JAR" dev.parabeam.pipelines.Main "$@"
 }

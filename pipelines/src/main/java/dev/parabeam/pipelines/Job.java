@@ -68,6 +68,15 @@ public interface Job<O extends JobOptions> {
      */
     void build(Pipeline p, Path staging);
 
+    /**
+     * The work a run's progress counts to (the CSV jobs: their input bytes, which the counter
+     * {@code bytes_parsed} counts); 0 when the job does not know it (progress then shows the
+     * elapsed time).
+     */
+    default long progressTotal() {
+      return 0;
+    }
+
     /** The names of the files the pipeline leaves in staging, published when the run succeeded. */
     List<String> outputs();
 

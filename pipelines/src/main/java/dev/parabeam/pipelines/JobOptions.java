@@ -45,4 +45,21 @@ public interface JobOptions extends PipelineOptions {
   Integer getWorkers();
 
   void setWorkers(Integer value);
+
+  @Description(
+      "Write the job's pipeline graph in Graphviz DOT to this file (its directory must exist), with"
+          + " the steps named as in the code; and, when Graphviz's dot is on the PATH, the SVG"
+          + " beside it (FILE with .svg for .dot).")
+  String getGraph();
+
+  void setGraph(String value);
+
+  @Description(
+      "Progress while the job runs, on stderr: auto (a bar when stderr is a terminal, else"
+          + " nothing), on (a bar on a terminal, else a plain line at most every 10 s) or off. From"
+          + " the runner's live metrics; a runner without them (Flink) shows the elapsed time.")
+  @Default.String("auto")
+  String getProgress();
+
+  void setProgress(String value);
 }

@@ -124,6 +124,11 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
   }
 
   @Override
+  public long progressTotal() {
+    return plan.totalBytes;
+  }
+
+  @Override
   public List<String> outputs() {
     return List.of(
         WriteChunkedOutputs.RESULTS_FILE,

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines.launcher;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,6 +34,14 @@ final class Json {
         sb.append(": ").append(value(e.getValue()));
       }
       return sb.append('}').toString();
+    }
+    if (v instanceof List<?> list) {
+      // a list of objects a line each, so that a file of many stays readable
+      StringBuilder sb = new StringBuilder("[");
+      for (int i = 0; i < list.size(); i++) {
+        sb.append(i == 0 ? "\n    " : ",\n    ").append(value(list.get(i)));
+      }
+      return sb.append(list.isEmpty() ? "]" : "\n  ]").toString();
     }
     return string(v.toString());
   }

@@ -119,6 +119,8 @@ public final class Launcher {
         o.setJobName(job.name() + "-" + o.getJobName().replaceFirst("^[^-]*-", ""));
       }
       DeadLetterRules.validate(o);
+      PipelineGraph.validate(o.getGraph());
+      ProgressReporter.mode(o.getProgress());
       job.validate(o);
       parallelism = RunnerDefaults.resolveParallelism(o, args, warnings);
       output = OutputDir.check(o);
@@ -237,6 +239,7 @@ public final class Launcher {
             },
             "parabeam-run-stopped");
     Runtime.getRuntime().addShutdownHook(onStop);
+    ProgressReporter progress = null;
     onStopHook.accept(onStop);
     try {
       Files.createDirectories(staging);
@@ -247,10 +250,20 @@ public final class Launcher {
       Pipeline p = Pipeline.create(o);
       run.build(p, staging);
       long constructionNanos = System.nanoTime() - c0;
+      if (o.getGraph() != null) {
+        PipelineGraph.write(p, Path.of(o.getGraph()), err);
+      }
       beforePipelineRun.accept(staging);
       PipelineResult result;
       PipelineResult.State state;
       Optional<ClusterSubmission> onCluster = ClusterSubmission.watch(o, out);
+      progress =
+          ProgressReporter.start(
+              ProgressReporter.mode(o.getProgress()),
+              o.getJobName().replaceFirst("-.*", ""),
+              running,
+              run.progressTotal(),
+              err);
       try {
         if (o.getRunner().getSimpleName().equals("DirectRunner")) {
           // run() returns at once, so that a shutdown can cancel the pipeline (wait below)
@@ -268,11 +281,18 @@ public final class Launcher {
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the pipeline ended in state " + state);
       }
+      if (progress != null) {
+        progress.finish(true);
+      }
       beforeFinish.accept(staging);
       Map<String, Object> summary = withWorkers(run.finish(result, staging));
+      RunMetrics metrics = RunMetrics.of(result);
+      metrics.write(staging);
+      List<String> outputs = new ArrayList<>(run.outputs());
+      outputs.add(RunMetrics.FILE);
       DeadLetterRules.check(o, run.deadLetters());
       summary.put("pipeline_seconds", seconds(pipelineNanos));
-      summary.put(Staging.OUTPUTS, Staging.sizes(staging, run.outputs()));
+      summary.put(Staging.OUTPUTS, Staging.sizes(staging, outputs));
       summary.put("wall_seconds", seconds(System.nanoTime() - t0));
       String json = Json.object(summary);
       Optional<String> notRemoved;
@@ -281,7 +301,7 @@ public final class Launcher {
           throw new Job.Failure("the run was interrupted"); // the hook has said so
         }
         // summary.json goes in last: published once it is in place (see Staging.publish)
-        notRemoved = Staging.publish(staging, output, run.outputs(), run.earlierOutputs(), json);
+        notRemoved = Staging.publish(staging, output, outputs, run.earlierOutputs(), json);
         end.set(RunEnd.PUBLISHED); // RUNNING until here: the hook claims only under the monitor
       }
       // the results are in place: nothing from here on reports the run as failed
@@ -297,6 +317,7 @@ public final class Launcher {
                       + "; the next run into it removes it"));
       try {
         run.report(output, out, err);
+        metrics.print(err);
         DeadLetterRules.warn(run.deadLetters(), output, err);
       } catch (Exception e) {
         err.println(
@@ -341,6 +362,9 @@ public final class Launcher {
       ended = true;
       return JobResult.exit(1);
     } finally {
+      if (progress != null) {
+        progress.close(); // a failed run's bar stops where it was (done: already complete)
+      }
       // an error that escapes (out of memory while failing) is Main's to report, not the hook's
       end.compareAndSet(RunEnd.RUNNING, RunEnd.FAILED);
       if (ended) {

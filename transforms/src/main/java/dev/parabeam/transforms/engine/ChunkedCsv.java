@@ -72,6 +72,10 @@ public final class ChunkedCsv<K, V, A> extends PTransform<PCollection<CsvChunk>,
   public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>("deadLetters") {};
 
   public static final String RECORDS_READ = "records_read";
+
+  /** Counter: input bytes parsed, updated every few MB while a chunk is read (progress). */
+  public static final String BYTES_PARSED = "bytes_parsed";
+
   public static final String RECORDS_OK = "records_ok";
   public static final String DEAD_LETTER_COUNT = "dead_letters";
 

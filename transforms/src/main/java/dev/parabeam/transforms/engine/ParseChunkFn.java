@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -57,6 +58,13 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
       Metrics.counter(ChunkedCsv.class, ChunkedCsv.DEAD_LETTER_COUNT);
   private final Counter chunkCounter = Metrics.counter(ChunkedCsv.class, "chunks_parsed");
   private final Counter spillCounter = Metrics.counter(ChunkedCsv.class, "spilled_runs");
+  // the input bytes parsed so far, a few MB at a time while a chunk is read (a run's progress)
+  private final Counter bytesCounter = Metrics.counter(ChunkedCsv.class, ChunkedCsv.BYTES_PARSED);
+  private final Distribution unitMillis = Metrics.distribution(ChunkedCsv.class, "unit_parse_ms");
+  private final Distribution unitRecords = Metrics.distribution(ChunkedCsv.class, "unit_records");
+
+  /** How many bytes of a chunk are read between two updates of the bytes counter. */
+  static final long PROGRESS_BYTES = 4L << 20;
 
   /** Whether the keys' equals agrees with their coder; else they group by structural value. */
   private transient boolean keysByEquals;
@@ -171,6 +179,8 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     // its end from the monotonic clock, rounded up: a unit takes time, however little
     long millis = (System.nanoTime() - startNanos + 999_999) / 1_000_000;
     u.span = new UnitSpan(UnitSpan.currentWorker(), startMillis, startMillis + millis, bytes);
+    unitMillis.update(millis);
+    unitRecords.update(u.read);
     // A unit's keys travel in results of at most ChunkedCsv.MAX_KEYS_PER_RESULT keys: one element
     // of many
     // thousand keys (each with a sketch, say) outgrows what a runner moves in one piece (Flink's
@@ -256,9 +266,15 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
           new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
       reader.skipToRecordStart(chunk.startState());
       RawRecord rec = new RawRecord();
+      long reported = chunk.start();
       while (reader.position() < chunk.end() && reader.next(rec)) {
         if (rec.fileOffset() >= chunk.end()) {
           break; // blank lines led past the end: the record belongs to the next chunk
+        }
+        if (reader.position() - reported >= PROGRESS_BYTES && !chunk.toEnd()) {
+          long at = Math.min(reader.position(), chunk.end());
+          bytesCounter.inc(at - reported);
+          reported = at;
         }
         u.read++;
         String reason = null;
@@ -330,6 +346,8 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
           }
         }
       }
+      // the rest of the chunk (all of a compressed one, by its stored size)
+      bytesCounter.inc(chunk.toEnd() ? chunk.weight() : chunk.end() - reported);
       if (!chunk.toEnd() && reader.position() < chunk.end()) {
         // the chunk was planned from the file's size: a file that ends early has shrunk since,
         // and reading on would silently count fewer records (a compressed file's one chunk runs
