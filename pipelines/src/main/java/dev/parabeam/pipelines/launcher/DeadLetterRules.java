@@ -48,14 +48,18 @@ public final class DeadLetterRules {
 
   /** After the run's report: the warning line, when its dead letters are a large share. */
   static void warn(Job.DeadLetters d, Path output, PrintStream err) {
-    if (d == null) {
-      return;
-    }
-    String warning =
-        RunReport.deadLetterWarning(
-            d.dead(), d.read(), d.deadBytes(), d.inputBytes(), output.resolve(d.file()));
+    String warning = warning(d, output);
     if (warning != null) {
       err.println(warning);
     }
+  }
+
+  /** The dead-letter warning of a run, or null (none, or a job without dead letters). */
+  static String warning(Job.DeadLetters d, Path output) {
+    if (d == null) {
+      return null;
+    }
+    return RunReport.deadLetterWarning(
+        d.dead(), d.read(), d.deadBytes(), d.inputBytes(), output.resolve(d.file()));
   }
 }

@@ -172,7 +172,7 @@ public final class Launcher {
         return JobResult.exit(2);
       }
       Staging.removeLeftoverStaging(output);
-      return runLocked(o, run, output, createdOutput, lock, t0, out, err);
+      return runLocked(o, run, output, createdOutput, lock, t0, command(job, args), out, err);
     } catch (IOException e) {
       // only closing the lock (removing its file) can get here; the results are in place
       err.println(
@@ -184,6 +184,15 @@ public final class Launcher {
     }
   }
 
+  /** The command line of a run, as run.sh takes it, for its report. */
+  static String command(Job<?> job, String[] args) {
+    StringBuilder sb = new StringBuilder("./run.sh ").append(job.name());
+    for (String a : args) {
+      sb.append(' ').append(a.matches("[\\w@%+=:,./-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+    }
+    return sb.toString();
+  }
+
   /** The run itself, once this process holds the output directory's lock. */
   private static JobResult runLocked(
       JobOptions o,
@@ -192,6 +201,7 @@ public final class Launcher {
       boolean createdOutput,
       OutputLock lock,
       long t0,
+      String command,
       PrintStream out,
       PrintStream err) {
     Path staging = output.resolve(STAGING_PREFIX + UUID.randomUUID());
@@ -250,8 +260,9 @@ public final class Launcher {
       Pipeline p = Pipeline.create(o);
       run.build(p, staging);
       long constructionNanos = System.nanoTime() - c0;
+      String graph = PipelineGraph.toDot(p);
       if (o.getGraph() != null) {
-        PipelineGraph.write(p, Path.of(o.getGraph()), err);
+        PipelineGraph.write(graph, Path.of(o.getGraph()), err);
       }
       beforePipelineRun.accept(staging);
       PipelineResult result;
@@ -292,6 +303,26 @@ public final class Launcher {
       outputs.add(RunMetrics.FILE);
       DeadLetterRules.check(o, run.deadLetters());
       summary.put("pipeline_seconds", seconds(pipelineNanos));
+      String svg = PipelineGraph.svg(graph);
+      List<String> warnings = new ArrayList<>();
+      String deadLetterWarning = DeadLetterRules.warning(run.deadLetters(), output);
+      if (deadLetterWarning != null) {
+        warnings.add(deadLetterWarning);
+      }
+      RunPage.write(
+          new RunPage.Content(
+              o.getJobName().replaceFirst("-.*", ""),
+              command,
+              output,
+              summary,
+              warnings,
+              svg,
+              "Graphviz's dot is not on the PATH: install it (Debian: apt-get install graphviz)"
+                  + " to see the graph here; --graph=FILE.dot writes it as DOT either way.",
+              staging,
+              outputs.stream().filter(f -> f.endsWith(".csv") && !f.equals(Timeline.CSV)).toList(),
+              metrics));
+      outputs.add(RunPage.FILE);
       summary.put(Staging.OUTPUTS, Staging.sizes(staging, outputs));
       summary.put("wall_seconds", seconds(System.nanoTime() - t0));
       String json = Json.object(summary);

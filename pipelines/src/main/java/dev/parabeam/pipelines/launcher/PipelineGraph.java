@@ -47,8 +47,8 @@ public final class PipelineGraph {
   }
 
   /** Writes {@code p}'s graph to {@code dot} (and the SVG if it can); says so on {@code err}. */
-  static void write(Pipeline p, Path dot, PrintStream err) throws IOException {
-    Files.writeString(dot, toDot(p), StandardCharsets.UTF_8);
+  static void write(String dotText, Path dot, PrintStream err) throws IOException {
+    Files.writeString(dot, dotText, StandardCharsets.UTF_8);
     Path svg = svgOf(dot);
     String rendered = render(dot, svg);
     err.println("graph: " + dot + (rendered == null ? " and " + svg : " (" + rendered + ")"));
@@ -140,6 +140,25 @@ public final class PipelineGraph {
 
   private static String quote(String s) {
     return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  /** The SVG of a DOT text by Graphviz, or null when it cannot be had (no dot, dot failed). */
+  static String svg(String dotText) {
+    try {
+      Path dir = Files.createTempDirectory("parabeam-graph");
+      try {
+        Path dot = dir.resolve("g.dot");
+        Path svg = dir.resolve("g.svg");
+        Files.writeString(dot, dotText, StandardCharsets.UTF_8);
+        return render(dot, svg) == null ? Files.readString(svg, StandardCharsets.UTF_8) : null;
+      } finally {
+        Files.deleteIfExists(dir.resolve("g.dot"));
+        Files.deleteIfExists(dir.resolve("g.svg"));
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** Renders {@code dot} into {@code svg} with Graphviz; null if it did, else why not. */

@@ -1,0 +1,180 @@
+package dev.parabeam.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * What a run shows of itself, on the DirectRunner and embedded Flink: metrics.json whose counts add
+ * up to summary.json's, the DOT graph naming every step of aggregate as the code names it, and
+ * report.html with the counts, the graph, the timeline and the first rows; none of it published by
+ * a failed run, and misuse of the new options is one error line.
+ */
+public class SeeARunTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  /** The steps of aggregate as ChunkedCsv, JobInput and WriteChunkedOutputs name them. */
+  private static final List<String> STEPS =
+      List.of(
+          "PlanChunks",
+          "ReadChunks",
+          "ScanStates",
+          "LocateRecords",
+          "DistributeChunks",
+          "ParseRecords",
+          "WriteOutputs",
+          "SplitByPartition",
+          "GatherPartitions",
+          "MergePartitions",
+          "GatherResults",
+          "WriteResults");
+
+  private Path input() throws IOException {
+    Path dir = tmp.newFolder("in").toPath();
+    Random r = new Random(5);
+    for (int f = 0; f < 2; f++) {
+      StringBuilder sb = new StringBuilder("id,region,amount\n");
+      for (int i = 0; i < 20_000; i++) {
+        sb.append(i).append(",r").append(r.nextInt(30)).append(',');
+        sb.append(i % 500 == 0 ? "n/a" : String.valueOf(r.nextInt(1000))).append('\n');
+      }
+      Files.writeString(dir.resolve("part-" + f + ".csv"), sb, StandardCharsets.UTF_8);
+    }
+    return dir;
+  }
+
+  private static long number(String json, String pattern) {
+    Matcher m = Pattern.compile(pattern).matcher(json);
+    assertThat(pattern + " in " + json, m.find(), is(true));
+    return Long.parseLong(m.group(1));
+  }
+
+  private static long summaryField(String summary, String name) {
+    return number(summary, "\"" + name + "\": ([0-9]+)");
+  }
+
+  private static long counter(String metrics, String name) {
+    return number(metrics, "\"name\": \"" + name + "\", \"value\": ([0-9]+)");
+  }
+
+  private void check(String runner) throws IOException {
+    Path out = tmp.getRoot().toPath().resolve("out-" + runner);
+    Path dot = tmp.getRoot().toPath().resolve("graph-" + runner + ".dot");
+    JobRun run =
+        JobRun.aggregate(
+            "--input=" + input(),
+            "--keyColumn=region",
+            "--valueColumn=amount",
+            "--chunkBytes=50000",
+            "--launcherScanMaxBytes=0", // the record boundaries found in the pipeline
+            "--workers=2",
+            "--runner=" + runner,
+            "--graph=" + dot,
+            "--output=" + out);
+    assertThat(run.err, run.exitCode, is(0));
+    String summary = Files.readString(out.resolve("summary.json"), StandardCharsets.UTF_8);
+    String metrics = Files.readString(out.resolve("metrics.json"), StandardCharsets.UTF_8);
+    long read = summaryField(summary, "records_read");
+    assertThat(read, equalTo(40_000L));
+    assertThat(counter(metrics, "records_read"), equalTo(read));
+    assertThat(counter(metrics, "records_ok"), equalTo(summaryField(summary, "records_ok")));
+    assertThat(counter(metrics, "dead_letters"), equalTo(summaryField(summary, "dead_letters")));
+    assertThat(counter(metrics, "dead_letters"), equalTo(80L));
+    assertThat(counter(metrics, "chunks_parsed"), equalTo(summaryField(summary, "chunks")));
+    long bytesParsed = counter(metrics, "bytes_parsed");
+    assertThat(bytesParsed, lessThanOrEqualTo(summaryField(summary, "bytes")));
+    assertThat(
+        "all but the headers", bytesParsed, greaterThan(summaryField(summary, "bytes") - 40));
+    // a distribution per unit: one value per unit, the records adding up
+    assertThat(
+        number(metrics, "\"name\": \"unit_records\", \"count\": ([0-9]+)"),
+        equalTo(summaryField(summary, "units")));
+    assertThat(
+        number(metrics, "\"name\": \"unit_records\", \"count\": [0-9]+, \"sum\": ([0-9]+)"),
+        equalTo(read));
+    assertThat(run.err, containsString("metrics (Beam, "));
+
+    String graph = Files.readString(dot, StandardCharsets.UTF_8);
+    assertThat(graph, containsString("digraph pipeline {"));
+    for (String step : STEPS) {
+      assertThat("the graph names " + step, graph, containsString("label=\"" + step + "\""));
+    }
+    assertThat(run.err, containsString("graph: " + dot));
+
+    String page = Files.readString(out.resolve("report.html"), StandardCharsets.UTF_8);
+    assertThat(page, containsString("<th>records_read</th><td class=\"n\">40000</td>"));
+    assertThat(page, containsString("data:image/png;base64,"));
+    assertThat("80 of 40,000 is under 1%: no warning", page, containsString("<p>None.</p>"));
+    assertThat(page, containsString("<h2>results.csv</h2>"));
+    assertThat(page, containsString("<h2>dead-letters.csv</h2>"));
+    assertThat(page, containsString("amount: not a number: &#39;n/a&#39;".replace("&#39;", "'")));
+    // the graph: Graphviz's SVG where dot is installed (.ci/run installs it), else the note
+    assertThat(
+        page.contains("<svg") || page.contains("Graphviz's dot is not on the PATH"), is(true));
+  }
+
+  @Test
+  public void directRunner() throws IOException {
+    check("DirectRunner");
+  }
+
+  @Test
+  public void embeddedFlink() throws IOException {
+    check("FlinkRunner");
+  }
+
+  @Test
+  public void aFailedRunPublishesNeitherMetricsNorReport() throws IOException {
+    Path out = tmp.getRoot().toPath().resolve("failed");
+    JobRun run =
+        JobRun.aggregate(
+            "--input=" + input(),
+            "--keyColumn=region",
+            "--valueColumn=amount",
+            "--maxDeadLetterFraction=0.001",
+            "--output=" + out);
+    assertThat(run.exitCode, is(1));
+    assertThat(Files.exists(out.resolve("metrics.json")), is(false));
+    assertThat(Files.exists(out.resolve("report.html")), is(false));
+  }
+
+  @Test
+  public void misuseOfTheNewOptionsIsOneErrorLine() throws IOException {
+    Path in = input();
+    JobRun badGraph =
+        JobRun.aggregate(
+            "--input=" + in,
+            "--keyColumn=region",
+            "--valueColumn=amount",
+            "--graph=" + tmp.getRoot().toPath().resolve("no-such-dir/g.dot"),
+            "--output=" + tmp.getRoot().toPath().resolve("o1"));
+    assertThat(badGraph.exitCode, is(2));
+    assertThat(badGraph.err, containsString("error: --graph="));
+    assertThat(badGraph.err.strip().lines().count(), equalTo(1L));
+    JobRun badProgress =
+        JobRun.aggregate(
+            "--input=" + in,
+            "--keyColumn=region",
+            "--valueColumn=amount",
+            "--progress=yes",
+            "--output=" + tmp.getRoot().toPath().resolve("o2"));
+    assertThat(badProgress.exitCode, is(2));
+    assertThat(badProgress.err.strip(), equalTo("error: --progress=yes: give auto, on or off"));
+    assertThat(Files.exists(tmp.getRoot().toPath().resolve("o1")), is(false));
+  }
+}
