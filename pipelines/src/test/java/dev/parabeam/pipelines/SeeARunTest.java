@@ -139,7 +139,7 @@ public class SeeARunTest {
   }
 
   @Test
-  public void aFailedRunPublishesNeitherMetricsNorReport() throws IOException {
+  public void aFailedRunPublishesNoneOfIt() throws IOException {
     Path out = tmp.getRoot().toPath().resolve("failed");
     JobRun run =
         JobRun.aggregate(
@@ -149,8 +149,9 @@ public class SeeARunTest {
             "--maxDeadLetterFraction=0.001",
             "--output=" + out);
     assertThat(run.exitCode, is(1));
-    assertThat(Files.exists(out.resolve("metrics.json")), is(false));
-    assertThat(Files.exists(out.resolve("report.html")), is(false));
+    for (String f : List.of("metrics.json", "report.html", "timeline.csv", "timeline.png")) {
+      assertThat(f, Files.exists(out.resolve(f)), is(false));
+    }
   }
 
   @Test

@@ -30,8 +30,8 @@ import org.junit.rules.TemporaryFolder;
 /**
  * Every chunked run publishes its timeline: timeline.csv with one row per unit of work (start
  * before end, within the run, on no more workers than it asked for, its records adding up to
- * records_read) and timeline.png, on the DirectRunner and on embedded Flink; and a failed run
- * publishes neither.
+ * records_read) and timeline.png, on the DirectRunner and on embedded Flink (a failed run publishes
+ * neither: SeeARunTest).
  */
 public class TimelineTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -128,20 +128,5 @@ public class TimelineTest {
   @Test
   public void embeddedFlink() throws IOException {
     check("FlinkRunner");
-  }
-
-  @Test
-  public void aFailedRunPublishesNoTimeline() throws IOException {
-    Path out = tmp.getRoot().toPath().resolve("failed");
-    JobRun run =
-        JobRun.aggregate(
-            "--input=" + input(),
-            "--keyColumn=region",
-            "--valueColumn=amount",
-            "--maxDeadLetterFraction=0.0001",
-            "--output=" + out);
-    assertThat(run.exitCode, is(1));
-    assertThat(Files.exists(out.resolve("timeline.csv")), is(false));
-    assertThat(Files.exists(out.resolve("timeline.png")), is(false));
   }
 }
