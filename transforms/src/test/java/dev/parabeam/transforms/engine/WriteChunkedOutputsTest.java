@@ -178,7 +178,7 @@ public class WriteChunkedOutputsTest {
               .map(f -> f.getFileName().toString())
               .sorted()
               .collect(java.util.stream.Collectors.toList()),
-          is(List.of("counts.properties", "dead-letters.csv", "results.csv")));
+          is(List.of("counts.properties", "dead-letters.csv", "results.csv", "unit-spans.csv")));
     }
   }
 
@@ -188,5 +188,38 @@ public class WriteChunkedOutputsTest {
       s.add(new BigDecimal(v));
     }
     return s;
+  }
+
+  /**
+   * A unit's span travels with its counts: the coder keeps it (and its absence) exactly, the piece
+   * without partials keeps it, and the fan-in writes one row per unit that has one.
+   */
+  @Test
+  public void aUnitsSpanTravelsWithItsCountsAndIsWrittenOnce() throws Exception {
+    Map<String, DecimalStats> a = new TreeMap<>();
+    a.put("x", stats("1", "2"));
+    UnitSpan span =
+        new UnitSpan("worker \"w\", #1 @ pid 7", 1_700_000_000_000L, 1_700_000_000_250L, 99);
+    ChunkResult<String, DecimalStats> timed =
+        new ChunkResult<>("f.csv", 0, 2, 2, 0, 0, 0, "", a).withSpan(span);
+    org.apache.beam.sdk.testing.CoderProperties.coderDecodeEncodeEqual(CODER, timed);
+    org.apache.beam.sdk.testing.CoderProperties.coderDecodeEncodeEqual(
+        CODER, new ChunkResult<>("f.csv", 1, 2, 2, 0, 0, 0, "", a));
+    assertThat(org.apache.beam.sdk.util.CoderUtils.clone(CODER, timed).span(), is(span));
+    assertThat(timed.withoutPartials().span(), is(span));
+    assertThat(new ChunkResult<>("f.csv", 1, 2, 2, 0, 0, 0, "", a).span(), is((UnitSpan) null));
+
+    Path dir = tmp.newFolder("spans").toPath();
+    ChunkResult<String, DecimalStats> second =
+        new ChunkResult<String, DecimalStats>("f.csv", 1, 3, 3, 0, 0, 0, "", new TreeMap<>())
+            .withSpan(new UnitSpan("w2", 1_700_000_000_100L, 1_700_000_000_400L, 7));
+    pipeline.apply(Create.of(List.of(timed, second)).withCoder(CODER)).apply(write(dir));
+    pipeline.run().waitUntilFinish();
+    assertThat(
+        read(dir.resolve(WriteChunkedOutputs.SPANS_FILE)),
+        is(
+            "unit,worker,start_epoch_ms,end_epoch_ms,records,bytes\n"
+                + "0,\"worker \"\"w\"\", #1 @ pid 7\",1700000000000,1700000000250,2,99\n"
+                + "1,w2,1700000000100,1700000000400,3,7\n"));
   }
 }
