@@ -27,6 +27,25 @@ import org.apache.commons.csv.CSVRecord;
  * files.
  */
 public final class JobRun {
+  /** What a successful chunked run publishes in its output directory, sorted. */
+  public static final List<String> PUBLISHED =
+      List.of(
+          "dead-letters.csv",
+          "metrics.json",
+          "report.html",
+          "results.csv",
+          "summary.json",
+          "timeline.csv",
+          "timeline.png");
+
+  /** {@link #PUBLISHED} with {@code more} names, without {@code less}, sorted. */
+  public static List<String> published(List<String> more, List<String> less) {
+    java.util.TreeSet<String> names = new java.util.TreeSet<>(PUBLISHED);
+    names.addAll(more);
+    names.removeAll(less);
+    return List.copyOf(names);
+  }
+
   public final int exitCode;
   public final String out;
   public final String err;

@@ -174,7 +174,7 @@ public class PublishTest {
     JobRun again = aggregate(out, "--overwrite=true");
     assertThat(again.err, again.exitCode, is(0));
     assertThat(again.err, equalTo(""));
-    assertThat(names(out), equalTo(List.of("dead-letters.csv", "results.csv", "summary.json")));
+    assertThat(names(out), equalTo(JobRun.PUBLISHED));
   }
 
   /**
@@ -208,14 +208,15 @@ public class PublishTest {
     assertThat(
         "what a kill -9 there would leave, besides staging",
         left.stream().filter(n -> !n.startsWith(Launcher.STAGING_PREFIX)).toList(),
-        equalTo(List.of(".parabeam.lock", "dead-letters.csv", "results.csv")));
-    assertThat(left.toString(), left.size(), is(5)); // staging, and the earlier files moved aside
+        equalTo(JobRun.published(List.of(".parabeam.lock"), List.of("summary.json"))));
+    // and staging, and the earlier files moved aside
+    assertThat(left.toString(), left.size(), is(JobRun.PUBLISHED.size() + 2));
     assertThat(Staging.isPublished(killed), is(false));
 
     Staging.beforeMarker = () -> {};
     JobRun next = aggregate(killed, "--overwrite=true");
     assertThat(next.err, next.exitCode, is(0));
-    assertThat(names(killed), equalTo(List.of("dead-letters.csv", "results.csv", "summary.json")));
+    assertThat(names(killed), equalTo(JobRun.PUBLISHED));
     assertThat(Staging.isPublished(killed), is(true));
   }
 

@@ -107,7 +107,7 @@ public class SeeARunTest {
     assertThat(
         number(metrics, "\"name\": \"unit_records\", \"count\": [0-9]+, \"sum\": ([0-9]+)"),
         equalTo(read));
-    assertThat(run.err, containsString("metrics (Beam, "));
+    assertThat(run.out, containsString("metrics (Beam, "));
 
     String graph = Files.readString(dot, StandardCharsets.UTF_8);
     assertThat(graph, containsString("digraph pipeline {"));

@@ -348,7 +348,7 @@ public final class Launcher {
                       + "; the next run into it removes it"));
       try {
         run.report(output, out, err);
-        metrics.print(err);
+        metrics.print(out);
         DeadLetterRules.warn(run.deadLetters(), output, err);
       } catch (Exception e) {
         err.println(

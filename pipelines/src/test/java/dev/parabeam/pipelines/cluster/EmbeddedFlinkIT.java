@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.parabeam.pipelines.Compressed;
+import dev.parabeam.pipelines.JobRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -189,7 +190,7 @@ public class EmbeddedFlinkIT {
         assertThat(
             input,
             files.map(f -> f.getFileName().toString()).sorted().collect(Collectors.toList()),
-            equalTo(List.of("dead-letters.csv", "results.csv", "summary.json")));
+            equalTo(JobRun.PUBLISHED));
       }
     }
   }

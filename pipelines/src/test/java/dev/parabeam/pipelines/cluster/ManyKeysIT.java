@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
+import dev.parabeam.pipelines.JobRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -143,7 +144,7 @@ public class ManyKeysIT {
   private static List<String> leftovers(Path out) throws Exception {
     try (Stream<Path> s = Files.list(out)) {
       return s.map(f -> f.getFileName().toString())
-          .filter(n -> !List.of("results.csv", "dead-letters.csv", "summary.json").contains(n))
+          .filter(n -> !JobRun.PUBLISHED.contains(n))
           .toList();
     }
   }
