@@ -77,6 +77,15 @@ public interface Job<O extends JobOptions> {
       return 0;
     }
 
+    /**
+     * Of {@link #progressTotal}, what is done so far as this JVM sees it while the pipeline runs
+     * (the CSV jobs: bytes parsed by workers in this JVM); -1 when it cannot tell, and then
+     * progress comes from the runner's metrics alone.
+     */
+    default long progressDone() {
+      return -1;
+    }
+
     /** The names of the files the pipeline leaves in staging, published when the run succeeded. */
     List<String> outputs();
 

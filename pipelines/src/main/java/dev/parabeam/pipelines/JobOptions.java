@@ -47,7 +47,7 @@ public interface JobOptions extends PipelineOptions {
   void setWorkers(Integer value);
 
   @Description(
-      "Write the job's pipeline graph in Graphviz DOT to this file (its directory must exist), with"
+      "Write the job's pipeline graph in Graphviz DOT to this file (its directory is made if missing), with"
           + " the steps named as in the code; and, when Graphviz's dot is on the PATH, the SVG"
           + " beside it (FILE with .svg for .dot).")
   String getGraph();

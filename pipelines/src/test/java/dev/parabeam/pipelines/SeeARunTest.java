@@ -7,6 +7,9 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
+import dev.parabeam.pipelines.launcher.ChunkedRun;
+import dev.parabeam.pipelines.launcher.Launcher;
+import dev.parabeam.transforms.engine.LocalProgress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,7 +77,8 @@ public class SeeARunTest {
 
   private void check(String runner) throws IOException {
     Path out = tmp.getRoot().toPath().resolve("out-" + runner);
-    Path dot = tmp.getRoot().toPath().resolve("graph-" + runner + ".dot");
+    // in a directory that does not exist yet: made, as the output's is
+    Path dot = tmp.getRoot().toPath().resolve("graphs-" + runner).resolve("graph.dot");
     JobRun run =
         JobRun.aggregate(
             "--input=" + input(),
@@ -157,12 +161,13 @@ public class SeeARunTest {
   @Test
   public void misuseOfTheNewOptionsIsOneErrorLine() throws IOException {
     Path in = input();
+    Path notADir = tmp.newFile("a-file").toPath();
     JobRun badGraph =
         JobRun.aggregate(
             "--input=" + in,
             "--keyColumn=region",
             "--valueColumn=amount",
-            "--graph=" + tmp.getRoot().toPath().resolve("no-such-dir/g.dot"),
+            "--graph=" + notADir.resolve("g.dot"),
             "--output=" + tmp.getRoot().toPath().resolve("o1"));
     assertThat(badGraph.exitCode, is(2));
     assertThat(badGraph.err, containsString("error: --graph="));
@@ -177,5 +182,44 @@ public class SeeARunTest {
     assertThat(badProgress.exitCode, is(2));
     assertThat(badProgress.err.strip(), equalTo("error: --progress=yes: give auto, on or off"));
     assertThat(Files.exists(tmp.getRoot().toPath().resolve("o1")), is(false));
+  }
+
+  /**
+   * While a run is in flight its workers in this JVM count the bytes they parse for the progress
+   * bar (Beam's metrics give them per finished bundle, or on Flink only at the end): by the time
+   * the pipeline is done the count is every chunk's bytes, on both in-process runners; and the run
+   * forgets it once it finishes.
+   */
+  @Test
+  public void workersInThisJvmCountTheirBytesForTheProgressBar() throws IOException {
+    for (String runner : List.of("DirectRunner", "FlinkRunner")) {
+      java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(-2);
+      java.util.concurrent.atomic.AtomicReference<String> key =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Launcher.beforeFinish =
+          staging -> {
+            key.set(staging.resolve(ChunkedRun.SPILL_DIR).toString());
+            seen.set(LocalProgress.get(key.get()));
+          };
+      Path out = tmp.getRoot().toPath().resolve("progress-" + runner);
+      JobRun run;
+      try {
+        run =
+            JobRun.aggregate(
+                "--input=" + input(),
+                "--keyColumn=region",
+                "--valueColumn=amount",
+                "--chunkBytes=50000",
+                "--workers=2",
+                "--runner=" + runner,
+                "--output=" + out);
+      } finally {
+        Launcher.beforeFinish = staging -> {};
+      }
+      assertThat(run.err, run.exitCode, is(0));
+      String metrics = Files.readString(out.resolve("metrics.json"), StandardCharsets.UTF_8);
+      assertThat(runner, seen.get(), equalTo(counter(metrics, "bytes_parsed")));
+      assertThat("forgotten once the run finished", LocalProgress.get(key.get()), equalTo(-1L));
+    }
   }
 }

@@ -6,6 +6,7 @@ import dev.parabeam.pipelines.Job;
 import dev.parabeam.pipelines.JobInput;
 import dev.parabeam.pipelines.UsageException;
 import dev.parabeam.transforms.engine.ChunkedCsv;
+import dev.parabeam.transforms.engine.LocalProgress;
 import dev.parabeam.transforms.engine.SpillSettings;
 import dev.parabeam.transforms.engine.WriteChunkedOutputs;
 import java.io.IOException;
@@ -35,6 +36,7 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
   private JobPlan plan;
   private long launcherScanNanos;
   private long startEpochMillis;
+  private String progressKey; // the run's spill directory, which names it in LocalProgress
   private long dead;
   private long read;
   private long deadBytes;
@@ -53,7 +55,7 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
   static final int PARTITIONS_PER_WORKER = 4;
 
   /** Where the units' run files and the partitions' files go, inside staging. */
-  static final String SPILL_DIR = "spill";
+  public static final String SPILL_DIR = "spill";
 
   /** {@code --memoryBudget}: bytes, or with a suffix k, m or g (powers of 1024); 0 = automatic. */
   static long memoryBudget(String text) {
@@ -111,6 +113,7 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
                 partitions)
             .withShuffleKeys(
                 keys == null ? null : FlinkChunkKeys.forPartitions(partitions, plan.parallelism));
+    progressKey = spill.dir();
     JobInput input =
         new JobInput(
             plan.chunks,
@@ -129,6 +132,11 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
   }
 
   @Override
+  public long progressDone() {
+    return progressKey == null ? -1 : LocalProgress.get(progressKey);
+  }
+
+  @Override
   public List<String> outputs() {
     return List.of(
         WriteChunkedOutputs.RESULTS_FILE,
@@ -144,6 +152,9 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
 
   @Override
   public Map<String, Object> finish(PipelineResult result, Path staging) throws Exception {
+    if (progressKey != null) {
+      LocalProgress.forget(progressKey);
+    }
     Map<String, Long> counts = readCounts(staging.resolve(WriteChunkedOutputs.COUNTS_FILE));
     read = counts.getOrDefault(ChunkedCsv.RECORDS_READ, 0L);
     long ok = counts.getOrDefault(ChunkedCsv.RECORDS_OK, 0L);

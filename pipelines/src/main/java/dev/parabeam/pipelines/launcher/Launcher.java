@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -264,6 +265,10 @@ public final class Launcher {
       if (o.getGraph() != null) {
         PipelineGraph.write(graph, Path.of(o.getGraph()), err);
       }
+      // the page's graph (a Graphviz process) and the timeline's drawing (Java2D and its fonts
+      // start slowly) get ready while the pipeline runs, not after it: a small run's wall time
+      CompletableFuture<String> svg = CompletableFuture.supplyAsync(() -> PipelineGraph.svg(graph));
+      CompletableFuture.runAsync(Timeline::warmUp);
       beforePipelineRun.accept(staging);
       PipelineResult result;
       PipelineResult.State state;
@@ -273,6 +278,7 @@ public final class Launcher {
               ProgressReporter.mode(o.getProgress()),
               o.getJobName().replaceFirst("-.*", ""),
               running,
+              run::progressDone,
               run.progressTotal(),
               err);
       try {
@@ -303,7 +309,6 @@ public final class Launcher {
       outputs.add(RunMetrics.FILE);
       DeadLetterRules.check(o, run.deadLetters());
       summary.put("pipeline_seconds", seconds(pipelineNanos));
-      String svg = PipelineGraph.svg(graph);
       List<String> warnings = new ArrayList<>();
       String deadLetterWarning = DeadLetterRules.warning(run.deadLetters(), output);
       if (deadLetterWarning != null) {
@@ -316,7 +321,7 @@ public final class Launcher {
               output,
               summary,
               warnings,
-              svg,
+              svg.join(),
               "Graphviz's dot is not on the PATH: install it (Debian: apt-get install graphviz)"
                   + " to see the graph here; --graph=FILE.dot writes it as DOT either way.",
               staging,

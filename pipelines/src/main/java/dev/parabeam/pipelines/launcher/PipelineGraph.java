@@ -27,15 +27,24 @@ import org.apache.beam.sdk.values.PValue;
 public final class PipelineGraph {
   private PipelineGraph() {}
 
-  /** Misuse before anything runs: a graph file whose directory does not exist. */
+  /**
+   * Misuse before anything runs: a graph file that is a directory, or under something that is not
+   * one (a missing directory is made when the graph is written, as the output's is).
+   */
   static void validate(String graph) {
     if (graph == null) {
       return;
     }
-    Path p = Path.of(graph).toAbsolutePath();
-    if (graph.isBlank() || Files.isDirectory(p) || !Files.isDirectory(p.getParent())) {
+    Path p = graph.isBlank() ? null : Path.of(graph).toAbsolutePath();
+    Path existing = p == null ? null : p.getParent();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (p == null || Files.isDirectory(p) || existing == null || !Files.isDirectory(existing)) {
       throw new UsageException(
-          "--graph=" + graph + ": give a file in a directory that exists, e.g. --graph=job.dot");
+          "--graph="
+              + graph
+              + ": give a file whose directory exists or can be made, e.g. --graph=job.dot");
     }
   }
 
@@ -48,6 +57,10 @@ public final class PipelineGraph {
 
   /** Writes {@code p}'s graph to {@code dot} (and the SVG if it can); says so on {@code err}. */
   static void write(String dotText, Path dot, PrintStream err) throws IOException {
+    Path dir = dot.toAbsolutePath().getParent();
+    if (dir != null) {
+      Files.createDirectories(dir);
+    }
     Files.writeString(dot, dotText, StandardCharsets.UTF_8);
     Path svg = svgOf(dot);
     String rendered = render(dot, svg);

@@ -29,6 +29,7 @@ final class ProgressReporter implements AutoCloseable {
   static final long LINE_MILLIS = 10_000;
 
   private final AtomicReference<PipelineResult> running;
+  private final LongSupplier localDone;
   private final long total;
   private final LongSupplier clock;
   private final long start;
@@ -42,11 +43,13 @@ final class ProgressReporter implements AutoCloseable {
   private ProgressReporter(
       String task,
       AtomicReference<PipelineResult> running,
+      LongSupplier localDone,
       long total,
       boolean terminal,
       PrintStream err) {
     this.task = task;
     this.running = running;
+    this.localDone = localDone;
     this.total = total;
     this.clock = System::currentTimeMillis;
     this.start = clock.getAsLong();
@@ -76,22 +79,30 @@ final class ProgressReporter implements AutoCloseable {
       String mode,
       String task,
       AtomicReference<PipelineResult> running,
+      LongSupplier localDone,
       long total,
       PrintStream err) {
     boolean terminal = stderrIsTerminal();
     if (mode.equals("off") || (mode.equals("auto") && !terminal)) {
       return null;
     }
-    ProgressReporter r = new ProgressReporter(task, running, total, terminal, err);
+    ProgressReporter r = new ProgressReporter(task, running, localDone, total, terminal, err);
     r.thread.start();
     return r;
   }
 
-  /** Work done so far by the live metrics, or -1 while the runner gives none. */
+  /**
+   * Work done so far: the more of what this JVM's workers report (smooth, for the runners that work
+   * here) and the runner's live metrics (per finished bundle); -1 while neither tells.
+   */
   private long done() {
-    PipelineResult r = running.get();
-    if (r == null || total <= 0) {
+    if (total <= 0) {
       return -1;
+    }
+    long local = Math.min(localDone.getAsLong(), total);
+    PipelineResult r = running.get();
+    if (r == null) {
+      return local;
     }
     try {
       long sum = 0;
@@ -105,9 +116,9 @@ final class ProgressReporter implements AutoCloseable {
               .getCounters()) {
         sum += c.getAttempted();
       }
-      return Math.min(sum, total);
+      return Math.max(local, Math.min(sum, total));
     } catch (RuntimeException e) {
-      return -1; // a runner that cannot answer while it runs
+      return local; // a runner that cannot answer while it runs
     }
   }
 

@@ -84,6 +84,19 @@ public final class Timeline {
         chart(spans, totalMs, title), dir.resolve(PNG).toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
+  /**
+   * Draws a small chart into memory and drops it: loads what the first real drawing needs (XChart,
+   * Java2D, the fonts), which takes a JVM a tenth of a second or more; called while a run runs.
+   */
+  public static void warmUp() {
+    try {
+      BitmapEncoder.getBufferedImage(
+          chart(List.of(new Span("unit 0", "w", 0, 1, 0, 0)), 1, "warm-up"));
+    } catch (RuntimeException | java.awt.AWTError | InternalError | LinkageError e) {
+      // a headless JVM without fonts draws nothing now and fails later where it is reported
+    }
+  }
+
   /** The workers in order of their first unit's start: lane 0 at the top. */
   static List<String> lanes(List<Span> spans) {
     Map<String, Long> first = new LinkedHashMap<>();

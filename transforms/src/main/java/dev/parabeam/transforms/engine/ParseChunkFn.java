@@ -273,7 +273,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
         }
         if (reader.position() - reported >= PROGRESS_BYTES && !chunk.toEnd()) {
           long at = Math.min(reader.position(), chunk.end());
-          bytesCounter.inc(at - reported);
+          progress(at - reported);
           reported = at;
         }
         u.read++;
@@ -347,7 +347,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
         }
       }
       // the rest of the chunk (all of a compressed one, by its stored size)
-      bytesCounter.inc(chunk.toEnd() ? chunk.weight() : chunk.end() - reported);
+      progress(chunk.toEnd() ? chunk.weight() : chunk.end() - reported);
       if (!chunk.toEnd() && reader.position() < chunk.end()) {
         // the chunk was planned from the file's size: a file that ends early has shrunk since,
         // and reading on would silently count fewer records (a compressed file's one chunk runs
@@ -360,6 +360,14 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
                 + chunk.end()
                 + " where the chunk was planned to end; the file shrank after the job planned its chunks");
       }
+    }
+  }
+
+  /** Counts {@code bytes} parsed: in Beam's metrics, and for this JVM's progress bar. */
+  private void progress(long bytes) {
+    bytesCounter.inc(bytes);
+    if (spill != null) {
+      LocalProgress.add(spill.dir(), bytes);
     }
   }
 
