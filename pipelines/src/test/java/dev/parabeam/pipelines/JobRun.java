@@ -38,6 +38,14 @@ public final class JobRun {
           "timeline.csv",
           "timeline.png");
 
+  /**
+   * The files that describe a run rather than hold its results (timings, workers, the command): two
+   * runs of the same job on the same input differ in them, and only in them.
+   */
+  public static final java.util.Set<String> RUN_DESCRIPTION =
+      java.util.Set.of(
+          "summary.json", "metrics.json", "report.html", "timeline.csv", "timeline.png");
+
   /** {@link #PUBLISHED} with {@code more} names, without {@code less}, sorted. */
   public static List<String> published(List<String> more, List<String> less) {
     java.util.TreeSet<String> names = new java.util.TreeSet<>(PUBLISHED);

@@ -48,7 +48,7 @@ public class SeeARunTest {
           "WriteResults");
 
   private Path input() throws IOException {
-    Path dir = tmp.newFolder("in").toPath();
+    Path dir = tmp.newFolder().toPath();
     Random r = new Random(5);
     for (int f = 0; f < 2; f++) {
       StringBuilder sb = new StringBuilder("id,region,amount\n");

@@ -14,6 +14,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parabeam.pipelines.JobRun;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -704,7 +705,7 @@ public class LocalFlinkClusterIT {
       List<Path> files = new ArrayList<>();
       try (var walk = Files.walk(ref)) {
         walk.filter(Files::isRegularFile)
-            .filter(f -> !f.getFileName().toString().equals("summary.json"))
+            .filter(f -> !JobRun.RUN_DESCRIPTION.contains(f.getFileName().toString()))
             .forEach(files::add);
       }
       assertThat(name + " writes files", files, not(empty()));
