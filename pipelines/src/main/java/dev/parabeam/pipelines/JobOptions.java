@@ -56,8 +56,9 @@ public interface JobOptions extends PipelineOptions {
 
   @Description(
       "Progress while the job runs, on stderr: auto (a bar when stderr is a terminal, else"
-          + " nothing), on (a bar on a terminal, else a plain line at most every 10 s) or off. From"
-          + " the runner's live metrics; a runner without them (Flink) shows the elapsed time.")
+          + " nothing), on (a bar on a terminal, else a plain line at most every 10 s) or off. The"
+          + " DirectRunner and embedded Flink report as they go; a job on a Flink cluster shows the"
+          + " elapsed time.")
   @Default.String("auto")
   String getProgress();
 

@@ -173,7 +173,8 @@ public final class Launcher {
         return JobResult.exit(2);
       }
       Staging.removeLeftoverStaging(output);
-      return runLocked(o, run, output, createdOutput, lock, t0, command(job, args), out, err);
+      return runLocked(
+          o, run, output, createdOutput, lock, t0, job.name(), command(job, args), out, err);
     } catch (IOException e) {
       // only closing the lock (removing its file) can get here; the results are in place
       err.println(
@@ -202,6 +203,7 @@ public final class Launcher {
       boolean createdOutput,
       OutputLock lock,
       long t0,
+      String jobName,
       String command,
       PrintStream out,
       PrintStream err) {
@@ -262,12 +264,16 @@ public final class Launcher {
       run.build(p, staging);
       long constructionNanos = System.nanoTime() - c0;
       String graph = PipelineGraph.toDot(p);
+      // the page's graph (a Graphviz process, or the SVG --graph has just drawn) and the
+      // timeline's drawing (Java2D and its fonts start slowly) get ready while the pipeline runs,
+      // not after it: a small run's wall time
+      CompletableFuture<String> svg;
       if (o.getGraph() != null) {
-        PipelineGraph.write(graph, Path.of(o.getGraph()), err);
+        Path drawn = PipelineGraph.write(graph, Path.of(o.getGraph()), err);
+        svg = CompletableFuture.supplyAsync(() -> PipelineGraph.read(drawn));
+      } else {
+        svg = CompletableFuture.supplyAsync(() -> PipelineGraph.svg(graph));
       }
-      // the page's graph (a Graphviz process) and the timeline's drawing (Java2D and its fonts
-      // start slowly) get ready while the pipeline runs, not after it: a small run's wall time
-      CompletableFuture<String> svg = CompletableFuture.supplyAsync(() -> PipelineGraph.svg(graph));
       CompletableFuture.runAsync(Timeline::warmUp);
       beforePipelineRun.accept(staging);
       PipelineResult result;
@@ -276,7 +282,7 @@ public final class Launcher {
       progress =
           ProgressReporter.start(
               ProgressReporter.mode(o.getProgress()),
-              o.getJobName().replaceFirst("-.*", ""),
+              jobName,
               running,
               run::progressDone,
               run.progressTotal(),
@@ -316,7 +322,7 @@ public final class Launcher {
       }
       RunPage.write(
           new RunPage.Content(
-              o.getJobName().replaceFirst("-.*", ""),
+              jobName,
               command,
               output,
               summary,

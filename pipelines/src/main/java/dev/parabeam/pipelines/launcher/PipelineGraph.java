@@ -55,8 +55,11 @@ public final class PipelineGraph {
     return dot.resolveSibling(base + ".svg");
   }
 
-  /** Writes {@code p}'s graph to {@code dot} (and the SVG if it can); says so on {@code err}. */
-  static void write(String dotText, Path dot, PrintStream err) throws IOException {
+  /**
+   * Writes the graph {@code dotText} to {@code dot} (and the SVG beside it if Graphviz can draw
+   * it), says so on {@code err}; returns the SVG's path, or null when there is none.
+   */
+  static Path write(String dotText, Path dot, PrintStream err) throws IOException {
     Path dir = dot.toAbsolutePath().getParent();
     if (dir != null) {
       Files.createDirectories(dir);
@@ -65,6 +68,16 @@ public final class PipelineGraph {
     Path svg = svgOf(dot);
     String rendered = render(dot, svg);
     err.println("graph: " + dot + (rendered == null ? " and " + svg : " (" + rendered + ")"));
+    return rendered == null ? svg : null;
+  }
+
+  /** The SVG in {@code svg}, or null (none was drawn, or it cannot be read). */
+  static String read(Path svg) {
+    try {
+      return svg == null ? null : Files.readString(svg, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** {@code p}'s graph in DOT: a box per composite step, a node per primitive one. */

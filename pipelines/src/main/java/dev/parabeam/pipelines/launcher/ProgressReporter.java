@@ -189,10 +189,14 @@ final class ProgressReporter implements AutoCloseable {
       bar.close();
       bar = null;
     } else if (succeeded && !terminal && total > 0) {
+      Progress p = new Progress(total, total, clock.getAsLong() - start);
       err.println(
-          new Progress(total, total, clock.getAsLong() - start)
-              .line("done")
-              .replace("progress:", "done:"));
+          String.format(
+              Locale.ROOT,
+              "done: %.1f MB in %s, %.1f MB/s",
+              total / 1e6,
+              Progress.duration(p.elapsedMillis()),
+              p.ratePerSecond() / 1e6));
     }
   }
 

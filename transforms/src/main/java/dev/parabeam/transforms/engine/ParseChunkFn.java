@@ -198,7 +198,6 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     if (firstPiece || !piece.isEmpty()) {
       emit(out, first, unit.size(), u, deadLetterPath, piece, firstPiece, runs);
     }
-
     readCounter.inc(u.read);
     okCounter.inc(u.ok);
     deadCounter.inc(u.dead);
