@@ -16,6 +16,7 @@ final class ByteScan {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGHS = 0x8080808080808080L;
+  private static final long LOWS = 0x7F7F7F7F7F7F7F7FL;
 
   private ByteScan() {}
 
@@ -75,6 +76,32 @@ final class ByteScan {
    * The high bit of each zero byte of {@code v} set; a byte above (more significant than) a zero
    * byte may be marked too, so only the lowest mark is exact, which is the one the callers use.
    */
+  /** How many bytes in [from, to) are {@code x}. */
+  static long count(byte[] a, int from, int to, byte x) {
+    long px = ONES * (x & 0xff);
+    long n = 0;
+    int i = from;
+    while (i + 8 <= to) {
+      n += Long.bitCount(exactZeroBytes((long) LONGS.get(a, i) ^ px));
+      i += 8;
+    }
+    for (; i < to; i++) {
+      if (a[i] == x) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The high bit of each byte of {@code v} that is zero, and nothing else (unlike {@link
+   * #zeroBytes}, which may also flag a byte above a zero one): for counting, and for stepping
+   * through every match of a word.
+   */
+  private static long exactZeroBytes(long v) {
+    return ~(((v & LOWS) + LOWS) | v) & HIGHS;
+  }
+
   private static long zeroBytes(long v) {
     return (v - ONES) & ~v & HIGHS;
   }

@@ -62,15 +62,18 @@ public final class ChunkTransitions implements Serializable {
 
   /**
    * Runs the next {@code length} bytes of {@code channel} (fewer if the stream ends first) from
-   * every start state at once. Paths that reach the same state are merged at each LF, so after the
-   * first record usually two remain (one that started inside a quoted field and one that did not)
-   * and, once a quote shows which is which, one. Only quotes and LFs are stepped through the table;
-   * the bytes between them are caught up with {@link CsvStates#afterRun}.
+   * every start state at once. Only quotes are stepped through the table: between two quotes the
+   * state after the bytes depends on the state before them and on their last byte alone ({@link
+   * #afterGap}), and the LFs are counted a word at a time. Paths that reach the same state are
+   * merged, so after the first record usually two remain (one that started inside a quoted field
+   * and one that did not) and, once a quote shows which is which, one.
    */
   public static ChunkTransitions scan(ReadableByteChannel channel, long length, CsvStates states)
       throws IOException {
     byte[] t = states.table();
     byte q = states.quote();
+    byte delimiter = states.delimiter();
+    int qx = q & 0xff;
     // path[i]: the path that start state i follows; cur[p]: the current state of path p
     int[] path = new int[CsvStates.COUNT];
     int[] cur = new int[CsvStates.COUNT];
@@ -97,29 +100,15 @@ public final class ChunkTransitions implements Serializable {
                 + " bytes before the end of the chunk;"
                 + " the file shrank after the job planned its chunks");
       }
-      int last =
-          -1; // the last quote or LF stepped in this buffer; the states are exact just after it
-      for (int i = ByteScan.indexOfEither(a, 0, n, (byte) '\n', q);
-          i < n;
-          i = ByteScan.indexOfEither(a, i + 1, n, (byte) '\n', q)) {
-        byte b = a[i];
-        boolean run = i - 1 > last;
-        int x = b & 0xff;
-        for (int p = 0; p < paths; p++) {
-          int s = run ? states.afterRun(cur[p], a[i - 1]) : cur[p];
-          cur[p] = t[s << 8 | x];
-        }
+      lf += ByteScan.count(a, 0, n, (byte) '\n');
+      int last = -1; // the last quote stepped in this buffer; the states are exact just after it
+      for (int i = ByteScan.indexOf(a, 0, n, q); i < n; i = ByteScan.indexOf(a, i + 1, n, q)) {
+        paths = quote(a, i, last, cur, path, paths, t, qx, delimiter);
         last = i;
-        if (b == '\n') {
-          lf++;
-          if (paths > 1) {
-            paths = merge(path, cur, paths);
-          }
-        }
       }
       if (n - 1 > last) {
         for (int p = 0; p < paths; p++) {
-          cur[p] = states.afterRun(cur[p], a[n - 1]);
+          cur[p] = afterGap(cur[p], a[n - 1], delimiter);
         }
         if (paths > 1) {
           paths = merge(path, cur, paths);
@@ -132,6 +121,44 @@ public final class ChunkTransitions implements Serializable {
       end[i] = (byte) cur[path[i]];
     }
     return new ChunkTransitions(end, lf);
+  }
+
+  /**
+   * Steps every path through the quote at {@code a[i]}, after the bytes since the one at {@code
+   * last} (the previous quote, or -1: the buffer's start); returns the number of paths after
+   * merging.
+   */
+  private static int quote(
+      byte[] a,
+      int i,
+      int last,
+      int[] cur,
+      int[] path,
+      int paths,
+      byte[] t,
+      int qx,
+      byte delimiter) {
+    boolean gap = i - 1 > last;
+    for (int p = 0; p < paths; p++) {
+      int s = gap ? afterGap(cur[p], a[i - 1], delimiter) : cur[p];
+      cur[p] = t[s << 8 | qx];
+    }
+    return paths > 1 ? merge(path, cur, paths) : paths;
+  }
+
+  /**
+   * The state after one or more bytes none of which is a quote, the last of which is {@code last},
+   * entered in {@code state}: inside a quoted field nothing can leave it; anywhere else the first
+   * byte leaves any quote behind and every LF starts a record, so the last byte alone decides (a
+   * record start after an LF, a field start after a delimiter, else inside an unquoted field).
+   */
+  static int afterGap(int state, byte last, byte delimiter) {
+    if (state == CsvStates.QUOTED) {
+      return CsvStates.QUOTED;
+    }
+    return last == '\n'
+        ? CsvStates.RECORD_START
+        : last == delimiter ? CsvStates.FIELD_START : CsvStates.UNQUOTED;
   }
 
   /** Merges paths in the same state; returns the new number of paths. */

@@ -120,6 +120,10 @@ public final class CsvStates implements Serializable {
     return quote;
   }
 
+  public byte delimiter() {
+    return delimiter;
+  }
+
   public static String name(int state) {
     return NAMES[state];
   }

@@ -36,4 +36,14 @@ public interface AccumulatingRecordFn<K, V, A> extends RecordFn<K, V> {
   default boolean returnsTheViewsKey() {
     return false;
   }
+
+  /**
+   * A fresh set of per-key columns that adds what {@link #read} found last, as {@link #addTo}
+   * would, for the combine function {@link #accumulatesFor} accepted; or null, when the function
+   * has none (then the engine adds into one accumulator per key). Called after {@code
+   * accumulatesFor}, once per unit of work.
+   */
+  default KeyedAccumulators<A> keyedAccumulators(long maxBytes) {
+    return null;
+  }
 }

@@ -27,6 +27,10 @@ public final class CsvRecord {
   private final int[] recentPositions = new int[4];
   private int recentNext;
   private FieldSplitter fields;
+  // the key fields of the current record for keyTuples, and the unescaped bytes of quoted ones
+  private int[] keyStarts = new int[4];
+  private int[] keyEnds = new int[4];
+  private byte[] keyScratch = new byte[256];
   private long line;
   private int keyId = -1;
 
@@ -92,10 +96,14 @@ public final class CsvRecord {
     if (position < 0 || position >= fields.fieldCount()) {
       return fields.field(position); // throws the usual IndexOutOfBoundsException
     }
-    if (!fields.isVerbatim(position)) {
-      return fields.field(position);
+    String text;
+    if (fields.isVerbatim(position)) {
+      text = keyStrings.get(fields.bytes(), fields.start(position), fields.end(position));
+    } else {
+      // a field with doubled quotes by its text's bytes: one id whichever way the text was written
+      byte[] a = scratch(fields.end(position) - fields.start(position));
+      text = keyStrings.get(a, 0, fields.unescape(position, a, 0));
     }
-    String text = keyStrings.get(fields.bytes(), fields.start(position), fields.end(position));
     int id = keyStrings.lastId();
     keyId = id < 0 ? -1 : 2 * id;
     return text;
@@ -108,20 +116,46 @@ public final class CsvRecord {
    * a group-by.
    */
   public List<String> keys(int[] positions) {
-    for (int p : positions) {
-      if (p < 0 || p >= fields.fieldCount() || !fields.isVerbatim(p)) {
-        String[] texts = new String[positions.length];
-        for (int i = 0; i < texts.length; i++) {
-          texts[i] = key(positions[i]);
-        }
-        keyId = -1;
-        return new KeyTuples.Tuple(texts);
+    int n = positions.length;
+    if (keyStarts.length < n) {
+      keyStarts = new int[n];
+      keyEnds = new int[n];
+    }
+    boolean verbatim = true;
+    int length = 0;
+    for (int i = 0; i < n; i++) {
+      int p = positions[i];
+      if (p < 0 || p >= fields.fieldCount()) {
+        fields.field(p); // throws the usual IndexOutOfBoundsException
+      }
+      verbatim &= fields.isVerbatim(p);
+      keyStarts[i] = fields.start(p);
+      keyEnds[i] = fields.end(p);
+      length += keyEnds[i] - keyStarts[i];
+    }
+    byte[] a = fields.bytes();
+    if (!verbatim) {
+      // the key fields' texts' bytes one after the other (doubled quotes as one): the same tuple
+      // of texts gets the same id whichever way its fields were written
+      a = scratch(length);
+      int at = 0;
+      for (int i = 0; i < n; i++) {
+        keyStarts[i] = at;
+        at = fields.unescape(positions[i], a, at);
+        keyEnds[i] = at;
       }
     }
-    List<String> tuple = keyTuples.get(fields, positions);
+    List<String> tuple = keyTuples.get(a, keyStarts, keyEnds, n);
     int id = keyTuples.lastId();
     keyId = id < 0 ? -1 : 2 * id + 1;
     return tuple;
+  }
+
+  private byte[] scratch(int length) {
+    if (keyScratch.length < length) {
+      keyScratch = new byte[Math.max(length, keyScratch.length * 2)];
+    }
+    return keyScratch;
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.parabeam.transforms.engine;
 
-import dev.parabeam.transforms.csv.FieldSplitter;
 import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,13 +30,15 @@ final class KeyTuples {
     this.strings = strings;
   }
 
-  /** The tuple of fields {@code positions} of {@code f}, every one of which is verbatim. */
-  List<String> get(FieldSplitter f, int[] positions) {
-    byte[] a = f.bytes();
+  /**
+   * The tuple of the {@code n} texts whose bytes are {@code a[starts[i], ends[i])}, each the bytes
+   * of its text in the view's charset.
+   */
+  List<String> get(byte[] a, int[] starts, int[] ends, int n) {
     int h = 1;
-    for (int p : positions) {
-      int start = f.start(p);
-      int end = f.end(p);
+    for (int p = 0; p < n; p++) {
+      int start = starts[p];
+      int end = ends[p];
       for (int i = start; i < end; i++) {
         h = 31 * h + a[i];
       }
@@ -55,16 +56,15 @@ final class KeyTuples {
       if (e < 0) {
         break;
       }
-      if (t[2 * slot] == h && same(offsets[e], f, positions)) {
+      if (t[2 * slot] == h && same(offsets[e], a, starts, ends, n)) {
         lastId = e;
         return tuples[e];
       }
       slot = (slot + 1) & mask;
     }
-    String[] texts = new String[positions.length];
-    for (int i = 0; i < positions.length; i++) {
-      int p = positions[i];
-      texts[i] = strings.get(a, f.start(p), f.end(p));
+    String[] texts = new String[n];
+    for (int i = 0; i < n; i++) {
+      texts[i] = strings.get(a, starts[i], ends[i]);
     }
     Tuple tuple = new Tuple(texts);
     if (size >= KeyStrings.MAX_ENTRIES) {
@@ -76,8 +76,8 @@ final class KeyTuples {
       offsets = Arrays.copyOf(offsets, size * 2);
     }
     offsets[size] = arenaSize;
-    for (int p : positions) {
-      append(a, f.start(p), f.end(p));
+    for (int p = 0; p < n; p++) {
+      append(a, starts[p], ends[p]);
     }
     tuples[size] = tuple;
     t[2 * slot] = h;
@@ -120,11 +120,10 @@ final class KeyTuples {
    * since key fields are a few bytes, for which Arrays.equals' range checks and vectorized compare
    * cost more than they save.
    */
-  private boolean same(int offset, FieldSplitter f, int[] positions) {
+  private boolean same(int offset, byte[] a, int[] starts, int[] ends, int fields) {
     byte[] b = arena;
-    byte[] a = f.bytes();
     int at = offset;
-    for (int p : positions) {
+    for (int p = 0; p < fields; p++) {
       int n = b[at++] & 0xff;
       if (n == 255) {
         n =
@@ -134,8 +133,8 @@ final class KeyTuples {
                 | b[at + 3] & 0xff;
         at += 4;
       }
-      int start = f.start(p);
-      if (n != f.end(p) - start) {
+      int start = starts[p];
+      if (n != ends[p] - start) {
         return false;
       }
       for (int k = 0; k < n; k++) {

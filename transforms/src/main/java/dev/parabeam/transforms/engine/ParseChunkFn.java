@@ -148,6 +148,12 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
             spill == null
                 ? null
                 : new Spiller<>(spill, keyCoder, accumulatorCoder, keyOrder, first.unit()));
+    if (fused != null && keysByEquals && fused.returnsTheViewsKey()) {
+      // a quarter of the unit's share of memory at most: the rest is for the map it drains into
+      long columnBytes =
+          spill == null ? COLUMN_BYTES : Math.min(COLUMN_BYTES, spill.unitShare() / 4);
+      u.columns = fused.keyedAccumulators(columnBytes);
+    }
     try {
       for (CsvChunk chunk : unit) {
         try {
@@ -161,6 +167,9 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
         u.deadFile.abandon();
       }
       throw e;
+    }
+    if (u.columns != null) {
+      drain(u);
     }
     String deadLetterPath = u.deadFile == null ? "" : u.deadFile.commit();
     if (u.spiller != null
@@ -260,6 +269,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     // byId[view.keyId()]: the accumulator in partial of the key of that id in this chunk's view
     boolean byViewKeyId = fused != null && keysByEquals && fused.returnsTheViewsKey();
     Object[] byId = new Object[byViewKeyId ? 64 : 0];
+    Arrays.fill(u.slotOfView, 0); // a new view: the ids of the unit's last chunk mean nothing here
     try (ReadableByteChannel ch = ChunkIO.open(chunk.file(), chunk.start())) {
       RecordReader reader =
           new RecordReader(ch, chunk.start(), chunk.startLine(), dialect, maxRecordBytes);
@@ -286,7 +296,30 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
           reason = "expected " + fields + " fields, found " + splitter.fieldCount();
         } else {
           pending.clear();
-          if (fused != null) {
+          if (u.columns != null) {
+            K key = fused.read(view.at(splitter, rec.line()), pending);
+            reason = pending.rejected;
+            if (reason == null) {
+              // the key's slot in the unit's columns by the view's id of the key, else by the key
+              int id = view.keyId();
+              int slot = id >= 0 && id < u.slotOfView.length ? u.slotOfView[id] - 1 : -1;
+              if (slot < 0) {
+                slot = u.slot(key);
+                if (id >= 0) {
+                  if (id >= u.slotOfView.length) {
+                    u.slotOfView =
+                        Arrays.copyOf(u.slotOfView, Math.max(id + 1, u.slotOfView.length * 2));
+                  }
+                  u.slotOfView[id] = slot + 1;
+                }
+              }
+              u.columns.add(slot);
+              u.ok++;
+              if (u.columns.full()) {
+                partial = drain(u);
+              }
+            }
+          } else if (fused != null) {
             K key = fused.read(view.at(splitter, rec.line()), pending);
             reason = pending.rejected;
             if (reason == null) {
@@ -404,9 +437,69 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     return partial;
   }
 
+  /** The most the unit's {@link KeyedAccumulators} hold before they are drained into its map. */
+  static final long COLUMN_BYTES = 16L << 20;
+
+  /**
+   * Adds what the unit's columns hold into its map (each key's accumulator there, or a new one),
+   * spills the map if it has outgrown its budget, and starts the columns' slots again; returns the
+   * map to go on with.
+   */
+  private Map<K, A> drain(Unit<K, A> u) throws IOException {
+    int n = u.slotKeys.size();
+    Map<K, A> partial = u.partial;
+    List<A> accs = new ArrayList<>(n);
+    for (int k = 0; k < n; k++) {
+      accs.add(partial.get(u.slotKeys.get(k)));
+    }
+    List<A> before = new ArrayList<>(accs);
+    u.columns.drainInto(accs, n);
+    // every key is in the map before the spill's check says anything: the spill writes the map
+    // whole, and a key put after it would count its records twice
+    boolean spillNow = false;
+    for (int k = 0; k < n; k++) {
+      K key = u.slotKeys.get(k);
+      if (accs.get(k) != before.get(k)) {
+        partial.put(key, accs.get(k));
+      }
+      if (u.spiller != null) {
+        spillNow |= u.spiller.touched(partial, key, before.get(k) == null);
+      }
+    }
+    u.slotKeys.clear();
+    u.slotOf.clear();
+    Arrays.fill(u.slotOfView, 0);
+    if (spillNow) {
+      u.spiller.spill(partial);
+      u.partial = new HashMap<>(partial.size() * 4 / 3 + 16);
+    }
+    return u.partial;
+  }
+
   /** What the chunks of one unit of work have found so far. */
   static final class Unit<K, A> {
     Map<K, A> partial = new HashMap<>();
+
+    /**
+     * The fused function's columns, with the key of each slot, the slot of each key, and the slot +
+     * 1 of each key id of the current chunk's view (0: none yet); null when the unit adds into the
+     * map directly.
+     */
+    KeyedAccumulators<A> columns;
+
+    final List<K> slotKeys = new ArrayList<>();
+    final Map<K, Integer> slotOf = new HashMap<>();
+    int[] slotOfView = new int[64];
+
+    int slot(K key) {
+      Integer s = slotOf.get(key);
+      if (s == null) {
+        s = slotKeys.size();
+        slotKeys.add(key);
+        slotOf.put(key, s);
+      }
+      return s;
+    }
 
     /** A key per structural value, for keys whose equals disagrees with the coder (else empty). */
     final Map<Object, K> canonical = new HashMap<>();

@@ -1,7 +1,9 @@
 package dev.parabeam.transforms.stats;
 
+import dev.parabeam.transforms.engine.KeyedAccumulators;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.coders.BigDecimalCoder;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
@@ -84,12 +86,24 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     this.inputOf = inputs.stream().mapToInt(Integer::intValue).toArray();
     this.kinds = slotKinds.toArray(new Aggregation.Kind[0]);
     this.quantileFns = new QuantilesFn[fns.size()];
+    this.wantedQuantiles = new int[fns.size()][];
     for (int s = 0; s < fns.size(); s++) {
       if ((Object) fns.get(s) instanceof QuantilesFn q) {
         quantileFns[s] = q;
+        int slot = s;
+        wantedQuantiles[s] =
+            java.util.stream.IntStream.range(0, aggregations.size())
+                .filter(i -> slotOf[i] == slot)
+                .map(i -> aggregations.get(i).kind().percentile())
+                .distinct()
+                .sorted()
+                .toArray();
       }
     }
   }
+
+  // per percentile slot: the quantiles (of QuantilesFn's 101) its aggregations print
+  private final int[][] wantedQuantiles;
 
   private static boolean quantiles(Aggregation.Kind k) {
     return k == Aggregation.Kind.P50 || k == Aggregation.Kind.P90 || k == Aggregation.Kind.P99;
@@ -169,6 +183,206 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
   }
 
   /**
+   * This function's accumulators of many keys as columns ({@link KeyedAccumulators}), adding what
+   * {@code row} holds each time: a count as an {@code int} per key, sum, min, max and mean in
+   * {@link DecimalColumns}, a percentile's values in one log of (key slot, value) in the order they
+   * came, handed to their keys' accumulators when drained; {@code countDistinct}'s sets stay
+   * objects. Full at {@code maxBytes} or 65,536 keys.
+   */
+  public KeyedAccumulators<Object[]> columns(Row row, long maxBytes) {
+    return new Columns(row, maxBytes);
+  }
+
+  private final class Columns implements KeyedAccumulators<Object[]> {
+    private static final int MAX_SLOTS = 1 << 16;
+    private final Row row;
+    private final long maxBytes;
+    // per slot of this function: its DecimalColumns (sum, min, max, mean), its index among the
+    // percentile slots, or its sets of distinct texts
+    private final DecimalColumns[] stats;
+    private final int[] quantileIndex;
+    private final Object[][] distinct;
+    private final int quantileSlots;
+    private final int slotBytes; // of one key slot, about
+    // per key slot: its records since the last drain
+    private int[] rows = new int[64];
+    private int slots;
+    // the percentiles' log: the key slot of each record, and its value for each percentile slot
+    private int[] logSlot;
+    private final double[][] logValues;
+    private int logSize;
+
+    Columns(Row row, long maxBytes) {
+      this.row = row;
+      this.maxBytes = maxBytes;
+      int n = kinds.length;
+      stats = new DecimalColumns[n];
+      quantileIndex = new int[n];
+      distinct = new Object[n][];
+      int q = 0;
+      for (int s = 0; s < n; s++) {
+        quantileIndex[s] = -1;
+        switch (kinds[s]) {
+          case COUNT:
+            break;
+          case COUNT_DISTINCT:
+            distinct[s] = new Object[64];
+            break;
+          case P50:
+          case P90:
+          case P99:
+            quantileIndex[s] = q++;
+            break;
+          default:
+            stats[s] = new DecimalColumns(64);
+        }
+      }
+      quantileSlots = q;
+      int perSlot = 4;
+      for (int s = 0; s < n; s++) {
+        perSlot += stats[s] != null ? DecimalColumns.SLOT_BYTES : distinct[s] != null ? 64 : 0;
+      }
+      slotBytes = perSlot;
+      logSlot = new int[q == 0 ? 0 : 1024];
+      logValues = new double[q][1024];
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void add(int slot) {
+      if (slot >= rows.length) {
+        grow(slot + 1);
+      }
+      if (slot >= slots) {
+        slots = slot + 1;
+      }
+      rows[slot]++;
+      Row r = row;
+      for (int s = 0; s < kinds.length; s++) {
+        int in = inputOf[s];
+        switch (kinds[s]) {
+          case COUNT:
+            break;
+          case COUNT_DISTINCT:
+            java.util.Set<String> set = (java.util.Set<String>) distinct[s][slot];
+            if (set == null) {
+              distinct[s][slot] = set = new java.util.HashSet<>();
+            }
+            set.add(r.text[in]);
+            break;
+          case P50:
+          case P90:
+          case P99:
+            logValues[quantileIndex[s]][logSize] = r.doubleAt(in);
+            break;
+          default:
+            BigDecimal big = r.big[in];
+            if (big == null) {
+              stats[s].add(slot, r.unscaled[in], r.scale[in]);
+            } else {
+              stats[s].add(slot, big);
+            }
+        }
+      }
+      if (quantileSlots > 0) {
+        logSlot[logSize++] = slot;
+        if (logSize == logSlot.length) {
+          int n = logSize * 2;
+          logSlot = Arrays.copyOf(logSlot, n);
+          for (int q = 0; q < quantileSlots; q++) {
+            logValues[q] = Arrays.copyOf(logValues[q], n);
+          }
+        }
+      }
+    }
+
+    private void grow(int atLeast) {
+      int n = Math.max(atLeast, rows.length * 2);
+      rows = Arrays.copyOf(rows, n);
+      for (int s = 0; s < kinds.length; s++) {
+        if (stats[s] != null) {
+          stats[s].ensure(n);
+        }
+        if (distinct[s] != null) {
+          distinct[s] = Arrays.copyOf(distinct[s], n);
+        }
+      }
+    }
+
+    @Override
+    public boolean full() {
+      return slots >= MAX_SLOTS || bytes() >= maxBytes;
+    }
+
+    @Override
+    public long bytes() {
+      // what the slots and the log in use hold (their arrays are kept from drain to drain)
+      return (long) slots * slotBytes + 4L * logSize * (1 + 2 * quantileSlots);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void drainInto(List<Object[]> accs, int given) {
+      int keys = Math.min(given, slots); // the slots past those added hold nothing
+      // each key's values of each percentile slot, in the order the log has them
+      double[][][] values = new double[quantileSlots][][];
+      if (quantileSlots > 0) {
+        int[] at = new int[keys];
+        for (int q = 0; q < quantileSlots; q++) {
+          double[][] v = new double[keys][];
+          for (int k = 0; k < keys; k++) {
+            v[k] = new double[rows[k]];
+          }
+          Arrays.fill(at, 0);
+          double[] log = logValues[q];
+          for (int i = 0; i < logSize; i++) {
+            int k = logSlot[i];
+            v[k][at[k]++] = log[i];
+          }
+          values[q] = v;
+        }
+      }
+      for (int k = 0; k < keys; k++) {
+        if (rows[k] == 0) {
+          continue;
+        }
+        Object[] acc = accs.get(k) == null ? createAccumulator() : accs.get(k);
+        for (int s = 0; s < acc.length; s++) {
+          switch (kinds[s]) {
+            case COUNT:
+              ((long[]) acc[s])[0] += rows[k];
+              break;
+            case COUNT_DISTINCT:
+              ((java.util.Set<String>) acc[s]).addAll((java.util.Set<String>) distinct[s][k]);
+              break;
+            case P50:
+            case P90:
+            case P99:
+              acc[s] =
+                  quantileFns[s].addValues(
+                      (QuantilesFn.Acc) acc[s], values[quantileIndex[s]][k], rows[k]);
+              break;
+            default:
+              acc[s] = stats[s].into(k, (DecimalStats) acc[s]);
+          }
+        }
+        accs.set(k, acc);
+      }
+      Arrays.fill(rows, 0, slots, 0);
+      for (int s = 0; s < kinds.length; s++) {
+        if (stats[s] != null) {
+          stats[s].clear(slots);
+        }
+        if (distinct[s] != null) {
+          Arrays.fill(distinct[s], 0, slots, null);
+        }
+      }
+      slots = 0;
+      logSize = 0;
+    }
+  }
+
+  /**
    * One record's values, one per aggregation as {@link #aggregations} lists them, for {@link
    * #addRow}: a number as unscaled and scale ({@code big} null) or as a BigDecimal, a text for
    * {@code countDistinct}, nothing for {@code count}. Reused from record to record.
@@ -237,7 +451,10 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
   public Object[] extractOutput(Object[] acc) {
     Object[] out = new Object[acc.length];
     for (int s = 0; s < acc.length; s++) {
-      out[s] = fns.get(s).extractOutput(acc[s]);
+      out[s] =
+          quantileFns[s] != null
+              ? quantileFns[s].extractOutput((QuantilesFn.Acc) acc[s], wantedQuantiles[s])
+              : fns.get(s).extractOutput(acc[s]);
     }
     return out;
   }

@@ -2,6 +2,7 @@ package dev.parabeam.transforms.stats;
 
 import dev.parabeam.transforms.engine.AccumulatingRecordFn;
 import dev.parabeam.transforms.engine.CsvRecord;
+import dev.parabeam.transforms.engine.KeyedAccumulators;
 import dev.parabeam.transforms.engine.RecordFn;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.math.BigDecimal;
@@ -75,6 +76,53 @@ public final class KeyAndValue implements AccumulatingRecordFn<String, BigDecima
   @Override
   public DecimalStats addTo(DecimalStats acc) {
     return slow == null ? acc.add(fast.unscaled, fast.scale) : acc.add(slow);
+  }
+
+  /**
+   * The statistics of many keys as {@link DecimalColumns}: count, sum, min and max of a key side by
+   * side in one array while its values fit in a long.
+   */
+  @Override
+  public KeyedAccumulators<DecimalStats> keyedAccumulators(long maxBytes) {
+    return new KeyedAccumulators<>() {
+      private static final int MAX_SLOTS = 1 << 16;
+      private final DecimalColumns columns = new DecimalColumns(64);
+      private int slots;
+
+      @Override
+      public void add(int slot) {
+        if (slot >= slots) {
+          slots = slot + 1;
+          columns.ensure(slots);
+        }
+        if (slow == null) {
+          columns.add(slot, fast.unscaled, fast.scale);
+        } else {
+          columns.add(slot, slow);
+        }
+      }
+
+      @Override
+      public boolean full() {
+        return slots >= MAX_SLOTS || bytes() >= maxBytes;
+      }
+
+      @Override
+      public long bytes() {
+        return DecimalColumns.bytes(slots);
+      }
+
+      @Override
+      public void drainInto(List<DecimalStats> accs, int n) {
+        for (int k = 0; k < Math.min(n, slots); k++) {
+          if (!columns.isEmpty(k)) {
+            accs.set(k, columns.into(k, accs.get(k)));
+          }
+        }
+        columns.clear(slots);
+        slots = 0;
+      }
+    };
   }
 
   private String key(CsvRecord r) {

@@ -2,6 +2,7 @@ package dev.parabeam.transforms.stats;
 
 import dev.parabeam.transforms.engine.AccumulatingRecordFn;
 import dev.parabeam.transforms.engine.CsvRecord;
+import dev.parabeam.transforms.engine.KeyedAccumulators;
 import java.math.BigDecimal;
 import java.util.List;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
@@ -79,13 +80,23 @@ public final class KeysAndValues implements AccumulatingRecordFn<List<String>, O
     return false;
   }
 
-  @Override
-  public List<String> read(CsvRecord r, Output<List<String>, Object[]> out) {
+  private void prepare() {
     if (row == null) {
       row = new AggregationsFn.Row(aggregations.size());
       number = new Decimals.Unscaled();
       keyPositions = new int[keyColumns.size()];
     }
+  }
+
+  @Override
+  public KeyedAccumulators<Object[]> keyedAccumulators(long maxBytes) {
+    prepare();
+    return combine.columns(row, maxBytes);
+  }
+
+  @Override
+  public List<String> read(CsvRecord r, Output<List<String>, Object[]> out) {
+    prepare();
     for (int i = 0; i < aggregations.size(); i++) {
       Aggregation a = aggregations.get(i);
       if (a.column() == null) {

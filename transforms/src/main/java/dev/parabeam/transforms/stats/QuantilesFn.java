@@ -106,6 +106,26 @@ public final class QuantilesFn extends CombineFn<Double, QuantilesFn.Acc, List<D
     return acc;
   }
 
+  /**
+   * {@link #addValue} of {@code values[0, n)} in that order; the array becomes the accumulator's
+   * own when the accumulator is empty (the caller gives it up).
+   */
+  Acc addValues(Acc acc, double[] values, int n) {
+    if (acc.sketch == null && acc.size + n <= BUFFERED) {
+      if (acc.size == 0 && values.length >= 16) {
+        acc.values = values;
+        acc.size = n;
+      } else {
+        acc.append(values, n);
+      }
+      return acc;
+    }
+    for (int i = 0; i < n; i++) {
+      acc = addValue(acc, values[i]);
+    }
+    return acc;
+  }
+
   private void toSketch(Acc acc) {
     acc.sketch = feed(acc.values, acc.size);
     acc.values = null;
@@ -168,10 +188,21 @@ public final class QuantilesFn extends CombineFn<Double, QuantilesFn.Acc, List<D
     }
     double[] sorted = Arrays.copyOf(values, n);
     Arrays.sort(sorted);
-    // ApproximateQuantiles.QuantileState.extractOutput and interpolate, for weights of 1
+    for (int r : ranks(n)) {
+      out.add(sorted[r]);
+    }
+    return out;
+  }
+
+  /**
+   * The rank among n sorted values of each of the {@link #QUANTILES} quantiles, as Beam's {@code
+   * ApproximateQuantiles.QuantileState.extractOutput} and {@code interpolate} pick them for weights
+   * of 1.
+   */
+  static int[] ranks(int n) {
+    int[] ranks = new int[QUANTILES];
     double step = 1.0 * n / (QUANTILES - 1);
     double offset = (1.0 * n - 1) / (QUANTILES - 1);
-    out.add(sorted[0]);
     int i = 0;
     double current = 1;
     for (int j = 0; j < QUANTILES - 2; j++) {
@@ -180,10 +211,109 @@ public final class QuantilesFn extends CombineFn<Double, QuantilesFn.Acc, List<D
         i++;
         current += 1;
       }
-      out.add(sorted[i]);
+      ranks[j + 1] = i;
     }
-    out.add(sorted[n - 1]);
+    ranks[QUANTILES - 1] = n - 1;
+    return ranks;
+  }
+
+  /**
+   * {@link #extractOutput} at the quantiles {@code wanted} (indices into its list, ascending) only:
+   * a list of {@link #QUANTILES} with the others null. While the values are buffered it selects the
+   * ranks it needs (a partition per rank on a copy) instead of sorting them all; the values are the
+   * same as the sort's.
+   */
+  public List<Double> extractOutput(Acc acc, int[] wanted) {
+    if (acc.sketch != null || acc.size == 0 || !plainValues(acc.values, acc.size)) {
+      List<Double> all = extractOutput(acc);
+      List<Double> out = new ArrayList<>(java.util.Collections.nCopies(all.size(), (Double) null));
+      for (int w : wanted) {
+        if (w < all.size()) {
+          out.set(w, all.get(w));
+        }
+      }
+      return out;
+    }
+    int n = acc.size;
+    int[] rankOfQuantile = ranks(n);
+    int[] ranks = new int[wanted.length];
+    for (int i = 0; i < wanted.length; i++) {
+      ranks[i] = rankOfQuantile[wanted[i]];
+    }
+    Arrays.sort(ranks);
+    double[] a = Arrays.copyOf(acc.values, n);
+    select(a, 0, n, ranks, 0, ranks.length);
+    List<Double> out = new ArrayList<>(java.util.Collections.nCopies(QUANTILES, (Double) null));
+    for (int w : wanted) {
+      out.set(w, a[rankOfQuantile[w]]);
+    }
     return out;
+  }
+
+  /**
+   * Whether no value is NaN or -0.0, the two that {@code <} does not order as {@link Arrays#sort}
+   * does (those take the sort).
+   */
+  private static boolean plainValues(double[] a, int n) {
+    for (int i = 0; i < n; i++) {
+      double v = a[i];
+      if (v != v || Double.doubleToRawLongBits(v) == Long.MIN_VALUE) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Puts into each place {@code ranks[rlo, rhi)} of {@code a[lo, hi)} the value a sort would put
+   * there: partitions around a median of three into less, equal and greater (many equal values cost
+   * nothing), keeps the parts that hold a wanted rank, and sorts a part of at most 32 values.
+   */
+  private static void select(double[] a, int lo, int hi, int[] ranks, int rlo, int rhi) {
+    while (rlo < rhi) {
+      if (hi - lo <= 32) {
+        Arrays.sort(a, lo, hi);
+        return;
+      }
+      double x = a[lo];
+      double y = a[(lo + hi) >>> 1];
+      double z = a[hi - 1];
+      double pivot = x < y ? (y < z ? y : Math.max(x, z)) : (x < z ? x : Math.max(y, z));
+      // a[lo, lt) < pivot, a[lt, i) == pivot, a[gt, hi) > pivot
+      int lt = lo;
+      int i = lo;
+      int gt = hi;
+      while (i < gt) {
+        double v = a[i];
+        if (v < pivot) {
+          a[i++] = a[lt];
+          a[lt++] = v;
+        } else if (v > pivot) {
+          a[i] = a[--gt];
+          a[gt] = v;
+        } else {
+          i++;
+        }
+      }
+      int left = rlo;
+      while (left < rhi && ranks[left] < lt) {
+        left++;
+      }
+      int right = left;
+      while (right < rhi && ranks[right] < gt) {
+        right++;
+      }
+      // ranks[rlo, left) lie below the pivot's run, [left, right) in it (done), [right, rhi) above
+      if (left - rlo < rhi - right) {
+        select(a, lo, lt, ranks, rlo, left);
+        lo = gt;
+        rlo = right;
+      } else {
+        select(a, gt, hi, ranks, right, rhi);
+        hi = lt;
+        rhi = left;
+      }
+    }
   }
 
   @Override

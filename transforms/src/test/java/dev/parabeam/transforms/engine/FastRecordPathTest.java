@@ -402,13 +402,29 @@ public class FastRecordPathTest {
     for (int i = 0; i < idOfTuple.size(); i++) {
       assertEquals(true, tupleOfId.containsKey(2 * i + 1));
     }
+    // a field with a doubled quote has the id of its text, whichever way the text was written
+    // (k"1 unquoted holds a literal quote: the same text)
     byte[] quoted = "\"k\"\"1\",v1,0".getBytes(StandardCharsets.UTF_8);
     splitter.split(quoted, 0, quoted.length);
     CsvRecord rec = view.at(splitter, 0);
     assertEquals("k\"1", rec.key(0));
-    assertEquals(-1, rec.keyId());
+    int quotedId = rec.keyId();
+    assertEquals(true, quotedId >= 0 && !keyOfId.containsKey(quotedId));
     assertEquals(List.of("k\"1", "v1"), rec.keys(ab));
-    assertEquals(-1, rec.keyId());
+    int quotedTupleId = rec.keyId();
+    assertEquals(true, quotedTupleId >= 0 && !tupleOfId.containsKey(quotedTupleId));
+    byte[] plain = "k\"1,v1,1".getBytes(StandardCharsets.UTF_8);
+    splitter.split(plain, 0, plain.length);
+    rec = view.at(splitter, 1);
+    assertEquals("k\"1", rec.key(0));
+    assertEquals(quotedId, rec.keyId());
+    assertEquals(List.of("k\"1", "v1"), rec.keys(ab));
+    assertEquals(quotedTupleId, rec.keyId());
+    byte[] other = "\"k\"\"2\",v1,2".getBytes(StandardCharsets.UTF_8);
+    splitter.split(other, 0, other.length);
+    rec = view.at(splitter, 2);
+    assertEquals(List.of("k\"2", "v1"), rec.keys(ab));
+    assertEquals(true, rec.keyId() != quotedTupleId);
 
     CsvRecord full = new CsvRecord("g.csv", List.of("a", "b", "c"), StandardCharsets.UTF_8);
     for (int i = 0; i < KeyStrings.MAX_ENTRIES + 10; i++) {
