@@ -157,6 +157,9 @@ public class FastRecordPathTest {
     assertEquals(true, fn.accumulatesFor(combine));
     Map<String, DecimalStats> fused = new HashMap<>();
     Map<String, DecimalStats> plain = new HashMap<>();
+    // the engine's third way: the key's slot in per-key columns, drained now and then (a small
+    // budget: often full) into accumulators kept per key
+    Slots<String, DecimalStats> slots = new Slots<>(fn.keyedAccumulators(2_000));
     Random r = new Random(7);
     int added = 0;
     for (int n = 0; n < 100_000; n++) {
@@ -190,6 +193,7 @@ public class FastRecordPathTest {
       }
       assertEquals(line, 1, emitted.size());
       assertEquals(line, emitted.get(0)[0], key);
+      slots.add(key, r);
       fused.put(key, fn.addTo(fused.getOrDefault(key, combine.createAccumulator())));
       plain.put(
           key,
@@ -198,12 +202,17 @@ public class FastRecordPathTest {
               (BigDecimal) emitted.get(0)[1]));
       added++;
     }
+    Map<String, DecimalStats> viaColumns = slots.drained();
     assertEquals(true, added > 50_000);
+    assertEquals(true, slots.drains > 10);
     assertEquals(plain, fused);
+    assertEquals(plain, viaColumns);
     for (String k : plain.keySet()) {
       // the printed figures, not only numeric equality
       assertEquals(plain.get(k).toString(), fused.get(k).toString());
       assertEquals(plain.get(k).mean(), fused.get(k).mean());
+      assertEquals(plain.get(k).toString(), viaColumns.get(k).toString());
+      assertEquals(plain.get(k).mean(), viaColumns.get(k).mean());
     }
   }
 
@@ -227,6 +236,7 @@ public class FastRecordPathTest {
         false, fn.accumulatesFor(new AggregationsFn(Aggregation.parseList("count,sum(amount)"))));
     Map<List<String>, Object[]> fused = new HashMap<>();
     Map<List<String>, Object[]> plain = new HashMap<>();
+    Slots<List<String>, Object[]> slots = new Slots<>(fn.keyedAccumulators(20_000));
     Random r = new Random(13);
     for (int n = 0; n < 60_000; n++) {
       String amount = r.nextInt(4) == 0 ? field(r) : number(r);
@@ -272,28 +282,100 @@ public class FastRecordPathTest {
         continue;
       }
       assertEquals(line, emitted.get(0), key);
+      slots.add(key, r);
       fused.put(key, fn.addTo(fused.getOrDefault(key, combine.createAccumulator())));
       plain.put(
           key,
           combine.addInput(
               plain.getOrDefault(key, combine.createAccumulator()), (Object[]) emitted.get(1)));
     }
+    Map<List<String>, Object[]> viaColumns = slots.drained();
     assertEquals(plain.keySet(), fused.keySet());
+    assertEquals(plain.keySet(), viaColumns.keySet());
     assertEquals(true, plain.size() == 90);
+    assertEquals(true, slots.drains > 10);
     for (List<String> k : plain.keySet()) {
       Object[] want = combine.extractOutput(plain.get(k));
       Object[] got = combine.extractOutput(fused.get(k));
+      Object[] gotColumns = combine.extractOutput(viaColumns.get(k));
       for (int i = 0; i < combine.aggregations().size(); i++) {
         assertEquals(
             k + " " + combine.aggregations().get(i),
             combine.format(i, want),
             combine.format(i, got));
+        assertEquals(
+            k + " " + combine.aggregations().get(i),
+            combine.format(i, want),
+            combine.format(i, gotColumns));
       }
+    }
+  }
+
+  /**
+   * What the engine does with a function's {@link KeyedAccumulators}: a slot per key from 0 in the
+   * order met, drained into accumulators kept per key when full and at random points (then the
+   * slots start again), and at the end.
+   */
+  private static final class Slots<K, A> {
+    final KeyedAccumulators<A> columns;
+    final Map<K, Integer> slotOf = new HashMap<>();
+    final List<K> keys = new ArrayList<>();
+    final Map<K, A> accumulators = new HashMap<>();
+    int drains;
+
+    Slots(KeyedAccumulators<A> columns) {
+      this.columns = columns;
+    }
+
+    void add(K key, Random r) {
+      Integer slot = slotOf.get(key);
+      if (slot == null) {
+        slot = keys.size();
+        keys.add(key);
+        slotOf.put(key, slot);
+      }
+      columns.add(slot);
+      if (columns.full() || r.nextInt(3_000) == 0) {
+        drain();
+      }
+    }
+
+    void drain() {
+      List<A> accs = new ArrayList<>();
+      for (K k : keys) {
+        accs.add(accumulators.get(k));
+      }
+      columns.drainInto(accs, keys.size());
+      for (int i = 0; i < keys.size(); i++) {
+        accumulators.put(keys.get(i), accs.get(i));
+      }
+      keys.clear();
+      slotOf.clear();
+      drains++;
+    }
+
+    Map<K, A> drained() {
+      drain();
+      return accumulators;
     }
   }
 
   /** A number as an export might write it: signs, zeros, scales, exponents, long digit strings. */
   private static String number(Random r) {
+    if (r.nextInt(50) == 0) {
+      // at the edges of a long's unscaled value: sums overflow, minima and maxima sit there
+      String[] edges = {
+        "9223372036854775807",
+        "-9223372036854775808",
+        "9223372036854775806",
+        "-9223372036854775807",
+        "92233720368547758.07",
+        "-92233720368547758.08",
+        "0.000000000000000001",
+        "-0"
+      };
+      return edges[r.nextInt(edges.length)];
+    }
     StringBuilder sb = new StringBuilder();
     if (r.nextInt(4) == 0) {
       sb.append(r.nextBoolean() ? '-' : '+');

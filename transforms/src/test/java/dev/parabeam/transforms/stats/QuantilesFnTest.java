@@ -193,4 +193,44 @@ public class QuantilesFnTest {
       assertThat(fn.extractOutput(back), equalTo(fn.extractOutput(a)));
     }
   }
+
+  /**
+   * The quantiles picked by selection are the sort's, on sizes from 1 to past the buffer, values
+   * with many ties or none, NaN and -0.0 among them, and any set of wanted quantiles; a sketch's
+   * are its own.
+   */
+  @Test
+  public void selectedQuantilesAreTheSortedOnes() {
+    QuantilesFn fn = new QuantilesFn();
+    Random rnd = new Random(17);
+    for (int round = 0; round < 400; round++) {
+      int n = 1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 2 * QuantilesFn.BUFFERED : 3_000);
+      int kind = rnd.nextInt(5);
+      QuantilesFn.Acc acc = fn.createAccumulator();
+      for (int i = 0; i < n; i++) {
+        double v =
+            kind == 0
+                ? rnd.nextInt(5) // a few values, many ties
+                : kind == 1
+                    ? Math.round(rnd.nextGaussian() * 100_000) / 100.0
+                    : kind == 2
+                        ? i // already sorted
+                        : kind == 3 ? -i : rnd.nextDouble() / 1000; // reversed; close together
+        if (rnd.nextInt(500) == 0) {
+          v = rnd.nextBoolean() ? Double.NaN : -0.0;
+        }
+        acc = fn.addValue(acc, v);
+      }
+      int[] wanted =
+          rnd.ints(1 + rnd.nextInt(4), 0, QuantilesFn.QUANTILES).distinct().sorted().toArray();
+      List<Double> all = fn.extractOutput(acc);
+      List<Double> some = fn.extractOutput(acc, wanted);
+      assertThat(some.size(), is(QuantilesFn.QUANTILES));
+      for (int q = 0; q < QuantilesFn.QUANTILES; q++) {
+        boolean asked = java.util.Arrays.binarySearch(wanted, q) >= 0;
+        assertThat(
+            "n=" + n + " kind=" + kind + " q=" + q, some.get(q), is(asked ? all.get(q) : null));
+      }
+    }
+  }
 }
