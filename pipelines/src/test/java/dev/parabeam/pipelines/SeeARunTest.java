@@ -75,6 +75,22 @@ public class SeeARunTest {
     return number(metrics, "\"name\": \"" + name + "\", \"value\": ([0-9]+)");
   }
 
+  /** Counters elements_in and elements_out of the step whose name holds {@code step}. */
+  private static List<Long> elements(String metrics, String step) {
+    List<Long> io = new java.util.ArrayList<>();
+    for (String name : List.of("elements_in", "elements_out")) {
+      io.add(
+          number(
+              metrics,
+              "\"step\": \"[^\"]*"
+                  + Pattern.quote(step)
+                  + "[^\"]*\", \"namespace\": \"parabeam.step\", \"name\": \""
+                  + name
+                  + "\", \"value\": ([0-9]+)"));
+    }
+    return io;
+  }
+
   private void check(String runner) throws IOException {
     Path out = tmp.getRoot().toPath().resolve("out-" + runner);
     // in a directory that does not exist yet: made, as the output's is
@@ -112,6 +128,19 @@ public class SeeARunTest {
         number(metrics, "\"name\": \"unit_records\", \"count\": [0-9]+, \"sum\": ([0-9]+)"),
         equalTo(read));
     assertThat(run.out, containsString("metrics (Beam, "));
+    // each engine step's elements in and out: chunks through the scan and the parse, one result
+    // per unit (a unit of many keys sends several), a row per key out of the merge
+    long chunks = summaryField(summary, "chunks");
+    assertThat(elements(metrics, "ScanStates"), equalTo(List.of(chunks, chunks)));
+    assertThat(elements(metrics, "LocateRecords"), equalTo(List.of(chunks, chunks)));
+    List<Long> parse = elements(metrics, "ParseRecords");
+    assertThat(parse.get(0), equalTo(chunks));
+    assertThat(parse.get(1), equalTo(summaryField(summary, "units")));
+    assertThat(elements(metrics, "SplitByPartition").get(0), equalTo(parse.get(1)));
+    List<Long> merge = elements(metrics, "MergePartitions");
+    assertThat(merge.get(1), equalTo(summaryField(summary, "keys")));
+    assertThat(merge.get(1), equalTo(30L));
+    assertThat(run.out, containsString("elements"));
 
     String graph = Files.readString(dot, StandardCharsets.UTF_8);
     assertThat(graph, containsString("digraph pipeline {"));

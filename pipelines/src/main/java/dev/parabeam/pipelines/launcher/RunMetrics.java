@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines.launcher;
 
+import dev.parabeam.transforms.engine.StepElements;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -141,15 +142,52 @@ public final class RunMetrics {
     Files.writeString(dir.resolve(FILE), Json.object(all) + "\n", StandardCharsets.UTF_8);
   }
 
+  private static String shortStep(String step) {
+    return step.length() > 44 ? "..." + step.substring(step.length() - 41) : step;
+  }
+
+  /**
+   * The elements step {@code stepSuffix} (the end of its full name) counted in and out ({@link
+   * StepElements}), summed over the steps of that name.
+   */
+  public long[] elements(String stepSuffix) {
+    long[] io = new long[2];
+    for (Metric m : metrics) {
+      if (m.namespace().equals(StepElements.NAMESPACE) && m.step().endsWith(stepSuffix)) {
+        io[m.name().equals(StepElements.IN) ? 0 : 1] += m.value();
+      }
+    }
+    return io;
+  }
+
   /** The short table printed at the end of a run: a line per metric, by step. */
   public void print(PrintStream out) {
     if (metrics.isEmpty()) {
       return;
     }
     out.println("metrics (Beam, " + values + ", by step; all in " + FILE + "):");
+    // a step's elements in and out on one line, where it counts them
+    Map<String, long[]> elements = new LinkedHashMap<>();
     for (Metric m : metrics) {
-      String step =
-          m.step().length() > 44 ? "..." + m.step().substring(m.step().length() - 41) : m.step();
+      if (m.kind().equals("counter") && m.namespace().equals(StepElements.NAMESPACE)) {
+        long[] io = elements.computeIfAbsent(m.step(), s -> new long[2]);
+        io[m.name().equals(StepElements.IN) ? 0 : 1] += m.value();
+      }
+    }
+    elements.forEach(
+        (s, io) ->
+            out.printf(
+                Locale.ROOT,
+                "  %-44s %-22s %,d in, %,d out%n",
+                shortStep(s),
+                "elements",
+                io[0],
+                io[1]));
+    for (Metric m : metrics) {
+      if (m.namespace().equals(StepElements.NAMESPACE)) {
+        continue;
+      }
+      String step = shortStep(m.step());
       if (m.kind().equals("counter")) {
         out.printf(Locale.ROOT, "  %-44s %-22s %,d%n", step, m.name(), m.value());
       } else {

@@ -29,6 +29,7 @@ final class LocateFns {
       extends DoFn<KV<Integer, Iterable<CsvChunk>>, KV<Integer, KV<CsvChunk, ChunkTransitions>>> {
     private static final long serialVersionUID = 1L;
     private final CsvDialect dialect;
+    private final StepElements elements = new StepElements();
     private transient CsvStates states;
 
     ScanChunkFn(CsvDialect dialect) {
@@ -46,6 +47,8 @@ final class LocateFns {
         OutputReceiver<KV<Integer, KV<CsvChunk, ChunkTransitions>>> out)
         throws IOException {
       for (CsvChunk chunk : chunks.getValue()) {
+        elements.in(1);
+        elements.out(1);
         if (chunk.toEnd()) {
           // the one chunk of a compressed file: nothing after it needs its summary, so it is not
           // read twice (decompressing is the costly part); damage is found when it is parsed
@@ -68,6 +71,7 @@ final class LocateFns {
       extends DoFn<KV<Integer, Iterable<KV<CsvChunk, ChunkTransitions>>>, KV<Integer, CsvChunk>> {
     private static final long serialVersionUID = 1L;
     private final int[] keys;
+    private final StepElements elements = new StepElements();
 
     LocateRecordsFn(int[] keys) {
       this.keys = keys;
@@ -89,8 +93,10 @@ final class LocateFns {
           chunks.add(kv.getKey());
           summaries.add(kv.getValue());
         }
+        elements.in(list.size());
         for (CsvChunk c : ChunkLocator.locate(chunks, summaries)) {
           out.output(KV.of(ChunkedCsv.workerKey(c, keys), c));
+          elements.out(1);
         }
       }
     }

@@ -54,6 +54,7 @@ final class MergePartitionFn<K, A, R>
   }
 
   private final Counter merged = Metrics.counter(WriteChunkedOutputs.class, "partitions_merged");
+  private final StepElements elements = new StepElements();
 
   MergePartitionFn(
       String workDir,
@@ -125,6 +126,7 @@ final class MergePartitionFn<K, A, R>
     List<RunSegment> segments = new ArrayList<>();
     List<Source<K, A>> memory = new ArrayList<>();
     for (ChunkResult<K, A> r : in.getValue()) {
+      elements.in(1);
       for (RunSegment g : r.runs()) {
         if (g.partitions() != partitions || g.partition() != p) {
           throw new IllegalStateException(
@@ -170,6 +172,7 @@ final class MergePartitionFn<K, A, R>
       }
     }
     merged.inc();
+    elements.out(keys[0]); // the partition's keys, each a row of results.csv
     out.output(KV.of(0, KV.of(path, keys[0])));
   }
 

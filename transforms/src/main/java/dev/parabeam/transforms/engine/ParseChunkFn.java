@@ -62,6 +62,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
   private final Counter bytesCounter = Metrics.counter(ChunkedCsv.class, ChunkedCsv.BYTES_PARSED);
   private final Distribution unitMillis = Metrics.distribution(ChunkedCsv.class, "unit_parse_ms");
   private final Distribution unitRecords = Metrics.distribution(ChunkedCsv.class, "unit_records");
+  private final StepElements elements = new StepElements();
 
   /** How many bytes of a chunk are read between two updates of the bytes counter. */
   static final long PROGRESS_BYTES = 4L << 20;
@@ -211,6 +212,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
     okCounter.inc(u.ok);
     deadCounter.inc(u.dead);
     chunkCounter.inc(unit.size());
+    elements.in(unit.size());
     if (u.spiller != null) {
       spillCounter.inc(u.spiller.files().size());
     }
@@ -225,6 +227,7 @@ final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, 
       Map<K, A> partials,
       boolean withCounts,
       List<RunSegment> runs) {
+    elements.out(1);
     out.get(resultsTag)
         .output(
             withCounts

@@ -242,6 +242,7 @@ public final class WriteChunkedOutputs<K, A, R>
     private final RunKeys<K> runKeys;
     private final TupleTag<KV<Integer, ChunkResult<K, A>>> slices;
     private final TupleTag<KV<Integer, ChunkResult<K, A>>> counts;
+    private final StepElements elements = new StepElements();
 
     SplitFn(
         int[] shuffleKeys,
@@ -258,6 +259,7 @@ public final class WriteChunkedOutputs<K, A, R>
 
     @ProcessElement
     public void process(@Element ChunkResult<K, A> r, MultiOutputReceiver out) throws IOException {
+      elements.in(1);
       List<Map<K, A>> maps = new ArrayList<>();
       List<List<RunSegment>> runs = new ArrayList<>();
       for (int p = 0; p < partitions; p++) {
@@ -282,9 +284,11 @@ public final class WriteChunkedOutputs<K, A, R>
       for (int p = 0; p < partitions; p++) {
         if (!maps.get(p).isEmpty() || !runs.get(p).isEmpty()) {
           out.get(slices).output(KV.of(shuffleKeys[p], r.keysOnly(maps.get(p), runs.get(p))));
+          elements.out(1);
         }
       }
       out.get(counts).output(KV.of(0, r.withoutPartials()));
+      elements.out(1);
     }
   }
 
