@@ -43,6 +43,29 @@ public final class ClusterSubmission implements AutoCloseable {
     return Optional.of(s);
   }
 
+  /** At most one REST call for progress per this many milliseconds. */
+  private static final long PROGRESS_POLL_MILLIS = 1_000;
+
+  private long progressPolled;
+  private String tasks;
+
+  /**
+   * The job's state and how many of its tasks have finished, as the cluster's REST API tells it
+   * ({@code RUNNING, 6 of 28 tasks finished on the cluster}); null until the cluster lists the job.
+   * Asks at most once a second; for the progress bar's thread. (Beam's own counters, the bytes
+   * parsed, reach the client only with the job's end: the Flink batch runner hands them to Flink as
+   * an accumulator when a task finishes, not as live metrics.)
+   */
+  public synchronized String tasks() {
+    String known = id;
+    long now = System.currentTimeMillis();
+    if (known != null && now - progressPolled >= PROGRESS_POLL_MILLIS) {
+      progressPolled = now;
+      tasks = rest.taskProgress(known).map(t -> t + " on the cluster").orElse(tasks);
+    }
+    return tasks;
+  }
+
   /** The job's id once the cluster has listed it. */
   public Optional<String> id() {
     return Optional.ofNullable(id);

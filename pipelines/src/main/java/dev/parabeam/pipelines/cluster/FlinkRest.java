@@ -89,6 +89,29 @@ public final class FlinkRest {
     }
   }
 
+  /**
+   * Job {@code jobId}'s state and how many of its tasks (a vertex's subtasks) have finished, e.g.
+   * {@code RUNNING, 5 of 12 tasks finished}; empty if the cluster does not answer.
+   */
+  public Optional<String> taskProgress(String jobId) {
+    return get("/jobs/" + jobId)
+        .map(
+            job -> {
+              int finished = 0;
+              int all = 0;
+              for (JsonNode v : job.path("vertices")) {
+                all += v.path("parallelism").asInt();
+                finished += v.path("tasks").path("FINISHED").asInt();
+              }
+              return job.path("state").asText()
+                  + ", "
+                  + finished
+                  + " of "
+                  + all
+                  + " tasks finished";
+            });
+  }
+
   /** The cluster's slots, or empty if it does not answer. */
   public Optional<Slots> slots() {
     return get("/overview")

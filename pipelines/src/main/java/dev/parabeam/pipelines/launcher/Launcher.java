@@ -285,6 +285,7 @@ public final class Launcher {
               jobName,
               running,
               run::progressDone,
+              onCluster.orElse(null),
               run.progressTotal(),
               err);
       try {

@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines.launcher;
 
 import dev.parabeam.pipelines.UsageException;
+import dev.parabeam.pipelines.cluster.ClusterSubmission;
 import dev.parabeam.transforms.engine.ChunkedCsv;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -30,6 +31,8 @@ final class ProgressReporter implements AutoCloseable {
 
   private final AtomicReference<PipelineResult> running;
   private final LongSupplier localDone;
+  // the job on a cluster, whose REST API tells its tasks (null: the run is not on a cluster)
+  private final ClusterSubmission cluster;
   private final long total;
   private final LongSupplier clock;
   private final long start;
@@ -44,12 +47,14 @@ final class ProgressReporter implements AutoCloseable {
       String task,
       AtomicReference<PipelineResult> running,
       LongSupplier localDone,
+      ClusterSubmission cluster,
       long total,
       boolean terminal,
       PrintStream err) {
     this.task = task;
     this.running = running;
     this.localDone = localDone;
+    this.cluster = cluster;
     this.total = total;
     this.clock = System::currentTimeMillis;
     this.start = clock.getAsLong();
@@ -74,19 +79,24 @@ final class ProgressReporter implements AutoCloseable {
     return tty != null ? tty.equals("1") : System.console() != null;
   }
 
-  /** Starts reporting for a run of {@code total} input bytes (0: unknown); null for none. */
+  /**
+   * Starts reporting for a run of {@code total} input bytes (0: unknown), on {@code cluster} if not
+   * null; null for none.
+   */
   static ProgressReporter start(
       String mode,
       String task,
       AtomicReference<PipelineResult> running,
       LongSupplier localDone,
+      ClusterSubmission cluster,
       long total,
       PrintStream err) {
     boolean terminal = stderrIsTerminal();
     if (mode.equals("off") || (mode.equals("auto") && !terminal)) {
       return null;
     }
-    ProgressReporter r = new ProgressReporter(task, running, localDone, total, terminal, err);
+    ProgressReporter r =
+        new ProgressReporter(task, running, localDone, cluster, total, terminal, err);
     r.thread.start();
     return r;
   }
@@ -124,6 +134,13 @@ final class ProgressReporter implements AutoCloseable {
 
   private String state() {
     PipelineResult r = running.get();
+    if (r == null && cluster != null) {
+      // the client waits in run() while the cluster works: its REST API says how far
+      String tasks = cluster.tasks();
+      if (tasks != null) {
+        return tasks;
+      }
+    }
     try {
       return r == null ? "starting the runner" : r.getState().toString();
     } catch (RuntimeException e) {
