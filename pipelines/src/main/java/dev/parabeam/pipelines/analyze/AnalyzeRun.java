@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parabeam.pipelines.Job;
+import dev.parabeam.pipelines.launcher.Timeline;
 import dev.parabeam.pipelines.launcher.WriteSortedLines;
 import dev.parabeam.transforms.engine.Utf8Order;
 import dev.parabeam.transforms.tasks.CallCounts;
@@ -66,8 +67,12 @@ final class AnalyzeRun implements Job.Run {
     this.runId = runId;
   }
 
+  // the run's start (epoch ms), for its timeline
+  private long startEpochMillis;
+
   @Override
   public void beforeBuild(Path staging) throws IOException {
+    startEpochMillis = System.currentTimeMillis();
     try (BufferedWriter w =
         Files.newBufferedWriter(staging.resolve(AnalyzeJob.DEAD_LETTERS), StandardCharsets.UTF_8)) {
       for (String d : deadLetters) {
@@ -102,7 +107,9 @@ final class AnalyzeRun implements Job.Run {
                 FanOut.byId(Document::id, StringUtf8Coder.of())
                     .withAnalysis("sentiment", call("sentiment", Analyses::sentiment))
                     .withAnalysis("entities", call("entities", Analyses::entities))
-                    .withAnalysis("summary", call("summary", Analyses::summary)));
+                    .withAnalysis("summary", call("summary", Analyses::summary))
+                    .withCallBundlesTo(
+                        Timeline.callBundlesTo(staging.resolve(Timeline.CALL_BUNDLES))));
     if (o.getEntityDetails()) {
       EntityFollowUps.apply(
           gathered,
@@ -145,8 +152,13 @@ final class AnalyzeRun implements Job.Run {
   @Override
   public List<String> outputs() {
     return o.getEntityDetails()
-        ? List.of(AnalyzeJob.RESULTS, AnalyzeJob.ENTITIES, AnalyzeJob.DEAD_LETTERS)
-        : List.of(AnalyzeJob.RESULTS, AnalyzeJob.DEAD_LETTERS);
+        ? List.of(
+            AnalyzeJob.RESULTS,
+            AnalyzeJob.ENTITIES,
+            AnalyzeJob.DEAD_LETTERS,
+            Timeline.CSV,
+            Timeline.PNG)
+        : List.of(AnalyzeJob.RESULTS, AnalyzeJob.DEAD_LETTERS, Timeline.CSV, Timeline.PNG);
   }
 
   @Override
@@ -220,6 +232,24 @@ final class AnalyzeRun implements Job.Run {
     summary.put("runner", o.getRunner().getSimpleName());
     summary.put("parallelism", parallelism);
     summary.put("max_in_flight_limit", o.getMaxInFlight());
+    // a bar per bundle of each analysis's calls, a lane per worker
+    List<Timeline.Span> spans =
+        Timeline.fromUnitSpans(staging.resolve(Timeline.CALL_BUNDLES), startEpochMillis);
+    int workers = Timeline.lanes(spans).size();
+    Timeline.write(
+        spans,
+        System.currentTimeMillis() - startEpochMillis,
+        "analyze: "
+            + spans.size()
+            + " bundles of calls on "
+            + workers
+            + " workers ("
+            + o.getRunner().getSimpleName()
+            + ", "
+            + parallelism
+            + " requested)",
+        staging);
+    summary.put("timeline_workers", workers);
     return summary;
   }
 

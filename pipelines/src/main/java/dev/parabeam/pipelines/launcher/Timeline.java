@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines.launcher;
 
 import dev.parabeam.transforms.csv.CsvText;
+import dev.parabeam.transforms.tasks.CallBundle;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -16,6 +17,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import org.knowm.xchart.BitmapEncoder;
@@ -52,7 +58,7 @@ public final class Timeline {
           CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build().parse(r)) {
         out.add(
             new Span(
-                "unit " + rec.get("unit"),
+                rec.isMapped("task") ? rec.get("task") : "unit " + rec.get("unit"),
                 rec.get("worker"),
                 Math.max(0, Long.parseLong(rec.get("start_epoch_ms")) - startEpochMillis),
                 Math.max(0, Long.parseLong(rec.get("end_epoch_ms")) - startEpochMillis),
@@ -62,6 +68,50 @@ public final class Timeline {
     }
     out.sort(Comparator.comparingLong(Span::startMs).thenComparing(Span::task));
     return out;
+  }
+
+  /** Where {@link #callBundlesTo} writes, in staging, for {@link #fromUnitSpans}. */
+  public static final String CALL_BUNDLES = "call-bundles.csv";
+
+  /**
+   * A sink of call bundles (each with its analysis's name) that writes them into {@code file} as
+   * {@link #fromUnitSpans} reads them ({@code task,worker,start_epoch_ms,end_epoch_ms,records,
+   * bytes}: the analysis, its calls as records), one line per bundle in order of start.
+   */
+  public static PTransform<PCollection<KV<String, CallBundle>>, PCollection<Void>> callBundlesTo(
+      Path file) {
+    return new PTransform<>() {
+      private static final long serialVersionUID = 1L;
+      private final String path = file.toString();
+
+      @Override
+      public PCollection<Void> expand(PCollection<KV<String, CallBundle>> bundles) {
+        return bundles
+            .apply(
+                "AsLines",
+                MapElements.into(
+                        TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                    .via(
+                        (KV<String, CallBundle> kv) -> {
+                          CallBundle b = kv.getValue();
+                          String line =
+                              CsvText.row(
+                                  List.of(
+                                      kv.getKey(),
+                                      b.worker(),
+                                      Long.toString(b.startMillis()),
+                                      Long.toString(b.endMillis()),
+                                      Long.toString(b.calls()),
+                                      "0"));
+                          // by start, then the line: the same file whatever the arrival order
+                          return KV.of(String.format(Locale.ROOT, "%020d", b.startMillis()), line);
+                        }))
+            .apply(
+                "Write",
+                WriteSortedLines.to(
+                    Path.of(path), "task,worker,start_epoch_ms,end_epoch_ms,records,bytes"));
+      }
+    };
   }
 
   /** Writes {@code timeline.csv} and {@code timeline.png} of {@code spans} into {@code dir}. */
@@ -98,7 +148,7 @@ public final class Timeline {
   }
 
   /** The workers in order of their first unit's start: lane 0 at the top. */
-  static List<String> lanes(List<Span> spans) {
+  public static List<String> lanes(List<Span> spans) {
     Map<String, Long> first = new LinkedHashMap<>();
     for (Span s : spans) {
       first.merge(s.worker(), s.startMs(), Math::min);

@@ -61,8 +61,34 @@ public class AnalyzeJobTest {
     CapturedRun r = analyze("clean");
     assertThat(r.err(), r.result().exitCode(), is(0));
     clean = Files.readString(out("clean").resolve("results.jsonl"));
+    checkTimeline(out("clean"), r);
     // the DirectRunner commits its counters: only the maxima are attempted figures
     assertThat(r.result().summary().get("attempted_metrics"), is("max_in_flight,max_running"));
+  }
+
+  /**
+   * The run's timeline: a row per bundle of each analysis's calls, start before end, on workers
+   * that the lanes (and summary.json) count; the calls add up to one per document and analysis.
+   */
+  static void checkTimeline(Path out, CapturedRun r) throws IOException {
+    List<String> rows = Files.readAllLines(out.resolve("timeline.csv"));
+    assertThat(rows.get(0), is("task,worker,start_ms,end_ms,records,bytes"));
+    Map<String, Long> callsOf = new TreeMap<>();
+    Set<String> workers = new HashSet<>();
+    for (String row : rows.subList(1, rows.size())) {
+      org.apache.commons.csv.CSVRecord rec =
+          org.apache.commons.csv.CSVFormat.RFC4180
+              .parse(new java.io.StringReader(row))
+              .getRecords()
+              .get(0);
+      assertThat(row, Long.parseLong(rec.get(2)) <= Long.parseLong(rec.get(3)), is(true));
+      assertThat(row, rec.get(1).isEmpty(), is(false));
+      workers.add(rec.get(1));
+      callsOf.merge(rec.get(0), Long.parseLong(rec.get(4)), Long::sum);
+    }
+    assertThat(callsOf, equalTo(Map.of("entities", 60L, "sentiment", 60L, "summary", 60L)));
+    assertThat((long) workers.size(), is(number(r, "timeline_workers")));
+    assertThat(Files.size(out.resolve("timeline.png")), greaterThan(1000L));
   }
 
   static Path out(String name) {
@@ -376,6 +402,7 @@ public class AnalyzeJobTest {
             "--entityDetails=true");
     assertThat(r.err(), r.result().exitCode(), is(0));
     assertThat(Files.readString(out("flink").resolve("results.jsonl")), equalTo(clean));
+    checkTimeline(out("flink"), r);
     assertThat(number(r, "retries"), greaterThan(0L));
     // Flink has no committed metrics: summary.json says the call figures are attempted ones
     assertThat(

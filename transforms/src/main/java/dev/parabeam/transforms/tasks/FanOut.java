@@ -9,6 +9,9 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -17,9 +20,12 @@ import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Fan-out / fan-in with partial results: applies several named, independent analyses to every
@@ -87,12 +93,21 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
   private final SerializableFunction<T, String> idFn;
   private final Coder<R> resultCoder;
   private final List<Analysis<T, R>> analyses;
+  // where the call analyses' bundles go (null: nowhere)
+  private final PTransform<PCollection<KV<String, CallBundle>>, ?> bundleSink;
+
+  /** The bundles of a call branch, each with its analysis's name. */
+  private static final TupleTag<KV<String, CallBundle>> BUNDLES = new TupleTag<>("bundles");
 
   private FanOut(
-      SerializableFunction<T, String> idFn, Coder<R> resultCoder, List<Analysis<T, R>> analyses) {
+      SerializableFunction<T, String> idFn,
+      Coder<R> resultCoder,
+      List<Analysis<T, R>> analyses,
+      PTransform<PCollection<KV<String, CallBundle>>, ?> bundleSink) {
     this.idFn = idFn;
     this.resultCoder = resultCoder;
     this.analyses = analyses;
+    this.bundleSink = bundleSink;
   }
 
   /**
@@ -103,7 +118,7 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
       SerializableFunction<T, String> idFn, Coder<R> resultCoder) {
     require(idFn != null, "idFn must not be null");
     require(resultCoder != null, "resultCoder must not be null");
-    return new FanOut<>(idFn, resultCoder, List.of());
+    return new FanOut<>(idFn, resultCoder, List.of(), null);
   }
 
   private static void require(boolean ok, String message) {
@@ -115,7 +130,7 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
   private FanOut<T, R> plus(Analysis<T, R> a) {
     List<Analysis<T, R>> list = new ArrayList<>(analyses);
     list.add(a);
-    return new FanOut<>(idFn, resultCoder, Collections.unmodifiableList(list));
+    return new FanOut<>(idFn, resultCoder, Collections.unmodifiableList(list), bundleSink);
   }
 
   private void checkName(String name) {
@@ -162,6 +177,16 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
     return plus(new TransformAnalysis<>(name, transform));
   }
 
+  /**
+   * Hands every bundle of the {@link ResilientCall} analyses' calls ({@link CallBundle}: worker,
+   * start, end, calls), each with its analysis's name, to {@code sink}: a timeline of the calls.
+   * The sink gets an empty collection when there is no call analysis.
+   */
+  public FanOut<T, R> withCallBundlesTo(PTransform<PCollection<KV<String, CallBundle>>, ?> sink) {
+    require(sink != null, "the bundles' sink must not be null");
+    return new FanOut<>(idFn, resultCoder, analyses, sink);
+  }
+
   /** The analysis names, in the order they were added. */
   public List<String> analysisNames() {
     List<String> names = new ArrayList<>();
@@ -189,6 +214,7 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
     List<String> names = new ArrayList<>();
     List<TupleTag<R>> resultTags = new ArrayList<>();
     List<TupleTag<String>> errorTags = new ArrayList<>();
+    PCollectionList<KV<String, CallBundle>> bundles = PCollectionList.empty(input.getPipeline());
     for (Analysis<T, R> a : analyses) {
       TupleTag<KV<String, R>> results = new TupleTag<>("results:" + a.name);
       TupleTag<KV<String, String>> errors = new TupleTag<>("errors:" + a.name);
@@ -204,6 +230,18 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
       } else {
         errorTags.add(null);
       }
+      if (out.has(BUNDLES)) {
+        bundles = bundles.and(out.get(BUNDLES));
+      }
+    }
+    if (bundleSink != null) {
+      Coder<KV<String, CallBundle>> bundleCoder =
+          KvCoder.of(StringUtf8Coder.of(), CallBundle.CODER);
+      PCollection<KV<String, CallBundle>> all =
+          bundles.size() == 0
+              ? input.getPipeline().apply("NoCallBundles", Create.empty(bundleCoder))
+              : bundles.apply("CallBundles", Flatten.pCollections()).setCoder(bundleCoder);
+      all.apply("WriteCallBundles", bundleSink);
     }
     return join.apply("Join", CoGroupByKey.create())
         .apply("Gather", ParDo.of(new FanOutFns.GatherFn<>(idsTag, names, resultTags, errorTags)))
@@ -280,7 +318,7 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
         Coder<R> resultCoder,
         TupleTag<KV<String, R>> results,
         TupleTag<KV<String, String>> errors) {
-      return keyed.apply(name, new CallBranch<>(call, resultCoder, results, errors));
+      return keyed.apply(name, new CallBranch<>(name, call, resultCoder, results, errors));
     }
   }
 
@@ -288,16 +326,19 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
   private static final class CallBranch<T, R>
       extends PTransform<PCollection<KV<String, T>>, PCollectionTuple> {
     private static final long serialVersionUID = 1L;
+    private final String analysis;
     private final ResilientCall<T, R> call;
     private final Coder<R> resultCoder;
     private final TupleTag<KV<String, R>> results;
     private final TupleTag<KV<String, String>> errors;
 
     CallBranch(
+        String name,
         ResilientCall<T, R> call,
         Coder<R> resultCoder,
         TupleTag<KV<String, R>> results,
         TupleTag<KV<String, String>> errors) {
+      this.analysis = name;
       this.call = call;
       this.resultCoder = resultCoder;
       this.results = results;
@@ -313,7 +354,19 @@ public final class FanOut<T, R> extends PTransform<PCollection<T>, PCollection<G
           out.get(onValues.failures())
               .apply("DescribeFailures", ParDo.of(new FanOutFns.DescribeFailureFn<>()))
               .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
-      return PCollectionTuple.of(results, out.get(onValues.results())).and(errors, reasons);
+      String analysis = this.analysis;
+      PCollection<KV<String, CallBundle>> bundles =
+          out.get(onValues.bundles())
+              .apply(
+                  "NameBundles",
+                  MapElements.into(
+                          TypeDescriptors.kvs(
+                              TypeDescriptors.strings(), TypeDescriptor.of(CallBundle.class)))
+                      .via(b -> KV.of(analysis, b)))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), CallBundle.CODER));
+      return PCollectionTuple.of(results, out.get(onValues.results()))
+          .and(errors, reasons)
+          .and(BUNDLES, bundles);
     }
   }
 

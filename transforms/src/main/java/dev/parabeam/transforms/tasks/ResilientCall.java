@@ -183,6 +183,7 @@ public final class ResilientCall<InputT, OutputT>
   private final OutputCoderRule<InputT, OutputT> coderRule;
   private final TupleTag<OutputT> resultsTag;
   private final TupleTag<CallFailure<InputT>> failuresTag;
+  private final TupleTag<CallBundle> bundlesTag = new TupleTag<CallBundle>("bundles") {};
 
   private ResilientCall(
       Settings<InputT, OutputT> settings,
@@ -275,6 +276,15 @@ public final class ResilientCall<InputT, OutputT>
   }
 
   /** The tag of the dead letters (calls that gave up without a fallback) in the output tuple. */
+  /**
+   * The tag of the output that says, per bundle that made calls, when and where it ran and how many
+   * calls it started ({@link CallBundle}, in the window of the bundle's last element): a timeline
+   * of the calls. Ignore it when not needed.
+   */
+  public TupleTag<CallBundle> bundles() {
+    return bundlesTag;
+  }
+
   public TupleTag<CallFailure<InputT>> failures() {
     return failuresTag;
   }
@@ -443,10 +453,11 @@ public final class ResilientCall<InputT, OutputT>
     PCollectionTuple out =
         input.apply(
             "Call",
-            ParDo.of(new ResilientCallFn.CallFn<>(settings, resultsTag, failuresTag))
-                .withOutputTags(resultsTag, TupleTagList.of(failuresTag)));
+            ParDo.of(new ResilientCallFn.CallFn<>(settings, resultsTag, failuresTag, bundlesTag))
+                .withOutputTags(resultsTag, TupleTagList.of(failuresTag).and(bundlesTag)));
     out.get(resultsTag).setCoder(outputCoder);
     out.get(failuresTag).setCoder(CallFailure.coder(input.getCoder()));
+    out.get(bundlesTag).setCoder(CallBundle.CODER);
     return out;
   }
 

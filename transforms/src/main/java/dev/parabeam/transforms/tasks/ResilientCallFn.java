@@ -6,6 +6,7 @@ import dev.failsafe.RetryPolicy;
 import dev.failsafe.RetryPolicyBuilder;
 import dev.failsafe.Timeout;
 import dev.failsafe.TimeoutExceededException;
+import dev.parabeam.transforms.engine.UnitSpan;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -81,6 +82,7 @@ final class ResilientCallFn {
     private final ResilientCall.Settings<InputT, OutputT> s;
     private final TupleTag<OutputT> resultsTag;
     private final TupleTag<CallFailure<InputT>> failuresTag;
+    private final TupleTag<CallBundle> bundlesTag;
 
     private final Counter calls =
         Metrics.counter(ResilientCall.METRICS_NAMESPACE, ResilientCall.CALLS);
@@ -112,14 +114,22 @@ final class ResilientCallFn {
     private transient LinkedBlockingQueue<Pending<InputT, OutputT>> done;
     private transient int outstanding;
     private transient boolean tornDown;
+    // the bundle's start, its calls so far, and the window and time of its last element (where
+    // its CallBundle goes, so the bundles share the input's windowing)
+    private transient long bundleStart;
+    private transient long bundleCalls;
+    private transient BoundedWindow lastWindow;
+    private transient Instant lastTimestamp;
 
     CallFn(
         ResilientCall.Settings<InputT, OutputT> s,
         TupleTag<OutputT> resultsTag,
-        TupleTag<CallFailure<InputT>> failuresTag) {
+        TupleTag<CallFailure<InputT>> failuresTag,
+        TupleTag<CallBundle> bundlesTag) {
       this.s = s;
       this.resultsTag = resultsTag;
       this.failuresTag = failuresTag;
+      this.bundlesTag = bundlesTag;
     }
 
     @Setup
@@ -133,6 +143,9 @@ final class ResilientCallFn {
     public void startBundle() {
       done = new LinkedBlockingQueue<>();
       outstanding = 0;
+      bundleStart = System.currentTimeMillis();
+      bundleCalls = 0;
+      lastWindow = null;
     }
 
     @ProcessElement
@@ -155,6 +168,9 @@ final class ResilientCallFn {
       }
       inFlight.update(now);
       calls.inc();
+      bundleCalls++;
+      lastWindow = window;
+      lastTimestamp = timestamp;
       outstanding++;
       calling.add(call);
       call.whenComplete(
@@ -178,6 +194,14 @@ final class ResilientCallFn {
         Pending<InputT, OutputT> p = done.take();
         outstanding--;
         emit(p, null, c);
+      }
+      if (bundleCalls > 0) {
+        long end = Math.max(bundleStart, System.currentTimeMillis());
+        c.output(
+            bundlesTag,
+            new CallBundle(UnitSpan.currentWorker(), bundleStart, end, bundleCalls),
+            lastTimestamp,
+            lastWindow);
       }
     }
 

@@ -28,6 +28,7 @@ import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -194,6 +195,56 @@ public class FanOutTest {
             })
         .withMaxAttempts(3)
         .withBackoff(Duration.ofMillis(5), Duration.ofMillis(20));
+  }
+
+  /** Sums each analysis's bundle calls into one "name=calls" line per analysis. */
+  private static final class SumBundles
+      extends PTransform<PCollection<KV<String, CallBundle>>, PCollection<String>> {
+    @Override
+    public PCollection<String> expand(PCollection<KV<String, CallBundle>> bundles) {
+      return bundles
+          .apply(
+              "Calls",
+              MapElements.into(
+                      TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
+                  .via((KV<String, CallBundle> kv) -> KV.of(kv.getKey(), kv.getValue().calls())))
+          .apply("Sum", Sum.longsPerKey())
+          .apply(
+              "AsText",
+              MapElements.into(TypeDescriptors.strings())
+                  .via((KV<String, Long> kv) -> kv.getKey() + "=" + kv.getValue()));
+    }
+  }
+
+  /**
+   * The call analyses' bundles reach the sink named by analysis, their calls one per element
+   * (retries are attempts of one call); a plain function's analysis has none.
+   */
+  @Test
+  public void callBundlesReachTheSinkWithOneCallPerElement() {
+    List<String> docs = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      docs.add(i + ":doc number " + i);
+    }
+    PCollection<String>[] sums = new PCollection[1];
+    FanOut<String, String> fan =
+        byId()
+            .withAnalysis("words", flaky("words", FanOutTest::words))
+            .withAnalysis("upper", flaky("upper", FanOutTest::upper))
+            .withAnalysis("length", FanOutTest::length)
+            .withCallBundlesTo(
+                new PTransform<PCollection<KV<String, CallBundle>>, PCollection<Void>>() {
+                  @Override
+                  public PCollection<Void> expand(PCollection<KV<String, CallBundle>> b) {
+                    sums[0] = b.apply("SumBundles", new SumBundles());
+                    return b.apply(
+                        "Nothing",
+                        MapElements.into(TypeDescriptors.voids()).via(kv -> (Void) null));
+                  }
+                });
+    docs(docs).apply("Analyze", fan);
+    PAssert.that(sums[0]).containsInAnyOrder("words=12", "upper=12");
+    pipeline.run().waitUntilFinish();
   }
 
   @Test
