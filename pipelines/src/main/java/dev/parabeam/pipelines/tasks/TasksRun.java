@@ -2,6 +2,7 @@ package dev.parabeam.pipelines.tasks;
 
 import dev.parabeam.pipelines.Job;
 import dev.parabeam.pipelines.launcher.FlinkChunkKeys;
+import dev.parabeam.pipelines.launcher.Timeline;
 import dev.parabeam.pipelines.launcher.WriteSortedLines;
 import dev.parabeam.transforms.DeadLetter;
 import dev.parabeam.transforms.csv.CsvText;
@@ -17,6 +18,7 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -149,7 +151,8 @@ final class TasksRun implements Job.Run {
 
   @Override
   public List<String> outputs() {
-    return List.of(TasksJob.TASKS, TasksJob.ATTEMPTS, TasksJob.DEAD_LETTERS);
+    return List.of(
+        TasksJob.TASKS, TasksJob.ATTEMPTS, TasksJob.DEAD_LETTERS, Timeline.CSV, Timeline.PNG);
   }
 
   static List<CSVRecord> rows(Path f) throws IOException {
@@ -221,6 +224,34 @@ final class TasksRun implements Job.Run {
                   .divide(BigDecimal.valueOf(w[0]), 1, RoundingMode.HALF_EVEN));
           summary.put("wait_after_first_start_ms_max_p" + priority, w[2] - first);
         });
+    // a bar per attempt, a lane per worker of the pool (times are already from the job's start)
+    List<Timeline.Span> spans = new ArrayList<>();
+    for (CSVRecord a : attempts) {
+      spans.add(
+          new Timeline.Span(
+              "task " + a.get("id") + " attempt " + a.get("attempt"),
+              "worker " + a.get("worker"),
+              Long.parseLong(a.get("start_ms")),
+              Long.parseLong(a.get("end_ms")),
+              1,
+              0));
+    }
+    spans.sort(
+        java.util.Comparator.comparingLong(Timeline.Span::startMs)
+            .thenComparing(Timeline.Span::task));
+    int lanes = Timeline.lanes(spans).size();
+    Timeline.write(
+        spans,
+        System.currentTimeMillis() - startMillis,
+        "tasks: "
+            + attempts.size()
+            + " attempts on "
+            + lanes
+            + " workers ("
+            + o.getRunner().getSimpleName()
+            + ")",
+        staging);
+    summary.put("timeline_workers", lanes);
     return summary;
   }
 

@@ -3,6 +3,7 @@ package dev.parabeam.pipelines.tasks;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
@@ -147,6 +148,30 @@ public class TasksJobTest {
     for (CSVRecord t : tasks) {
       assertThat(attemptsOf.get(t.get("id")), is(Integer.parseInt(t.get("attempts"))));
     }
+    // the timeline: a bar per attempt, on its worker's lane, from its start to its end
+    List<CSVRecord> bars = rows(out.resolve("timeline.csv"));
+    assertThat(bars.size(), is(attempts.size()));
+    java.util.Set<String> lanes = new java.util.HashSet<>();
+    for (CSVRecord b : bars) {
+      lanes.add(b.get("worker"));
+    }
+    java.util.Set<String> want = new java.util.HashSet<>();
+    for (CSVRecord a : attempts) {
+      want.add("worker " + a.get("worker"));
+      assertThat(
+          a.toString(),
+          bars.stream()
+              .anyMatch(
+                  b ->
+                      b.get("task").equals("task " + a.get("id") + " attempt " + a.get("attempt"))
+                          && b.get("worker").equals("worker " + a.get("worker"))
+                          && b.get("start_ms").equals(a.get("start_ms"))
+                          && b.get("end_ms").equals(a.get("end_ms"))),
+          is(true));
+    }
+    assertThat(lanes, equalTo(want));
+    assertThat(number(summary(out), "timeline_workers").intValue(), is(lanes.size()));
+    assertThat(Files.size(out.resolve("timeline.png")), greaterThan(1000L));
   }
 
   /** The number a summary.json gives for {@code name}. */
