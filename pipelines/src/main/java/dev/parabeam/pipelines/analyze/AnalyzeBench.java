@@ -2,10 +2,10 @@ package dev.parabeam.pipelines.analyze;
 
 import dev.parabeam.pipelines.JobResult;
 import dev.parabeam.pipelines.UsageException;
+import dev.parabeam.pipelines.bench.Interleaved;
+import dev.parabeam.pipelines.bench.RunFolders;
 import dev.parabeam.pipelines.launcher.Cli;
 import dev.parabeam.pipelines.launcher.Launcher;
-import dev.parabeam.pipelines.launcher.RunFolders;
-import dev.parabeam.pipelines.speedup.Stats;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,29 +84,28 @@ public final class AnalyzeBench extends Cli.Base implements Callable<Integer> {
     dir = dir.toAbsolutePath();
     out.println("output: " + dir);
     run(dir.resolve("warm-up"), 16, 0); // classes, JIT, the runner's first run
-    Map<Integer, List<Double>> seconds = new LinkedHashMap<>();
-    seconds.put(1, new ArrayList<>());
-    seconds.put(maxInFlight, new ArrayList<>());
-    for (int r = 0; r < repeats; r++) {
-      for (int n : seconds.keySet()) {
-        JobResult result = run(dir.resolve("inflight-" + n), n, latencyMillis);
-        seconds.get(n).add(result.pipelineSeconds());
-        out.printf(
-            Locale.ROOT,
-            "  --maxInFlight=%-3d run %d: %.2f s, max in flight %s%n",
-            n,
-            r + 1,
-            result.pipelineSeconds(),
-            result.summary().get("max_in_flight"));
-      }
-    }
+    Path runs = dir;
+    Map<Integer, List<Double>> seconds =
+        Interleaved.of(List.of(1, maxInFlight), repeats)
+            .run(
+                (n, r) -> {
+                  JobResult result = run(runs.resolve("inflight-" + n), n, latencyMillis);
+                  out.printf(
+                      Locale.ROOT,
+                      "  --maxInFlight=%-3d run %d: %.2f s, max in flight %s%n",
+                      n,
+                      r + 1,
+                      result.pipelineSeconds(),
+                      result.summary().get("max_in_flight"));
+                  return result.pipelineSeconds();
+                });
     byte[] one = Files.readAllBytes(dir.resolve("inflight-1/results.jsonl"));
     byte[] many = Files.readAllBytes(dir.resolve("inflight-" + maxInFlight + "/results.jsonl"));
     if (!Arrays.equals(one, many)) {
       throw new IllegalStateException("the two runs wrote different results.jsonl");
     }
-    double s1 = Stats.median(seconds.get(1));
-    double sn = Stats.median(seconds.get(maxInFlight));
+    double s1 = Interleaved.median(seconds.get(1));
+    double sn = Interleaved.median(seconds.get(maxInFlight));
     String md =
         String.format(
             Locale.ROOT,
@@ -123,7 +121,7 @@ public final class AnalyzeBench extends Cli.Base implements Callable<Integer> {
             latencyMillis,
             runner,
             workers,
-            Stats.medianOf(repeats),
+            Interleaved.medianOf(repeats),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("java.version"));
     Files.writeString(dir.resolve("analyze-bench.md"), md, StandardCharsets.UTF_8);

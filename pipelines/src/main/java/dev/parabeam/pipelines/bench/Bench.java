@@ -4,9 +4,7 @@ import dev.parabeam.pipelines.UsageException;
 import dev.parabeam.pipelines.baseline.PlainJavaGroupBy;
 import dev.parabeam.pipelines.groupby.GroupByJob;
 import dev.parabeam.pipelines.launcher.Cli;
-import dev.parabeam.pipelines.launcher.RunFolders;
 import dev.parabeam.pipelines.launcher.Staging;
-import dev.parabeam.pipelines.speedup.Stats;
 import dev.parabeam.transforms.stats.Aggregation;
 import java.io.IOException;
 import java.io.Reader;
@@ -194,7 +192,6 @@ public final class Bench {
     md.append("|---:|---:|---:|---:|---:|---:|\n");
     for (long rows : sizes) {
       Path data = Datasets.ensure(dataDir, rows, 42);
-      Map<String, List<Double>> times = new LinkedHashMap<>();
       String[] aggregateConfigs = {"baseline-1", "baseline-" + workers, "job-1", "job-" + workers};
       String[] groupbyConfigs = {"groupby-baseline-" + workers, "groupby-job-" + workers};
       List<String> all = new ArrayList<>();
@@ -204,70 +201,75 @@ public final class Bench {
       if (groupby) {
         all.addAll(List.of(groupbyConfigs));
       }
-      String[] configs = all.toArray(new String[0]);
-      for (String c : configs) {
-        times.put(c, new ArrayList<>());
-      }
-      for (int r = 0; r < repeats; r++) {
-        for (String c : configs) {
-          Path out = outDir.resolve(rows + "-" + c);
-          Staging.deleteTree(out);
-          List<String> cmd = new ArrayList<>();
-          int n = Integer.parseInt(c.substring(c.lastIndexOf('-') + 1));
-          if (c.startsWith("groupby-baseline")) {
-            Files.createDirectories(out);
-            cmd.addAll(
-                List.of(
-                    "baseline",
-                    "--job=groupby",
-                    "--input=" + data,
-                    "--keyColumns=" + GROUPBY_KEYS,
-                    "--aggregations=" + GROUPBY_AGGREGATIONS,
-                    "--threads=" + n,
-                    "--output=" + out.resolve("results.csv")));
-          } else if (c.startsWith("groupby-job")) {
-            cmd.addAll(
-                List.of(
-                    "groupby",
-                    "--input=" + data,
-                    "--keyColumns=" + GROUPBY_KEYS,
-                    "--aggregations=" + GROUPBY_AGGREGATIONS,
-                    "--output=" + out,
-                    "--targetParallelism=" + n));
-          } else if (c.startsWith("baseline")) {
-            Files.createDirectories(out);
-            cmd.addAll(
-                List.of(
-                    "baseline",
-                    "--input=" + data,
-                    "--keyColumn=product",
-                    "--valueColumn=amount",
-                    "--threads=" + n,
-                    "--output=" + out.resolve("results.csv")));
-          } else {
-            cmd.addAll(
-                List.of(
-                    "aggregate",
-                    "--input=" + data,
-                    "--keyColumn=product",
-                    "--valueColumn=amount",
-                    "--output=" + out,
-                    "--targetParallelism=" + n,
-                    "--work=" + work,
-                    "--workMicros=" + workMicros));
-          }
-          List<String> jvm = List.of("-Xmx" + xmx);
-          FreshJvm.Run run = FreshJvm.run(c.contains("baseline") ? jvm : FreshJvm.forJob(jvm), cmd);
-          if (run.exit != 0) {
-            throw new IllegalStateException(
-                c + " at " + rows + " rows failed (exit " + run.exit + "): " + run.output);
-          }
-          double secs = run.seconds;
-          times.get(c).add(secs);
-          System.out.printf(
-              Locale.ROOT, "  %,d rows  %-20s run %d: %.2f s%n", rows, c, r + 1, secs);
-        }
-      }
+      Path runs = outDir;
+      Map<String, List<Double>> times =
+          Interleaved.of(all, repeats)
+              .run(
+                  (c, r) -> {
+                    Path out = runs.resolve(rows + "-" + c);
+                    Staging.deleteTree(out);
+                    List<String> cmd = new ArrayList<>();
+                    int n = Integer.parseInt(c.substring(c.lastIndexOf('-') + 1));
+                    if (c.startsWith("groupby-baseline")) {
+                      Files.createDirectories(out);
+                      cmd.addAll(
+                          List.of(
+                              "baseline",
+                              "--job=groupby",
+                              "--input=" + data,
+                              "--keyColumns=" + GROUPBY_KEYS,
+                              "--aggregations=" + GROUPBY_AGGREGATIONS,
+                              "--threads=" + n,
+                              "--output=" + out.resolve("results.csv")));
+                    } else if (c.startsWith("groupby-job")) {
+                      cmd.addAll(
+                          List.of(
+                              "groupby",
+                              "--input=" + data,
+                              "--keyColumns=" + GROUPBY_KEYS,
+                              "--aggregations=" + GROUPBY_AGGREGATIONS,
+                              "--output=" + out,
+                              "--targetParallelism=" + n));
+                    } else if (c.startsWith("baseline")) {
+                      Files.createDirectories(out);
+                      cmd.addAll(
+                          List.of(
+                              "baseline",
+                              "--input=" + data,
+                              "--keyColumn=product",
+                              "--valueColumn=amount",
+                              "--threads=" + n,
+                              "--output=" + out.resolve("results.csv")));
+                    } else {
+                      cmd.addAll(
+                          List.of(
+                              "aggregate",
+                              "--input=" + data,
+                              "--keyColumn=product",
+                              "--valueColumn=amount",
+                              "--output=" + out,
+                              "--targetParallelism=" + n,
+                              "--work=" + work,
+                              "--workMicros=" + workMicros));
+                    }
+                    List<String> jvm = List.of("-Xmx" + xmx);
+                    FreshJvm.Run run =
+                        FreshJvm.run(c.contains("baseline") ? jvm : FreshJvm.forJob(jvm), cmd);
+                    if (run.exit != 0) {
+                      throw new IllegalStateException(
+                          c
+                              + " at "
+                              + rows
+                              + " rows failed (exit "
+                              + run.exit
+                              + "): "
+                              + run.output);
+                    }
+                    double secs = run.seconds;
+                    System.out.printf(
+                        Locale.ROOT, "  %,d rows  %-20s run %d: %.2f s%n", rows, c, r + 1, secs);
+                    return secs;
+                  });
       if (aggregate) {
         byte[] reference =
             Files.readAllBytes(outDir.resolve(rows + "-baseline-1").resolve("results.csv"));
@@ -278,10 +280,10 @@ public final class Bench {
                 "results.csv of " + c + " differs from baseline-1 at " + rows + " rows");
           }
         }
-        double b1 = Stats.median(times.get(aggregateConfigs[0]));
-        double bn = Stats.median(times.get(aggregateConfigs[1]));
-        double j1 = Stats.median(times.get(aggregateConfigs[2]));
-        double jn = Stats.median(times.get(aggregateConfigs[3]));
+        double b1 = Interleaved.median(times.get(aggregateConfigs[0]));
+        double bn = Interleaved.median(times.get(aggregateConfigs[1]));
+        double j1 = Interleaved.median(times.get(aggregateConfigs[2]));
+        double jn = Interleaved.median(times.get(aggregateConfigs[3]));
         md.append(
             String.format(
                 Locale.ROOT,
@@ -301,8 +303,8 @@ public final class Bench {
                 GroupByJob.aggregations(GROUPBY_AGGREGATIONS),
                 GroupByJob.keyColumns(GROUPBY_KEYS).size());
         percentileNotes.add(String.format(Locale.ROOT, "%,d rows: %,d", rows, differ));
-        double bn = Stats.median(times.get(groupbyConfigs[0]));
-        double jn = Stats.median(times.get(groupbyConfigs[1]));
+        double bn = Interleaved.median(times.get(groupbyConfigs[0]));
+        double jn = Interleaved.median(times.get(groupbyConfigs[1]));
         md.append(
             String.format(
                 Locale.ROOT,
@@ -318,7 +320,7 @@ public final class Bench {
             Locale.ROOT,
             "Wall time of a fresh JVM (-Xmx%s) per run, %s, %d cores, Java %s, work=%s%s.%s%n",
             xmx,
-            Stats.medianOf(repeats),
+            Interleaved.medianOf(repeats),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("java.version"),
             work,
@@ -405,39 +407,40 @@ public final class Bench {
             "--aggregations=" + MANY_KEYS_GROUPBY_AGGREGATIONS,
             "--targetParallelism=" + n,
             "--output=" + outDir.resolve("mk-groupby-job")));
-    Map<String, List<Double>> times = new LinkedHashMap<>();
     Map<String, Long> rss = new LinkedHashMap<>();
     Map<String, Long> keys = new LinkedHashMap<>();
-    for (int r = 0; r < a.repeats; r++) {
-      for (Map.Entry<String, List<String>> c : commands.entrySet()) {
-        Path out = outDir.resolve(c.getKey());
-        Staging.deleteTree(out);
-        boolean baseline = c.getKey().contains("baseline");
-        if (baseline) {
-          Files.createDirectories(out);
-        }
-        FreshJvm.Run run =
-            FreshJvm.run(
-                baseline ? List.of() : FreshJvm.forJob(List.of("-Xmx" + a.xmx)), c.getValue());
-        if (run.exit != 0) {
-          throw new IllegalStateException(
-              c.getKey() + " failed (exit " + run.exit + "): " + run.output);
-        }
-        times.computeIfAbsent(c.getKey(), k -> new ArrayList<>()).add(run.seconds);
-        rss.merge(c.getKey(), run.peakRssKb, Math::max);
-        Matcher m = Pattern.compile("\"keys\": (\\d+)").matcher(run.output);
-        if (!baseline && m.find()) {
-          keys.put(c.getKey(), Long.parseLong(m.group(1)));
-        }
-        System.out.printf(
-            Locale.ROOT,
-            "  many keys  %-20s run %d: %.2f s, peak RSS %s%n",
-            c.getKey(),
-            r + 1,
-            run.seconds,
-            mib(run.peakRssKb));
-      }
-    }
+    Map<String, List<Double>> times =
+        Interleaved.of(new ArrayList<>(commands.keySet()), a.repeats)
+            .run(
+                (c, r) -> {
+                  Path out = outDir.resolve(c);
+                  Staging.deleteTree(out);
+                  boolean baseline = c.contains("baseline");
+                  if (baseline) {
+                    Files.createDirectories(out);
+                  }
+                  FreshJvm.Run run =
+                      FreshJvm.run(
+                          baseline ? List.of() : FreshJvm.forJob(List.of("-Xmx" + a.xmx)),
+                          commands.get(c));
+                  if (run.exit != 0) {
+                    throw new IllegalStateException(
+                        c + " failed (exit " + run.exit + "): " + run.output);
+                  }
+                  rss.merge(c, run.peakRssKb, Math::max);
+                  Matcher m = Pattern.compile("\"keys\": (\\d+)").matcher(run.output);
+                  if (!baseline && m.find()) {
+                    keys.put(c, Long.parseLong(m.group(1)));
+                  }
+                  System.out.printf(
+                      Locale.ROOT,
+                      "  many keys  %-20s run %d: %.2f s, peak RSS %s%n",
+                      c,
+                      r + 1,
+                      run.seconds,
+                      mib(run.peakRssKb));
+                  return run.seconds;
+                });
     if (!Arrays.equals(
         Files.readAllBytes(outDir.resolve("mk-aggregate-baseline").resolve("results.csv")),
         Files.readAllBytes(outDir.resolve("mk-aggregate-job").resolve("results.csv")))) {
@@ -456,8 +459,8 @@ public final class Bench {
         .append(" | its peak RSS | job / plain Java |\n");
     md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (String job : List.of("aggregate", "groupby")) {
-      double b = Stats.median(times.get("mk-" + job + "-baseline"));
-      double j = Stats.median(times.get("mk-" + job + "-job"));
+      double b = Interleaved.median(times.get("mk-" + job + "-baseline"));
+      double j = Interleaved.median(times.get("mk-" + job + "-job"));
       md.append(
           String.format(
               Locale.ROOT,
@@ -481,7 +484,7 @@ public final class Bench {
             a.xmx,
             n,
             n,
-            Stats.medianOf(a.repeats),
+            Interleaved.medianOf(a.repeats),
             FreshJvm.RSS_POLL_MILLIS,
             a.manyKeysRows,
             a.manyKeysProducts,

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines.speedup;
 
+import dev.parabeam.pipelines.bench.Interleaved;
 import java.util.List;
 
 /** The measurements of one row of the table: one runner, one work setting, one dataset size. */
@@ -55,11 +56,11 @@ public final class Cell {
   }
 
   public double sequential() {
-    return Stats.median(sequentialRuns);
+    return Interleaved.median(sequentialRuns);
   }
 
   public double parallel() {
-    return Stats.median(parallelRuns);
+    return Interleaved.median(parallelRuns);
   }
 
   public double speedup() {
@@ -75,7 +76,7 @@ public final class Cell {
   }
 
   public double plainJava() {
-    return plainJavaRuns.isEmpty() ? Double.NaN : Stats.median(plainJavaRuns);
+    return plainJavaRuns.isEmpty() ? Double.NaN : Interleaved.median(plainJavaRuns);
   }
 
   /** The label of this cell's line in the chart, e.g. {@code DirectRunner io 1000µs}. */

@@ -2,8 +2,9 @@ package dev.parabeam.pipelines.speedup;
 
 import dev.parabeam.pipelines.JobResult;
 import dev.parabeam.pipelines.aggregate.AggregateJob;
+import dev.parabeam.pipelines.bench.Interleaved;
+import dev.parabeam.pipelines.bench.RunFolders;
 import dev.parabeam.pipelines.launcher.Launcher;
-import dev.parabeam.pipelines.launcher.RunFolders;
 import dev.parabeam.transforms.work.SimulatedWork;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -89,13 +90,10 @@ final class SpeedupRunner {
     }
     // 2. the part of a run that does not shrink: a tiny input in the warmed JVM.
     Map<String, Double> warmTiny = new LinkedHashMap<>();
-    for (String runner : o.runners) {
-      List<Double> t = new ArrayList<>();
-      for (int i = 0; i < o.repeats; i++) {
-        t.add(job(runner, "none", 0, tiny, o.workers, runs.resolve("tiny"))[0]);
-      }
-      warmTiny.put(runner, Stats.median(t));
-    }
+    Map<String, List<Double>> tinyRuns =
+        Interleaved.of(o.runners, o.repeats)
+            .run((runner, r) -> job(runner, "none", 0, tiny, o.workers, runs.resolve("tiny"))[0]);
+    tinyRuns.forEach((runner, t) -> warmTiny.put(runner, Interleaved.median(t)));
 
     // 3. the table
     List<Cell> cells = new ArrayList<>();
@@ -165,52 +163,52 @@ final class SpeedupRunner {
       Path runs,
       Map<String, List<Double>> plainCache)
       throws Exception {
-    List<Double> seq = new ArrayList<>();
-    List<Double> par = new ArrayList<>();
+    // the job's own seconds (pipeline, then job) beside the pipeline seconds the harness keeps
     List<Double> seqJob = new ArrayList<>();
     List<Double> parJob = new ArrayList<>();
     String tag = runner + "-" + work + "-" + rows;
     Path d1 = runs.resolve(tag + "-w1");
     Path dn = runs.resolve(tag + "-w" + o.workers);
-    byte[] reference = null;
-    for (int r = 0; r < o.repeats; r++) {
-      // alternate the order, so that drift of the machine hits both sides alike
-      boolean oneFirst = r % 2 == 0;
-      for (int side = 0; side < 2; side++) {
-        boolean one = (side == 0) == oneFirst;
-        int n = one ? 1 : o.workers;
-        double[] t = job(runner, work, micros, input, n, one ? d1 : dn);
-        (one ? seq : par).add(t[0]);
-        (one ? seqJob : parJob).add(t[1]);
-        byte[] results = Files.readAllBytes((one ? d1 : dn).resolve("results.csv"));
-        if (reference == null) {
-          reference = results;
-        } else if (!Arrays.equals(reference, results)) {
-          throw new IllegalStateException(
-              String.format(
-                  Locale.ROOT,
-                  "results.csv differs between 1 and %d workers (%s, %s work, %,d rows): see %s and %s",
-                  o.workers,
-                  runner,
-                  work,
-                  rows,
-                  d1.resolve("results.csv"),
-                  dn.resolve("results.csv")));
-        }
-        out.printf(
-            Locale.ROOT,
-            "  %-12s %-4s %,10d rows  %d worker%s  run %d/%d: pipeline %7.2f s (job %7.2f s)%n",
-            runner,
-            work,
-            rows,
-            n,
-            n == 1 ? " " : "s",
-            r + 1,
-            o.repeats,
-            t[0],
-            t[1]);
-      }
-    }
+    byte[][] reference = {null};
+    // 1 and N workers alternate their order from round to round (the harness does)
+    Map<Integer, List<Double>> pipeline =
+        Interleaved.of(List.of(1, o.workers), o.repeats)
+            .run(
+                (n, r) -> {
+                  boolean one = n == 1;
+                  double[] t = job(runner, work, micros, input, n, one ? d1 : dn);
+                  (one ? seqJob : parJob).add(t[1]);
+                  byte[] results = Files.readAllBytes((one ? d1 : dn).resolve("results.csv"));
+                  if (reference[0] == null) {
+                    reference[0] = results;
+                  } else if (!Arrays.equals(reference[0], results)) {
+                    throw new IllegalStateException(
+                        String.format(
+                            Locale.ROOT,
+                            "results.csv differs between 1 and %d workers (%s, %s work, %,d rows): see %s and %s",
+                            o.workers,
+                            runner,
+                            work,
+                            rows,
+                            d1.resolve("results.csv"),
+                            dn.resolve("results.csv")));
+                  }
+                  out.printf(
+                      Locale.ROOT,
+                      "  %-12s %-4s %,10d rows  %d worker%s  run %d/%d: pipeline %7.2f s (job %7.2f s)%n",
+                      runner,
+                      work,
+                      rows,
+                      n,
+                      n == 1 ? " " : "s",
+                      r + 1,
+                      o.repeats,
+                      t[0],
+                      t[1]);
+                  return t[0];
+                });
+    List<Double> seq = pipeline.get(1);
+    List<Double> par = pipeline.get(o.workers);
     String plainKey = work + "-" + micros + "-" + rows;
     List<Double> plain = plainCache.get(plainKey);
     if (plain == null) {
@@ -220,7 +218,7 @@ final class SpeedupRunner {
         long t0 = System.nanoTime();
         String results = PlainJavaWork.run(input, Speedup.KEY, Speedup.VALUE, sw);
         double secs = (System.nanoTime() - t0) / 1e9;
-        if (!Arrays.equals(reference, results.getBytes(StandardCharsets.UTF_8))) {
+        if (!Arrays.equals(reference[0], results.getBytes(StandardCharsets.UTF_8))) {
           throw new IllegalStateException(
               String.format(
                   Locale.ROOT,

@@ -1,5 +1,6 @@
 package dev.parabeam.pipelines.speedup;
 
+import dev.parabeam.pipelines.bench.Interleaved;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,8 +81,8 @@ public final class SpeedupTable {
                   Integer.toString(c.ideal()),
                   ratio(c.efficiency()),
                   c.plainJavaRuns.isEmpty() ? "" : num(c.plainJava()),
-                  num(Stats.median(c.sequentialJobRuns)),
-                  num(Stats.median(c.parallelJobRuns)),
+                  num(Interleaved.median(c.sequentialJobRuns)),
+                  num(Interleaved.median(c.parallelJobRuns)),
                   runs(c.sequentialRuns),
                   runs(c.parallelRuns),
                   runs(c.plainJavaRuns)))
@@ -149,8 +150,8 @@ public final class SpeedupTable {
                 100 * c.efficiency(),
                 plain,
                 cost,
-                secs(Stats.median(c.sequentialJobRuns)),
-                secs(Stats.median(c.parallelJobRuns)),
+                secs(Interleaved.median(c.sequentialJobRuns)),
+                secs(Interleaved.median(c.parallelJobRuns)),
                 bound));
       }
       sb.append('\n');
@@ -183,12 +184,12 @@ public final class SpeedupTable {
         c.runner,
         c.work,
         c.workMicros,
-        Stats.medianOf(ctx.repeats),
+        Interleaved.medianOf(ctx.repeats),
         c.workers,
         c.work.equals("io")
             ? "workers (waits overlap)"
             : "min(workers, cores) (computation needs a core)",
-        Stats.medianOf(ctx.baselineRepeats),
+        Interleaved.medianOf(ctx.baselineRepeats),
         ctx.cores,
         ctx.jvm,
         ctx.date,

@@ -1,7 +1,7 @@
 package dev.parabeam.pipelines.speedup;
 
 import dev.parabeam.pipelines.bench.FreshJvm;
-import java.io.IOException;
+import dev.parabeam.pipelines.bench.Interleaved;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,29 +36,31 @@ public final class Startup {
    * Runs {@code aggregate} with {@code jobArgs} in {@code repeats} fresh JVMs; medians of wall and
    * pipeline time.
    */
-  public static Result measure(List<String> jobArgs, Path output, int repeats)
-      throws IOException, InterruptedException {
-    List<Double> wall = new ArrayList<>();
+  public static Result measure(List<String> jobArgs, Path output, int repeats) throws Exception {
     List<Double> pipeline = new ArrayList<>();
-    for (int i = 0; i < repeats; i++) {
-      List<String> args = new ArrayList<>();
-      args.add("aggregate");
-      args.addAll(jobArgs);
-      FreshJvm.Run run = FreshJvm.run(FreshJvm.forJob(List.of()), args);
-      if (run.exit != 0) {
-        throw new IllegalStateException(
-            "the fresh-JVM start-up run failed (exit "
-                + run.exit
-                + "): "
-                + lastErrorLine(run.output));
-      }
-      double secs = run.seconds;
-      wall.add(secs);
-      pipeline.add(
-          Speedup.pipelineSeconds(
-              Files.readString(output.resolve("summary.json"), StandardCharsets.UTF_8)));
-    }
-    return new Result(Stats.median(wall), Stats.median(pipeline));
+    List<Double> wall =
+        Interleaved.of(List.of("fresh JVM"), repeats)
+            .run(
+                (config, round) -> {
+                  List<String> args = new ArrayList<>();
+                  args.add("aggregate");
+                  args.addAll(jobArgs);
+                  FreshJvm.Run run = FreshJvm.run(FreshJvm.forJob(List.of()), args);
+                  if (run.exit != 0) {
+                    throw new IllegalStateException(
+                        "the fresh-JVM start-up run failed (exit "
+                            + run.exit
+                            + "): "
+                            + lastErrorLine(run.output));
+                  }
+                  pipeline.add(
+                      Speedup.pipelineSeconds(
+                          Files.readString(
+                              output.resolve("summary.json"), StandardCharsets.UTF_8)));
+                  return run.seconds;
+                })
+            .get("fresh JVM");
+    return new Result(Interleaved.median(wall), Interleaved.median(pipeline));
   }
 
   static String lastErrorLine(String text) {

@@ -1,29 +1,13 @@
 package dev.parabeam.pipelines.speedup;
 
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
 import java.util.Locale;
 
-/** The arithmetic of the speedup table: medians, speedup, ideal speedup and efficiency. */
+/**
+ * The arithmetic of the speedup table: speedup, ideal speedup, Amdahl's bound and efficiency (the
+ * medians are {@link dev.parabeam.pipelines.bench.Interleaved}'s).
+ */
 public final class Stats {
   private Stats() {}
-
-  /** The median of {@code xs} (the mean of the middle two for an even count). */
-  /** "the median of N runs", or "a single run" for one: how a time was taken, in words. */
-  public static String medianOf(int runs) {
-    return runs == 1 ? "a single run" : "the median of " + runs + " runs";
-  }
-
-  public static double median(Collection<Double> xs) {
-    if (xs == null || xs.isEmpty()) {
-      throw new IllegalArgumentException("median of no values");
-    }
-    List<Double> s = new ArrayList<>(xs);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-  }
 
   /** How many times faster the parallel run was: {@code sequential / parallel}. */
   public static double speedup(double sequentialSeconds, double parallelSeconds) {

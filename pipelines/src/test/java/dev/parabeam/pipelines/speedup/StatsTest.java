@@ -5,26 +5,9 @@ import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
-import java.util.List;
 import org.junit.Test;
 
 public class StatsTest {
-  @Test
-  public void medianOfOddCountIsTheMiddleValueWhateverTheOrder() {
-    assertThat(Stats.median(List.of(3.0, 1.0, 2.0)), is(2.0));
-    assertThat(Stats.median(List.of(7.5)), is(7.5));
-  }
-
-  @Test
-  public void medianOfEvenCountIsTheMeanOfTheMiddleTwo() {
-    assertThat(Stats.median(List.of(4.0, 1.0, 3.0, 10.0)), is(3.5));
-  }
-
-  @Test
-  public void medianOfNothingIsAnError() {
-    assertThrows(IllegalArgumentException.class, () -> Stats.median(List.of()));
-  }
-
   @Test
   public void speedupIsSequentialOverParallel() {
     assertThat(Stats.speedup(10.2, 3.1), closeTo(3.290, 0.001));

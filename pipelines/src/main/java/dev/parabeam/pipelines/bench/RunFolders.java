@@ -1,4 +1,4 @@
-package dev.parabeam.pipelines.launcher;
+package dev.parabeam.pipelines.bench;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
