@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines.graph;
 
 import dev.parabeam.pipelines.Job;
+import dev.parabeam.pipelines.launcher.Timeline;
 import dev.parabeam.pipelines.launcher.WriteSortedLines;
 import dev.parabeam.transforms.DeadLetter;
 import java.io.IOException;
@@ -48,6 +49,17 @@ final class DependencyGraphRun implements Job.Run {
     this.parallelism = parallelism;
   }
 
+  /** Where the step Prepare's spans go in staging, one per file (not published). */
+  static final String SPANS = "file-spans.csv";
+
+  // the run's start (epoch ms), for its timeline
+  private long startEpochMillis;
+
+  @Override
+  public void beforeBuild(Path staging) {
+    startEpochMillis = System.currentTimeMillis();
+  }
+
   @Override
   public void build(Pipeline p, Path staging) {
     PCollectionTuple prepared =
@@ -55,7 +67,13 @@ final class DependencyGraphRun implements Job.Run {
             .apply(
                 "Prepare",
                 ParDo.of(new ReadSalesFn())
-                    .withOutputTags(ReadSalesFn.SALES, TupleTagList.of(ReadSalesFn.DEAD_LETTERS)));
+                    .withOutputTags(
+                        ReadSalesFn.SALES,
+                        TupleTagList.of(ReadSalesFn.DEAD_LETTERS).and(ReadSalesFn.SPANS)));
+    prepared
+        .get(ReadSalesFn.SPANS)
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+        .apply("WriteSpans", WriteSortedLines.to(staging.resolve(SPANS), ReadSalesFn.SPANS_HEADER));
     PCollection<Sale> sales = prepared.get(ReadSalesFn.SALES).setCoder(new Sale.Coder());
     prepared
         .get(ReadSalesFn.DEAD_LETTERS)
@@ -85,7 +103,8 @@ final class DependencyGraphRun implements Job.Run {
 
   @Override
   public List<String> outputs() {
-    return List.of(DependencyGraphJob.REPORT, DependencyGraphJob.DEAD_LETTERS);
+    return List.of(
+        DependencyGraphJob.REPORT, DependencyGraphJob.DEAD_LETTERS, Timeline.CSV, Timeline.PNG);
   }
 
   private static long counter(PipelineResult result, String name) {
@@ -128,6 +147,21 @@ final class DependencyGraphRun implements Job.Run {
     summary.put("regions", regions);
     summary.put("runner", o.getRunner().getSimpleName());
     summary.put("parallelism", parallelism);
+    // a bar per file read by the step Prepare, a lane per worker
+    List<Timeline.Span> spans = Timeline.fromUnitSpans(staging.resolve(SPANS), startEpochMillis);
+    int workers = Timeline.lanes(spans).size();
+    Timeline.write(
+        spans,
+        System.currentTimeMillis() - startEpochMillis,
+        "dependency-graph: "
+            + spans.size()
+            + " files read on "
+            + workers
+            + " workers ("
+            + o.getRunner().getSimpleName()
+            + ")",
+        staging);
+    summary.put("timeline_workers", workers);
     return summary;
   }
 

@@ -3,15 +3,19 @@ package dev.parabeam.pipelines.graph;
 import dev.parabeam.transforms.DeadLetter;
 import dev.parabeam.transforms.csv.CsvDialect;
 import dev.parabeam.transforms.csv.CsvHeader;
+import dev.parabeam.transforms.csv.CsvText;
 import dev.parabeam.transforms.csv.FieldSplitter;
 import dev.parabeam.transforms.csv.RawRecord;
 import dev.parabeam.transforms.csv.RecordReader;
+import dev.parabeam.transforms.engine.UnitSpan;
 import dev.parabeam.transforms.stats.Decimals;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -27,6 +31,13 @@ final class ReadSalesFn extends DoFn<String, Sale> {
   private static final long serialVersionUID = 1L;
   static final TupleTag<Sale> SALES = new TupleTag<>("sales") {};
   static final TupleTag<KV<String, String>> DEAD_LETTERS = new TupleTag<>("deadLetters") {};
+
+  /** Per file read: a line of the run's spans (file, worker, start, end, records, bytes). */
+  static final TupleTag<KV<String, String>> SPANS = new TupleTag<>("spans") {};
+
+  /** The header of the spans' lines, as Timeline.fromUnitSpans reads them. */
+  static final String SPANS_HEADER = "task,worker,start_epoch_ms,end_epoch_ms,records,bytes";
+
   private static final int MAX_RECORD_BYTES = 1 << 20;
   static final String NAMESPACE = "DependencyGraph";
   private final Counter read = Metrics.counter(NAMESPACE, "records_read");
@@ -35,6 +46,8 @@ final class ReadSalesFn extends DoFn<String, Sale> {
 
   @ProcessElement
   public void process(@Element String file, MultiOutputReceiver out) throws IOException {
+    long start = System.currentTimeMillis();
+    long records = 0;
     CsvDialect dialect = CsvDialect.RFC4180;
     CsvHeader header;
     try (FileChannel ch = FileChannel.open(Path.of(file))) {
@@ -73,6 +86,7 @@ final class ReadSalesFn extends DoFn<String, Sale> {
           }
         }
         read.inc();
+        records++;
         if (sale != null) {
           ok.inc();
           out.get(SALES).output(sale);
@@ -84,5 +98,18 @@ final class ReadSalesFn extends DoFn<String, Sale> {
         }
       }
     }
+    long end = Math.max(start, System.currentTimeMillis());
+    out.get(SPANS)
+        .output(
+            KV.of(
+                String.format("%020d\u0000%s", start, file),
+                CsvText.row(
+                    List.of(
+                        "file " + Path.of(file).getFileName(),
+                        UnitSpan.currentWorker(),
+                        Long.toString(start),
+                        Long.toString(end),
+                        Long.toString(records),
+                        Long.toString(Files.size(Path.of(file)))))));
   }
 }

@@ -102,6 +102,19 @@ public class DependencyGraphJobTest {
       assertThat(r.result().deadLetters(), is(bad));
       assertThat(Files.readAllLines(out.resolve("dead-letters.csv")).size(), is((int) bad + 1));
       assertThat(r.out(), containsString("report.csv (5 regions):"));
+      // the timeline: a bar per file read, its records the file's (500 each), start before end
+      List<String> bars = Files.readAllLines(out.resolve("timeline.csv"));
+      assertThat(bars.get(0), is("task,worker,start_ms,end_ms,records,bytes"));
+      List<String> files = new java.util.ArrayList<>();
+      for (String bar : bars.subList(1, bars.size())) {
+        String[] f = bar.split(",");
+        files.add(f[0]);
+        assertThat(bar, Long.parseLong(f[2]) <= Long.parseLong(f[3]), is(true));
+        assertThat(bar, f[4], is("500"));
+        assertThat(bar, Long.parseLong(f[5]), is(Files.size(dir.resolve(f[0].substring(5)))));
+      }
+      files.sort(null);
+      assertThat(files, equalTo(List.of("file part-0.csv", "file part-1.csv")));
     }
     // the launcher's dead-letter limit holds for this job too
     Path limited = tmp.getRoot().toPath().resolve("out-limited");
