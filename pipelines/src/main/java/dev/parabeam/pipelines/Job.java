@@ -78,6 +78,14 @@ public interface Job<O extends JobOptions> {
     }
 
     /**
+     * The Beam counter that counts {@link #progressTotal}'s work as the pipeline runs (summed over
+     * its steps), and the unit the bar shows it in: the CSV jobs' input bytes by default.
+     */
+    default ProgressCounter progressCounter() {
+      return ProgressCounter.INPUT_BYTES;
+    }
+
+    /**
      * Of {@link #progressTotal}, what is done so far as this JVM sees it while the pipeline runs
      * (the CSV jobs: bytes parsed by workers in this JVM); -1 when it cannot tell, and then
      * progress comes from the runner's metrics alone.
@@ -116,6 +124,22 @@ public interface Job<O extends JobOptions> {
     default DeadLetters deadLetters() {
       return null;
     }
+  }
+
+  /**
+   * A counter of a run's work for its progress: Beam counter {@code name} of {@code namespace},
+   * summed over the steps under {@code step} (empty: every step), shown as {@code unit} of {@code
+   * perUnit} counts (" MB" of 1,000,000 bytes; " calls" of 1).
+   */
+  record ProgressCounter(String namespace, String name, String step, String unit, long perUnit) {
+    /** The input bytes the CSV jobs' parse step counts, in MB. */
+    public static final ProgressCounter INPUT_BYTES =
+        new ProgressCounter(
+            dev.parabeam.transforms.engine.ChunkedCsv.class.getName(),
+            dev.parabeam.transforms.engine.ChunkedCsv.BYTES_PARSED,
+            "",
+            " MB",
+            1_000_000);
   }
 
   /**

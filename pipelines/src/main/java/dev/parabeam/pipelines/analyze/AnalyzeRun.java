@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parabeam.pipelines.Job;
+import dev.parabeam.pipelines.Job.ProgressCounter;
 import dev.parabeam.pipelines.launcher.Timeline;
 import dev.parabeam.pipelines.launcher.WriteSortedLines;
 import dev.parabeam.transforms.engine.Utf8Order;
@@ -141,6 +142,18 @@ final class AnalyzeRun implements Job.Run {
     ObjectNode errors = n.putObject("errors");
     g.errors().forEach(errors::put);
     return n.toString();
+  }
+
+  /** Progress: the three analyses' calls, one per document each, as the step Analyze counts. */
+  @Override
+  public long progressTotal() {
+    return (long) AnalyzeJob.ANALYSES.size() * docs.size();
+  }
+
+  @Override
+  public ProgressCounter progressCounter() {
+    return new ProgressCounter(
+        ResilientCall.METRICS_NAMESPACE, ResilientCall.CALLS, "Analyze", " calls", 1);
   }
 
   @Override

@@ -287,6 +287,7 @@ public final class Launcher {
               run::progressDone,
               onCluster.orElse(null),
               run.progressTotal(),
+              run.progressCounter(),
               err);
       try {
         if (o.getRunner().getSimpleName().equals("DirectRunner")) {

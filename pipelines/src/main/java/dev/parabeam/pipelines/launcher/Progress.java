@@ -45,6 +45,11 @@ public record Progress(long done, long total, long elapsedMillis) {
    * left}; without a total, {@code progress: 2.0 s elapsed, <state>}.
    */
   public String line(String state) {
+    return line(state, " MB", 1_000_000);
+  }
+
+  /** {@link #line(String)} with the work in {@code unit}s of {@code perUnit} counts. */
+  public String line(String state, String unit, long perUnit) {
     if (!known()) {
       return String.format(
           Locale.ROOT,
@@ -53,13 +58,18 @@ public record Progress(long done, long total, long elapsedMillis) {
           state.toLowerCase(Locale.ROOT));
     }
     long eta = etaMillis();
+    String u = unit.strip();
+    // whole counts of whole units (calls, tasks), one decimal of larger ones (MB)
+    String number = perUnit == 1 ? "%.0f" : "%.1f";
     return String.format(
         Locale.ROOT,
-        "progress: %d%% (%.1f of %.1f MB), %.1f MB/s, %s elapsed, %s",
+        "progress: %d%% (" + number + " of " + number + " %s), %.1f %s/s, %s elapsed, %s",
         (int) Math.floor(fraction() * 100),
-        done / 1e6,
-        total / 1e6,
-        ratePerSecond() / 1e6,
+        done / (double) perUnit,
+        total / (double) perUnit,
+        u,
+        ratePerSecond() / perUnit,
+        u,
         duration(elapsedMillis),
         eta < 0 ? "time left not known yet" : "about " + duration(eta) + " left");
   }

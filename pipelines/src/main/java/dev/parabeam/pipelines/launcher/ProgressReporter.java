@@ -1,8 +1,8 @@
 package dev.parabeam.pipelines.launcher;
 
+import dev.parabeam.pipelines.Job;
 import dev.parabeam.pipelines.UsageException;
 import dev.parabeam.pipelines.cluster.ClusterSubmission;
-import dev.parabeam.transforms.engine.ChunkedCsv;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,6 +34,7 @@ final class ProgressReporter implements AutoCloseable {
   // the job on a cluster, whose REST API tells its tasks (null: the run is not on a cluster)
   private final ClusterSubmission cluster;
   private final long total;
+  private final Job.ProgressCounter counter;
   private final LongSupplier clock;
   private final long start;
   private final boolean terminal;
@@ -49,8 +50,10 @@ final class ProgressReporter implements AutoCloseable {
       LongSupplier localDone,
       ClusterSubmission cluster,
       long total,
+      Job.ProgressCounter counter,
       boolean terminal,
       PrintStream err) {
+    this.counter = counter;
     this.task = task;
     this.running = running;
     this.localDone = localDone;
@@ -90,13 +93,14 @@ final class ProgressReporter implements AutoCloseable {
       LongSupplier localDone,
       ClusterSubmission cluster,
       long total,
+      Job.ProgressCounter counter,
       PrintStream err) {
     boolean terminal = stderrIsTerminal();
     if (mode.equals("off") || (mode.equals("auto") && !terminal)) {
       return null;
     }
     ProgressReporter r =
-        new ProgressReporter(task, running, localDone, cluster, total, terminal, err);
+        new ProgressReporter(task, running, localDone, cluster, total, counter, terminal, err);
     r.thread.start();
     return r;
   }
@@ -116,14 +120,13 @@ final class ProgressReporter implements AutoCloseable {
     }
     try {
       long sum = 0;
-      for (MetricResult<Long> c :
-          r.metrics()
-              .queryMetrics(
-                  MetricsFilter.builder()
-                      .addNameFilter(
-                          MetricNameFilter.named(ChunkedCsv.class, ChunkedCsv.BYTES_PARSED))
-                      .build())
-              .getCounters()) {
+      MetricsFilter.Builder filter =
+          MetricsFilter.builder()
+              .addNameFilter(MetricNameFilter.named(counter.namespace(), counter.name()));
+      if (!counter.step().isEmpty()) {
+        filter.addStep(counter.step());
+      }
+      for (MetricResult<Long> c : r.metrics().queryMetrics(filter.build()).getCounters()) {
         sum += c.getAttempted();
       }
       return Math.max(local, Math.min(sum, total));
@@ -157,7 +160,7 @@ final class ProgressReporter implements AutoCloseable {
       if (terminal) {
         draw(p);
       } else if (now - lastLine >= LINE_MILLIS) {
-        err.println(p.line(state()));
+        err.println(p.line(state(), counter.unit(), counter.perUnit()));
         lastLine = now;
       }
       try {
@@ -181,7 +184,7 @@ final class ProgressReporter implements AutoCloseable {
               .setConsumer(new ConsoleProgressBarConsumer(err))
               .continuousUpdate();
       if (total > 0) {
-        b.setInitialMax(total).setUnit(" MB", 1_000_000).showSpeed();
+        b.setInitialMax(total).setUnit(counter.unit(), counter.perUnit()).showSpeed();
       } else {
         b.setInitialMax(-1);
       }
@@ -207,13 +210,17 @@ final class ProgressReporter implements AutoCloseable {
       bar = null;
     } else if (succeeded && !terminal && total > 0) {
       Progress p = new Progress(total, total, clock.getAsLong() - start);
+      String u = counter.unit().strip();
+      String number = counter.perUnit() == 1 ? "%.0f" : "%.1f";
       err.println(
           String.format(
               Locale.ROOT,
-              "done: %.1f MB in %s, %.1f MB/s",
-              total / 1e6,
+              "done: " + number + " %s in %s, %.1f %s/s",
+              total / (double) counter.perUnit(),
+              u,
               Progress.duration(p.elapsedMillis()),
-              p.ratePerSecond() / 1e6));
+              p.ratePerSecond() / counter.perUnit(),
+              u));
     }
   }
 

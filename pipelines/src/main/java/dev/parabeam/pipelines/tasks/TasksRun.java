@@ -1,6 +1,7 @@
 package dev.parabeam.pipelines.tasks;
 
 import dev.parabeam.pipelines.Job;
+import dev.parabeam.pipelines.Job.ProgressCounter;
 import dev.parabeam.pipelines.launcher.FlinkChunkKeys;
 import dev.parabeam.pipelines.launcher.Timeline;
 import dev.parabeam.pipelines.launcher.WriteSortedLines;
@@ -147,6 +148,17 @@ final class TasksRun implements Job.Run {
                     a.succeeded() ? "" : a.error())));
       }
     }
+  }
+
+  /** Progress: the tasks the pool's workers have finished, of all the input's tasks. */
+  @Override
+  public long progressTotal() {
+    return in.tasks().size();
+  }
+
+  @Override
+  public ProgressCounter progressCounter() {
+    return new ProgressCounter(TaskPool.METRICS_NAMESPACE, TaskPool.TASKS, "", " tasks", 1);
   }
 
   @Override

@@ -19,6 +19,11 @@ public class ProgressTest {
     assertThat(
         p.line("RUNNING"),
         equalTo("progress: 25% (100.0 of 400.0 MB), 50.0 MB/s, 2.0 s elapsed, about 6.0 s left"));
+    // counted in whole units (analyze's calls, tasks' tasks): no decimals
+    assertThat(
+        new Progress(300, 1200, 3_000).line("RUNNING", " calls", 1),
+        equalTo(
+            "progress: 25% (300 of 1200 calls), 100.0 calls/s, 3.0 s elapsed, about 9.0 s left"));
     // rounded up: never "0 s left" while work is left
     assertThat(new Progress(3, 10, 1_000).etaMillis(), equalTo(2_334L));
   }
