@@ -248,21 +248,13 @@ final class AnalyzeRun implements Job.Run {
     // a bar per bundle of each analysis's calls, a lane per worker
     List<Timeline.Span> spans =
         Timeline.fromUnitSpans(staging.resolve(Timeline.CALL_BUNDLES), startEpochMillis);
-    int workers = Timeline.lanes(spans).size();
-    Timeline.write(
+    Timeline.writeRun(
         spans,
-        System.currentTimeMillis() - startEpochMillis,
-        "analyze: "
-            + spans.size()
-            + " bundles of calls on "
-            + workers
-            + " workers ("
-            + o.getRunner().getSimpleName()
-            + ", "
-            + parallelism
-            + " requested)",
-        staging);
-    summary.put("timeline_workers", workers);
+        startEpochMillis,
+        "analyze: " + spans.size() + " bundles of calls",
+        o.getRunner().getSimpleName() + ", " + parallelism + " requested",
+        staging,
+        summary);
     return summary;
   }
 

@@ -149,19 +149,13 @@ final class DependencyGraphRun implements Job.Run {
     summary.put("parallelism", parallelism);
     // a bar per file read by the step Prepare, a lane per worker
     List<Timeline.Span> spans = Timeline.fromUnitSpans(staging.resolve(SPANS), startEpochMillis);
-    int workers = Timeline.lanes(spans).size();
-    Timeline.write(
+    Timeline.writeRun(
         spans,
-        System.currentTimeMillis() - startEpochMillis,
-        "dependency-graph: "
-            + spans.size()
-            + " files read on "
-            + workers
-            + " workers ("
-            + o.getRunner().getSimpleName()
-            + ")",
-        staging);
-    summary.put("timeline_workers", workers);
+        startEpochMillis,
+        "dependency-graph: " + spans.size() + " files read",
+        o.getRunner().getSimpleName(),
+        staging,
+        summary);
     return summary;
   }
 

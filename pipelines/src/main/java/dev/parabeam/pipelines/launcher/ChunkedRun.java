@@ -220,22 +220,13 @@ public final class ChunkedRun<O extends ChunkedJobOptions> implements Job.Run {
     summary.put("launcher_scan_seconds", Launcher.seconds(launcherScanNanos));
     List<Timeline.Span> spans =
         Timeline.fromUnitSpans(staging.resolve(WriteChunkedOutputs.SPANS_FILE), startEpochMillis);
-    int workers = Timeline.lanes(spans).size();
-    Timeline.write(
+    Timeline.writeRun(
         spans,
-        System.currentTimeMillis() - startEpochMillis,
-        job.name()
-            + ": "
-            + plannedUnits
-            + " units on "
-            + workers
-            + " workers ("
-            + o.getRunner().getSimpleName()
-            + ", "
-            + plan.parallelism
-            + " requested)",
-        staging);
-    summary.put("timeline_workers", workers);
+        startEpochMillis,
+        job.name() + ": " + plannedUnits + " units",
+        o.getRunner().getSimpleName() + ", " + plan.parallelism + " requested",
+        staging,
+        summary);
     return summary;
   }
 

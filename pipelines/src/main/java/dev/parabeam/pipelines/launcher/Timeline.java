@@ -114,6 +114,28 @@ public final class Timeline {
     };
   }
 
+  /**
+   * Writes the timeline of a run that started at {@code startEpochMillis} and ends now into {@code
+   * dir}, titled {@code <what> on <workers> workers (<detail>)}, and puts its workers into {@code
+   * summary} as {@code timeline_workers}.
+   */
+  public static void writeRun(
+      List<Span> spans,
+      long startEpochMillis,
+      String what,
+      String detail,
+      Path dir,
+      Map<String, Object> summary)
+      throws IOException {
+    int workers = lanes(spans).size();
+    write(
+        spans,
+        System.currentTimeMillis() - startEpochMillis,
+        what + " on " + workers + " workers (" + detail + ")",
+        dir);
+    summary.put("timeline_workers", workers);
+  }
+
   /** Writes {@code timeline.csv} and {@code timeline.png} of {@code spans} into {@code dir}. */
   public static void write(List<Span> spans, long totalMs, String title, Path dir)
       throws IOException {

@@ -251,19 +251,13 @@ final class TasksRun implements Job.Run {
     spans.sort(
         java.util.Comparator.comparingLong(Timeline.Span::startMs)
             .thenComparing(Timeline.Span::task));
-    int lanes = Timeline.lanes(spans).size();
-    Timeline.write(
+    Timeline.writeRun(
         spans,
-        System.currentTimeMillis() - startMillis,
-        "tasks: "
-            + attempts.size()
-            + " attempts on "
-            + lanes
-            + " workers ("
-            + o.getRunner().getSimpleName()
-            + ")",
-        staging);
-    summary.put("timeline_workers", lanes);
+        startMillis,
+        "tasks: " + attempts.size() + " attempts",
+        o.getRunner().getSimpleName(),
+        staging,
+        summary);
     return summary;
   }
 
