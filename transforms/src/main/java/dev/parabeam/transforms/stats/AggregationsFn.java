@@ -184,10 +184,10 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
 
   /**
    * This function's accumulators of many keys as columns ({@link KeyedAccumulators}), adding what
-   * {@code row} holds each time: a count as an {@code int} per key, sum, min, max and mean in
+   * {@code row} holds each time: a count as a {@code long} per key, sum, min, max and mean in
    * {@link DecimalColumns}, a percentile's values in one log of (key slot, value) in the order they
    * came, handed to their keys' accumulators when drained; {@code countDistinct}'s sets stay
-   * objects. Full at {@code maxBytes} or 65,536 keys.
+   * objects (their new texts counted in its bytes). Full at {@code maxBytes} or 65,536 keys.
    */
   public KeyedAccumulators<Object[]> columns(Row row, long maxBytes) {
     return new Columns(row, maxBytes);
@@ -205,12 +205,14 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     private final int quantileSlots;
     private final int slotBytes; // of one key slot, about
     // per key slot: its records since the last drain
-    private int[] rows = new int[64];
+    private long[] rows = new long[64];
     private int slots;
     // the percentiles' log: the key slot of each record, and its value for each percentile slot
     private int[] logSlot;
     private final double[][] logValues;
     private int logSize;
+    // the bytes the distinct texts added since the last drain hold, about
+    private long distinctBytes;
 
     Columns(Row row, long maxBytes) {
       this.row = row;
@@ -238,7 +240,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
         }
       }
       quantileSlots = q;
-      int perSlot = 4;
+      int perSlot = 8;
       for (int s = 0; s < n; s++) {
         perSlot += stats[s] != null ? DecimalColumns.SLOT_BYTES : distinct[s] != null ? 64 : 0;
       }
@@ -268,7 +270,11 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
             if (set == null) {
               distinct[s][slot] = set = new java.util.HashSet<>();
             }
-            set.add(r.text[in]);
+            if (set.add(r.text[in])) {
+              // a set's entry and its text: what drains the columns before a key's sets outgrow
+              // the memory the unit's spill would have bounded them to
+              distinctBytes += 48 + 2L * r.text[in].length();
+            }
             break;
           case P50:
           case P90:
@@ -317,7 +323,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
     @Override
     public long bytes() {
       // what the slots and the log in use hold (their arrays are kept from drain to drain)
-      return (long) slots * slotBytes + 4L * logSize * (1 + 2 * quantileSlots);
+      return (long) slots * slotBytes + 4L * logSize * (1 + 2 * quantileSlots) + distinctBytes;
     }
 
     @Override
@@ -331,7 +337,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
         for (int q = 0; q < quantileSlots; q++) {
           double[][] v = new double[keys][];
           for (int k = 0; k < keys; k++) {
-            v[k] = new double[rows[k]];
+            v[k] = new double[(int) rows[k]]; // at most the log's size
           }
           Arrays.fill(at, 0);
           double[] log = logValues[q];
@@ -360,7 +366,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
             case P99:
               acc[s] =
                   quantileFns[s].addValues(
-                      (QuantilesFn.Acc) acc[s], values[quantileIndex[s]][k], rows[k]);
+                      (QuantilesFn.Acc) acc[s], values[quantileIndex[s]][k], (int) rows[k]);
               break;
             default:
               acc[s] = stats[s].into(k, (DecimalStats) acc[s]);
@@ -379,6 +385,7 @@ public final class AggregationsFn extends CombineFn<Object[], Object[], Object[]
       }
       slots = 0;
       logSize = 0;
+      distinctBytes = 0;
     }
   }
 
