@@ -31,8 +31,11 @@ import org.apache.beam.sdk.values.TupleTag;
  * Step {@code ParseRecords} of {@link ChunkedCsv}: parses the records of each chunk, applies the
  * record function and pre-aggregates per key, one unit of work at a time. Every record read ends as
  * a good record or one dead letter, with the reason ({@link #framingError}, the field splitter's,
- * the field count, or the record function's). About 350 lines, for the one loop and its dead-letter
- * rules, kept together on purpose.
+ * the field count, or the record function's). A good record goes one of three ways: into the unit's
+ * {@link KeyedAccumulators} (a fused function that has them: the built-in jobs), into its key's
+ * accumulator by the view's key id (a fused function without them), or through {@code apply} and
+ * {@code addInput}. About 600 lines, for the one loop, its three ways and its dead-letter rules,
+ * kept together on purpose.
  */
 final class ParseChunkFn<K, V, A> extends DoFn<KV<Integer, Iterable<CsvChunk>>, ChunkResult<K, A>> {
   private static final long serialVersionUID = 1L;
