@@ -394,4 +394,72 @@ public class ChunkedCsvTest {
     }
     pipeline.run().waitUntilFinish();
   }
+
+  /**
+   * A unit with more keys than its record view keeps ids for (16k texts) leaves the per-key columns
+   * for the map part way through: the hot keys, whose records come before and after that point,
+   * still end with every record, as the plain per-record sums say.
+   */
+  @Test
+  public void moreKeysThanTheViewKeepsLeaveTheColumnsWithoutLosingARecord() throws IOException {
+    StringBuilder sb = new StringBuilder("key,value\n");
+    Map<String, BigDecimal[]> want = new TreeMap<>(); // count, sum
+    Random rnd = new Random(3);
+    for (int i = 0; i < 60_000; i++) {
+      String key = i % 3 == 0 ? "hot" + (i % 7) : "k" + rnd.nextInt(40_000);
+      BigDecimal v = BigDecimal.valueOf(rnd.nextInt(100_000) - 50_000, 2);
+      sb.append(key).append(',').append(v.toPlainString()).append('\n');
+      BigDecimal[] w =
+          want.computeIfAbsent(key, k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+      w[0] = w[0].add(BigDecimal.ONE);
+      w[1] = w[1].add(v);
+    }
+    String path = file("many.csv", sb.toString());
+    ChunkedCsv<String, BigDecimal, DecimalStats> t = stats("key", "value");
+    PCollectionTuple out =
+        pipeline
+            .apply(
+                "Many",
+                Create.of(plan(List.of(path), "key", "value", 0, 1)).withCoder(CsvChunk.Coder.of()))
+            .apply("ManyStats", t);
+    // the units' own accumulators, merged here (a runner-side reduce of 40,000 keys under the
+    // test pipeline's checks takes minutes)
+    PCollection<String> got =
+        t.results(out)
+            .apply(
+                "ManyPartials",
+                org.apache.beam.sdk.transforms.FlatMapElements.into(TypeDescriptors.strings())
+                    .via(
+                        (ChunkResult<String, DecimalStats> r) -> {
+                          List<String> rows = new ArrayList<>();
+                          r.partials()
+                              .forEach(
+                                  (k, d) ->
+                                      rows.add(
+                                          k + "," + d.count() + "," + d.sum().toPlainString()));
+                          return rows;
+                        }));
+    assertThat(want.size() > KeyStrings.MAX_ENTRIES, is(true));
+    PAssert.that(got)
+        .satisfies(
+            rows -> {
+              Map<String, BigDecimal[]> seen = new TreeMap<>();
+              for (String row : rows) {
+                String[] f = row.split(",");
+                BigDecimal[] w =
+                    seen.computeIfAbsent(
+                        f[0], k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+                w[0] = w[0].add(new BigDecimal(f[1]));
+                w[1] = w[1].add(new BigDecimal(f[2]));
+              }
+              assertThat(seen.keySet(), is(want.keySet()));
+              seen.forEach(
+                  (k, w) -> {
+                    assertThat(k, w[0].compareTo(want.get(k)[0]), is(0));
+                    assertThat(k, w[1].compareTo(want.get(k)[1]), is(0));
+                  });
+              return null;
+            });
+    pipeline.run().waitUntilFinish();
+  }
 }
