@@ -13,7 +13,9 @@ import java.util.List;
  *
  * <p>The engine gives each distinct key of the unit a slot, calls {@link #add} once per good
  * record, and {@link #drainInto} when {@link #full} says so and at the end of the unit; then the
- * slots start again from 0. Not thread-safe; one per unit of work.
+ * slots start again from 0. At the first key the record view keeps no id for (a unit of more keys
+ * than the view's tables hold) it drains them one last time and adds the unit's other records into
+ * the map of accumulators instead. Not thread-safe; one per unit of work.
  *
  * <p>The contract: after {@code drainInto(accs, n)}, {@code accs.get(k)} is exactly the accumulator
  * that adding the records added to slot {@code k} since the last drain, one at a time in the order
